@@ -1,0 +1,115 @@
+/* fs_queue: implicit binary min-heap of fs_entry; see fs_queue.h. */
+#include "fs_queue.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+int fs_queue_init(struct fs_queue *q, size_t initial_capacity)
+{
+    if (initial_capacity < 16)
+        initial_capacity = 16;
+    q->heap = malloc(initial_capacity * sizeof(struct fs_entry));
+    q->len = 0;
+    q->cap = q->heap ? initial_capacity : 0;
+    q->next_seq = 0;
+    return q->heap ? FS_OK : FS_ENOMEM;
+}
+
+void fs_queue_free(struct fs_queue *q)
+{
+    free(q->heap);
+    q->heap = NULL;
+    q->len = q->cap = 0;
+}
+
+static int grow(struct fs_queue *q)
+{
+    size_t ncap = q->cap ? q->cap * 2 : 16;
+    if (ncap > SIZE_MAX / sizeof(struct fs_entry))
+        return FS_ENOMEM;
+    struct fs_entry *h = realloc(q->heap, ncap * sizeof(struct fs_entry));
+    if (!h)
+        return FS_ENOMEM;
+    q->heap = h;
+    q->cap = ncap;
+    return FS_OK;
+}
+
+/* Move the hole at index i up until `e` fits, then store e there. */
+static void sift_up(struct fs_entry *h, size_t i, struct fs_entry e)
+{
+    while (i > 0) {
+        size_t parent = (i - 1) >> 1;
+        if (!fs_entry_less(&e, &h[parent]))
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = e;
+}
+
+/* Move the hole at index i down until `e` fits, then store e there. */
+static void sift_down(struct fs_entry *h, size_t len, size_t i, struct fs_entry e)
+{
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= len)
+            break;
+        if (child + 1 < len && fs_entry_less(&h[child + 1], &h[child]))
+            child++;
+        if (!fs_entry_less(&h[child], &e))
+            break;
+        h[i] = h[child];
+        i = child;
+    }
+    h[i] = e;
+}
+
+int fs_queue_push(struct fs_queue *q, double time, int priority, fs_action_fn fn, void *data)
+{
+    if (priority < FS_PRIORITY_MIN || priority > FS_PRIORITY_MAX)
+        return FS_EINVAL;
+    if (q->next_seq > FS_SEQ_MAX)
+        return FS_EOVERFLOW;
+    if (q->len == q->cap) {
+        int rc = grow(q);
+        if (rc != FS_OK)
+            return rc;
+    }
+    struct fs_entry e;
+    e.time = time;
+    e.order = ((uint64_t)(priority + FS_PRIORITY_BIAS) << FS_SEQ_BITS) | q->next_seq++;
+    e.fn = fn;
+    e.data = data;
+    sift_up(q->heap, q->len++, e);
+    return FS_OK;
+}
+
+int fs_queue_pop(struct fs_queue *q, struct fs_entry *out)
+{
+    if (q->len == 0)
+        return FS_EEMPTY;
+    *out = q->heap[0];
+    q->len--;
+    if (q->len > 0)
+        sift_down(q->heap, q->len, 0, q->heap[q->len]);
+    return FS_OK;
+}
+
+size_t fs_queue_remove_if(struct fs_queue *q, int (*pred)(const struct fs_entry *, void *), void *ctx)
+{
+    size_t kept = 0, removed = 0;
+    for (size_t i = 0; i < q->len; i++) {
+        if (pred(&q->heap[i], ctx))
+            removed++;
+        else
+            q->heap[kept++] = q->heap[i];
+    }
+    q->len = kept;
+    if (removed) {
+        /* Rebuild the heap bottom-up (Floyd), O(n). */
+        for (size_t i = q->len / 2; i-- > 0;)
+            sift_down(q->heap, q->len, i, q->heap[i]);
+    }
+    return removed;
+}

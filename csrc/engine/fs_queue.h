@@ -1,0 +1,87 @@
+/*
+ * fs_queue: the engine's event queue.
+ *
+ * Design note
+ * -----------
+ * The queue owns nothing but an array of plain C entries. Each entry is
+ * (time, order, fn, data):
+ *   - time:  simulated seconds, finite (callers validate; NaN never enters);
+ *   - order: (priority + FS_PRIORITY_BIAS) << FS_SEQ_BITS | seq, so that one
+ *            unsigned comparison gives SimPy's tie-breaking: lower priority
+ *            value first (URGENT=0 before NORMAL=1), then insertion order;
+ *   - fn:    NULL for an entry whose data is an opaque object the caller
+ *            processes itself (the bindings store a Python event there), or a
+ *            C action run by fs_sim without touching any Python object.
+ * Ordering contract: entries pop in ascending (time, order). Two entries
+ * never compare equal because seq is unique per queue.
+ * Complexity: push and pop are O(log n) on an implicit binary heap; peek is
+ * O(1); the heap grows by doubling and never shrinks below its initial size.
+ * Memory: the queue never frees or references `data`; whoever pushed an entry
+ * owns what it points to (fs_queue_drain hands every remaining entry back).
+ */
+#ifndef FS_QUEUE_H
+#define FS_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FS_SEQ_BITS 56
+#define FS_PRIORITY_BIAS 128
+#define FS_PRIORITY_MIN (-128)
+#define FS_PRIORITY_MAX 127
+#define FS_SEQ_MAX ((UINT64_C(1) << FS_SEQ_BITS) - 1)
+
+enum fs_status {
+    FS_OK = 0,
+    FS_ENOMEM = -1,   /* allocation failed */
+    FS_EINVAL = -2,   /* invalid argument (priority out of range, ...) */
+    FS_EEMPTY = -3,   /* nothing to pop */
+    FS_EOVERFLOW = -4 /* sequence numbers exhausted */
+};
+
+struct fs_sim;
+/* A C action: runs when its entry is popped. Returns FS_OK or a negative
+ * fs_status; a failing action stops fs_sim_run. */
+typedef int (*fs_action_fn)(struct fs_sim *sim, void *data);
+
+struct fs_entry {
+    double time;
+    uint64_t order;
+    fs_action_fn fn;
+    void *data;
+};
+
+struct fs_queue {
+    struct fs_entry *heap;
+    size_t len;
+    size_t cap;
+    uint64_t next_seq;
+};
+
+int fs_queue_init(struct fs_queue *q, size_t initial_capacity);
+void fs_queue_free(struct fs_queue *q);
+/* Push an entry; returns FS_OK, FS_ENOMEM, FS_EINVAL or FS_EOVERFLOW. */
+int fs_queue_push(struct fs_queue *q, double time, int priority, fs_action_fn fn, void *data);
+/* Pop the smallest entry into *out; FS_EEMPTY if the queue is empty. */
+int fs_queue_pop(struct fs_queue *q, struct fs_entry *out);
+/* Remove every entry for which pred(entry, ctx) is true, keeping the heap
+ * order of the others; O(n). Used to cancel C actions whose owner goes away,
+ * so that no stale work stays behind. Returns the number removed. */
+size_t fs_queue_remove_if(struct fs_queue *q, int (*pred)(const struct fs_entry *, void *), void *ctx);
+
+static inline int fs_queue_empty(const struct fs_queue *q) { return q->len == 0; }
+static inline const struct fs_entry *fs_queue_peek(const struct fs_queue *q)
+{
+    return q->len ? &q->heap[0] : NULL;
+}
+static inline int fs_entry_priority(const struct fs_entry *e)
+{
+    return (int)(e->order >> FS_SEQ_BITS) - FS_PRIORITY_BIAS;
+}
+/* Strict ordering used by the heap; exposed for tests. */
+static inline int fs_entry_less(const struct fs_entry *a, const struct fs_entry *b)
+{
+    return a->time < b->time || (a->time == b->time && a->order < b->order);
+}
+
+#endif

@@ -1,0 +1,71 @@
+/* fs_sim: clock, queue and native C actions; see fs_sim.h. */
+#include "fs_sim.h"
+
+#include <stdlib.h>
+
+struct fs_ticker {
+    double interval;
+    uint64_t remaining;
+    struct fs_ticker *next;
+};
+
+int fs_sim_init(struct fs_sim *sim, double initial_time)
+{
+    sim->now = initial_time;
+    sim->native_ticks = 0;
+    sim->tickers = NULL;
+    return fs_queue_init(&sim->queue, 64);
+}
+
+void fs_sim_free(struct fs_sim *sim)
+{
+    fs_queue_free(&sim->queue);
+    struct fs_ticker *t = sim->tickers;
+    while (t) {
+        struct fs_ticker *next = t->next;
+        free(t);
+        t = next;
+    }
+    sim->tickers = NULL;
+}
+
+static int ticker_fire(struct fs_sim *sim, void *data)
+{
+    struct fs_ticker *t = data;
+    sim->native_ticks++;
+    if (--t->remaining == 0)
+        return FS_OK;
+    return fs_queue_push(&sim->queue, sim->now + t->interval, FS_PRIO_NORMAL, ticker_fire, t);
+}
+
+int fs_entry_is_ticker(const struct fs_entry *e) { return e->fn == ticker_fire; }
+
+static int is_ticker(const struct fs_entry *e, void *ctx)
+{
+    (void)ctx;
+    return fs_entry_is_ticker(e);
+}
+
+size_t fs_sim_cancel_tickers(struct fs_sim *sim)
+{
+    return fs_queue_remove_if(&sim->queue, is_ticker, NULL);
+}
+
+int fs_sim_add_ticker(struct fs_sim *sim, double interval, uint64_t count, uint64_t streams)
+{
+    if (!(interval >= 0.0) || count == 0)
+        return FS_EINVAL;
+    for (uint64_t i = 0; i < streams; i++) {
+        struct fs_ticker *t = malloc(sizeof *t);
+        if (!t)
+            return FS_ENOMEM;
+        t->interval = interval;
+        t->remaining = count;
+        t->next = sim->tickers;
+        sim->tickers = t;
+        int rc = fs_queue_push(&sim->queue, sim->now + interval, FS_PRIO_NORMAL, ticker_fire, t);
+        if (rc != FS_OK)
+            return rc;
+    }
+    return FS_OK;
+}

@@ -1,0 +1,45 @@
+/*
+ * fs_sim: the simulation clock and queue, and C actions that run without
+ * Python.
+ *
+ * Design note
+ * -----------
+ * struct fs_sim is embedded in every Environment. `now` only moves forward:
+ * fs_sim_pop sets it to the popped entry's time. C actions (fs_action_fn)
+ * receive the fs_sim and may push further entries; they must not assume
+ * anything about entries whose fn is NULL (those belong to the bindings).
+ * The native ticker is a minimal periodic C action used by benchmarks and
+ * tests to measure the engine without Python in the loop.
+ */
+#ifndef FS_SIM_H
+#define FS_SIM_H
+
+#include "fs_queue.h"
+
+struct fs_ticker;
+
+struct fs_sim {
+    double now;
+    struct fs_queue queue;
+    uint64_t native_ticks;       /* ticks processed by native tickers */
+    struct fs_ticker *tickers;   /* owned list of tickers */
+};
+
+int fs_sim_init(struct fs_sim *sim, double initial_time);
+/* Frees the queue and the tickers; entries with fn == NULL must have been
+ * drained by the owner first (their data is not the engine's). */
+void fs_sim_free(struct fs_sim *sim);
+
+/* Schedule `streams` independent tickers, each firing `count` times, every
+ * `interval` seconds starting at now + interval (NORMAL priority). */
+int fs_sim_add_ticker(struct fs_sim *sim, double interval, uint64_t count, uint64_t streams);
+
+/* Is this entry a native ticker's? (for tests and cancellation) */
+int fs_entry_is_ticker(const struct fs_entry *e);
+/* Cancel every pending native ticker entry; returns the number removed. */
+size_t fs_sim_cancel_tickers(struct fs_sim *sim);
+
+#define FS_PRIO_URGENT 0
+#define FS_PRIO_NORMAL 1
+
+#endif

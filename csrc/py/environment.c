@@ -1,0 +1,594 @@
+/* environment.c: faassim.Environment, the clock and the run loop.
+ *
+ * The queue holds C entries (fs_queue); entries with fn == NULL carry a
+ * strong reference to a Python event, the others are C actions that run
+ * without Python. run() holds a reference to the environment, refuses to be
+ * re-entered from inside the simulation and checks for signals every
+ * FS_SIGNAL_CHECK_EVERY events so that Ctrl-C stops a long run with the
+ * environment still usable. */
+#include "module.h"
+
+#include <math.h>
+
+#define FS_SIGNAL_CHECK_EVERY 4096
+
+int env_parse_delay(PyObject *obj, double *out, PyObject *who)
+{
+    double d;
+    if (PyFloat_CheckExact(obj))
+        d = PyFloat_AS_DOUBLE(obj);
+    else if (PyLong_Check(obj) || PyFloat_Check(obj) || PyIndex_Check(obj) || PyNumber_Check(obj)) {
+        d = PyFloat_AsDouble(obj);
+        if (d == -1.0 && PyErr_Occurred()) {
+            if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_TypeError, "%S: delay must be a real number, not %.100s (%R)", who,
+                             Py_TYPE(obj)->tp_name, obj);
+            }
+            return -1;
+        }
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "%S: delay must be a real number, not %.100s (%R)", who, Py_TYPE(obj)->tp_name,
+                     obj);
+        return -1;
+    }
+    if (isnan(d)) {
+        PyErr_Format(PyExc_ValueError, "%S: delay is NaN (%R); expected a finite number >= 0", who, obj);
+        return -1;
+    }
+    if (d < 0) {
+        PyErr_Format(PyExc_ValueError, "%S: Negative delay %R; expected a finite number >= 0", who, obj);
+        return -1;
+    }
+    if (isinf(d)) {
+        PyErr_Format(PyExc_ValueError, "%S: infinite delay %R; expected a finite number >= 0", who, obj);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+int env_schedule(EnvironmentObject *env, EventObject *ev, int priority, double delay)
+{
+    double t = env->sim.now + delay;
+    int rc = fs_queue_push(&env->sim.queue, t, priority, NULL, ev);
+    if (rc != FS_OK)
+        return fs_raise_status(rc, "Environment.schedule()");
+    Py_INCREF(ev); /* owned by the queue until popped */
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static PyObject *Environment_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    faassim_state *st = faassim_state_from_type(type);
+    if (!st)
+        return NULL;
+    EnvironmentObject *self = (EnvironmentObject *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    self->st = st;
+    if (fs_sim_init(&self->sim, 0.0) != FS_OK) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    self->seed = Py_NewRef(Py_None);
+    st->live_environments++;
+    return (PyObject *)self;
+}
+
+static int Environment_init(EnvironmentObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"initial_time", "seed", NULL};
+    PyObject *initial = NULL, *seed = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$O:Environment", kwlist, &initial, &seed))
+        return -1;
+    double t = 0.0;
+    if (initial) {
+        t = PyFloat_AsDouble(initial);
+        if (t == -1.0 && PyErr_Occurred()) {
+            PyErr_Format(PyExc_TypeError, "Environment(): initial_time must be a real number, not %.100s (%R)",
+                         Py_TYPE(initial)->tp_name, initial);
+            return -1;
+        }
+        if (!isfinite(t)) {
+            PyErr_Format(PyExc_ValueError, "Environment(): initial_time must be finite, got %R", initial);
+            return -1;
+        }
+    }
+    if (seed != Py_None && !PyLong_Check(seed)) {
+        PyErr_Format(PyExc_TypeError, "Environment(): seed must be an int or None, not %.100s (%R)",
+                     Py_TYPE(seed)->tp_name, seed);
+        return -1;
+    }
+    if (!fs_queue_empty(&self->sim.queue)) {
+        PyErr_SetString(PyExc_RuntimeError, "Environment.__init__() called on an environment that has events");
+        return -1;
+    }
+    self->sim.now = t;
+    Py_SETREF(self->seed, Py_NewRef(seed));
+    return 0;
+}
+
+/* Hand every Python event still in the queue back (DECREF) and drop C
+ * actions. The array is detached first: a DECREF may run arbitrary code. */
+static void env_drain_queue(EnvironmentObject *self)
+{
+    struct fs_queue *q = &self->sim.queue;
+    size_t n = q->len;
+    if (n == 0)
+        return;
+    struct fs_entry *copy = PyMem_Malloc(n * sizeof *copy);
+    if (copy) {
+        memcpy(copy, q->heap, n * sizeof *copy);
+        q->len = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!copy[i].fn)
+                Py_DECREF((PyObject *)copy[i].data);
+        PyMem_Free(copy);
+    }
+    else {
+        /* No memory for a copy: pop one by one (still safe: each pop is
+         * complete before the DECREF runs). */
+        struct fs_entry e;
+        while (fs_queue_pop(q, &e) == FS_OK)
+            if (!e.fn)
+                Py_DECREF((PyObject *)e.data);
+    }
+}
+
+static int Environment_traverse(EnvironmentObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->active_process);
+    Py_VISIT(self->seed);
+    Py_VISIT(self->dict);
+    Py_VISIT(self->stop_value);
+    struct fs_queue *q = &self->sim.queue;
+    for (size_t i = 0; i < q->len; i++)
+        if (!q->heap[i].fn)
+            Py_VISIT((PyObject *)q->heap[i].data);
+    return 0;
+}
+
+static int Environment_clear(EnvironmentObject *self)
+{
+    Py_CLEAR(self->active_process);
+    Py_CLEAR(self->seed);
+    Py_CLEAR(self->dict);
+    Py_CLEAR(self->stop_value);
+    env_drain_queue(self);
+    return 0;
+}
+
+static void Environment_dealloc(EnvironmentObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    if (self->weaklist)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    Environment_clear(self);
+    fs_sim_free(&self->sim);
+    if (self->st)
+        self->st->live_environments--;
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+/* ------------------------------------------------------------------ */
+/* The loop                                                             */
+
+/* Process one entry. Returns 1 if one was processed, 0 if the queue is
+ * empty, -1 on error (exception set). */
+static inline int env_step_once(EnvironmentObject *env)
+{
+    struct fs_entry e;
+    if (fs_queue_pop(&env->sim.queue, &e) != FS_OK)
+        return 0;
+    env->sim.now = e.time;
+    if (e.fn) {
+        int rc = e.fn(&env->sim, e.data);
+        if (rc != FS_OK)
+            return fs_raise_status(rc, "C action");
+        return 1;
+    }
+    EventObject *ev = (EventObject *)e.data; /* reference owned by us now */
+    int rc = event_process(env, ev);
+    Py_DECREF(ev);
+    return rc < 0 ? -1 : 1;
+}
+
+/* Run until the queue is empty or the stop flag is set. Returns 1 when
+ * stopped, 0 when the queue ran empty, -1 on error. */
+static int env_loop(EnvironmentObject *env)
+{
+    unsigned counter = 0;
+    for (;;) {
+        int rc = env_step_once(env);
+        if (rc <= 0)
+            return rc;
+        if (env->stop)
+            return 1;
+        if (++counter == FS_SIGNAL_CHECK_EVERY) {
+            counter = 0;
+            if (PyErr_CheckSignals() < 0)
+                return -1;
+        }
+    }
+}
+
+static int env_enter(EnvironmentObject *env, const char *what)
+{
+    if (env->running) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "Environment.%s() called while the environment is already running (from inside a process "
+                     "or callback); yield an event instead of re-entering the simulation",
+                     what);
+        return -1;
+    }
+    env->running = 1;
+    return 0;
+}
+
+PyDoc_STRVAR(run_doc, "run(until=None)\n--\n\n"
+                      "Process events until *until*: None runs until no event is left; a number runs\n"
+                      "until the clock reaches it (events at exactly that time are not processed);\n"
+                      "an event runs until it is processed and returns its value.");
+
+static PyObject *environment_run(EnvironmentObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"until", NULL};
+    PyObject *until = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:run", kwlist, &until))
+        return NULL;
+    faassim_state *st = self->st;
+    EventObject *until_ev = NULL;
+    if (until != Py_None) {
+        if (Event_Check(st, until)) {
+            until_ev = (EventObject *)until;
+            if (event_check_init(until_ev) < 0)
+                return NULL;
+            if (until_ev->processed) {
+                if (!until_ev->value) /* cannot happen: processed implies triggered */
+                    Py_RETURN_NONE;
+                return Py_NewRef(until_ev->value);
+            }
+            Py_INCREF(until_ev);
+        }
+        else {
+            double at = PyFloat_AsDouble(until);
+            if (at == -1.0 && PyErr_Occurred()) {
+                PyErr_Format(PyExc_TypeError, "run(): until must be None, a number or an event, not %.100s (%R)",
+                             Py_TYPE(until)->tp_name, until);
+                return NULL;
+            }
+            if (isnan(at)) {
+                PyErr_Format(PyExc_ValueError, "run(): until is NaN (%R)", until);
+                return NULL;
+            }
+            if (at <= self->sim.now) {
+                PyObject *now = PyFloat_FromDouble(self->sim.now);
+                if (now)
+                    PyErr_Format(PyExc_ValueError,
+                                 "until (=%R) must be greater than the current simulation time (now=%R)", until, now);
+                Py_XDECREF(now);
+                return NULL;
+            }
+            until_ev = event_alloc(st->Event_type, self);
+            if (!until_ev)
+                return NULL;
+            until_ev->ok = 1;
+            until_ev->value = Py_NewRef(Py_None);
+            if (isinf(at)) {
+                /* run(until=inf): never stops by time; nothing to schedule. */
+            }
+            else if (env_schedule(self, until_ev, FS_PRIO_URGENT, at - self->sim.now) < 0) {
+                Py_DECREF(until_ev);
+                return NULL;
+            }
+        }
+        if (event_add_ccb(until_ev, FS_CB_STOP, (PyObject *)self) < 0) {
+            Py_DECREF(until_ev);
+            return NULL;
+        }
+    }
+    if (env_enter(self, "run") < 0) {
+        Py_XDECREF(until_ev);
+        return NULL;
+    }
+    Py_INCREF(self); /* keep the environment alive while it runs */
+    self->stop = 0;
+    int rc = env_loop(self);
+    self->running = 0;
+    PyObject *result = NULL;
+    if (rc == 1) {
+        self->stop = 0;
+        result = self->stop_value ? self->stop_value : Py_NewRef(Py_None);
+        self->stop_value = NULL;
+    }
+    else if (rc == 0) {
+        if (until_ev)
+            PyErr_Format(PyExc_RuntimeError, "No scheduled events left but \"until\" event was not triggered: %R",
+                         until_ev);
+        else
+            result = Py_NewRef(Py_None);
+    }
+    Py_XDECREF(until_ev);
+    Py_DECREF(self);
+    return result;
+}
+
+PyDoc_STRVAR(step_doc, "step()\n--\n\nProcess the next event. Raise EmptySchedule if there is none.");
+
+static PyObject *environment_step(EnvironmentObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (env_enter(self, "step") < 0)
+        return NULL;
+    Py_INCREF(self);
+    int rc = env_step_once(self);
+    self->running = 0;
+    /* An until-callback left by an earlier run() may fire here; step() has
+     * no value to return, so the stop request is dropped. */
+    self->stop = 0;
+    Py_CLEAR(self->stop_value);
+    Py_DECREF(self);
+    if (rc < 0)
+        return NULL;
+    if (rc == 0) {
+        PyErr_SetNone(self->st->EmptySchedule);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(peek_doc, "peek()\n--\n\nTime of the next scheduled event, or inf if there is none.");
+
+static PyObject *environment_peek(EnvironmentObject *self, PyObject *Py_UNUSED(ignored))
+{
+    const struct fs_entry *e = fs_queue_peek(&self->sim.queue);
+    return PyFloat_FromDouble(e ? e->time : INFINITY);
+}
+
+PyDoc_STRVAR(schedule_doc, "schedule(event, priority=NORMAL, delay=0)\n--\n\n"
+                           "Schedule *event* for processing at now + delay with *priority*\n"
+                           "(URGENT=0 before NORMAL=1 at equal times, then insertion order).");
+
+static PyObject *environment_schedule(EnvironmentObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"event", "priority", "delay", NULL};
+    PyObject *event, *prio = NULL, *delay_obj = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:schedule", kwlist, &event, &prio, &delay_obj))
+        return NULL;
+    if (!Event_Check(self->st, event)) {
+        PyErr_Format(PyExc_TypeError, "schedule(): expected an Event, got %.100s (%R)", Py_TYPE(event)->tp_name,
+                     event);
+        return NULL;
+    }
+    EventObject *ev = (EventObject *)event;
+    if (event_check_init(ev) < 0)
+        return NULL;
+    if (ev->env != self) {
+        PyErr_Format(PyExc_ValueError, "schedule(): %R belongs to another environment", event);
+        return NULL;
+    }
+    int priority = FS_PRIO_NORMAL;
+    if (prio) {
+        long p = PyLong_AsLong(prio);
+        if (p == -1 && PyErr_Occurred()) {
+            PyErr_Format(PyExc_TypeError, "schedule(): priority must be an int (URGENT=0, NORMAL=1), not %R", prio);
+            return NULL;
+        }
+        if (p < FS_PRIORITY_MIN || p > FS_PRIORITY_MAX) {
+            PyErr_Format(PyExc_ValueError, "schedule(): priority %ld out of range [%d, %d]", p, FS_PRIORITY_MIN,
+                         FS_PRIORITY_MAX);
+            return NULL;
+        }
+        priority = (int)p;
+    }
+    double delay = 0.0;
+    if (delay_obj) {
+        PyObject *who = PyUnicode_FromFormat("schedule(%R)", event);
+        if (!who)
+            return NULL;
+        int rc = env_parse_delay(delay_obj, &delay, who);
+        Py_DECREF(who);
+        if (rc < 0)
+            return NULL;
+    }
+    if (env_schedule(self, ev, priority, delay) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(timeout_doc, "timeout(delay=0, value=None)\n--\n\n"
+                          "Return a Timeout event that is processed *delay* seconds from now\n"
+                          "with *value*.");
+
+static PyObject *environment_timeout(EnvironmentObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                     PyObject *kwnames)
+{
+    PyObject *delay_obj = NULL, *value = Py_None;
+    if (nargs > 2)
+        goto badargs;
+    if (nargs >= 1)
+        delay_obj = args[0];
+    if (nargs == 2)
+        value = args[1];
+    if (kwnames) {
+        Py_ssize_t nk = PyTuple_GET_SIZE(kwnames);
+        for (Py_ssize_t i = 0; i < nk; i++) {
+            PyObject *k = PyTuple_GET_ITEM(kwnames, i);
+            if (PyUnicode_CompareWithASCIIString(k, "delay") == 0 && !delay_obj)
+                delay_obj = args[nargs + i];
+            else if (PyUnicode_CompareWithASCIIString(k, "value") == 0 && nargs < 2)
+                value = args[nargs + i];
+            else
+                goto badargs;
+        }
+    }
+    double delay = 0.0;
+    if (delay_obj) {
+        if (PyFloat_CheckExact(delay_obj) && PyFloat_AS_DOUBLE(delay_obj) >= 0 &&
+            isfinite(PyFloat_AS_DOUBLE(delay_obj)))
+            delay = PyFloat_AS_DOUBLE(delay_obj);
+        else if (PyLong_CheckExact(delay_obj) && Py_SIZE(delay_obj) >= 0 && Py_SIZE(delay_obj) <= 1)
+            delay = PyLong_AsDouble(delay_obj);
+        else {
+            PyObject *who = PyUnicode_FromString("timeout()");
+            if (!who)
+                return NULL;
+            int rc = env_parse_delay(delay_obj, &delay, who);
+            Py_DECREF(who);
+            if (rc < 0)
+                return NULL;
+        }
+    }
+    return timeout_new(self, delay, value);
+badargs:
+    PyErr_SetString(PyExc_TypeError, "timeout() takes (delay=0, value=None)");
+    return NULL;
+}
+
+PyDoc_STRVAR(event_doc, "event()\n--\n\nReturn a new untriggered Event.");
+
+static PyObject *environment_event(EnvironmentObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return (PyObject *)event_alloc(self->st->Event_type, self);
+}
+
+PyDoc_STRVAR(process_doc, "process(generator)\n--\n\nStart a Process driving *generator*.");
+
+static PyObject *environment_process(EnvironmentObject *self, PyObject *gen) { return process_new(self, gen); }
+
+PyDoc_STRVAR(all_of_doc, "all_of(events)\n--\n\nReturn an AllOf condition over *events*.");
+
+static PyObject *environment_all_of(EnvironmentObject *self, PyObject *events)
+{
+    return condition_new(self->st->AllOf_type, self, self->st->all_events, events);
+}
+
+PyDoc_STRVAR(any_of_doc, "any_of(events)\n--\n\nReturn an AnyOf condition over *events*.");
+
+static PyObject *environment_any_of(EnvironmentObject *self, PyObject *events)
+{
+    return condition_new(self->st->AnyOf_type, self, self->st->any_events, events);
+}
+
+PyDoc_STRVAR(native_ticker_doc, "_native_ticker(interval, count, streams=1)\n--\n\n"
+                                "Schedule *streams* C-native periodic actions, each firing *count* times\n"
+                                "every *interval* seconds without running any Python (benchmarks, tests).");
+
+static PyObject *environment_native_ticker(EnvironmentObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"interval", "count", "streams", NULL};
+    double interval;
+    long long count, streams = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "dL|L:_native_ticker", kwlist, &interval, &count, &streams))
+        return NULL;
+    if (!(interval >= 0) || !isfinite(interval) || count <= 0 || streams <= 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "_native_ticker(): need interval >= 0 (finite), count > 0, streams > 0; got %R, %lld, %lld",
+                     PyTuple_GET_ITEM(args, 0), count, streams);
+        return NULL;
+    }
+    int rc = fs_sim_add_ticker(&self->sim, interval, (uint64_t)count, (uint64_t)streams);
+    if (rc != FS_OK)
+        return fs_raise_status(rc, "_native_ticker()"), NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *environment_get_now(EnvironmentObject *self, void *c)
+{
+    (void)c;
+    return PyFloat_FromDouble(self->sim.now);
+}
+
+static PyObject *environment_get_active_process(EnvironmentObject *self, void *c)
+{
+    (void)c;
+    return Py_NewRef(self->active_process ? self->active_process : Py_None);
+}
+
+static PyObject *environment_get_seed(EnvironmentObject *self, void *c)
+{
+    (void)c;
+    return Py_NewRef(self->seed ? self->seed : Py_None);
+}
+
+static PyObject *environment_get_native_ticks(EnvironmentObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromUnsignedLongLong(self->sim.native_ticks);
+}
+
+static PyObject *environment_get_queue_len(EnvironmentObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromSize_t(self->sim.queue.len);
+}
+
+static PyMethodDef Environment_methods[] = {
+    {"run", (PyCFunction)(void (*)(void))environment_run, METH_VARARGS | METH_KEYWORDS, run_doc},
+    {"step", (PyCFunction)environment_step, METH_NOARGS, step_doc},
+    {"peek", (PyCFunction)environment_peek, METH_NOARGS, peek_doc},
+    {"schedule", (PyCFunction)(void (*)(void))environment_schedule, METH_VARARGS | METH_KEYWORDS, schedule_doc},
+    {"timeout", (PyCFunction)(void (*)(void))environment_timeout, METH_FASTCALL | METH_KEYWORDS, timeout_doc},
+    {"event", (PyCFunction)environment_event, METH_NOARGS, event_doc},
+    {"process", (PyCFunction)environment_process, METH_O, process_doc},
+    {"all_of", (PyCFunction)environment_all_of, METH_O, all_of_doc},
+    {"any_of", (PyCFunction)environment_any_of, METH_O, any_of_doc},
+    {"_native_ticker", (PyCFunction)(void (*)(void))environment_native_ticker, METH_VARARGS | METH_KEYWORDS,
+     native_ticker_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Environment_getset[] = {
+    {"now", (getter)environment_get_now, NULL, "The current simulation time (seconds).", NULL},
+    {"active_process", (getter)environment_get_active_process, NULL, "The process being resumed, or None.", NULL},
+    {"seed", (getter)environment_get_seed, NULL, "The seed given to the environment (or None).", NULL},
+    {"_native_ticks", (getter)environment_get_native_ticks, NULL, "Ticks processed by native tickers.", NULL},
+    {"_queue_len", (getter)environment_get_queue_len, NULL, "Number of scheduled entries.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMemberDef Environment_members[] = {
+    {"__dictoffset__", T_PYSSIZET, offsetof(EnvironmentObject, dict), READONLY, NULL},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(EnvironmentObject, weaklist), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+PyDoc_STRVAR(Environment_doc, "Environment(initial_time=0.0, *, seed=None)\n--\n\n"
+                              "Execution environment of a simulation: the clock, the event queue and\n"
+                              "the factories for events and processes (SimPy 4 semantics).");
+
+static PyType_Slot Environment_slots[] = {
+    {Py_tp_new, Environment_new},
+    {Py_tp_init, Environment_init},
+    {Py_tp_dealloc, Environment_dealloc},
+    {Py_tp_traverse, Environment_traverse},
+    {Py_tp_clear, Environment_clear},
+    {Py_tp_methods, Environment_methods},
+    {Py_tp_getset, Environment_getset},
+    {Py_tp_members, Environment_members},
+    {Py_tp_doc, (void *)Environment_doc},
+    {0, NULL},
+};
+
+static PyType_Spec Environment_spec = {
+    .name = "faassim.Environment",
+    .basicsize = sizeof(EnvironmentObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = Environment_slots,
+};
+
+int Environment_setup(PyObject *m, faassim_state *st)
+{
+    st->Environment_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &Environment_spec, NULL);
+    if (!st->Environment_type)
+        return -1;
+    return PyModule_AddType(m, st->Environment_type);
+}

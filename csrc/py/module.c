@@ -1,0 +1,164 @@
+/* module.c: faassim._core module definition, state and multi-phase init. */
+#include "module.h"
+
+faassim_state *faassim_state_from_type(PyTypeObject *tp)
+{
+    PyObject *m = PyType_GetModuleByDef(tp, &faassim_module);
+    if (!m)
+        return NULL;
+    return faassim_get_state(m);
+}
+
+int fs_raise_status(int status, const char *what)
+{
+    switch (status) {
+    case FS_ENOMEM:
+        PyErr_NoMemory();
+        break;
+    case FS_EINVAL:
+        PyErr_Format(PyExc_ValueError, "%s: invalid argument", what);
+        break;
+    case FS_EOVERFLOW:
+        PyErr_Format(PyExc_OverflowError, "%s: event sequence numbers exhausted", what);
+        break;
+    default:
+        PyErr_Format(PyExc_RuntimeError, "%s: engine error %d", what, status);
+    }
+    return -1;
+}
+
+PyDoc_STRVAR(live_objects_doc, "_live_objects() -> dict\n\n"
+                               "Counts of live engine objects (events, processes, environments).\n"
+                               "Tests use it to check that nothing leaks.");
+
+static PyObject *faassim_live_objects(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    faassim_state *st = faassim_get_state(module);
+    return Py_BuildValue("{s:n,s:n,s:n}", "events", st->live_events, "processes", st->live_processes,
+                         "environments", st->live_environments);
+}
+
+static PyMethodDef module_methods[] = {
+    {"_live_objects", faassim_live_objects, METH_NOARGS, live_objects_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static int import_pytypes(faassim_state *st)
+{
+    PyObject *mod = PyImport_ImportModule("faassim._pytypes");
+    if (!mod)
+        return -1;
+    st->Interrupt = PyObject_GetAttrString(mod, "Interrupt");
+    st->EmptySchedule = PyObject_GetAttrString(mod, "EmptySchedule");
+    st->ConditionValue = PyObject_GetAttrString(mod, "ConditionValue");
+    st->pending = PyObject_GetAttrString(mod, "PENDING");
+    Py_DECREF(mod);
+    if (!st->Interrupt || !st->EmptySchedule || !st->ConditionValue || !st->pending)
+        return -1;
+    return 0;
+}
+
+static int module_exec(PyObject *m)
+{
+    faassim_state *st = faassim_get_state(m);
+#define INTERN(field, s)                                                                                               \
+    if (!(st->field = PyUnicode_InternFromString(s)))                                                                  \
+        return -1;
+    INTERN(str_throw, "throw");
+    INTERN(str_name, "__name__");
+    INTERN(str_args, "args");
+    INTERN(str_events, "events");
+    INTERN(str_do_put, "_do_put");
+    INTERN(str_do_get, "_do_get");
+#undef INTERN
+    if (import_pytypes(st) < 0)
+        return -1;
+    if (PyModule_AddIntConstant(m, "URGENT", FS_PRIO_URGENT) < 0 ||
+        PyModule_AddIntConstant(m, "NORMAL", FS_PRIO_NORMAL) < 0)
+        return -1;
+    if (Environment_setup(m, st) < 0 || Event_setup(m, st) < 0 || Callback_setup(m, st) < 0 ||
+        Process_setup(m, st) < 0 || Condition_setup(m, st) < 0 || Resource_setup(m, st) < 0)
+        return -1;
+    return 0;
+}
+
+static int module_traverse(PyObject *m, visitproc visit, void *arg)
+{
+    faassim_state *st = faassim_get_state(m);
+    Py_VISIT(st->Environment_type);
+    Py_VISIT(st->Event_type);
+    Py_VISIT(st->Timeout_type);
+    Py_VISIT(st->Initialize_type);
+    Py_VISIT(st->Interruption_type);
+    Py_VISIT(st->Process_type);
+    Py_VISIT(st->Condition_type);
+    Py_VISIT(st->AllOf_type);
+    Py_VISIT(st->AnyOf_type);
+    Py_VISIT(st->Callback_type);
+    Py_VISIT(st->EventIter_type);
+    Py_VISIT(st->BaseResource_type);
+    Py_VISIT(st->Put_type);
+    Py_VISIT(st->Get_type);
+    Py_VISIT(st->Interrupt);
+    Py_VISIT(st->EmptySchedule);
+    Py_VISIT(st->ConditionValue);
+    Py_VISIT(st->pending);
+    Py_VISIT(st->all_events);
+    Py_VISIT(st->any_events);
+    return 0;
+}
+
+static int module_clear(PyObject *m)
+{
+    faassim_state *st = faassim_get_state(m);
+    Py_CLEAR(st->Environment_type);
+    Py_CLEAR(st->Event_type);
+    Py_CLEAR(st->Timeout_type);
+    Py_CLEAR(st->Initialize_type);
+    Py_CLEAR(st->Interruption_type);
+    Py_CLEAR(st->Process_type);
+    Py_CLEAR(st->Condition_type);
+    Py_CLEAR(st->AllOf_type);
+    Py_CLEAR(st->AnyOf_type);
+    Py_CLEAR(st->Callback_type);
+    Py_CLEAR(st->EventIter_type);
+    Py_CLEAR(st->BaseResource_type);
+    Py_CLEAR(st->Put_type);
+    Py_CLEAR(st->Get_type);
+    Py_CLEAR(st->Interrupt);
+    Py_CLEAR(st->EmptySchedule);
+    Py_CLEAR(st->ConditionValue);
+    Py_CLEAR(st->pending);
+    Py_CLEAR(st->all_events);
+    Py_CLEAR(st->any_events);
+    Py_CLEAR(st->str_throw);
+    Py_CLEAR(st->str_name);
+    Py_CLEAR(st->str_args);
+    Py_CLEAR(st->str_events);
+    Py_CLEAR(st->str_do_put);
+    Py_CLEAR(st->str_do_get);
+    return 0;
+}
+
+static void module_free(void *m) { module_clear((PyObject *)m); }
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+PyDoc_STRVAR(module_doc, "faassim._core: the C engine of faassim (event queue, events, processes, resources).");
+
+PyModuleDef faassim_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "faassim._core",
+    .m_doc = module_doc,
+    .m_size = sizeof(faassim_state),
+    .m_methods = module_methods,
+    .m_slots = module_slots,
+    .m_traverse = module_traverse,
+    .m_clear = module_clear,
+    .m_free = module_free,
+};
+
+PyMODINIT_FUNC PyInit__core(void) { return PyModuleDef_Init(&faassim_module); }

@@ -1,0 +1,227 @@
+/*
+ * module.h: module state and the internal API shared by the binding files.
+ *
+ * Design note
+ * -----------
+ * One file per Python type (environment.c, event.c, process.c, condition.c,
+ * callback.c, resource.c, ...); each has a *_setup(module, state) function
+ * called from the module's Py_mod_exec slot. No static PyObject* globals:
+ * every type, exception and interned string lives in faassim_state, and each
+ * Environment caches the state pointer so hot paths never look it up.
+ *
+ * Events keep up to FS_INLINE_CBS "C callbacks" inline: a (kind, target)
+ * pair that the engine dispatches without creating a Python object (a
+ * process waiting on a timeout, a condition checking an event, a resource
+ * re-triggering its queues). Python only sees a list when it asks for
+ * `event.callbacks` or when a Python callable is added; at that moment the
+ * inline entries are turned into _Callback objects at the front of the list,
+ * in order, so SimPy's callback ordering is preserved exactly. Invariant:
+ * if ev->callbacks (the list) exists, ev->ncb == 0.
+ */
+#ifndef FAASSIM_MODULE_H
+#define FAASSIM_MODULE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <stdint.h>
+
+#include "fs_sim.h"
+
+typedef struct {
+    /* types */
+    PyTypeObject *Environment_type;
+    PyTypeObject *Event_type;
+    PyTypeObject *Timeout_type;
+    PyTypeObject *Initialize_type;
+    PyTypeObject *Interruption_type;
+    PyTypeObject *Process_type;
+    PyTypeObject *Condition_type;
+    PyTypeObject *AllOf_type;
+    PyTypeObject *AnyOf_type;
+    PyTypeObject *Callback_type;
+    PyTypeObject *EventIter_type;
+    PyTypeObject *BaseResource_type;
+    PyTypeObject *Put_type;
+    PyTypeObject *Get_type;
+    /* Python-level helper types imported from faassim._pytypes */
+    PyObject *Interrupt;
+    PyObject *EmptySchedule;
+    PyObject *ConditionValue;
+    PyObject *pending; /* the PENDING sentinel */
+    PyObject *all_events; /* Condition.all_events (C function object) */
+    PyObject *any_events;
+    /* interned strings */
+    PyObject *str_throw;
+    PyObject *str_name;
+    PyObject *str_args;
+    PyObject *str_events;
+    PyObject *str_do_put;
+    PyObject *str_do_get;
+    /* live-object counters (tests check they return to baseline) */
+    Py_ssize_t live_events;
+    Py_ssize_t live_environments;
+    Py_ssize_t live_processes;
+} faassim_state;
+
+extern PyModuleDef faassim_module;
+
+static inline faassim_state *faassim_get_state(PyObject *module)
+{
+    return (faassim_state *)PyModule_GetState(module);
+}
+/* State from a type defined by this module (or a Python subclass of one). */
+faassim_state *faassim_state_from_type(PyTypeObject *tp);
+
+/* ------------------------------------------------------------------ */
+/* Environment                                                          */
+
+typedef struct EnvironmentObject {
+    PyObject_HEAD
+    faassim_state *st;
+    struct fs_sim sim;
+    PyObject *active_process; /* strong ref or NULL */
+    PyObject *seed;           /* as given, or None */
+    PyObject *dict;
+    PyObject *weaklist;
+    int running;              /* inside run()/step() */
+    int stop;                 /* set by the until-callback */
+    PyObject *stop_value;     /* value to return from run() when stop */
+} EnvironmentObject;
+
+/* ------------------------------------------------------------------ */
+/* Events                                                               */
+
+enum fs_cb_kind {
+    FS_CB_NONE = 0,
+    FS_CB_RESUME,      /* target: Process; Process._resume */
+    FS_CB_CHECK,       /* target: Condition; Condition._check */
+    FS_CB_BUILD_VALUE, /* target: Condition; Condition._build_value */
+    FS_CB_INTERRUPT,   /* target: Process; Interruption._interrupt */
+    FS_CB_STOP,        /* target: Environment; stops run(until=...) */
+    FS_CB_TRIGGER_PUT, /* target: BaseResource; BaseResource._trigger_put */
+    FS_CB_TRIGGER_GET, /* target: BaseResource; BaseResource._trigger_get */
+};
+
+#define FS_INLINE_CBS 2
+
+typedef struct {
+    PyObject *target; /* strong ref */
+    uint8_t kind;
+} fs_ccb;
+
+/* A C callback seen from Python (an element of event.callbacks). */
+typedef struct {
+    PyObject_HEAD
+    fs_ccb cb;
+    vectorcallfunc vectorcall;
+} CallbackObject;
+
+typedef struct EventObject {
+    PyObject_HEAD
+    faassim_state *st;
+    EnvironmentObject *env; /* strong ref; NULL until initialised */
+    PyObject *value;        /* NULL while pending */
+    PyObject *callbacks;    /* list, or NULL (inline only / processed) */
+    fs_ccb cb[FS_INLINE_CBS];
+    uint8_t ncb;
+    uint8_t ok;
+    uint8_t defused;
+    uint8_t processed;
+    PyObject *dict;
+    PyObject *weaklist;
+} EventObject;
+
+typedef struct {
+    EventObject ev;
+    double delay;
+} TimeoutObject;
+
+typedef struct {
+    EventObject ev;
+    PyObject *generator;
+    PyObject *target; /* event waited on, strong ref, or NULL */
+} ProcessObject;
+
+typedef struct {
+    EventObject ev;
+    PyObject *evaluate;
+    PyObject *events; /* tuple */
+    Py_ssize_t count;
+    uint8_t eval_kind; /* 0: Python callable, 1: all, 2: any */
+} ConditionObject;
+
+#define Event_Check(st, o) PyObject_TypeCheck((o), (st)->Event_type)
+#define Process_Check(st, o) PyObject_TypeCheck((o), (st)->Process_type)
+#define Condition_Check(st, o) PyObject_TypeCheck((o), (st)->Condition_type)
+#define Environment_Check(st, o) PyObject_TypeCheck((o), (st)->Environment_type)
+
+/* environment.c */
+int Environment_setup(PyObject *m, faassim_state *st);
+/* Push ev (new strong ref taken) at now + delay with priority. */
+int env_schedule(EnvironmentObject *env, EventObject *ev, int priority, double delay);
+/* Validate a delay given by the user; sets a Python error and returns -1. */
+int env_parse_delay(PyObject *obj, double *out, PyObject *who);
+
+/* event.c */
+int Event_setup(PyObject *m, faassim_state *st);
+/* Allocate an untriggered event of type tp (an Event subtype) bound to env.
+ * Returns a new reference. */
+EventObject *event_alloc(PyTypeObject *tp, EnvironmentObject *env);
+/* Set env on ev (used by tp_new/tp_init); raises TypeError if not an env. */
+int event_bind_env(EventObject *ev, PyObject *env);
+/* Succeed/fail/trigger semantics of SimPy; value is borrowed. */
+int event_succeed(EventObject *ev, PyObject *value);
+int event_fail(EventObject *ev, PyObject *exc);
+/* Add a C callback; falls back to the list when inline slots are full or a
+ * list exists. Target is borrowed (a new reference is taken). */
+int event_add_ccb(EventObject *ev, int kind, PyObject *target);
+/* Add any Python callable. */
+int event_add_callback(EventObject *ev, PyObject *callable);
+/* Remove the first C callback (kind, target); returns 1 if removed, 0 if
+ * not found, -1 on error. */
+int event_remove_ccb(EventObject *ev, int kind, PyObject *target);
+/* Run the callbacks of a popped event and raise its failure if undefused;
+ * ev is borrowed. Returns 0, or -1 with an exception set. */
+int event_process(EnvironmentObject *env, EventObject *ev);
+/* Make sure ev->callbacks is a list holding every callback; returns it
+ * (borrowed) or NULL with an error. */
+PyObject *event_materialize(EventObject *ev);
+/* Return a check that ev is usable (env bound). */
+int event_check_init(EventObject *ev);
+int Event_traverse_base(EventObject *self, visitproc visit, void *arg);
+int Event_clear_base(EventObject *self);
+void Event_dealloc_base(EventObject *self);
+/* Timeout construction used by env.timeout. */
+PyObject *timeout_new(EnvironmentObject *env, double delay, PyObject *value);
+
+/* callback.c */
+int Callback_setup(PyObject *m, faassim_state *st);
+/* Run C callback (kind, target) on event; returns 0 or -1 with an error. */
+int ccb_dispatch(EnvironmentObject *env, int kind, PyObject *target, EventObject *ev);
+/* New _Callback object wrapping (kind, target). */
+PyObject *ccb_object_new(faassim_state *st, int kind, PyObject *target);
+/* If obj is a _Callback equal to (kind, target). */
+int ccb_object_matches(faassim_state *st, PyObject *obj, int kind, PyObject *target);
+
+/* process.c */
+int Process_setup(PyObject *m, faassim_state *st);
+PyObject *process_new(EnvironmentObject *env, PyObject *generator);
+int process_resume(ProcessObject *proc, EventObject *ev);
+int process_interrupt_cb(ProcessObject *proc, EventObject *interruption);
+
+/* condition.c */
+int Condition_setup(PyObject *m, faassim_state *st);
+int condition_check(ConditionObject *cond, EventObject *ev);
+int condition_build_value(ConditionObject *cond, EventObject *ev);
+PyObject *condition_new(PyTypeObject *tp, EnvironmentObject *env, PyObject *evaluate, PyObject *events);
+
+/* resource.c */
+int Resource_setup(PyObject *m, faassim_state *st);
+int resource_trigger_put(PyObject *res, PyObject *get_event);
+int resource_trigger_get(PyObject *res, PyObject *put_event);
+
+/* helpers */
+int fs_raise_status(int status, const char *what);
+
+#endif

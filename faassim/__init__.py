@@ -1,0 +1,53 @@
+"""faassim: simulate serverless (FaaS) platforms on edge-cloud infrastructure.
+
+The discrete-event engine is SimPy 4 compatible and written in C::
+
+    >>> import faassim
+    >>> env = faassim.Environment()
+    >>> def clock(env, out):
+    ...     while env.now < 3:
+    ...         out.append(env.now)
+    ...         yield env.timeout(1)
+    >>> ticks = []
+    >>> _ = env.process(clock(env, ticks))
+    >>> env.run()
+    >>> ticks
+    [0.0, 1.0, 2.0]
+"""
+
+from faassim._pytypes import PENDING, ConditionValue, EmptySchedule, Interrupt, StopSimulation
+from faassim._core import (
+    NORMAL,
+    URGENT,
+    AllOf,
+    AnyOf,
+    Condition,
+    Environment,
+    Event,
+    Initialize,
+    Interruption,
+    Process,
+    Timeout,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "Environment",
+    "Event",
+    "Timeout",
+    "Initialize",
+    "Interruption",
+    "Process",
+    "Condition",
+    "AllOf",
+    "AnyOf",
+    "ConditionValue",
+    "Interrupt",
+    "EmptySchedule",
+    "StopSimulation",
+    "PENDING",
+    "URGENT",
+    "NORMAL",
+]
