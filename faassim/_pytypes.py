@@ -7,9 +7,18 @@ SimPy's (pickling, ``repr``, subclassing) at no cost to the event loop.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Tuple
 
-__all__ = ["PENDING", "Interrupt", "EmptySchedule", "StopSimulation", "ConditionValue"]
+__all__ = [
+    "PENDING",
+    "Interrupt",
+    "EmptySchedule",
+    "StopSimulation",
+    "ConditionValue",
+    "SortedQueue",
+    "Preempted",
+    "PriorityItem",
+]
 
 
 class _Pending:
@@ -103,3 +112,47 @@ class ConditionValue:
 
     def todict(self) -> Dict[Any, Any]:
         return {event: event._value for event in self.events}
+
+
+class SortedQueue(list):
+    """Queue kept sorted by each element's ``key`` (stable: equal keys keep
+    arrival order); the put queue of :class:`PriorityResource`."""
+
+    def __init__(self, maxlen: "int | None" = None):
+        super().__init__()
+        self.maxlen = maxlen
+
+    def append(self, item: Any) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        super().append(item)
+        super().sort(key=lambda e: e.key)
+
+
+class Preempted:
+    """Cause of the :class:`Interrupt` thrown into a process that lost a
+    :class:`PreemptiveResource`: ``by`` (the preempting process),
+    ``usage_since`` (when the victim got the resource) and ``resource``."""
+
+    def __init__(self, by: Any, usage_since: Any, resource: Any):
+        self.by = by
+        self.usage_since = usage_since
+        self.resource = resource
+
+    def __repr__(self) -> str:
+        return f"Preempted(by={self.by!r}, usage_since={self.usage_since!r})"
+
+
+class PriorityItem(NamedTuple):
+    """An item of a :class:`PriorityStore`, ordered by ``priority`` only."""
+
+    priority: Any
+    item: Any
+
+    def __lt__(self, other: "PriorityItem") -> bool:  # type: ignore[override]
+        return self.priority < other.priority
+
+
+def _accept_any(item: Any) -> bool:
+    """Default filter of :meth:`FilterStore.get`: accepts every item."""
+    return True

@@ -34,8 +34,8 @@ PyDoc_STRVAR(live_objects_doc, "_live_objects() -> dict\n\n"
 static PyObject *faassim_live_objects(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
     faassim_state *st = faassim_get_state(module);
-    return Py_BuildValue("{s:n,s:n,s:n}", "events", st->live_events, "processes", st->live_processes,
-                         "environments", st->live_environments);
+    return Py_BuildValue("{s:n,s:n,s:n,s:n}", "events", st->live_events, "processes", st->live_processes,
+                         "environments", st->live_environments, "resources", st->live_resources);
 }
 
 static PyMethodDef module_methods[] = {
@@ -52,8 +52,20 @@ static int import_pytypes(faassim_state *st)
     st->EmptySchedule = PyObject_GetAttrString(mod, "EmptySchedule");
     st->ConditionValue = PyObject_GetAttrString(mod, "ConditionValue");
     st->pending = PyObject_GetAttrString(mod, "PENDING");
+    st->SortedQueue = PyObject_GetAttrString(mod, "SortedQueue");
+    st->Preempted = PyObject_GetAttrString(mod, "Preempted");
+    st->default_filter = PyObject_GetAttrString(mod, "_accept_any");
     Py_DECREF(mod);
-    if (!st->Interrupt || !st->EmptySchedule || !st->ConditionValue || !st->pending)
+    if (!st->Interrupt || !st->EmptySchedule || !st->ConditionValue || !st->pending || !st->SortedQueue ||
+        !st->Preempted || !st->default_filter)
+        return -1;
+    PyObject *heapq = PyImport_ImportModule("heapq");
+    if (!heapq)
+        return -1;
+    st->heappush = PyObject_GetAttrString(heapq, "heappush");
+    st->heappop = PyObject_GetAttrString(heapq, "heappop");
+    Py_DECREF(heapq);
+    if (!st->heappush || !st->heappop)
         return -1;
     return 0;
 }
@@ -70,6 +82,15 @@ static int module_exec(PyObject *m)
     INTERN(str_events, "events");
     INTERN(str_do_put, "_do_put");
     INTERN(str_do_get, "_do_get");
+    INTERN(str_trigger_put, "_trigger_put");
+    INTERN(str_trigger_get, "_trigger_get");
+    INTERN(str_release, "release");
+    INTERN(str_interrupt, "interrupt");
+    INTERN(str_append, "append");
+    INTERN(str_remove, "remove");
+    INTERN(str_pop, "pop");
+    INTERN(str_PutQueue, "PutQueue");
+    INTERN(str_GetQueue, "GetQueue");
 #undef INTERN
     if (import_pytypes(st) < 0)
         return -1;
@@ -85,58 +106,20 @@ static int module_exec(PyObject *m)
 static int module_traverse(PyObject *m, visitproc visit, void *arg)
 {
     faassim_state *st = faassim_get_state(m);
-    Py_VISIT(st->Environment_type);
-    Py_VISIT(st->Event_type);
-    Py_VISIT(st->Timeout_type);
-    Py_VISIT(st->Initialize_type);
-    Py_VISIT(st->Interruption_type);
-    Py_VISIT(st->Process_type);
-    Py_VISIT(st->Condition_type);
-    Py_VISIT(st->AllOf_type);
-    Py_VISIT(st->AnyOf_type);
-    Py_VISIT(st->Callback_type);
-    Py_VISIT(st->EventIter_type);
-    Py_VISIT(st->BaseResource_type);
-    Py_VISIT(st->Put_type);
-    Py_VISIT(st->Get_type);
-    Py_VISIT(st->Interrupt);
-    Py_VISIT(st->EmptySchedule);
-    Py_VISIT(st->ConditionValue);
-    Py_VISIT(st->pending);
-    Py_VISIT(st->all_events);
-    Py_VISIT(st->any_events);
+#define VISIT(name) Py_VISIT(st->name);
+    FAASSIM_STATE_TYPES(VISIT)
+    FAASSIM_STATE_OBJECTS(VISIT)
+#undef VISIT
     return 0;
 }
 
 static int module_clear(PyObject *m)
 {
     faassim_state *st = faassim_get_state(m);
-    Py_CLEAR(st->Environment_type);
-    Py_CLEAR(st->Event_type);
-    Py_CLEAR(st->Timeout_type);
-    Py_CLEAR(st->Initialize_type);
-    Py_CLEAR(st->Interruption_type);
-    Py_CLEAR(st->Process_type);
-    Py_CLEAR(st->Condition_type);
-    Py_CLEAR(st->AllOf_type);
-    Py_CLEAR(st->AnyOf_type);
-    Py_CLEAR(st->Callback_type);
-    Py_CLEAR(st->EventIter_type);
-    Py_CLEAR(st->BaseResource_type);
-    Py_CLEAR(st->Put_type);
-    Py_CLEAR(st->Get_type);
-    Py_CLEAR(st->Interrupt);
-    Py_CLEAR(st->EmptySchedule);
-    Py_CLEAR(st->ConditionValue);
-    Py_CLEAR(st->pending);
-    Py_CLEAR(st->all_events);
-    Py_CLEAR(st->any_events);
-    Py_CLEAR(st->str_throw);
-    Py_CLEAR(st->str_name);
-    Py_CLEAR(st->str_args);
-    Py_CLEAR(st->str_events);
-    Py_CLEAR(st->str_do_put);
-    Py_CLEAR(st->str_do_get);
+#define CLEAR(name) Py_CLEAR(st->name);
+    FAASSIM_STATE_TYPES(CLEAR)
+    FAASSIM_STATE_OBJECTS(CLEAR)
+#undef CLEAR
     return 0;
 }
 

@@ -28,40 +28,33 @@
 
 #include "fs_sim.h"
 
+/* Every object the module state owns, as an X-macro so that traverse and
+ * clear cannot miss one. */
+#define FAASSIM_STATE_TYPES(X)                                                                                         \
+    X(Environment_type) X(Event_type) X(Timeout_type) X(Initialize_type) X(Interruption_type) X(Process_type)          \
+        X(Condition_type) X(AllOf_type) X(AnyOf_type) X(Callback_type) X(EventIter_type) X(BaseResource_type)          \
+            X(Resource_type) X(PriorityResource_type) X(PreemptiveResource_type) X(Store_type) X(PriorityStore_type)   \
+                X(FilterStore_type) X(Container_type) X(Put_type) X(Get_type) X(Request_type) X(Release_type)          \
+                    X(PriorityRequest_type) X(StorePut_type) X(StoreGet_type) X(FilterStoreGet_type)                   \
+                        X(ContainerPut_type) X(ContainerGet_type)
+
+#define FAASSIM_STATE_OBJECTS(X)                                                                                       \
+    X(Interrupt) X(EmptySchedule) X(ConditionValue) X(pending) X(SortedQueue) X(Preempted) X(all_events)              \
+        X(any_events) X(heappush) X(heappop) X(default_filter) X(str_throw) X(str_name) X(str_args) X(str_events)     \
+            X(str_do_put) X(str_do_get) X(str_trigger_put) X(str_trigger_get) X(str_release) X(str_interrupt)          \
+                X(str_append) X(str_remove) X(str_pop) X(str_PutQueue) X(str_GetQueue)
+
+#define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;
+#define FAASSIM_DECLARE_OBJECT(name) PyObject *name;
+
 typedef struct {
-    /* types */
-    PyTypeObject *Environment_type;
-    PyTypeObject *Event_type;
-    PyTypeObject *Timeout_type;
-    PyTypeObject *Initialize_type;
-    PyTypeObject *Interruption_type;
-    PyTypeObject *Process_type;
-    PyTypeObject *Condition_type;
-    PyTypeObject *AllOf_type;
-    PyTypeObject *AnyOf_type;
-    PyTypeObject *Callback_type;
-    PyTypeObject *EventIter_type;
-    PyTypeObject *BaseResource_type;
-    PyTypeObject *Put_type;
-    PyTypeObject *Get_type;
-    /* Python-level helper types imported from faassim._pytypes */
-    PyObject *Interrupt;
-    PyObject *EmptySchedule;
-    PyObject *ConditionValue;
-    PyObject *pending; /* the PENDING sentinel */
-    PyObject *all_events; /* Condition.all_events (C function object) */
-    PyObject *any_events;
-    /* interned strings */
-    PyObject *str_throw;
-    PyObject *str_name;
-    PyObject *str_args;
-    PyObject *str_events;
-    PyObject *str_do_put;
-    PyObject *str_do_get;
+    FAASSIM_STATE_TYPES(FAASSIM_DECLARE_TYPE)
+    FAASSIM_STATE_OBJECTS(FAASSIM_DECLARE_OBJECT)
     /* live-object counters (tests check they return to baseline) */
     Py_ssize_t live_events;
     Py_ssize_t live_environments;
     Py_ssize_t live_processes;
+    Py_ssize_t live_resources;
 } faassim_state;
 
 extern PyModuleDef faassim_module;
