@@ -11,13 +11,17 @@
  *            value first (URGENT=0 before NORMAL=1), then insertion order;
  *   - fn:    NULL for an entry whose data is an opaque object the caller
  *            processes itself (the bindings store a Python event there), or a
- *            C action run by fs_sim without touching any Python object.
+ *            C action that the run loop calls without touching any Python
+ *            object.
  * Ordering contract: entries pop in ascending (time, order). Two entries
  * never compare equal because seq is unique per queue.
- * Complexity: push and pop are O(log n) on an implicit binary heap; peek is
- * O(1); the heap grows by doubling and never shrinks below its initial size.
- * Memory: the queue never frees or references `data`; whoever pushed an entry
- * owns what it points to (fs_queue_drain hands every remaining entry back).
+ * Complexity: push and pop are O(log n) on an implicit 4-ary heap (pop walks
+ * the hole down to a leaf, then sifts the last entry up); peek is O(1); the
+ * heap grows by doubling and never shrinks.
+ * Memory: the queue never frees or dereferences `data`; whoever pushed an
+ * entry owns what it points to and must take back the entries left in the
+ * queue (the heap array, q->heap[0 .. q->len), is readable for that) before
+ * fs_queue_free.
  */
 #ifndef FS_QUEUE_H
 #define FS_QUEUE_H
@@ -40,8 +44,9 @@ enum fs_status {
 };
 
 struct fs_sim;
-/* A C action: runs when its entry is popped. Returns FS_OK or a negative
- * fs_status; a failing action stops fs_sim_run. */
+/* A C action: runs when its entry is popped, after sim->now has been set to
+ * the entry's time. Returns FS_OK or a negative fs_status; the run loop stops
+ * on a failing action. */
 typedef int (*fs_action_fn)(struct fs_sim *sim, void *data);
 
 struct fs_entry {

@@ -1,13 +1,27 @@
 /* fs_sim: clock, queue and native C actions; see fs_sim.h. */
 #include "fs_sim.h"
 
+#include <math.h>
 #include <stdlib.h>
 
+/* Tickers are kept on a doubly linked list owned by the fs_sim, so that one
+ * can unlink itself after its last tick. */
 struct fs_ticker {
     double interval;
     uint64_t remaining;
-    struct fs_ticker *next;
+    struct fs_ticker *prev, *next;
 };
+
+static void ticker_unlink_free(struct fs_sim *sim, struct fs_ticker *t)
+{
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        sim->tickers = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    free(t);
+}
 
 int fs_sim_init(struct fs_sim *sim, double initial_time)
 {
@@ -33,9 +47,19 @@ static int ticker_fire(struct fs_sim *sim, void *data)
 {
     struct fs_ticker *t = data;
     sim->native_ticks++;
-    if (--t->remaining == 0)
+    if (--t->remaining == 0) {
+        ticker_unlink_free(sim, t);
         return FS_OK;
-    return fs_queue_push(&sim->queue, sim->now + t->interval, FS_PRIO_NORMAL, ticker_fire, t);
+    }
+    double next = sim->now + t->interval;
+    if (isinf(next)) {
+        ticker_unlink_free(sim, t);
+        return FS_EINVAL;
+    }
+    int rc = fs_queue_push(&sim->queue, next, FS_PRIO_NORMAL, ticker_fire, t);
+    if (rc != FS_OK)
+        ticker_unlink_free(sim, t);
+    return rc;
 }
 
 int fs_entry_is_ticker(const struct fs_entry *e) { return e->fn == ticker_fire; }
@@ -48,12 +72,16 @@ static int is_ticker(const struct fs_entry *e, void *ctx)
 
 size_t fs_sim_cancel_tickers(struct fs_sim *sim)
 {
-    return fs_queue_remove_if(&sim->queue, is_ticker, NULL);
+    size_t n = fs_queue_remove_if(&sim->queue, is_ticker, NULL);
+    /* Every live ticker had exactly one pending entry: all are gone now. */
+    while (sim->tickers)
+        ticker_unlink_free(sim, sim->tickers);
+    return n;
 }
 
 int fs_sim_add_ticker(struct fs_sim *sim, double interval, uint64_t count, uint64_t streams)
 {
-    if (!(interval >= 0.0) || count == 0)
+    if (!(interval >= 0.0) || !isfinite(interval) || count == 0 || !isfinite(sim->now + interval))
         return FS_EINVAL;
     for (uint64_t i = 0; i < streams; i++) {
         struct fs_ticker *t = malloc(sizeof *t);
@@ -61,11 +89,16 @@ int fs_sim_add_ticker(struct fs_sim *sim, double interval, uint64_t count, uint6
             return FS_ENOMEM;
         t->interval = interval;
         t->remaining = count;
+        t->prev = NULL;
         t->next = sim->tickers;
+        if (sim->tickers)
+            sim->tickers->prev = t;
         sim->tickers = t;
         int rc = fs_queue_push(&sim->queue, sim->now + interval, FS_PRIO_NORMAL, ticker_fire, t);
-        if (rc != FS_OK)
+        if (rc != FS_OK) {
+            ticker_unlink_free(sim, t);
             return rc;
+        }
     }
     return FS_OK;
 }

@@ -5,11 +5,13 @@
  * Design note
  * -----------
  * struct fs_sim is embedded in every Environment. `now` only moves forward:
- * fs_sim_pop sets it to the popped entry's time. C actions (fs_action_fn)
- * receive the fs_sim and may push further entries; they must not assume
- * anything about entries whose fn is NULL (those belong to the bindings).
+ * the run loop (in the bindings) pops an entry and sets now to its time
+ * before running it. C actions (fs_action_fn) receive the fs_sim and may
+ * push further entries; they must not touch entries whose fn is NULL (those
+ * belong to the bindings).
  * The native ticker is a minimal periodic C action used by benchmarks and
- * tests to measure the engine without Python in the loop.
+ * tests to measure the engine without Python in the loop. A ticker frees
+ * itself after its last tick; fs_sim_cancel_tickers frees the others.
  */
 #ifndef FS_SIM_H
 #define FS_SIM_H
@@ -31,12 +33,15 @@ int fs_sim_init(struct fs_sim *sim, double initial_time);
 void fs_sim_free(struct fs_sim *sim);
 
 /* Schedule `streams` independent tickers, each firing `count` times, every
- * `interval` seconds starting at now + interval (NORMAL priority). */
+ * `interval` seconds starting at now + interval (NORMAL priority). The
+ * interval must be finite and >= 0 (FS_EINVAL otherwise); a tick whose time
+ * would overflow to infinity stops its ticker with FS_EINVAL. */
 int fs_sim_add_ticker(struct fs_sim *sim, double interval, uint64_t count, uint64_t streams);
 
 /* Is this entry a native ticker's? (for tests and cancellation) */
 int fs_entry_is_ticker(const struct fs_entry *e);
-/* Cancel every pending native ticker entry; returns the number removed. */
+/* Cancel every pending native ticker entry and free the tickers; returns the
+ * number of entries removed. */
 size_t fs_sim_cancel_tickers(struct fs_sim *sim);
 
 #define FS_PRIO_URGENT 0

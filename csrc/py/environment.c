@@ -247,6 +247,10 @@ static PyObject *environment_run(EnvironmentObject *self, PyObject *args, PyObje
         return NULL;
     faassim_state *st = self->st;
     EventObject *until_ev = NULL;
+    if (self->running) { /* refuse before touching the queue */
+        env_enter(self, "run");
+        return NULL;
+    }
     if (until != Py_None) {
         if (Event_Check(st, until)) {
             until_ev = (EventObject *)until;

@@ -1,0 +1,39 @@
+"""Shared fixtures: every test checks that engine objects do not leak."""
+
+import gc
+
+import pytest
+
+import faassim
+from faassim import _core
+
+
+def live():
+    gc.collect()
+    return _core._live_objects()
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(request):
+    """Live engine objects (events, processes, environments, resources) must
+    return to their baseline once a test's objects are gone."""
+    before = live()
+    yield
+    if request.node.get_closest_marker("allow_leaks"):
+        return
+    # Fixture values (an Environment, say) stay referenced by the test item
+    # until pytest is done with it; they are finalised by now, so drop them.
+    for name in list(request.node.funcargs):
+        if name not in ("request", "no_leaks"):
+            request.node.funcargs[name] = None
+    after = live()
+    assert after == before, f"engine objects leaked: before={before} after={after}"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "allow_leaks: the test keeps engine objects alive on purpose")
+
+
+@pytest.fixture
+def env():
+    return faassim.Environment()
