@@ -102,15 +102,19 @@ class ConditionValue:
         return len(self.events)
 
     def keys(self) -> Iterator[Any]:
+        """The processed events, in the condition's order."""
         return iter(list(self.events))
 
     def values(self) -> Iterator[Any]:
+        """The values of the processed events, in the condition's order."""
         return (event._value for event in self.events)
 
     def items(self) -> Iterator[Tuple[Any, Any]]:
+        """``(event, value)`` pairs, in the condition's order."""
         return ((event, event._value) for event in self.events)
 
     def todict(self) -> Dict[Any, Any]:
+        """A plain ``dict`` from event to value."""
         return {event: event._value for event in self.events}
 
 

@@ -92,7 +92,7 @@ int fs_queue_push(struct fs_queue *q, double time, int priority, fs_action_fn fn
             return rc;
     }
     struct fs_entry e;
-    e.time = time;
+    e.time = time + 0.0; /* -0.0 becomes +0.0 (see fs_time_key) */
     e.order = ((uint64_t)(priority + FS_PRIORITY_BIAS) << FS_SEQ_BITS) | q->next_seq++;
     e.fn = fn;
     e.data = data;

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define FS_SEQ_BITS 56
 #define FS_PRIORITY_BIAS 128
@@ -83,10 +84,29 @@ static inline int fs_entry_priority(const struct fs_entry *e)
 {
     return (int)(e->order >> FS_SEQ_BITS) - FS_PRIORITY_BIAS;
 }
-/* Strict ordering used by the heap; exposed for tests. */
+/* An unsigned integer with the same order as the (finite, non-NaN) double
+ * t: flip the sign bit of non-negative numbers, all bits of negative ones.
+ * -0.0 and +0.0 map to different keys, so fs_queue_push stores +0.0 for
+ * both. */
+static inline uint64_t fs_time_key(double t)
+{
+    uint64_t u;
+    memcpy(&u, &t, sizeof u);
+    return u ^ ((uint64_t)((int64_t)u >> 63) | UINT64_C(0x8000000000000000));
+}
+
+/* Strict ordering used by the heap; exposed for tests. With 128-bit
+ * integers, (time, order) is compared as one number: no data-dependent
+ * branch, which matters because simulations are full of equal times. */
 static inline int fs_entry_less(const struct fs_entry *a, const struct fs_entry *b)
 {
+#ifdef __SIZEOF_INT128__
+    unsigned __int128 ka = ((unsigned __int128)fs_time_key(a->time) << 64) | a->order;
+    unsigned __int128 kb = ((unsigned __int128)fs_time_key(b->time) << 64) | b->order;
+    return ka < kb;
+#else
     return a->time < b->time || (a->time == b->time && a->order < b->order);
+#endif
 }
 
 #endif

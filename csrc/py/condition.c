@@ -328,6 +328,7 @@ PyDoc_STRVAR(Condition_doc, "Condition(env, evaluate, events)\n--\n\n"
                             "as soon as one of the events fails. Its value is a ConditionValue.");
 
 static PyType_Slot Condition_slots[] = {
+    {Py_tp_dealloc, Event_dealloc_base},
     {Py_tp_new, Condition_new},
     {Py_tp_init, Condition_init},
     {Py_tp_traverse, Condition_traverse},
@@ -346,6 +347,7 @@ static PyType_Spec Condition_spec = {
 };
 
 static PyType_Slot AllOf_slots[] = {
+    {Py_tp_dealloc, Event_dealloc_base},
     {Py_tp_traverse, Condition_traverse},
     {Py_tp_clear, Condition_clear},
     {Py_tp_init, AllOf_init},
@@ -361,6 +363,7 @@ static PyType_Spec AllOf_spec = {
 };
 
 static PyType_Slot AnyOf_slots[] = {
+    {Py_tp_dealloc, Event_dealloc_base},
     {Py_tp_traverse, Condition_traverse},
     {Py_tp_clear, Condition_clear},
     {Py_tp_init, AnyOf_init},

@@ -110,14 +110,37 @@ int Event_clear_base(EventObject *self)
 void Event_dealloc_base(EventObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    faassim_state *st = self->st;
     PyObject_GC_UnTrack(self);
     if (self->weaklist)
         PyObject_ClearWeakRefs((PyObject *)self);
     Py_TYPE(self)->tp_clear((PyObject *)self);
-    if (self->st)
-        self->st->live_events--;
+    if (st)
+        st->live_events--;
+#ifndef FAASSIM_DEBUG
+    /* Keep the memory of exact Timeouts for reuse by timeout_new(): they are
+     * the most frequently created objects. Debug and sanitizer builds free
+     * everything so that use-after-free stays detectable. */
+    if (st && tp == st->Timeout_type && st->n_free_timeouts < FS_TIMEOUT_FREELIST_MAX) {
+        self->value = (PyObject *)st->free_timeouts; /* link; the object is dead */
+        st->free_timeouts = self;
+        st->n_free_timeouts++;
+        Py_DECREF(tp);
+        return;
+    }
+#endif
     tp->tp_free(self);
     Py_DECREF(tp);
+}
+
+void event_freelist_clear(faassim_state *st)
+{
+    while (st->free_timeouts) {
+        EventObject *ev = st->free_timeouts;
+        st->free_timeouts = (EventObject *)ev->value;
+        PyObject_GC_Del(ev);
+    }
+    st->n_free_timeouts = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -770,8 +793,19 @@ static PyType_Spec Event_spec = {
 
 PyObject *timeout_new(EnvironmentObject *env, double delay, PyObject *value)
 {
-    TimeoutObject *t = (TimeoutObject *)event_alloc(env->st->Timeout_type, env);
-    if (!t)
+    faassim_state *st = env->st;
+    TimeoutObject *t;
+    if (st->free_timeouts) {
+        t = (TimeoutObject *)st->free_timeouts;
+        st->free_timeouts = (EventObject *)t->ev.value;
+        st->n_free_timeouts--;
+        memset((char *)t + sizeof(PyObject), 0, sizeof(TimeoutObject) - sizeof(PyObject));
+        PyObject_Init((PyObject *)t, st->Timeout_type); /* refcount 1, takes a type reference */
+        event_init_fields(&t->ev, st);
+        t->ev.env = (EnvironmentObject *)Py_NewRef(env);
+        PyObject_GC_Track(t);
+    }
+    else if (!(t = (TimeoutObject *)event_alloc(st->Timeout_type, env)))
         return NULL;
     t->delay = delay;
     t->ev.ok = 1;
@@ -842,6 +876,7 @@ PyDoc_STRVAR(Timeout_doc, "Timeout(env, delay, value=None)\n--\n\n"
                           "An event that is triggered on creation and processed *delay* seconds later.");
 
 static PyType_Slot Timeout_slots[] = {
+    {Py_tp_dealloc, Event_dealloc_base},
     {Py_tp_traverse, Event_traverse_base},
     {Py_tp_clear, Event_clear_base},
     {Py_tp_init, Timeout_init},
@@ -860,6 +895,7 @@ static PyType_Spec Timeout_spec = {
 
 /* Initialize and Interruption are created by the engine only. */
 static PyType_Slot Initialize_slots[] = {
+    {Py_tp_dealloc, Event_dealloc_base},
     {Py_tp_traverse, Event_traverse_base},
     {Py_tp_clear, Event_clear_base},
     {Py_tp_doc, "Initialize: starts a process (scheduled URGENT when the process is created)."},
@@ -874,6 +910,7 @@ static PyType_Spec Initialize_spec = {
 };
 
 static PyType_Slot Interruption_slots[] = {
+    {Py_tp_dealloc, Event_dealloc_base},
     {Py_tp_traverse, Event_traverse_base},
     {Py_tp_clear, Event_clear_base},
     {Py_tp_doc, "Interruption: throws an Interrupt into a process (scheduled URGENT)."},

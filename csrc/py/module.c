@@ -116,6 +116,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
 static int module_clear(PyObject *m)
 {
     faassim_state *st = faassim_get_state(m);
+    event_freelist_clear(st);
 #define CLEAR(name) Py_CLEAR(st->name);
     FAASSIM_STATE_TYPES(CLEAR)
     FAASSIM_STATE_OBJECTS(CLEAR)

@@ -55,8 +55,12 @@ typedef struct {
     Py_ssize_t live_environments;
     Py_ssize_t live_processes;
     Py_ssize_t live_resources;
+    /* memory of dead Timeouts kept for reuse (see Event_dealloc_base) */
+    struct EventObject *free_timeouts;
+    int n_free_timeouts;
 } faassim_state;
 
+struct EventObject;
 extern PyModuleDef faassim_module;
 
 static inline faassim_state *faassim_get_state(PyObject *module)
@@ -185,6 +189,8 @@ int event_check_init(EventObject *ev);
 int Event_traverse_base(EventObject *self, visitproc visit, void *arg);
 int Event_clear_base(EventObject *self);
 void Event_dealloc_base(EventObject *self);
+void event_freelist_clear(faassim_state *st);
+#define FS_TIMEOUT_FREELIST_MAX 1024
 /* Timeout construction used by env.timeout. */
 PyObject *timeout_new(EnvironmentObject *env, double delay, PyObject *value);
 

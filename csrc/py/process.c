@@ -214,7 +214,7 @@ int process_resume(ProcessObject *proc, EventObject *ev)
             break;
         }
         /* The generator yielded something. */
-        if (!Event_Check(st, result)) {
+        if (!Py_IS_TYPE(result, st->Timeout_type) && !Event_Check(st, result)) {
             set_invalid_yield_error(proc, result);
             Py_DECREF(result);
             Py_CLEAR(proc->target);

@@ -884,6 +884,8 @@ static int FilterStoreGet_init(ResEventObject *self, PyObject *args, PyObject *k
     ResourceObject *r = as_resource(self->ev.st, res, "FilterStoreGet");
     if (!r)
         return -1;
+    if (filter == Py_None)
+        filter = NULL;
     if (filter && !PyCallable_Check(filter)) {
         PyErr_Format(PyExc_TypeError, "FilterStoreGet(): filter must be callable, not %.100s", Py_TYPE(filter)->tp_name);
         return -1;
@@ -1071,6 +1073,8 @@ static PyObject *filterstore_get(ResourceObject *self, PyObject *args, PyObject 
     PyObject *filter = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:get", kwlist, &filter))
         return NULL;
+    if (filter == Py_None)
+        filter = NULL;
     if (filter && !PyCallable_Check(filter)) {
         PyErr_Format(PyExc_TypeError, "FilterStore.get(): filter must be callable, not %.100s",
                      Py_TYPE(filter)->tp_name);
@@ -1190,7 +1194,7 @@ static PyMethodDef Store_methods[] = {
 
 static PyMethodDef FilterStore_methods[] = {
     {"get", (PyCFunction)(void (*)(void))filterstore_get, METH_VARARGS | METH_KEYWORDS,
-     "get(filter=lambda item: True)\n--\n\nGet the first item for which filter(item) is true."},
+     "get(filter=None)\n--\n\nGet the first item for which filter(item) is true (any item when no filter\nis given)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1330,8 +1334,8 @@ static PyMemberDef ContainerEvent_members[] = {
 };
 
 #define EV_COMMON_SLOTS                                                                                                \
-    {Py_tp_traverse, ResEvent_traverse}, {                                                                             \
-        Py_tp_clear, ResEvent_clear                                                                                    \
+    {Py_tp_traverse, ResEvent_traverse}, {Py_tp_clear, ResEvent_clear}, {                                              \
+        Py_tp_dealloc, Event_dealloc_base                                                                              \
     }
 
 static PyType_Slot Put_slots[] = {
@@ -1371,7 +1375,7 @@ static PyType_Slot StoreGet_slots[] = {
 };
 static PyType_Slot FilterStoreGet_slots[] = {
     {Py_tp_init, FilterStoreGet_init}, EV_COMMON_SLOTS, {Py_tp_members, FilterStoreGet_members},
-    {Py_tp_doc, "FilterStoreGet(resource, filter=lambda item: True)\n--\n\nGet a matching item."},
+    {Py_tp_doc, "FilterStoreGet(resource, filter=None)\n--\n\nGet the first item of a FilterStore for which filter(item) is true\n(any item when no filter is given)."},
     {0, NULL},
 };
 static PyType_Slot ContainerPut_slots[] = {
