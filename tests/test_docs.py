@@ -47,3 +47,31 @@ def test_stub_lists_every_c_type():
     for name, obj in vars(_core).items():
         if inspect.isclass(obj) and not name.startswith("_"):
             assert f"class {name}" in stub, f"_core.pyi lacks {name}"
+
+
+def test_readme_example_runs(capsys):
+    import pathlib
+    import re
+
+    readme = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
+    assert blocks, "README has no python example"
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == ["  1.0 req1 done", "  3.0 req0 done", "  3.0 req2 done"]
+
+
+def test_readme_main_job_output_is_current():
+    """The summary shown in the README is what the main job prints (but the
+    wall-time line)."""
+    import pathlib
+    import re
+
+    from faassim import _demo
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    shown = re.search(r"```\n(faassim: one function.*?)```", readme, re.S).group(1).splitlines()
+    result = _demo.run_demo()
+    printed = ["faassim: one function, Poisson arrivals, exponential execution times (M/M/c)"]
+    printed += _demo.format_summary(result, 4).splitlines()
+    assert [l for l in shown if not l.startswith("wall time")] == [l for l in printed if not l.startswith("wall time")]
