@@ -232,3 +232,21 @@ def test_until_never_triggered(env):
 def test_step_on_empty_schedule(env):
     with pytest.raises(faassim.EmptySchedule):
         env.step()
+
+
+def test_scheduling_an_untriggered_event_is_reported(env):
+    ev = env.event()
+    got = []
+
+    def waiter(env):
+        got.append((yield ev))
+
+    env.process(waiter(env))
+    env.schedule(ev, delay=1)
+    with pytest.raises(RuntimeError, match="processed without having been triggered"):
+        env.run()
+    assert env.now == 1 and got == []
+    # once triggered properly it works; the waiting process is resumed
+    ev.succeed("late")
+    env.run()
+    assert got == ["late"]

@@ -10,6 +10,7 @@ import simpy_scenarios as scenarios
 import test_differential as diff
 
 import faassim
+from faassim import _core
 
 
 def _run_all(ns):
@@ -59,13 +60,16 @@ def test_no_memory_growth_over_repeated_runs():
     tracemalloc.start()
     try:
         gc.collect()
+        _core._clear_freelists()  # bounded reuse cache, not growth
         before = tracemalloc.get_traced_memory()[0]
         for _ in range(5):
             _run_all(ns)
             _workload()
         gc.collect()
+        _core._clear_freelists()
         after = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    # One leaked reference per event would leak megabytes here.
-    assert after - before < 64 * 1024, f"memory grew by {after - before} bytes"
+    # One leaked reference per event would leak megabytes here; what is left
+    # is CPython's own caches (e.g. classes created by the scenarios).
+    assert after - before < 32 * 1024, f"memory grew by {after - before} bytes"

@@ -213,7 +213,7 @@ int condition_build_value(ConditionObject *c, EventObject *ev)
 
 static PyObject *condition_desc(ConditionObject *self, PyObject *Py_UNUSED(ignored))
 {
-    PyObject *name = self->evaluate ? PyObject_GetAttrString(self->evaluate, "__name__") : NULL;
+    PyObject *name = self->evaluate ? PyObject_GetAttr(self->evaluate, self->ev.st->str_name) : NULL;
     if (!name) {
         PyErr_Clear();
         name = PyUnicode_FromString("?");

@@ -274,6 +274,15 @@ int event_process(EnvironmentObject *env, EventObject *ev)
         PyErr_Format(PyExc_RuntimeError, "%R was scheduled again after it had been processed", ev);
         return -1;
     }
+    if (!ev->value) {
+        /* env.schedule() of an event nobody triggered: there is no outcome
+         * to hand to its callbacks (SimPy fails with an AttributeError). */
+        PyErr_Format(PyExc_RuntimeError,
+                     "%R was processed without having been triggered: call succeed() or fail() (or set _ok and "
+                     "_value) before env.schedule()",
+                     ev);
+        return -1;
+    }
     /* Detach every callback first: from here on the event is processed and
      * callbacks added by user code go nowhere (SimPy: callbacks is None). */
     fs_ccb inl[FS_INLINE_CBS];
@@ -586,7 +595,7 @@ static PyObject *event_desc(EventObject *self, PyObject *Py_UNUSED(ignored))
 
 static PyObject *Event_repr(EventObject *self)
 {
-    PyObject *desc = PyObject_CallMethod((PyObject *)self, "_desc", NULL);
+    PyObject *desc = PyObject_CallMethodNoArgs((PyObject *)self, self->st->str_desc);
     if (!desc)
         return NULL;
     PyObject *r = PyUnicode_FromFormat("<%U object at %p>", desc, self);

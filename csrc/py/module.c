@@ -38,8 +38,19 @@ static PyObject *faassim_live_objects(PyObject *module, PyObject *Py_UNUSED(igno
                          "environments", st->live_environments, "resources", st->live_resources);
 }
 
+PyDoc_STRVAR(clear_freelists_doc, "_clear_freelists() -> None\n\n"
+                                  "Free the memory kept for reuse by dead events (tests measuring memory\n"
+                                  "call it so that the bounded free list does not look like growth).");
+
+static PyObject *faassim_clear_freelists(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    event_freelist_clear(faassim_get_state(module));
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"_live_objects", faassim_live_objects, METH_NOARGS, live_objects_doc},
+    {"_clear_freelists", faassim_clear_freelists, METH_NOARGS, clear_freelists_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -91,6 +102,14 @@ static int module_exec(PyObject *m)
     INTERN(str_pop, "pop");
     INTERN(str_PutQueue, "PutQueue");
     INTERN(str_GetQueue, "GetQueue");
+    INTERN(str_desc, "_desc");
+    INTERN(str_cancel, "cancel");
+    INTERN(str_key, "key");
+    INTERN(str_proc, "proc");
+    INTERN(str_usage_since, "usage_since");
+    INTERN(str_triggered, "triggered");
+    INTERN(str_gi_frame, "gi_frame");
+    INTERN(str_value, "value");
 #undef INTERN
     if (import_pytypes(st) < 0)
         return -1;

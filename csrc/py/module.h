@@ -42,7 +42,9 @@
     X(Interrupt) X(EmptySchedule) X(ConditionValue) X(pending) X(SortedQueue) X(Preempted) X(all_events)              \
         X(any_events) X(heappush) X(heappop) X(default_filter) X(str_throw) X(str_name) X(str_args) X(str_events)     \
             X(str_do_put) X(str_do_get) X(str_trigger_put) X(str_trigger_get) X(str_release) X(str_interrupt)          \
-                X(str_append) X(str_remove) X(str_pop) X(str_PutQueue) X(str_GetQueue)
+                X(str_append) X(str_remove) X(str_pop) X(str_PutQueue) X(str_GetQueue) X(str_desc)         \
+                    X(str_cancel) X(str_key) X(str_proc) X(str_usage_since) X(str_triggered) X(str_gi_frame)   \
+                        X(str_value)
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;
 #define FAASSIM_DECLARE_OBJECT(name) PyObject *name;

@@ -29,11 +29,11 @@ static PyObject *Process_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)p;
 }
 
-static int check_generator(PyObject *gen)
+static int check_generator(faassim_state *st, PyObject *gen)
 {
     if (PyGen_Check(gen))
         return 0;
-    int has = PyObject_HasAttrString(gen, "throw");
+    int has = PyObject_HasAttr(gen, st->str_throw);
     if (!has) {
         PyErr_Format(PyExc_ValueError, "%R is not a generator.", gen);
         return -1;
@@ -66,7 +66,7 @@ static int process_start(ProcessObject *p, PyObject *gen)
 
 PyObject *process_new(EnvironmentObject *env, PyObject *gen)
 {
-    if (check_generator(gen) < 0)
+    if (check_generator(env->st, gen) < 0)
         return NULL;
     ProcessObject *p = (ProcessObject *)event_alloc(env->st->Process_type, env);
     if (!p)
@@ -85,7 +85,7 @@ static int Process_init(ProcessObject *self, PyObject *args, PyObject *kwds)
     PyObject *env, *gen;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:Process", kwlist, &env, &gen))
         return -1;
-    if (event_bind_env(&self->ev, env) < 0 || check_generator(gen) < 0)
+    if (event_bind_env(&self->ev, env) < 0 || check_generator(self->ev.st, gen) < 0)
         return -1;
     return process_start(self, gen);
 }
@@ -120,7 +120,7 @@ static PyObject *copy_exception(faassim_state *st, PyObject *exc)
 static void set_invalid_yield_error(ProcessObject *proc, PyObject *value)
 {
     PyObject *where = NULL;
-    PyObject *frame = PyObject_GetAttrString(proc->generator, "gi_frame");
+    PyObject *frame = PyObject_GetAttr(proc->generator, proc->ev.st->str_gi_frame);
     if (frame && PyFrame_Check(frame)) {
         PyCodeObject *code = PyFrame_GetCode((PyFrameObject *)frame);
         where = PyUnicode_FromFormat("\n  File \"%U\", line %d, in %U", code->co_filename,
@@ -174,7 +174,7 @@ int process_resume(ProcessObject *proc, EventObject *ev)
                 PyObject *type, *val, *tb;
                 PyErr_Fetch(&type, &val, &tb);
                 PyErr_NormalizeException(&type, &val, &tb);
-                result = val ? PyObject_GetAttrString(val, "value") : Py_NewRef(Py_None);
+                result = val ? PyObject_GetAttr(val, st->str_value) : Py_NewRef(Py_None);
                 Py_XDECREF(type);
                 Py_XDECREF(val);
                 Py_XDECREF(tb);

@@ -42,7 +42,7 @@ static int event_is_triggered(faassim_state *st, PyObject *ev)
 {
     if (Event_Check(st, ev))
         return ((EventObject *)ev)->value != NULL;
-    PyObject *t = PyObject_GetAttrString(ev, "triggered");
+    PyObject *t = PyObject_GetAttr(ev, st->str_triggered);
     if (!t)
         return -1;
     int r = PyObject_IsTrue(t);
@@ -382,7 +382,7 @@ static int preempt_users(ResourceObject *r, ResEventObject *e)
     PyObject *victim = NULL, *vkey = NULL;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(r->users); i++) {
         PyObject *u = PyList_GET_ITEM(r->users, i);
-        PyObject *k = PyObject_GetAttrString(u, "key");
+        PyObject *k = PyObject_GetAttr(u, r->st->str_key);
         if (!k) {
             Py_XDECREF(vkey);
             return -1;
@@ -404,7 +404,7 @@ static int preempt_users(ResourceObject *r, ResEventObject *e)
         return 0;
     Py_INCREF(victim);
     int rc = -1;
-    PyObject *ekey = PyObject_GetAttrString((PyObject *)e, "key");
+    PyObject *ekey = PyObject_GetAttr((PyObject *)e, r->st->str_key);
     if (!ekey)
         goto out;
     int gt = PyObject_RichCompareBool(vkey, ekey, Py_GT);
@@ -415,8 +415,8 @@ static int preempt_users(ResourceObject *r, ResEventObject *e)
     }
     if (seq_remove(r->st, r->users, victim) < 0)
         goto out;
-    PyObject *vproc = PyObject_GetAttrString(victim, "proc");
-    PyObject *since = vproc ? PyObject_GetAttrString(victim, "usage_since") : NULL;
+    PyObject *vproc = PyObject_GetAttr(victim, r->st->str_proc);
+    PyObject *since = vproc ? PyObject_GetAttr(victim, r->st->str_usage_since) : NULL;
     PyObject *cause = since ? PyObject_CallFunctionObjArgs(r->st->Preempted, e->proc ? e->proc : Py_None, since,
                                                            (PyObject *)r, NULL)
                             : NULL;
@@ -939,7 +939,7 @@ static PyObject *resevent_exit(ResEventObject *self, PyObject *const *args, Py_s
 {
     (void)args;
     (void)nargs;
-    PyObject *r = PyObject_CallMethod((PyObject *)self, "cancel", NULL);
+    PyObject *r = PyObject_CallMethodNoArgs((PyObject *)self, self->ev.st->str_cancel);
     if (!r)
         return NULL;
     Py_DECREF(r);
@@ -950,7 +950,7 @@ static PyObject *resevent_exit(ResEventObject *self, PyObject *const *args, Py_s
  * closed (GeneratorExit), as SimPy does to avoid resurrecting cycles. */
 static PyObject *request_exit(ResEventObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *r = PyObject_CallMethod((PyObject *)self, "cancel", NULL);
+    PyObject *r = PyObject_CallMethodNoArgs((PyObject *)self, self->ev.st->str_cancel);
     if (!r)
         return NULL;
     Py_DECREF(r);
