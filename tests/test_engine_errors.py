@@ -250,3 +250,24 @@ def test_scheduling_an_untriggered_event_is_reported(env):
     ev.succeed("late")
     env.run()
     assert got == ["late"]
+
+
+def test_argument_errors_of_fast_methods(env):
+    with pytest.raises(TypeError, match=r"timeout\(\) takes at most 2 arguments \(3 given\)"):
+        env.timeout(1, 2, 3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'dely'"):
+        env.timeout(dely=1)
+    with pytest.raises(TypeError, match="multiple values for argument 'delay'"):
+        env.timeout(1, delay=2)
+    with pytest.raises(TypeError, match="missing required argument 'event'"):
+        env.schedule()
+    with pytest.raises(TypeError, match="multiple values for argument 'value'"):
+        env.event().succeed(1, value=2)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'reason'"):
+        env.process(x for x in []).interrupt(reason=1)
+    t = env.timeout(value="v", delay=2)
+    assert (t.delay, t.value) == (2.0, "v")
+    ev = env.event()
+    ev._ok, ev._value = True, "manual"
+    env.schedule(event=ev, priority=faassim.URGENT, delay=1)
+    assert env.peek() == 1

@@ -355,3 +355,9 @@ def test_many_environments_are_independent():
         e.run()
     assert [e.now for e in envs] == [5.0, 5.0, 5.0]
     assert [e._native_ticks for e in envs] == [5, 5, 5]
+
+
+def test_run_until_infinity_runs_to_the_end(env):
+    env.timeout(3)
+    assert env.run(until=float("inf")) is None
+    assert env.now == 3 and env.peek() == float("inf")

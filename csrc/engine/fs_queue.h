@@ -75,7 +75,10 @@ int fs_queue_pop(struct fs_queue *q, struct fs_entry *out);
  * so that no stale work stays behind. Returns the number removed. */
 size_t fs_queue_remove_if(struct fs_queue *q, int (*pred)(const struct fs_entry *, void *), void *ctx);
 
-static inline int fs_queue_empty(const struct fs_queue *q) { return q->len == 0; }
+static inline int fs_queue_empty(const struct fs_queue *q)
+{
+    return q->len == 0;
+}
 static inline const struct fs_entry *fs_queue_peek(const struct fs_queue *q)
 {
     return q->len ? &q->heap[0] : NULL;

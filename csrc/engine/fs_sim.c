@@ -62,7 +62,10 @@ static int ticker_fire(struct fs_sim *sim, void *data)
     return rc;
 }
 
-int fs_entry_is_ticker(const struct fs_entry *e) { return e->fn == ticker_fire; }
+int fs_entry_is_ticker(const struct fs_entry *e)
+{
+    return e->fn == ticker_fire;
+}
 
 static int is_ticker(const struct fs_entry *e, void *ctx)
 {

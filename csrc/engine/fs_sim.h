@@ -23,8 +23,8 @@ struct fs_ticker;
 struct fs_sim {
     double now;
     struct fs_queue queue;
-    uint64_t native_ticks;       /* ticks processed by native tickers */
-    struct fs_ticker *tickers;   /* owned list of tickers */
+    uint64_t native_ticks;     /* ticks processed by native tickers */
+    struct fs_ticker *tickers; /* owned list of tickers */
 };
 
 int fs_sim_init(struct fs_sim *sim, double initial_time);

@@ -79,8 +79,7 @@ static PyObject *Callback_vectorcall(PyObject *self, PyObject *const *args, size
     if (!st)
         return NULL;
     if (!Event_Check(st, ev)) {
-        PyErr_Format(PyExc_TypeError, "%s() expects an Event, got %.100s", kind_name(c->cb.kind),
-                     Py_TYPE(ev)->tp_name);
+        PyErr_Format(PyExc_TypeError, "%s() expects an Event, got %.100s", kind_name(c->cb.kind), Py_TYPE(ev)->tp_name);
         return NULL;
     }
     EventObject *e = (EventObject *)ev;

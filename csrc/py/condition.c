@@ -220,8 +220,8 @@ static PyObject *condition_desc(ConditionObject *self, PyObject *Py_UNUSED(ignor
         if (!name)
             return NULL;
     }
-    PyObject *r = PyUnicode_FromFormat("%s(%U, %R)", _PyType_Name(Py_TYPE(self)), name,
-                                       self->events ? self->events : Py_None);
+    PyObject *r =
+        PyUnicode_FromFormat("%s(%U, %R)", _PyType_Name(Py_TYPE(self)), name, self->events ? self->events : Py_None);
     Py_DECREF(name);
     return r;
 }
@@ -328,15 +328,9 @@ PyDoc_STRVAR(Condition_doc, "Condition(env, evaluate, events)\n--\n\n"
                             "as soon as one of the events fails. Its value is a ConditionValue.");
 
 static PyType_Slot Condition_slots[] = {
-    {Py_tp_dealloc, Event_dealloc_base},
-    {Py_tp_new, Condition_new},
-    {Py_tp_init, Condition_init},
-    {Py_tp_traverse, Condition_traverse},
-    {Py_tp_clear, Condition_clear},
-    {Py_tp_methods, Condition_methods},
-    {Py_tp_getset, Condition_getset},
-    {Py_tp_doc, (void *)Condition_doc},
-    {0, NULL},
+    {Py_tp_dealloc, Event_dealloc_base},  {Py_tp_new, Condition_new},         {Py_tp_init, Condition_init},
+    {Py_tp_traverse, Condition_traverse}, {Py_tp_clear, Condition_clear},     {Py_tp_methods, Condition_methods},
+    {Py_tp_getset, Condition_getset},     {Py_tp_doc, (void *)Condition_doc}, {0, NULL},
 };
 
 static PyType_Spec Condition_spec = {

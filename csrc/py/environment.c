@@ -12,37 +12,29 @@
 
 #define FS_SIGNAL_CHECK_EVERY 4096
 
-int env_parse_delay(PyObject *obj, double *out, PyObject *who)
+int env_parse_delay(PyObject *obj, double *out, const char *who)
 {
     double d;
     if (PyFloat_CheckExact(obj))
         d = PyFloat_AS_DOUBLE(obj);
-    else if (PyLong_Check(obj) || PyFloat_Check(obj) || PyIndex_Check(obj) || PyNumber_Check(obj)) {
-        d = PyFloat_AsDouble(obj);
-        if (d == -1.0 && PyErr_Occurred()) {
-            if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-                PyErr_Clear();
-                PyErr_Format(PyExc_TypeError, "%S: delay must be a real number, not %.100s (%R)", who,
-                             Py_TYPE(obj)->tp_name, obj);
-            }
-            return -1;
+    else if ((d = PyFloat_AsDouble(obj)) == -1.0 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "%s: delay must be a real number, not %.100s (%R)", who,
+                         Py_TYPE(obj)->tp_name, obj);
         }
-    }
-    else {
-        PyErr_Format(PyExc_TypeError, "%S: delay must be a real number, not %.100s (%R)", who, Py_TYPE(obj)->tp_name,
-                     obj);
         return -1;
     }
     if (isnan(d)) {
-        PyErr_Format(PyExc_ValueError, "%S: delay is NaN (%R); expected a finite number >= 0", who, obj);
+        PyErr_Format(PyExc_ValueError, "%s: delay is NaN (%R); expected a finite number >= 0", who, obj);
         return -1;
     }
     if (d < 0) {
-        PyErr_Format(PyExc_ValueError, "%S: Negative delay %R; expected a finite number >= 0", who, obj);
+        PyErr_Format(PyExc_ValueError, "%s: Negative delay %R; expected a finite number >= 0", who, obj);
         return -1;
     }
     if (isinf(d)) {
-        PyErr_Format(PyExc_ValueError, "%S: infinite delay %R; expected a finite number >= 0", who, obj);
+        PyErr_Format(PyExc_ValueError, "%s: infinite delay %R; expected a finite number >= 0", who, obj);
         return -1;
     }
     *out = d;
@@ -282,15 +274,14 @@ static PyObject *environment_run(EnvironmentObject *self, PyObject *args, PyObje
                 Py_XDECREF(now);
                 return NULL;
             }
+            if (isinf(at))
+                goto start; /* run(until=inf): the same as run() */
             until_ev = event_alloc(st->Event_type, self);
             if (!until_ev)
                 return NULL;
             until_ev->ok = 1;
             until_ev->value = Py_NewRef(Py_None);
-            if (isinf(at)) {
-                /* run(until=inf): never stops by time; nothing to schedule. */
-            }
-            else if (env_schedule(self, until_ev, FS_PRIO_URGENT, at - self->sim.now) < 0) {
+            if (env_schedule(self, until_ev, FS_PRIO_URGENT, at - self->sim.now) < 0) {
                 Py_DECREF(until_ev);
                 return NULL;
             }
@@ -300,6 +291,7 @@ static PyObject *environment_run(EnvironmentObject *self, PyObject *args, PyObje
             return NULL;
         }
     }
+start:
     if (env_enter(self, "run") < 0) {
         Py_XDECREF(until_ev);
         return NULL;
@@ -361,15 +353,16 @@ PyDoc_STRVAR(schedule_doc, "schedule(event, priority=NORMAL, delay=0)\n--\n\n"
                            "Schedule *event* for processing at now + delay with *priority*\n"
                            "(URGENT=0 before NORMAL=1 at equal times, then insertion order).");
 
-static PyObject *environment_schedule(EnvironmentObject *self, PyObject *args, PyObject *kwds)
+static PyObject *environment_schedule(EnvironmentObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                      PyObject *kwnames)
 {
-    static char *kwlist[] = {"event", "priority", "delay", NULL};
-    PyObject *event, *prio = NULL, *delay_obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:schedule", kwlist, &event, &prio, &delay_obj))
+    static const char *const names[] = {"event", "priority", "delay"};
+    PyObject *a[3];
+    if (fs_parse_args("schedule", args, nargs, kwnames, names, 3, 1, a) < 0)
         return NULL;
+    PyObject *event = a[0], *prio = a[1], *delay_obj = a[2];
     if (!Event_Check(self->st, event)) {
-        PyErr_Format(PyExc_TypeError, "schedule(): expected an Event, got %.100s (%R)", Py_TYPE(event)->tp_name,
-                     event);
+        PyErr_Format(PyExc_TypeError, "schedule(): expected an Event, got %.100s (%R)", Py_TYPE(event)->tp_name, event);
         return NULL;
     }
     EventObject *ev = (EventObject *)event;
@@ -394,15 +387,8 @@ static PyObject *environment_schedule(EnvironmentObject *self, PyObject *args, P
         priority = (int)p;
     }
     double delay = 0.0;
-    if (delay_obj) {
-        PyObject *who = PyUnicode_FromFormat("schedule(%R)", event);
-        if (!who)
-            return NULL;
-        int rc = env_parse_delay(delay_obj, &delay, who);
-        Py_DECREF(who);
-        if (rc < 0)
-            return NULL;
-    }
+    if (delay_obj && env_parse_delay(delay_obj, &delay, "schedule()") < 0)
+        return NULL;
     if (env_schedule(self, ev, priority, delay) < 0)
         return NULL;
     Py_RETURN_NONE;
@@ -415,24 +401,14 @@ PyDoc_STRVAR(timeout_doc, "timeout(delay=0, value=None)\n--\n\n"
 static PyObject *environment_timeout(EnvironmentObject *self, PyObject *const *args, Py_ssize_t nargs,
                                      PyObject *kwnames)
 {
-    PyObject *delay_obj = NULL, *value = Py_None;
-    if (nargs > 2)
-        goto badargs;
-    if (nargs >= 1)
-        delay_obj = args[0];
-    if (nargs == 2)
-        value = args[1];
-    if (kwnames) {
-        Py_ssize_t nk = PyTuple_GET_SIZE(kwnames);
-        for (Py_ssize_t i = 0; i < nk; i++) {
-            PyObject *k = PyTuple_GET_ITEM(kwnames, i);
-            if (PyUnicode_CompareWithASCIIString(k, "delay") == 0 && !delay_obj)
-                delay_obj = args[nargs + i];
-            else if (PyUnicode_CompareWithASCIIString(k, "value") == 0 && nargs < 2)
-                value = args[nargs + i];
-            else
-                goto badargs;
-        }
+    PyObject *delay_obj = nargs >= 1 ? args[0] : NULL, *value = nargs == 2 ? args[1] : Py_None;
+    if (kwnames || nargs > 2) { /* the common call is timeout(delay): no parsing */
+        static const char *const names[] = {"delay", "value"};
+        PyObject *a[2];
+        if (fs_parse_args("timeout", args, nargs, kwnames, names, 2, 0, a) < 0)
+            return NULL;
+        delay_obj = a[0];
+        value = a[1] ? a[1] : Py_None;
     }
     double delay = 0.0;
     if (delay_obj) {
@@ -441,20 +417,10 @@ static PyObject *environment_timeout(EnvironmentObject *self, PyObject *const *a
             delay = PyFloat_AS_DOUBLE(delay_obj);
         else if (PyLong_CheckExact(delay_obj) && Py_SIZE(delay_obj) >= 0 && Py_SIZE(delay_obj) <= 1)
             delay = PyLong_AsDouble(delay_obj);
-        else {
-            PyObject *who = PyUnicode_FromString("timeout()");
-            if (!who)
-                return NULL;
-            int rc = env_parse_delay(delay_obj, &delay, who);
-            Py_DECREF(who);
-            if (rc < 0)
-                return NULL;
-        }
+        else if (env_parse_delay(delay_obj, &delay, "timeout()") < 0)
+            return NULL;
     }
     return timeout_new(self, delay, value);
-badargs:
-    PyErr_SetString(PyExc_TypeError, "timeout() takes (delay=0, value=None)");
-    return NULL;
 }
 
 PyDoc_STRVAR(event_doc, "event()\n--\n\nReturn a new untriggered Event.");
@@ -466,7 +432,10 @@ static PyObject *environment_event(EnvironmentObject *self, PyObject *Py_UNUSED(
 
 PyDoc_STRVAR(process_doc, "process(generator)\n--\n\nStart a Process driving *generator*.");
 
-static PyObject *environment_process(EnvironmentObject *self, PyObject *gen) { return process_new(self, gen); }
+static PyObject *environment_process(EnvironmentObject *self, PyObject *gen)
+{
+    return process_new(self, gen);
+}
 
 PyDoc_STRVAR(all_of_doc, "all_of(events)\n--\n\nReturn an AllOf condition over *events*.");
 
@@ -539,7 +508,7 @@ static PyMethodDef Environment_methods[] = {
     {"run", (PyCFunction)(void (*)(void))environment_run, METH_VARARGS | METH_KEYWORDS, run_doc},
     {"step", (PyCFunction)environment_step, METH_NOARGS, step_doc},
     {"peek", (PyCFunction)environment_peek, METH_NOARGS, peek_doc},
-    {"schedule", (PyCFunction)(void (*)(void))environment_schedule, METH_VARARGS | METH_KEYWORDS, schedule_doc},
+    {"schedule", (PyCFunction)(void (*)(void))environment_schedule, METH_FASTCALL | METH_KEYWORDS, schedule_doc},
     {"timeout", (PyCFunction)(void (*)(void))environment_timeout, METH_FASTCALL | METH_KEYWORDS, timeout_doc},
     {"event", (PyCFunction)environment_event, METH_NOARGS, event_doc},
     {"process", (PyCFunction)environment_process, METH_O, process_doc},
@@ -570,16 +539,11 @@ PyDoc_STRVAR(Environment_doc, "Environment(initial_time=0.0, *, seed=None)\n--\n
                               "the factories for events and processes (SimPy 4 semantics).");
 
 static PyType_Slot Environment_slots[] = {
-    {Py_tp_new, Environment_new},
-    {Py_tp_init, Environment_init},
-    {Py_tp_dealloc, Environment_dealloc},
-    {Py_tp_traverse, Environment_traverse},
-    {Py_tp_clear, Environment_clear},
-    {Py_tp_methods, Environment_methods},
-    {Py_tp_getset, Environment_getset},
-    {Py_tp_members, Environment_members},
-    {Py_tp_doc, (void *)Environment_doc},
-    {0, NULL},
+    {Py_tp_new, Environment_new},         {Py_tp_init, Environment_init},
+    {Py_tp_dealloc, Environment_dealloc}, {Py_tp_traverse, Environment_traverse},
+    {Py_tp_clear, Environment_clear},     {Py_tp_methods, Environment_methods},
+    {Py_tp_getset, Environment_getset},   {Py_tp_members, Environment_members},
+    {Py_tp_doc, (void *)Environment_doc}, {0, NULL},
 };
 
 static PyType_Spec Environment_spec = {

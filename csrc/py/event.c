@@ -43,8 +43,7 @@ int event_check_init(EventObject *ev)
 {
     if (ev->env)
         return 0;
-    PyErr_Format(PyExc_RuntimeError,
-                 "%.100s object has no environment: its __init__ must call super().__init__(env)",
+    PyErr_Format(PyExc_RuntimeError, "%.100s object has no environment: its __init__ must call super().__init__(env)",
                  Py_TYPE(ev)->tp_name);
     return -1;
 }
@@ -388,22 +387,13 @@ PyDoc_STRVAR(succeed_doc, "succeed(value=None)\n--\n\n"
 
 static PyObject *event_succeed_meth(EventObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *value = Py_None;
-    if (nargs > 1 || (kwnames && PyTuple_GET_SIZE(kwnames) > 1))
-        goto bad;
-    if (nargs == 1)
-        value = args[0];
-    if (kwnames && PyTuple_GET_SIZE(kwnames) == 1) {
-        if (nargs == 1 || PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "value") != 0)
-            goto bad;
-        value = args[0];
-    }
-    if (event_succeed(self, value) < 0)
+    static const char *const names[] = {"value"};
+    PyObject *value;
+    if (fs_parse_args("succeed", args, nargs, kwnames, names, 1, 0, &value) < 0)
+        return NULL;
+    if (event_succeed(self, value ? value : Py_None) < 0)
         return NULL;
     return Py_NewRef(self);
-bad:
-    PyErr_SetString(PyExc_TypeError, "succeed() takes (value=None)");
-    return NULL;
 }
 
 PyDoc_STRVAR(fail_doc, "fail(exception)\n--\n\n"
@@ -424,8 +414,7 @@ static PyObject *event_trigger_meth(EventObject *self, PyObject *other)
 {
     faassim_state *st = self->st;
     if (!Event_Check(st, other)) {
-        PyErr_Format(PyExc_TypeError, "trigger(): expected an Event, got %.100s (%R)", Py_TYPE(other)->tp_name,
-                     other);
+        PyErr_Format(PyExc_TypeError, "trigger(): expected an Event, got %.100s (%R)", Py_TYPE(other)->tp_name, other);
         return NULL;
     }
     EventObject *o = (EventObject *)other;
@@ -568,8 +557,7 @@ static PyGetSetDef Event_getset[] = {
      "List of callables run with the event when it is processed; None once processed.", NULL},
     {"triggered", (getter)event_get_triggered, NULL, "True once the event has been triggered.", NULL},
     {"processed", (getter)event_get_processed, NULL, "True once the event's callbacks have run.", NULL},
-    {"ok", (getter)event_get_ok, NULL, "True if the event succeeded (AttributeError before it is triggered).",
-     NULL},
+    {"ok", (getter)event_get_ok, NULL, "True if the event succeeded (AttributeError before it is triggered).", NULL},
     {"defused", (getter)event_get_defused, (setter)event_set_defused,
      "True if a failure of this event has been handled (set by assignment).", NULL},
     {"value", (getter)event_get_value, NULL, "The event's value (AttributeError while pending).", NULL},
@@ -662,8 +650,7 @@ static PyObject *event_or(PyObject *a, PyObject *b)
  * throws the event's exception instead, the iterator has no throw() and the
  * exception is raised at the `yield from` in the user's generator. */
 typedef struct {
-    PyObject_HEAD
-    PyObject *event;
+    PyObject_HEAD PyObject *event;
     int yielded;
 } EventIterObject;
 
@@ -740,14 +727,10 @@ static PyMethodDef EventIter_methods[] = {
 };
 
 static PyType_Slot EventIter_slots[] = {
-    {Py_am_send, EventIter_am_send},
-    {Py_tp_iter, PyObject_SelfIter},
-    {Py_tp_iternext, EventIter_next},
-    {Py_tp_methods, EventIter_methods},
-    {Py_tp_traverse, EventIter_traverse},
-    {Py_tp_clear, EventIter_clear},
-    {Py_tp_dealloc, EventIter_dealloc},
-    {0, NULL},
+    {Py_am_send, EventIter_am_send},      {Py_tp_iter, PyObject_SelfIter},
+    {Py_tp_iternext, EventIter_next},     {Py_tp_methods, EventIter_methods},
+    {Py_tp_traverse, EventIter_traverse}, {Py_tp_clear, EventIter_clear},
+    {Py_tp_dealloc, EventIter_dealloc},   {0, NULL},
 };
 
 static PyType_Spec EventIter_spec = {
@@ -838,12 +821,7 @@ static int Timeout_init(TimeoutObject *self, PyObject *args, PyObject *kwds)
     }
     if (event_bind_env(&self->ev, env) < 0)
         return -1;
-    PyObject *who = PyUnicode_FromString("Timeout()");
-    if (!who)
-        return -1;
-    int rc = env_parse_delay(delay_obj, &self->delay, who);
-    Py_DECREF(who);
-    if (rc < 0)
+    if (env_parse_delay(delay_obj, &self->delay, "Timeout()") < 0)
         return -1;
     self->ev.ok = 1;
     self->ev.value = Py_NewRef(value);
@@ -885,14 +863,10 @@ PyDoc_STRVAR(Timeout_doc, "Timeout(env, delay, value=None)\n--\n\n"
                           "An event that is triggered on creation and processed *delay* seconds later.");
 
 static PyType_Slot Timeout_slots[] = {
-    {Py_tp_dealloc, Event_dealloc_base},
-    {Py_tp_traverse, Event_traverse_base},
-    {Py_tp_clear, Event_clear_base},
-    {Py_tp_init, Timeout_init},
-    {Py_tp_methods, Timeout_methods},
-    {Py_tp_getset, Timeout_getset},
-    {Py_tp_doc, (void *)Timeout_doc},
-    {0, NULL},
+    {Py_tp_dealloc, Event_dealloc_base}, {Py_tp_traverse, Event_traverse_base},
+    {Py_tp_clear, Event_clear_base},     {Py_tp_init, Timeout_init},
+    {Py_tp_methods, Timeout_methods},    {Py_tp_getset, Timeout_getset},
+    {Py_tp_doc, (void *)Timeout_doc},    {0, NULL},
 };
 
 static PyType_Spec Timeout_spec = {

@@ -27,6 +27,43 @@ int fs_raise_status(int status, const char *what)
     return -1;
 }
 
+int fs_parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                  const char *const *names, int nnames, int nrequired, PyObject **out)
+{
+    for (int i = 0; i < nnames; i++)
+        out[i] = NULL;
+    if (nargs > nnames) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %d arguments (%zd given)", fname, nnames, nargs);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        out[i] = args[i];
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        int found = -1;
+        for (int i = 0; i < nnames && found < 0; i++)
+            if (PyUnicode_CompareWithASCIIString(key, names[i]) == 0)
+                found = i;
+        if (found < 0) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fname, key);
+            return -1;
+        }
+        if (out[found]) {
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", fname, names[found]);
+            return -1;
+        }
+        out[found] = args[nargs + k];
+    }
+    for (int i = 0; i < nrequired; i++) {
+        if (!out[i]) {
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname, names[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(live_objects_doc, "_live_objects() -> dict\n\n"
                                "Counts of live engine objects (events, processes, environments).\n"
                                "Tests use it to check that nothing leaks.");
@@ -143,7 +180,10 @@ static int module_clear(PyObject *m)
     return 0;
 }
 
-static void module_free(void *m) { module_clear((PyObject *)m); }
+static void module_free(void *m)
+{
+    module_clear((PyObject *)m);
+}
 
 static PyModuleDef_Slot module_slots[] = {
     {Py_mod_exec, module_exec},
@@ -153,15 +193,12 @@ static PyModuleDef_Slot module_slots[] = {
 PyDoc_STRVAR(module_doc, "faassim._core: the C engine of faassim (event queue, events, processes, resources).");
 
 PyModuleDef faassim_module = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "faassim._core",
-    .m_doc = module_doc,
-    .m_size = sizeof(faassim_state),
-    .m_methods = module_methods,
-    .m_slots = module_slots,
-    .m_traverse = module_traverse,
-    .m_clear = module_clear,
-    .m_free = module_free,
+    PyModuleDef_HEAD_INIT,           .m_name = "faassim._core",   .m_doc = module_doc,
+    .m_size = sizeof(faassim_state), .m_methods = module_methods, .m_slots = module_slots,
+    .m_traverse = module_traverse,   .m_clear = module_clear,     .m_free = module_free,
 };
 
-PyMODINIT_FUNC PyInit__core(void) { return PyModuleDef_Init(&faassim_module); }
+PyMODINIT_FUNC PyInit__core(void)
+{
+    return PyModuleDef_Init(&faassim_module);
+}

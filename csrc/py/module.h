@@ -30,21 +30,74 @@
 
 /* Every object the module state owns, as an X-macro so that traverse and
  * clear cannot miss one. */
-#define FAASSIM_STATE_TYPES(X)                                                                                         \
-    X(Environment_type) X(Event_type) X(Timeout_type) X(Initialize_type) X(Interruption_type) X(Process_type)          \
-        X(Condition_type) X(AllOf_type) X(AnyOf_type) X(Callback_type) X(EventIter_type) X(BaseResource_type)          \
-            X(Resource_type) X(PriorityResource_type) X(PreemptiveResource_type) X(Store_type) X(PriorityStore_type)   \
-                X(FilterStore_type) X(Container_type) X(Put_type) X(Get_type) X(Request_type) X(Release_type)          \
-                    X(PriorityRequest_type) X(StorePut_type) X(StoreGet_type) X(FilterStoreGet_type)                   \
-                        X(ContainerPut_type) X(ContainerGet_type)
+// clang-format off
+#define FAASSIM_STATE_TYPES(X) \
+    X(Environment_type)        \
+    X(Event_type)              \
+    X(Timeout_type)            \
+    X(Initialize_type)         \
+    X(Interruption_type)       \
+    X(Process_type)            \
+    X(Condition_type)          \
+    X(AllOf_type)              \
+    X(AnyOf_type)              \
+    X(Callback_type)           \
+    X(EventIter_type)          \
+    X(BaseResource_type)       \
+    X(Resource_type)           \
+    X(PriorityResource_type)   \
+    X(PreemptiveResource_type) \
+    X(Store_type)              \
+    X(PriorityStore_type)      \
+    X(FilterStore_type)        \
+    X(Container_type)          \
+    X(Put_type)                \
+    X(Get_type)                \
+    X(Request_type)            \
+    X(Release_type)            \
+    X(PriorityRequest_type)    \
+    X(StorePut_type)           \
+    X(StoreGet_type)           \
+    X(FilterStoreGet_type)     \
+    X(ContainerPut_type)       \
+    X(ContainerGet_type)
 
-#define FAASSIM_STATE_OBJECTS(X)                                                                                       \
-    X(Interrupt) X(EmptySchedule) X(ConditionValue) X(pending) X(SortedQueue) X(Preempted) X(all_events)              \
-        X(any_events) X(heappush) X(heappop) X(default_filter) X(str_throw) X(str_name) X(str_args) X(str_events)     \
-            X(str_do_put) X(str_do_get) X(str_trigger_put) X(str_trigger_get) X(str_release) X(str_interrupt)          \
-                X(str_append) X(str_remove) X(str_pop) X(str_PutQueue) X(str_GetQueue) X(str_desc)         \
-                    X(str_cancel) X(str_key) X(str_proc) X(str_usage_since) X(str_triggered) X(str_gi_frame)   \
-                        X(str_value)
+#define FAASSIM_STATE_OBJECTS(X) \
+    X(Interrupt)                 \
+    X(EmptySchedule)             \
+    X(ConditionValue)            \
+    X(pending)                   \
+    X(SortedQueue)               \
+    X(Preempted)                 \
+    X(all_events)                \
+    X(any_events)                \
+    X(heappush)                  \
+    X(heappop)                   \
+    X(default_filter)            \
+    X(str_throw)                 \
+    X(str_name)                  \
+    X(str_args)                  \
+    X(str_events)                \
+    X(str_do_put)                \
+    X(str_do_get)                \
+    X(str_trigger_put)           \
+    X(str_trigger_get)           \
+    X(str_release)               \
+    X(str_interrupt)             \
+    X(str_append)                \
+    X(str_remove)                \
+    X(str_pop)                   \
+    X(str_PutQueue)              \
+    X(str_GetQueue)              \
+    X(str_desc)                  \
+    X(str_cancel)                \
+    X(str_key)                   \
+    X(str_proc)                  \
+    X(str_usage_since)           \
+    X(str_triggered)             \
+    X(str_gi_frame)              \
+    X(str_value)
+// clang-format on
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;
 #define FAASSIM_DECLARE_OBJECT(name) PyObject *name;
@@ -76,16 +129,15 @@ faassim_state *faassim_state_from_type(PyTypeObject *tp);
 /* Environment                                                          */
 
 typedef struct EnvironmentObject {
-    PyObject_HEAD
-    faassim_state *st;
+    PyObject_HEAD faassim_state *st;
     struct fs_sim sim;
     PyObject *active_process; /* strong ref or NULL */
     PyObject *seed;           /* as given, or None */
     PyObject *dict;
     PyObject *weaklist;
-    int running;              /* inside run()/step() */
-    int stop;                 /* set by the until-callback */
-    PyObject *stop_value;     /* value to return from run() when stop */
+    int running;          /* inside run()/step() */
+    int stop;             /* set by the until-callback */
+    PyObject *stop_value; /* value to return from run() when stop */
 } EnvironmentObject;
 
 /* ------------------------------------------------------------------ */
@@ -111,14 +163,12 @@ typedef struct {
 
 /* A C callback seen from Python (an element of event.callbacks). */
 typedef struct {
-    PyObject_HEAD
-    fs_ccb cb;
+    PyObject_HEAD fs_ccb cb;
     vectorcallfunc vectorcall;
 } CallbackObject;
 
 typedef struct EventObject {
-    PyObject_HEAD
-    faassim_state *st;
+    PyObject_HEAD faassim_state *st;
     EnvironmentObject *env; /* strong ref; NULL until initialised */
     PyObject *value;        /* NULL while pending */
     PyObject *callbacks;    /* list, or NULL (inline only / processed) */
@@ -160,7 +210,7 @@ int Environment_setup(PyObject *m, faassim_state *st);
 /* Push ev (new strong ref taken) at now + delay with priority. */
 int env_schedule(EnvironmentObject *env, EventObject *ev, int priority, double delay);
 /* Validate a delay given by the user; sets a Python error and returns -1. */
-int env_parse_delay(PyObject *obj, double *out, PyObject *who);
+int env_parse_delay(PyObject *obj, double *out, const char *who);
 
 /* event.c */
 int Event_setup(PyObject *m, faassim_state *st);
@@ -224,5 +274,11 @@ int resource_trigger_get(PyObject *res, PyObject *put_event);
 
 /* helpers */
 int fs_raise_status(int status, const char *what);
+/* Arguments of a METH_FASTCALL | METH_KEYWORDS call: out[i] gets the
+ * argument named names[i] (positional or keyword; borrowed) or NULL when
+ * absent; the first nrequired are mandatory. Keywords are matched without
+ * hashing, which keeps hot calls cheap. Returns 0, or -1 with TypeError. */
+int fs_parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                  const char *const *names, int nnames, int nrequired, PyObject **out);
 
 #endif

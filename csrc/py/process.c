@@ -55,8 +55,7 @@ static int process_start(ProcessObject *p, PyObject *gen)
         return -1;
     init->ok = 1;
     init->value = Py_NewRef(Py_None);
-    if (event_add_ccb(init, FS_CB_RESUME, (PyObject *)p) < 0 ||
-        env_schedule(env, init, FS_PRIO_URGENT, 0.0) < 0) {
+    if (event_add_ccb(init, FS_CB_RESUME, (PyObject *)p) < 0 || env_schedule(env, init, FS_PRIO_URGENT, 0.0) < 0) {
         Py_DECREF(init);
         return -1;
     }
@@ -254,8 +253,8 @@ int process_interrupt_cb(ProcessObject *proc, EventObject *interruption)
     if (r < 0)
         return -1;
     if (r == 0) {
-        PyErr_Format(PyExc_ValueError,
-                     "cannot interrupt %R: its resume callback was removed from the callbacks of %R", proc, target);
+        PyErr_Format(PyExc_ValueError, "cannot interrupt %R: its resume callback was removed from the callbacks of %R",
+                     proc, target);
         return -1;
     }
     return process_resume(proc, interruption);
@@ -265,19 +264,14 @@ PyDoc_STRVAR(interrupt_doc, "interrupt(cause=None)\n--\n\n"
                             "Throw an Interrupt(cause) into this process at the current time (URGENT).\n"
                             "Raises RuntimeError if the process has terminated or interrupts itself.");
 
-static PyObject *process_interrupt(ProcessObject *self, PyObject *const *args, Py_ssize_t nargs,
-                                   PyObject *kwnames)
+static PyObject *process_interrupt(ProcessObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *cause = Py_None;
-    if (nargs > 1 || (kwnames && PyTuple_GET_SIZE(kwnames) > 1))
-        goto bad;
-    if (nargs == 1)
-        cause = args[0];
-    if (kwnames && PyTuple_GET_SIZE(kwnames) == 1) {
-        if (nargs == 1 || PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "cause") != 0)
-            goto bad;
-        cause = args[0];
-    }
+    static const char *const names[] = {"cause"};
+    PyObject *cause;
+    if (fs_parse_args("interrupt", args, nargs, kwnames, names, 1, 0, &cause) < 0)
+        return NULL;
+    if (!cause)
+        cause = Py_None;
     if (event_check_init(&self->ev) < 0)
         return NULL;
     EnvironmentObject *env = self->ev.env;
@@ -308,9 +302,6 @@ static PyObject *process_interrupt(ProcessObject *self, PyObject *const *args, P
     }
     Py_DECREF(intr);
     Py_RETURN_NONE;
-bad:
-    PyErr_SetString(PyExc_TypeError, "interrupt() takes (cause=None)");
-    return NULL;
 }
 
 static PyObject *process_desc(ProcessObject *self, PyObject *Py_UNUSED(ignored))
@@ -400,15 +391,9 @@ PyDoc_STRVAR(Process_doc, "Process(env, generator)\n--\n\n"
                           "itself an event, triggered with the generator's return value or exception.");
 
 static PyType_Slot Process_slots[] = {
-    {Py_tp_new, Process_new},
-    {Py_tp_init, Process_init},
-    {Py_tp_dealloc, Process_dealloc},
-    {Py_tp_traverse, Process_traverse},
-    {Py_tp_clear, Process_clear},
-    {Py_tp_methods, Process_methods},
-    {Py_tp_getset, Process_getset},
-    {Py_tp_doc, (void *)Process_doc},
-    {0, NULL},
+    {Py_tp_new, Process_new},           {Py_tp_init, Process_init},       {Py_tp_dealloc, Process_dealloc},
+    {Py_tp_traverse, Process_traverse}, {Py_tp_clear, Process_clear},     {Py_tp_methods, Process_methods},
+    {Py_tp_getset, Process_getset},     {Py_tp_doc, (void *)Process_doc}, {0, NULL},
 };
 
 static PyType_Spec Process_spec = {

@@ -417,9 +417,9 @@ static int preempt_users(ResourceObject *r, ResEventObject *e)
         goto out;
     PyObject *vproc = PyObject_GetAttr(victim, r->st->str_proc);
     PyObject *since = vproc ? PyObject_GetAttr(victim, r->st->str_usage_since) : NULL;
-    PyObject *cause = since ? PyObject_CallFunctionObjArgs(r->st->Preempted, e->proc ? e->proc : Py_None, since,
-                                                           (PyObject *)r, NULL)
-                            : NULL;
+    PyObject *cause =
+        since ? PyObject_CallFunctionObjArgs(r->st->Preempted, e->proc ? e->proc : Py_None, since, (PyObject *)r, NULL)
+              : NULL;
     PyObject *res = cause ? PyObject_CallMethodOneArg(vproc, r->st->str_interrupt, cause) : NULL;
     Py_XDECREF(vproc);
     Py_XDECREF(since);
@@ -440,18 +440,24 @@ static int level_compare(PyObject *a, PyObject *b, int op, PyObject **diff_out)
     return PyObject_RichCompareBool(a, b, op);
 }
 
+/* A _do_put/_do_get overridden in Python: its truth value says whether to
+ * keep walking the queue. */
+static int call_python_do(ResourceObject *r, PyObject *name, PyObject *obj)
+{
+    PyObject *res = PyObject_CallMethodOneArg((PyObject *)r, name, obj); /* re-entrancy point */
+    if (!res)
+        return -1;
+    int t = PyObject_IsTrue(res);
+    Py_DECREF(res);
+    return t;
+}
+
 /* Returns 1 to keep walking the queue, 0 to stop, -1 on error. */
 static int do_put(ResourceObject *r, PyObject *obj)
 {
     faassim_state *st = r->st;
-    if (r->py_do_put) {
-        PyObject *res = PyObject_CallMethodOneArg((PyObject *)r, st->str_do_put, obj); /* re-entrancy point */
-        if (!res)
-            return -1;
-        int t = PyObject_IsTrue(res);
-        Py_DECREF(res);
-        return t;
-    }
+    if (r->py_do_put)
+        return call_python_do(r, st->str_do_put, obj);
     if (!PyObject_TypeCheck(obj, st->Put_type)) {
         PyErr_Format(PyExc_TypeError, "%R: the put queue holds %.100s (%R), not a put event", r, Py_TYPE(obj)->tp_name,
                      obj);
@@ -507,14 +513,8 @@ static int do_put(ResourceObject *r, PyObject *obj)
 static int do_get(ResourceObject *r, PyObject *obj)
 {
     faassim_state *st = r->st;
-    if (r->py_do_get) {
-        PyObject *res = PyObject_CallMethodOneArg((PyObject *)r, st->str_do_get, obj); /* re-entrancy point */
-        if (!res)
-            return -1;
-        int t = PyObject_IsTrue(res);
-        Py_DECREF(res);
-        return t;
-    }
+    if (r->py_do_get)
+        return call_python_do(r, st->str_do_get, obj);
     if (!PyObject_TypeCheck(obj, st->Get_type)) {
         PyErr_Format(PyExc_TypeError, "%R: the get queue holds %.100s (%R), not a get event", r, Py_TYPE(obj)->tp_name,
                      obj);
@@ -676,9 +676,15 @@ static int call_trigger(ResourceObject *r, int put, PyObject *event)
     return trigger(r, put);
 }
 
-int resource_trigger_put(PyObject *res, PyObject *get_event) { return call_trigger((ResourceObject *)res, 1, get_event); }
+int resource_trigger_put(PyObject *res, PyObject *get_event)
+{
+    return call_trigger((ResourceObject *)res, 1, get_event);
+}
 
-int resource_trigger_get(PyObject *res, PyObject *put_event) { return call_trigger((ResourceObject *)res, 0, put_event); }
+int resource_trigger_get(PyObject *res, PyObject *put_event)
+{
+    return call_trigger((ResourceObject *)res, 0, put_event);
+}
 
 static PyObject *resource_trigger_put_meth(ResourceObject *self, PyObject *event)
 {
@@ -887,7 +893,8 @@ static int FilterStoreGet_init(ResEventObject *self, PyObject *args, PyObject *k
     if (filter == Py_None)
         filter = NULL;
     if (filter && !PyCallable_Check(filter)) {
-        PyErr_Format(PyExc_TypeError, "FilterStoreGet(): filter must be callable, not %.100s", Py_TYPE(filter)->tp_name);
+        PyErr_Format(PyExc_TypeError, "FilterStoreGet(): filter must be callable, not %.100s",
+                     Py_TYPE(filter)->tp_name);
         return -1;
     }
     Py_XSETREF(self->item, Py_NewRef(filter ? filter : self->ev.st->default_filter));
@@ -933,7 +940,10 @@ static PyObject *resevent_cancel(ResEventObject *self, PyObject *Py_UNUSED(ignor
     Py_RETURN_NONE;
 }
 
-static PyObject *resevent_enter(ResEventObject *self, PyObject *Py_UNUSED(ignored)) { return Py_NewRef(self); }
+static PyObject *resevent_enter(ResEventObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return Py_NewRef(self);
+}
 
 static PyObject *resevent_exit(ResEventObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1098,9 +1108,15 @@ static PyObject *container_amount_event(ResourceObject *self, PyObject *amount, 
     return finish_new(e, self, put);
 }
 
-static PyObject *container_put(ResourceObject *self, PyObject *amount) { return container_amount_event(self, amount, 1); }
+static PyObject *container_put(ResourceObject *self, PyObject *amount)
+{
+    return container_amount_event(self, amount, 1);
+}
 
-static PyObject *container_get(ResourceObject *self, PyObject *amount) { return container_amount_event(self, amount, 0); }
+static PyObject *container_get(ResourceObject *self, PyObject *amount)
+{
+    return container_amount_event(self, amount, 0);
+}
 
 /* ------------------------------------------------------------------ */
 /* Attributes                                                           */
@@ -1334,37 +1350,52 @@ static PyMemberDef ContainerEvent_members[] = {
 };
 
 #define EV_COMMON_SLOTS                                                                                                \
-    {Py_tp_traverse, ResEvent_traverse}, {Py_tp_clear, ResEvent_clear}, {                                              \
+    {Py_tp_traverse, ResEvent_traverse}, {Py_tp_clear, ResEvent_clear},                                                \
+    {                                                                                                                  \
         Py_tp_dealloc, Event_dealloc_base                                                                              \
     }
 
 static PyType_Slot Put_slots[] = {
-    {Py_tp_init, Put_init}, EV_COMMON_SLOTS, {Py_tp_methods, ResEvent_methods}, {Py_tp_members, Put_members},
+    {Py_tp_init, Put_init},
+    EV_COMMON_SLOTS,
+    {Py_tp_methods, ResEvent_methods},
+    {Py_tp_members, Put_members},
     {Py_tp_doc, "Put(resource)\n--\n\nA request to put into a resource (context manager: cancel on exit)."},
     {0, NULL},
 };
 static PyType_Slot Get_slots[] = {
-    {Py_tp_init, Get_init}, EV_COMMON_SLOTS, {Py_tp_methods, ResEvent_methods}, {Py_tp_members, Put_members},
+    {Py_tp_init, Get_init},
+    EV_COMMON_SLOTS,
+    {Py_tp_methods, ResEvent_methods},
+    {Py_tp_members, Put_members},
     {Py_tp_doc, "Get(resource)\n--\n\nA request to get from a resource (context manager: cancel on exit)."},
     {0, NULL},
 };
 static PyType_Slot Request_slots[] = {
-    EV_COMMON_SLOTS, {Py_tp_methods, Request_methods}, {Py_tp_members, Request_members},
+    EV_COMMON_SLOTS,
+    {Py_tp_methods, Request_methods},
+    {Py_tp_members, Request_members},
     {Py_tp_doc, "Request(resource)\n--\n\nRequest a usage slot of a Resource; on `with` exit, release it."},
     {0, NULL},
 };
 static PyType_Slot Release_slots[] = {
-    {Py_tp_init, Release_init}, EV_COMMON_SLOTS, {Py_tp_members, Release_members},
+    {Py_tp_init, Release_init},
+    EV_COMMON_SLOTS,
+    {Py_tp_members, Release_members},
     {Py_tp_doc, "Release(resource, request)\n--\n\nRelease the slot held by *request*."},
     {0, NULL},
 };
 static PyType_Slot PriorityRequest_slots[] = {
-    {Py_tp_init, PriorityRequest_init}, EV_COMMON_SLOTS, {Py_tp_members, PriorityRequest_members},
+    {Py_tp_init, PriorityRequest_init},
+    EV_COMMON_SLOTS,
+    {Py_tp_members, PriorityRequest_members},
     {Py_tp_doc, "PriorityRequest(resource, priority=0, preempt=True)\n--\n\nA prioritised request."},
     {0, NULL},
 };
 static PyType_Slot StorePut_slots[] = {
-    {Py_tp_init, StorePut_init}, EV_COMMON_SLOTS, {Py_tp_members, StorePut_members},
+    {Py_tp_init, StorePut_init},
+    EV_COMMON_SLOTS,
+    {Py_tp_members, StorePut_members},
     {Py_tp_doc, "StorePut(store, item)\n--\n\nPut *item* into a store."},
     {0, NULL},
 };
@@ -1374,25 +1405,32 @@ static PyType_Slot StoreGet_slots[] = {
     {0, NULL},
 };
 static PyType_Slot FilterStoreGet_slots[] = {
-    {Py_tp_init, FilterStoreGet_init}, EV_COMMON_SLOTS, {Py_tp_members, FilterStoreGet_members},
-    {Py_tp_doc, "FilterStoreGet(resource, filter=None)\n--\n\nGet the first item of a FilterStore for which filter(item) is true\n(any item when no filter is given)."},
+    {Py_tp_init, FilterStoreGet_init},
+    EV_COMMON_SLOTS,
+    {Py_tp_members, FilterStoreGet_members},
+    {Py_tp_doc, "FilterStoreGet(resource, filter=None)\n--\n\nGet the first item of a FilterStore for which "
+                "filter(item) is true\n(any item when no filter is given)."},
     {0, NULL},
 };
 static PyType_Slot ContainerPut_slots[] = {
-    {Py_tp_init, ContainerPut_init}, EV_COMMON_SLOTS, {Py_tp_members, ContainerEvent_members},
+    {Py_tp_init, ContainerPut_init},
+    EV_COMMON_SLOTS,
+    {Py_tp_members, ContainerEvent_members},
     {Py_tp_doc, "ContainerPut(container, amount)\n--\n\nPut *amount* into a container."},
     {0, NULL},
 };
 static PyType_Slot ContainerGet_slots[] = {
-    {Py_tp_init, ContainerGet_init}, EV_COMMON_SLOTS, {Py_tp_members, ContainerEvent_members},
+    {Py_tp_init, ContainerGet_init},
+    EV_COMMON_SLOTS,
+    {Py_tp_members, ContainerEvent_members},
     {Py_tp_doc, "ContainerGet(container, amount)\n--\n\nTake *amount* out of a container."},
     {0, NULL},
 };
 
 #define FLAGS (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC)
-#define RSPEC(var, nm, sl)                                                                                          \
+#define RSPEC(var, nm, sl)                                                                                             \
     static PyType_Spec var = {.name = nm, .basicsize = sizeof(ResourceObject), .flags = FLAGS, .slots = sl};
-#define ESPEC(var, nm, sl)                                                                                          \
+#define ESPEC(var, nm, sl)                                                                                             \
     static PyType_Spec var = {.name = nm, .basicsize = sizeof(ResEventObject), .flags = FLAGS, .slots = sl};
 
 RSPEC(BaseResource_spec, "faassim.BaseResource", BaseResource_slots)

@@ -16,20 +16,19 @@ enum fs_res_kind {
 };
 
 typedef struct {
-    PyObject_HEAD
-    faassim_state *st;
+    PyObject_HEAD faassim_state *st;
     EnvironmentObject *env;
     PyObject *capacity;  /* as given (int or float) */
     double cap;          /* numeric copy for the fast paths */
     PyObject *put_queue; /* list, or a PutQueue instance */
     PyObject *get_queue;
-    PyObject *users;     /* Resource family */
-    PyObject *items;     /* Store family */
-    PyObject *level;     /* Container */
+    PyObject *users; /* Resource family */
+    PyObject *items; /* Store family */
+    PyObject *level; /* Container */
     uint8_t kind;
-    uint8_t py_do_put;   /* _do_put overridden in Python */
+    uint8_t py_do_put; /* _do_put overridden in Python */
     uint8_t py_do_get;
-    uint8_t py_trigger;  /* _trigger_put/_trigger_get overridden in Python */
+    uint8_t py_trigger; /* _trigger_put/_trigger_get overridden in Python */
     PyObject *dict;
     PyObject *weaklist;
 } ResourceObject;

@@ -19,10 +19,23 @@ static void init_tags(void)
         tags[i] = i;
 }
 
-static uint64_t entry_id(const struct fs_entry *e) { return (uint64_t)((const uint64_t *)e->data - tags); }
+static uint64_t entry_id(const struct fs_entry *e)
+{
+    return (uint64_t)((const uint64_t *)e->data - tags);
+}
 
-static int dummy_a(struct fs_sim *s, void *d) { (void)s; (void)d; return 0; }
-static int dummy_b(struct fs_sim *s, void *d) { (void)s; (void)d; return 1; }
+static int dummy_a(struct fs_sim *s, void *d)
+{
+    (void)s;
+    (void)d;
+    return 0;
+}
+static int dummy_b(struct fs_sim *s, void *d)
+{
+    (void)s;
+    (void)d;
+    return 1;
+}
 
 /* Reference model: (time, priority, insertion id) with a total order. */
 struct ref {
@@ -35,10 +48,14 @@ struct ref {
 static int ref_cmp(const void *pa, const void *pb)
 {
     const struct ref *a = pa, *b = pb;
-    if (a->time < b->time) return -1;
-    if (a->time > b->time) return 1;
-    if (a->prio != b->prio) return a->prio < b->prio ? -1 : 1;
-    if (a->id != b->id) return a->id < b->id ? -1 : 1;
+    if (a->time < b->time)
+        return -1;
+    if (a->time > b->time)
+        return 1;
+    if (a->prio != b->prio)
+        return a->prio < b->prio ? -1 : 1;
+    if (a->id != b->id)
+        return a->id < b->id ? -1 : 1;
     return 0;
 }
 
@@ -63,9 +80,12 @@ static double pick_time(int heavy_ties)
 static fs_action_fn pick_fn(void)
 {
     switch (fs_test_below(3)) {
-    case 0: return NULL;
-    case 1: return dummy_a;
-    default: return dummy_b;
+    case 0:
+        return NULL;
+    case 1:
+        return dummy_a;
+    default:
+        return dummy_b;
     }
 }
 
@@ -300,7 +320,8 @@ static void random_run(size_t ops, int push_pct, int heavy_ties, size_t initial_
             if (!CHECK_EQ_I(fs_queue_push(&q, r.time, r.prio, r.fn, &tags[r.id]), FS_OK))
                 goto out;
             live[n++] = r;
-        } else {
+        }
+        else {
             size_t m = 0;
             for (size_t i = 1; i < n; i++)
                 if (ref_cmp(&live[i], &live[m]) < 0)
@@ -375,24 +396,36 @@ static int rm_pred(const struct fs_entry *e, void *vctx)
     struct rm_ctx *c = vctx;
     c->calls++;
     switch (c->mode) {
-    case 0: return entry_id(e) % 3 == 0;
-    case 1: return e->fn == dummy_a;
-    case 2: return fs_entry_priority(e) < 0;
-    case 3: return 0;
-    case 4: return 1;
-    default: return entry_id(e) % 2 == 1;
+    case 0:
+        return entry_id(e) % 3 == 0;
+    case 1:
+        return e->fn == dummy_a;
+    case 2:
+        return fs_entry_priority(e) < 0;
+    case 3:
+        return 0;
+    case 4:
+        return 1;
+    default:
+        return entry_id(e) % 2 == 1;
     }
 }
 
 static int ref_pred(const struct ref *r, int mode)
 {
     switch (mode) {
-    case 0: return r->id % 3 == 0;
-    case 1: return r->fn == dummy_a;
-    case 2: return r->prio < 0;
-    case 3: return 0;
-    case 4: return 1;
-    default: return r->id % 2 == 1;
+    case 0:
+        return r->id % 3 == 0;
+    case 1:
+        return r->fn == dummy_a;
+    case 2:
+        return r->prio < 0;
+    case 3:
+        return 0;
+    case 4:
+        return 1;
+    default:
+        return r->id % 2 == 1;
     }
 }
 
@@ -439,9 +472,9 @@ static void test_remove_if(void)
         n = kept;
         /* Nothing matching is left anywhere in the heap. */
         for (size_t i = 0; i < q.len; i++)
-            if (!CHECK_MSG(!ref_pred(&(struct ref){q.heap[i].time, fs_entry_priority(&q.heap[i]),
-                                                    entry_id(&q.heap[i]), q.heap[i].fn},
-                                      mode),
+            if (!CHECK_MSG(!ref_pred(&(struct ref){q.heap[i].time, fs_entry_priority(&q.heap[i]), entry_id(&q.heap[i]),
+                                                   q.heap[i].fn},
+                                     mode),
                            "mode %d: matching entry survived", mode))
                 break;
         /* The queue keeps working: push more, interleave pops, then drain. */

@@ -130,7 +130,7 @@ static void test_ticker_counts(void)
     run_ticker_case(1, 1000, 0.1, 0.0); /* 0.1 is inexact: sums must be sequential */
     run_ticker_case(7, 13, 0.1, 2.5);
     run_ticker_case(50, 200, 0.3, 0.0);
-    run_ticker_case(3, 5, 0.0, 4.0);   /* zero interval: all ticks at t0 */
+    run_ticker_case(3, 5, 0.0, 4.0);    /* zero interval: all ticks at t0 */
     run_ticker_case(200, 3, 1e-9, 1e9); /* tiny interval relative to now */
     run_ticker_case(1000, 1, 2.0, -3.0);
 }
@@ -153,9 +153,12 @@ static void test_ticker_mixed(void)
     st = drive(&sim, 0, NULL, 0);
     CHECK_EQ_U(sim.native_ticks, 3 * 10 + 2 * 40 + 4);
     double a = 0.0, b = 0.0, c = t_add;
-    for (int i = 0; i < 10; i++) a += 0.7;
-    for (int i = 0; i < 40; i++) b += 0.25;
-    for (int i = 0; i < 4; i++) c += 3.0;
+    for (int i = 0; i < 10; i++)
+        a += 0.7;
+    for (int i = 0; i < 40; i++)
+        b += 0.25;
+    for (int i = 0; i < 4; i++)
+        c += 3.0;
     double last = fmax(a, fmax(b, c));
     CHECK_EQ_D(sim.now, last);
     fs_sim_free(&sim);
