@@ -267,7 +267,9 @@ def test_argument_errors_of_fast_methods(env):
         env.process(x for x in []).interrupt(reason=1)
     t = env.timeout(value="v", delay=2)
     assert (t.delay, t.value) == (2.0, "v")
-    ev = env.event()
+    other = faassim.Environment()
+    ev = other.event()
     ev._ok, ev._value = True, "manual"
-    env.schedule(event=ev, priority=faassim.URGENT, delay=1)
-    assert env.peek() == 1
+    other.schedule(event=ev, priority=faassim.URGENT, delay=1)
+    assert other.peek() == 1
+    assert other.run(until=ev) == "manual"
