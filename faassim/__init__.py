@@ -57,6 +57,22 @@ from faassim._core import (
     Timeout,
 )
 
+from faassim.model import (
+    DeploymentRanking,
+    Function,
+    FunctionContainer,
+    FunctionDeployment,
+    FunctionImage,
+    FunctionResponse,
+    FunctionState,
+    KubernetesResourceConfiguration,
+    ResourceConfiguration,
+    Resources,
+    ScalingConfiguration,
+    parse_cpu,
+    parse_memory,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -98,4 +114,18 @@ __all__ = [
     "Container",
     "ContainerPut",
     "ContainerGet",
+    # domain model
+    "FunctionState",
+    "parse_cpu",
+    "parse_memory",
+    "Resources",
+    "ResourceConfiguration",
+    "KubernetesResourceConfiguration",
+    "FunctionImage",
+    "Function",
+    "FunctionContainer",
+    "ScalingConfiguration",
+    "DeploymentRanking",
+    "FunctionDeployment",
+    "FunctionResponse",
 ]

@@ -8,9 +8,10 @@ import pytest
 import faassim
 import faassim._demo
 import faassim._pytypes
+import faassim.model
 
 
-@pytest.mark.parametrize("module", [faassim, faassim._pytypes, faassim._demo])
+@pytest.mark.parametrize("module", [faassim, faassim._pytypes, faassim._demo, faassim.model])
 def test_doctests(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failures == 0
