@@ -72,6 +72,16 @@ from faassim.model import (
     parse_cpu,
     parse_memory,
 )
+from faassim.topology import (
+    Capacity,
+    ContainerRegistry,
+    DeviceType,
+    ImageProperties,
+    Node,
+    Topology,
+    load_device_types,
+    node_type_of,
+)
 
 __version__ = "0.1.0"
 
@@ -128,4 +138,13 @@ __all__ = [
     "DeploymentRanking",
     "FunctionDeployment",
     "FunctionResponse",
+    # infrastructure
+    "Capacity",
+    "Node",
+    "Topology",
+    "ImageProperties",
+    "ContainerRegistry",
+    "DeviceType",
+    "load_device_types",
+    "node_type_of",
 ]

@@ -9,9 +9,10 @@ import faassim
 import faassim._demo
 import faassim._pytypes
 import faassim.model
+import faassim.topology
 
 
-@pytest.mark.parametrize("module", [faassim, faassim._pytypes, faassim._demo, faassim.model])
+@pytest.mark.parametrize("module", [faassim, faassim._pytypes, faassim._demo, faassim.model, faassim.topology])
 def test_doctests(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failures == 0
