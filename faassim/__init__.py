@@ -57,6 +57,32 @@ from faassim._core import (
     Timeout,
 )
 
+from faassim.model import (
+    DeploymentRanking,
+    Function,
+    FunctionContainer,
+    FunctionDeployment,
+    FunctionImage,
+    FunctionResponse,
+    FunctionState,
+    KubernetesResourceConfiguration,
+    ResourceConfiguration,
+    Resources,
+    ScalingConfiguration,
+    parse_cpu,
+    parse_memory,
+)
+from faassim.topology import (
+    Capacity,
+    ContainerRegistry,
+    DeviceType,
+    ImageProperties,
+    Node,
+    Topology,
+    load_device_types,
+    node_type_of,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -98,4 +124,27 @@ __all__ = [
     "Container",
     "ContainerPut",
     "ContainerGet",
+    # domain model
+    "FunctionState",
+    "parse_cpu",
+    "parse_memory",
+    "Resources",
+    "ResourceConfiguration",
+    "KubernetesResourceConfiguration",
+    "FunctionImage",
+    "Function",
+    "FunctionContainer",
+    "ScalingConfiguration",
+    "DeploymentRanking",
+    "FunctionDeployment",
+    "FunctionResponse",
+    # infrastructure
+    "Capacity",
+    "Node",
+    "Topology",
+    "ImageProperties",
+    "ContainerRegistry",
+    "DeviceType",
+    "load_device_types",
+    "node_type_of",
 ]

@@ -8,9 +8,11 @@ import pytest
 import faassim
 import faassim._demo
 import faassim._pytypes
+import faassim.model
+import faassim.topology
 
 
-@pytest.mark.parametrize("module", [faassim, faassim._pytypes, faassim._demo])
+@pytest.mark.parametrize("module", [faassim, faassim._pytypes, faassim._demo, faassim.model, faassim.topology])
 def test_doctests(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failures == 0
