@@ -7,22 +7,25 @@ independently of csrc/engine/fs_rng.c. It serves two purposes:
 
 * ``python tests/rng_reference.py`` prints the known-answer values that
   csrc/tests/test_fs_rng.c checks (first outputs for seeds 0 and 42, the
-  state after a jump);
+  states after a jump and a long jump);
 * tests/test_rng.py compares faassim.Random against it draw by draw.
 
-The jump is verified here without trusting its polynomial constants: the
-xoshiro256 state transition is linear over GF(2), so its 2^128-th power can
-be computed by 128 squarings of the 256x256 transition matrix
-(``jump_by_matrix``) and compared with the polynomial form (``jump``).
+The jumps are verified here without trusting their polynomial constants:
+the xoshiro256 state transition is linear over GF(2), so its 2^k-th power
+can be computed by k squarings of the 256x256 transition matrix
+(``jump_by_matrix``) and compared with the polynomial forms (``jump``,
+``long_jump``). The generator itself is checked against a test vector of
+php-src (``php_check``), an implementation written by other people.
 """
 
 import math
 
 MASK = (1 << 64) - 1
 
-# The jump polynomial of xoshiro256 for 2^128 steps, as published with the
-# algorithm; jump_by_matrix() checks it.
+# The jump polynomials of xoshiro256 for 2^128 and 2^192 steps, as
+# published with the algorithm; jump_by_matrix() checks them.
 JUMP = (0x180EC6D33CFD0ABA, 0xD5A61266F0C9392C, 0xA9582618E03FC9AA, 0x39ABDC4529B1661C)
+LONG_JUMP = (0x76E15D3EFEFDCBBF, 0xC5004E441C522FB3, 0x77710069854EE241, 0x39109BB02ACBE635)
 
 
 def rotl(x, k):
@@ -47,6 +50,7 @@ class Xoshiro:
             s.append(out)
         self.s = s
         self.spare = None
+        self.level = 0
 
     def next_u64(self):
         s = self.s
@@ -64,15 +68,35 @@ class Xoshiro:
         """The linear state transition alone (no output)."""
         self.next_u64()
 
-    def jump(self):
+    def copy(self):
+        g = Xoshiro(0)
+        g.s, g.spare, g.level = list(self.s), self.spare, self.level
+        return g
+
+    def jump(self, poly=JUMP):
         acc = [0, 0, 0, 0]
-        for word in JUMP:
+        for word in poly:
             for b in range(64):
                 if word >> b & 1:
                     acc = [a ^ x for a, x in zip(acc, self.s)]
                 self._advance()
         self.s = acc
         self.spare = None
+
+    def long_jump(self):
+        self.jump(LONG_JUMP)
+
+    def spawn(self):
+        """faassim's spawn: the child continues this stream; a root (level 0)
+        then long-jumps, a child (level 1) jumps; a grandchild cannot spawn."""
+        assert self.level < 2
+        child = self.copy()
+        child.level = self.level + 1
+        if self.level == 0:
+            self.long_jump()
+        else:
+            self.jump()
+        return child
 
     def random(self):
         return (self.next_u64() >> 11) * 2.0**-53
@@ -144,10 +168,10 @@ def _square(cols):
     return [_apply(cols, c) for c in cols]
 
 
-def jump_by_matrix(state):
-    """State after 2^128 steps, by repeated squaring of the transition."""
+def jump_by_matrix(state, log2_steps=128):
+    """State after 2^log2_steps steps, by repeated squaring of the transition."""
     cols = _transition_columns()
-    for _ in range(128):
+    for _ in range(log2_steps):
         cols = _square(cols)
     return _int_to_state(_apply(cols, _state_to_int(state)))
 
@@ -178,6 +202,11 @@ def main():
     assert g.s == expected, "jump polynomial disagrees with the matrix power"
     print("seed 42 jumped: state " + ", ".join(f"0x{w:016X}" for w in g.s))
     print("seed 42 jumped: u64   " + ", ".join(f"0x{g.next_u64():016X}" for _ in range(4)))
+    g = Xoshiro(42)
+    expected = jump_by_matrix(g.s, 192)
+    g.long_jump()
+    assert g.s == expected, "long-jump polynomial disagrees with the matrix power"
+    print("seed 42 long-jumped: state " + ", ".join(f"0x{w:016X}" for w in g.s))
     g = Xoshiro(42)
     print("seed 42 random: " + ", ".join(repr(g.random()) for _ in range(4)))
     g = Xoshiro(42)

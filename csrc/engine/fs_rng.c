@@ -27,6 +27,7 @@ void fs_rng_seed(struct fs_rng *r, uint64_t seed)
     r->seed = seed;
     r->spare = 0.0;
     r->has_spare = 0;
+    r->level = 0;
 }
 
 int fs_rng_set_state(struct fs_rng *r, const uint64_t s[4])
@@ -40,11 +41,11 @@ int fs_rng_set_state(struct fs_rng *r, const uint64_t s[4])
     return FS_OK;
 }
 
-/* The jump polynomial for 2^128 steps: the state after the jump is
- * sum over the set bits b of this polynomial of T^b(state), where T is the
- * (linear, over GF(2)) state transition. Published with the generator;
- * tests/rng_reference.py checks it against T^(2^128) computed by repeated
- * squaring of the transition matrix. */
+/* Jump polynomials for 2^128 and 2^192 steps: the state after the jump
+ * is the sum (xor) over the set bits b of the polynomial of T^b(state),
+ * where T is the state transition (linear over GF(2)). Published with the
+ * generator; tests/rng_reference.py checks them against T^(2^128) and
+ * T^(2^192) computed by repeated squaring of the transition matrix. */
 static const uint64_t fs_rng_jump_poly[4] = {
     UINT64_C(0x180EC6D33CFD0ABA),
     UINT64_C(0xD5A61266F0C9392C),
@@ -52,12 +53,19 @@ static const uint64_t fs_rng_jump_poly[4] = {
     UINT64_C(0x39ABDC4529B1661C),
 };
 
-void fs_rng_jump(struct fs_rng *r)
+static const uint64_t fs_rng_long_jump_poly[4] = {
+    UINT64_C(0x76E15D3EFEFDCBBF),
+    UINT64_C(0xC5004E441C522FB3),
+    UINT64_C(0x77710069854EE241),
+    UINT64_C(0x39109BB02ACBE635),
+};
+
+static void jump_by(struct fs_rng *r, const uint64_t poly[4])
 {
     uint64_t acc[4] = {0, 0, 0, 0};
     for (int w = 0; w < 4; w++) {
         for (int b = 0; b < 64; b++) {
-            if (fs_rng_jump_poly[w] >> b & 1) {
+            if (poly[w] >> b & 1) {
                 for (int i = 0; i < 4; i++)
                     acc[i] ^= r->s[i];
             }
@@ -70,10 +78,27 @@ void fs_rng_jump(struct fs_rng *r)
     r->has_spare = 0;
 }
 
-void fs_rng_spawn(struct fs_rng *parent, struct fs_rng *child)
+void fs_rng_jump(struct fs_rng *r)
 {
+    jump_by(r, fs_rng_jump_poly);
+}
+
+void fs_rng_long_jump(struct fs_rng *r)
+{
+    jump_by(r, fs_rng_long_jump_poly);
+}
+
+int fs_rng_spawn(struct fs_rng *parent, struct fs_rng *child)
+{
+    if (parent->level >= FS_RNG_MAX_LEVEL)
+        return FS_EINVAL;
     *child = *parent;
-    fs_rng_jump(parent);
+    child->level = parent->level + 1;
+    if (parent->level == 0)
+        fs_rng_long_jump(parent);
+    else
+        fs_rng_jump(parent);
+    return FS_OK;
 }
 
 /* Number of bits needed to write x (0 for 0). */

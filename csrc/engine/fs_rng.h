@@ -9,9 +9,18 @@
  * expanded into the state with four outputs of splitmix64 started at the
  * seed, so nearby seeds give unrelated streams and the all-zero state (the
  * one state xoshiro must avoid) is never produced in practice (it is
- * checked anyway). fs_rng_jump advances the state by 2^128 steps in
- * 256 steps' time: spawning gives each child the current stream and moves
- * the parent 2^128 draws ahead, so 2^128 children never overlap.
+ * checked anyway). fs_rng_jump and fs_rng_long_jump advance the state by
+ * 2^128 and 2^192 steps in 256 steps' time (the published jump
+ * polynomials).
+ *
+ * Spawning (independent sub-streams, provably disjoint): a child takes the
+ * parent's current stream and the parent jumps ahead. One fixed jump for
+ * every spawn would not do: a child that spawns in turn would jump into the
+ * stream of its next sibling (offsets add up and commute). So the offset
+ * depends on the level: a seeded stream (level 0) long-jumps 2^192 per
+ * child, a child (level 1) jumps 2^128 per grandchild, and a grandchild
+ * (level 2) cannot spawn (FS_EINVAL). Every stream of the tree then owns at
+ * least 2^128 draws of its own, for up to 2^64 children per parent.
  *
  * Determinism: every draw is a pure function of the state. The integer
  * paths (next_u64, below) and uniform01 are bit-identical on every
@@ -65,23 +74,29 @@ enum fs_rng_status {
 /* Cap on the attempts of a bounded draw unless the caller sets another. */
 #define FS_RNG_MAX_ATTEMPTS 1000000u
 
+#define FS_RNG_MAX_LEVEL 2 /* spawn levels: 0 seeded, 1 child, 2 grandchild */
+
 struct fs_rng {
     uint64_t s[4]; /* xoshiro256** state, never all zero */
     uint64_t seed; /* the seed the stream was started from (informative) */
     double spare;  /* second variate of the polar method, if has_spare */
     int has_spare;
+    int level; /* spawn level, 0 .. FS_RNG_MAX_LEVEL */
 };
 
-/* Start the stream of `seed` (any 64-bit value). */
+/* Start the stream of `seed` (any 64-bit value), at level 0. */
 void fs_rng_seed(struct fs_rng *r, uint64_t seed);
 /* Set the raw state (getstate/setstate); FS_EINVAL if it is all zero. Drops
- * the spare normal. */
+ * the spare normal; seed and level are left to the caller. */
 int fs_rng_set_state(struct fs_rng *r, const uint64_t s[4]);
-/* Advance by 2^128 draws; drops the spare normal. */
+/* Advance by 2^128 (jump) or 2^192 (long jump) draws; drop the spare
+ * normal. */
 void fs_rng_jump(struct fs_rng *r);
-/* child := parent (the current stream, spare included), then jump the
- * parent: the two streams do not overlap for 2^128 draws. */
-void fs_rng_spawn(struct fs_rng *parent, struct fs_rng *child);
+void fs_rng_long_jump(struct fs_rng *r);
+/* child := parent (the current stream, spare included) one level down, then
+ * advance the parent (see the design note). FS_EINVAL, and nothing
+ * changes, when the parent is at FS_RNG_MAX_LEVEL. */
+int fs_rng_spawn(struct fs_rng *parent, struct fs_rng *child);
 
 static inline uint64_t fs_rng_rotl(uint64_t x, int k)
 {

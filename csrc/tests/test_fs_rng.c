@@ -2,9 +2,9 @@
  *
  * Known answers come from tests/rng_reference.py, a pure-Python
  * reimplementation written separately from fs_rng.c (run it to print
- * them): its jump is checked there against the 2^128-th power of the
- * transition matrix, and its generator against a test vector of php-src
- * (also checked below). Statistical tests draw 10^6 values from a stream
+ * them): its jumps are checked there against the 2^128-th and 2^192-th
+ * powers of the transition matrix, and its generator against a test vector
+ * of php-src (two php-src vectors are also checked below). Statistical tests draw 10^6 values from a stream
  * whose seed comes from the runner's PRNG (argv[1] varies it) and accept
  * within 6 standard errors, so a correct generator fails one check with
  * probability about 2e-9. */
@@ -70,6 +70,7 @@ static void test_rng_known_answers(void)
 static void test_rng_php_vector(void)
 {
     struct fs_rng r;
+    fs_rng_seed(&r, 0);
     uint64_t s[4] = {UINT64_C(0x0807060504030201), UINT64_C(0x0807060504030201), UINT64_C(0x0807060504030201),
                      UINT64_C(0x0807060504030201)};
     CHECK_EQ_I(fs_rng_set_state(&r, s), FS_OK);
@@ -181,24 +182,71 @@ static void test_rng_jump_independence(void)
     CHECK_MSG(fabs(corr) < ZMAX / sqrt(n), "correlation %g", corr);
 }
 
+static void test_rng_long_jump(void)
+{
+    static const uint64_t ljumped42[4] = {UINT64_C(0x1C5592A8D2450A14), UINT64_C(0xE09B0D035AA06FD9),
+                                          UINT64_C(0xAC4A2ED7FC28E84C), UINT64_C(0xDB0C552285CAB3C6)};
+    struct fs_rng r;
+    fs_rng_seed(&r, 42);
+    fs_rng_long_jump(&r);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ_U(r.s[i], ljumped42[i]);
+    /* php-src xoshiro256starstar_value.phpt: seed 1234 (splitmix64 as
+     * here), 10000 draws, jump, long jump: the next output has the
+     * little-endian bytes 1f197e9ca7969123 */
+    fs_rng_seed(&r, 1234);
+    for (int i = 0; i < 10000; i++)
+        (void)fs_rng_next_u64(&r);
+    fs_rng_jump(&r);
+    fs_rng_long_jump(&r);
+    CHECK_EQ_U(fs_rng_next_u64(&r), UINT64_C(0x239196A79C7E191F));
+}
+
 static void test_rng_spawn(void)
 {
-    struct fs_rng parent, child, expect_child, expect_parent;
+    struct fs_rng root, kid0, kid1, g0, g1, expect;
     double x;
-    fs_rng_seed(&parent, 7);
-    CHECK_EQ_I(fs_rng_normal(&parent, 0, 1, &x), FS_OK); /* leaves a spare */
-    expect_child = parent;
-    expect_parent = parent;
-    fs_rng_jump(&expect_parent);
-    fs_rng_spawn(&parent, &child);
-    CHECK(state_eq(&child, &expect_child));
-    CHECK(child.has_spare);
-    CHECK(state_eq(&parent, &expect_parent));
-    CHECK_EQ_U(child.seed, 7);
-    /* two spawns give two different streams */
-    struct fs_rng c2;
-    fs_rng_spawn(&parent, &c2);
-    CHECK(memcmp(c2.s, child.s, sizeof c2.s) != 0);
+    fs_rng_seed(&root, 7);
+    CHECK_EQ_I(fs_rng_normal(&root, 0, 1, &x), FS_OK); /* leaves a spare */
+    struct fs_rng start = root;
+    /* a root's child continues its stream; the root long-jumps */
+    CHECK_EQ_I(fs_rng_spawn(&root, &kid0), FS_OK);
+    CHECK(state_eq(&kid0, &start));
+    CHECK(kid0.has_spare);
+    CHECK_EQ_I(kid0.level, 1);
+    CHECK_EQ_I(root.level, 0);
+    CHECK_EQ_U(kid0.seed, 7);
+    expect = start;
+    fs_rng_long_jump(&expect);
+    CHECK(state_eq(&root, &expect));
+    CHECK_EQ_I(fs_rng_spawn(&root, &kid1), FS_OK);
+    CHECK(state_eq(&kid1, &expect));
+    /* a child jumps 2^128 per grandchild: it stays inside its own 2^192
+     * slot instead of running into kid1 */
+    struct fs_rng kid0_start = kid0;
+    CHECK_EQ_I(fs_rng_spawn(&kid0, &g0), FS_OK);
+    CHECK_EQ_I(fs_rng_spawn(&kid0, &g1), FS_OK);
+    CHECK_EQ_I(g0.level, 2);
+    CHECK(state_eq(&g0, &kid0_start));
+    expect = kid0_start;
+    fs_rng_jump(&expect);
+    CHECK(memcmp(g1.s, expect.s, sizeof expect.s) == 0);
+    fs_rng_jump(&expect);
+    CHECK(memcmp(kid0.s, expect.s, sizeof expect.s) == 0);
+    CHECK(memcmp(kid0.s, kid1.s, sizeof kid1.s) != 0);
+    /* a grandchild cannot spawn; nothing changes */
+    struct fs_rng before = g0, unused;
+    CHECK_EQ_I(fs_rng_spawn(&g0, &unused), FS_EINVAL);
+    CHECK(state_eq(&g0, &before) && g0.level == 2);
+    /* all these streams start with different outputs */
+    uint64_t firsts[6] = {fs_rng_next_u64(&root), fs_rng_next_u64(&kid0), fs_rng_next_u64(&kid1),
+                          fs_rng_next_u64(&g0),   fs_rng_next_u64(&g1),   0};
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            CHECK_MSG(firsts[i] != firsts[j], "streams %d and %d", i, j);
+    /* seeding resets the level */
+    fs_rng_seed(&g0, 1);
+    CHECK_EQ_I(g0.level, 0);
 }
 
 static void test_rng_seed_resets(void)
@@ -539,6 +587,7 @@ void fs_test_rng_suite(void)
     RUN_TEST(test_rng_known_answers_distributions);
     RUN_TEST(test_rng_jump);
     RUN_TEST(test_rng_jump_independence);
+    RUN_TEST(test_rng_long_jump);
     RUN_TEST(test_rng_spawn);
     RUN_TEST(test_rng_seed_resets);
     RUN_TEST(test_rng_uniform_stats);
