@@ -500,7 +500,7 @@ static PyObject *random_randint(RandomObject *self, PyObject *const *args, Py_ss
     return res;
 }
 
-PyDoc_STRVAR(random_randrange_doc, "randrange(stop)\nrandrange(start, stop[, step])\n--\n\n"
+PyDoc_STRVAR(random_randrange_doc, "randrange(stop)\nrandrange(start, stop[, step])\n\n"
                                    "Return a random element of range(start, stop, step) (at most 2**64 elements),\n"
                                    "without modulo bias.");
 
@@ -678,7 +678,7 @@ static const struct dist_info *dist_lookup(PyObject *name)
     return NULL;
 }
 
-PyDoc_STRVAR(random_bounded_doc, "bounded(dist, *params, xmin=-inf, xmax=inf)\n--\n\n"
+PyDoc_STRVAR(random_bounded_doc, "bounded(dist, *params, xmin=-inf, xmax=inf)\n\n"
                                  "Draw from distribution *dist* with positional *params* until a value falls in\n"
                                  "[xmin, xmax] (rejection sampling; the engine's bounded distributions). *dist*\n"
                                  "is one of 'constant' (value), 'uniform' (a, b), 'expovariate' or 'exponential'\n"
