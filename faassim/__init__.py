@@ -48,6 +48,7 @@ from faassim._core import (
     PriorityStore,
     Process,
     Put,
+    Random,
     Release,
     Request,
     Resource,
@@ -88,6 +89,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "Environment",
+    "Random",
     "Event",
     "Timeout",
     "Initialize",

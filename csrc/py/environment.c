@@ -53,6 +53,18 @@ int env_schedule(EnvironmentObject *env, EventObject *ev, int priority, double d
 
 /* ------------------------------------------------------------------ */
 
+/* Is the int obj in [0, 2**64)? Then store it in *out. Never raises. */
+static int env_seed_in_range(PyObject *obj, uint64_t *out)
+{
+    unsigned long long v = PyLong_AsUnsignedLongLong(obj);
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    *out = (uint64_t)v;
+    return 1;
+}
+
 static PyObject *Environment_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     (void)args;
@@ -70,6 +82,22 @@ static PyObject *Environment_new(PyTypeObject *type, PyObject *args, PyObject *k
     }
     self->seed = Py_NewRef(Py_None);
     st->live_environments++;
+    /* The random source exists from here on, even for a subclass that never
+     * calls Environment.__init__: started from the seed keyword when it is
+     * a valid one (so that Environment(seed=s) does not read os.urandom for
+     * nothing), from os.urandom otherwise; __init__ reseeds from its seed. */
+    uint64_t s;
+    PyObject *given = kwds ? PyDict_GetItemString(kwds, "seed") : NULL; /* borrowed */
+    if (!(given && PyLong_CheckExact(given) && env_seed_in_range(given, &s)) &&
+        random_parse_seed(st, Py_None, &s, "Environment()") < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->rng = random_new_seeded(st, s);
+    if (!self->rng) {
+        Py_DECREF(self);
+        return NULL;
+    }
     return (PyObject *)self;
 }
 
@@ -92,17 +120,17 @@ static int Environment_init(EnvironmentObject *self, PyObject *args, PyObject *k
             return -1;
         }
     }
-    if (seed != Py_None && !PyLong_Check(seed)) {
-        PyErr_Format(PyExc_TypeError, "Environment(): seed must be an int or None, not %.100s (%R)",
-                     Py_TYPE(seed)->tp_name, seed);
+    uint64_t s = 0;
+    if (seed != Py_None && random_parse_seed(self->st, seed, &s, "Environment()") < 0)
         return -1;
-    }
     if (!fs_queue_empty(&self->sim.queue)) {
         PyErr_SetString(PyExc_RuntimeError, "Environment.__init__() called on an environment that has events");
         return -1;
     }
     self->sim.now = t;
     Py_SETREF(self->seed, Py_NewRef(seed));
+    if (seed != Py_None) /* seed None: keep the os.urandom seed drawn in tp_new */
+        fs_rng_seed(env_rng(self), s);
     return 0;
 }
 
@@ -164,6 +192,7 @@ static void Environment_dealloc(EnvironmentObject *self)
     if (self->weaklist)
         PyObject_ClearWeakRefs((PyObject *)self);
     Environment_clear(self);
+    Py_CLEAR(self->rng); /* not in tp_clear: env_rng() must stay valid until here */
     fs_sim_free(&self->sim);
     if (self->st)
         self->st->live_environments--;
@@ -492,6 +521,12 @@ static PyObject *environment_get_seed(EnvironmentObject *self, void *c)
     return Py_NewRef(self->seed ? self->seed : Py_None);
 }
 
+static PyObject *environment_get_rng(EnvironmentObject *self, void *c)
+{
+    (void)c;
+    return Py_NewRef((PyObject *)self->rng);
+}
+
 static PyObject *environment_get_native_ticks(EnvironmentObject *self, void *c)
 {
     (void)c;
@@ -523,6 +558,10 @@ static PyGetSetDef Environment_getset[] = {
     {"now", (getter)environment_get_now, NULL, "The current simulation time (seconds).", NULL},
     {"active_process", (getter)environment_get_active_process, NULL, "The process being resumed, or None.", NULL},
     {"seed", (getter)environment_get_seed, NULL, "The seed given to the environment (or None).", NULL},
+    {"rng", (getter)environment_get_rng, NULL,
+     "The environment's Random: the seeded source all built-ins draw from\n"
+     "(rng.seed_used is the effective seed, also when seed was None).",
+     NULL},
     {"_native_ticks", (getter)environment_get_native_ticks, NULL, "Ticks processed by native tickers.", NULL},
     {"_queue_len", (getter)environment_get_queue_len, NULL, "Number of scheduled entries.", NULL},
     {NULL, NULL, NULL, NULL, NULL},

@@ -153,6 +153,8 @@ static int module_exec(PyObject *m)
     if (PyModule_AddIntConstant(m, "URGENT", FS_PRIO_URGENT) < 0 ||
         PyModule_AddIntConstant(m, "NORMAL", FS_PRIO_NORMAL) < 0)
         return -1;
+    if (Random_setup(m, st) < 0)
+        return -1;
     if (Environment_setup(m, st) < 0 || Event_setup(m, st) < 0 || Callback_setup(m, st) < 0 ||
         Process_setup(m, st) < 0 || Condition_setup(m, st) < 0 || Resource_setup(m, st) < 0)
         return -1;

@@ -27,12 +27,14 @@
 #include <stdint.h>
 
 #include "fs_sim.h"
+#include "fs_rng.h"
 
 /* Every object the module state owns, as an X-macro so that traverse and
  * clear cannot miss one. */
 // clang-format off
 #define FAASSIM_STATE_TYPES(X) \
     X(Environment_type)        \
+    X(Random_type)             \
     X(Event_type)              \
     X(Timeout_type)            \
     X(Initialize_type)         \
@@ -66,6 +68,7 @@
     X(Interrupt)                 \
     X(EmptySchedule)             \
     X(ConditionValue)            \
+    X(urandom)                   \
     X(pending)                   \
     X(SortedQueue)               \
     X(Preempted)                 \
@@ -133,12 +136,28 @@ typedef struct EnvironmentObject {
     struct fs_sim sim;
     PyObject *active_process; /* strong ref or NULL */
     PyObject *seed;           /* as given, or None */
+    struct RandomObject *rng; /* env.rng: strong ref, set in tp_new, kept until dealloc */
     PyObject *dict;
     PyObject *weaklist;
     int running;          /* inside run()/step() */
     int stop;             /* set by the until-callback */
     PyObject *stop_value; /* value to return from run() when stop */
 } EnvironmentObject;
+
+/* ------------------------------------------------------------------ */
+/* Random (rng.c): the seeded random source                             */
+
+typedef struct RandomObject {
+    PyObject_HEAD struct fs_rng rng;
+} RandomObject;
+
+/* The random stream every built-in of env draws from. Never NULL: tp_new
+ * creates env->rng and only dealloc drops it (tp_clear keeps it, since a
+ * Random holds no references and cannot be part of a cycle). */
+static inline struct fs_rng *env_rng(EnvironmentObject *env)
+{
+    return &env->rng->rng;
+}
 
 /* ------------------------------------------------------------------ */
 /* Events                                                               */
@@ -211,6 +230,15 @@ int Environment_setup(PyObject *m, faassim_state *st);
 int env_schedule(EnvironmentObject *env, EventObject *ev, int priority, double delay);
 /* Validate a delay given by the user; sets a Python error and returns -1. */
 int env_parse_delay(PyObject *obj, double *out, const char *who);
+
+/* rng.c */
+int Random_setup(PyObject *m, faassim_state *st);
+/* Parse a seed: None (64 bits from os.urandom) or an int in [0, 2**64)
+ * (anything with __index__). Returns 0, or -1 with TypeError/ValueError
+ * naming `who` and the value. */
+int random_parse_seed(faassim_state *st, PyObject *seed, uint64_t *out, const char *who);
+/* A new Random started from seed (new reference), or NULL. */
+RandomObject *random_new_seeded(faassim_state *st, uint64_t seed);
 
 /* event.c */
 int Event_setup(PyObject *m, faassim_state *st);
