@@ -56,6 +56,7 @@ from faassim._core import (
     StorePut,
     Timeout,
 )
+from faassim.metrics import Metrics
 
 __version__ = "0.1.0"
 
@@ -98,4 +99,5 @@ __all__ = [
     "Container",
     "ContainerPut",
     "ContainerGet",
+    "Metrics",
 ]
