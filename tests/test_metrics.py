@@ -573,3 +573,39 @@ def test_unknown_measurement_is_empty():
 def test_module_doctests():
     failures, tried = doctest.testmod(faassim.metrics, optionflags=doctest.ELLIPSIS)
     assert failures == 0 and tried > 0
+
+
+def _leak_workload():
+    env = faassim.Environment()
+    m = env.metrics
+    for i in range(200):
+        m.log("a", {"x": i * 0.5, "k": i, "s": "n%d" % (i % 5), "o": (i,), "b": i % 2 == 0}, tag="t")
+        m.log("b", i)
+    for bad in ({"k": "str"}, {"time": 1}, {"k": 2**64}, {"s": 1.0}):
+        with pytest.raises((TypeError, ValueError, OverflowError)):
+            m.log("a", bad)
+    m.log("a", 1.5, time=3)
+    cols = m.to_numpy("a")
+    m.log("a", {"k": 0.5})  # widen while an export is alive
+    recs = m.records
+    m.summary("a"), m.measurements(), m._columns("a"), m.count("a"), m.get("c", z=1)(2)
+    m._append_native("native", 50)
+    m.set_keep_records(None, False)
+    m.log("a", {"x": 1.0, "o": object()})
+    m.clear()
+    return cols, recs
+
+
+def test_no_reference_leaks():
+    for _ in range(3):
+        _leak_workload()
+    gc.collect()
+    tracemalloc.start()
+    snap0 = tracemalloc.take_snapshot()
+    for _ in range(20):
+        _leak_workload()
+    gc.collect()
+    snap1 = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(s.size_diff for s in snap1.compare_to(snap0, "filename"))
+    assert grown < 30_000, grown  # one leaked object per row would be > 100 kB

@@ -516,7 +516,15 @@ static PyObject *environment_get_metrics(EnvironmentObject *self, void *c)
     (void)c;
     if (self->metrics)
         return Py_NewRef(self->metrics);
-    PyObject *mod = PyImport_ImportModule("faassim.metrics");
+    /* Usually imported already (by faassim/__init__.py): take it from
+     * sys.modules, import it only if it is not there. */
+    PyObject *name = PyUnicode_FromString("faassim.metrics");
+    if (!name)
+        return NULL;
+    PyObject *mod = PyImport_GetModule(name);
+    if (!mod && !PyErr_Occurred())
+        mod = PyImport_Import(name);
+    Py_DECREF(name);
     if (!mod)
         return NULL;
     PyObject *cls = PyObject_GetAttrString(mod, "Metrics");
