@@ -506,6 +506,21 @@ def test_c_api_appends_rows_without_python_objects():
     m.log("w", 1, replica_id=1, node="n")
     m._append_native("w", 1)
     assert m.to_numpy("w")["value"].tolist() == [1.0, 0.0]
+    # Columns first seen with None take the C values; object columns box them.
+    m.log("x", None, replica_id=None, node=None)
+    m.log("x", Payload(), replica_id=None, node=("a", "b"))
+    m._append_native("x", 2)
+    c = m.to_numpy("x")
+    assert c["replica_id"].tolist() == [I64_NULL, I64_NULL, 0, 1]
+    assert c["node"].tolist() == [None, ("a", "b"), "node0", "node1"]
+    assert c["value"][2:].tolist() == [0.0, 0.5] and isinstance(c["value"][1], Payload)
+    # A C declaration that does not fit the column is a TypeError; no row is left behind.
+    m.log("y", 1, replica_id="r0", node="n")
+    with pytest.raises(TypeError, match="measurement 'y', column 'replica_id' holds str values; cannot store int values in it"):
+        m._append_native("y", 1)
+    assert m.count("y") == 1
+    m.log("y", 2, replica_id="r1", node="n")
+    assert m.count("y") == 2
 
 
 def test_extract_dataframe():

@@ -329,8 +329,9 @@ static int raise_incompatible(struct fs_table *t, int col, int ct, int k, int wh
                          "missing; log other values under another name)",
                          mname, cname, kind_word(ct), Py_TYPE(obj)->tp_name, obj);
         else
-            PyErr_Format(PyExc_TypeError, "Metrics: measurement %R, column %R holds %s values; cannot store a %s",
-                         mname, cname, kind_word(ct), kind_word(k));
+            PyErr_Format(PyExc_TypeError,
+                         "Metrics: measurement %R, column %R holds %s values; cannot store %s values in it", mname,
+                         cname, kind_word(ct), kind_word(k));
     }
     Py_XDECREF(mname);
     Py_XDECREF(cname);

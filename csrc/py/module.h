@@ -285,8 +285,9 @@ int resource_trigger_get(PyObject *res, PyObject *put_event);
  * open row has been aborted). Table, column and string ids stay valid for
  * the life of the Metrics object (clear() keeps them). Numeric setters widen
  * the column like log() does (bool -> int -> float); a value of another kind
- * raises TypeError. Hold a reference to m while using it: env.metrics may be
- * replaced by Python code. */
+ * raises TypeError. Resolve ids outside a row (a column created inside a row
+ * that is then aborted disappears). Hold a reference to m while using it:
+ * env.metrics may be replaced by Python code. */
 struct MetricsObject;
 typedef struct MetricsObject MetricsObject;
 #define Metrics_Check(st, o) PyObject_TypeCheck((o), (st)->Metrics_type)
