@@ -57,6 +57,7 @@ from faassim._core import (
     StorePut,
     Timeout,
 )
+from faassim.metrics import Metrics
 
 from faassim.model import (
     DeploymentRanking,
@@ -149,4 +150,5 @@ __all__ = [
     "DeviceType",
     "load_device_types",
     "node_type_of",
+    "Metrics",
 ]

@@ -168,6 +168,7 @@ static int Environment_traverse(EnvironmentObject *self, visitproc visit, void *
     Py_VISIT(self->seed);
     Py_VISIT(self->dict);
     Py_VISIT(self->stop_value);
+    Py_VISIT(self->metrics);
     struct fs_queue *q = &self->sim.queue;
     for (size_t i = 0; i < q->len; i++)
         if (!q->heap[i].fn)
@@ -181,6 +182,7 @@ static int Environment_clear(EnvironmentObject *self)
     Py_CLEAR(self->seed);
     Py_CLEAR(self->dict);
     Py_CLEAR(self->stop_value);
+    Py_CLEAR(self->metrics);
     env_drain_queue(self);
     return 0;
 }
@@ -539,6 +541,49 @@ static PyObject *environment_get_queue_len(EnvironmentObject *self, void *c)
     return PyLong_FromSize_t(self->sim.queue.len);
 }
 
+/* env.metrics: faas-sim's Environment carries its Metrics. The default,
+ * faassim.Metrics(env), is created on first access (importing
+ * faassim.metrics then, not at module init, avoids an import cycle). Any
+ * object may be assigned (faas-sim code assigns its own); deleting the
+ * attribute brings the lazy default back. */
+static PyObject *environment_get_metrics(EnvironmentObject *self, void *c)
+{
+    (void)c;
+    if (self->metrics)
+        return Py_NewRef(self->metrics);
+    /* Usually imported already (by faassim/__init__.py): take it from
+     * sys.modules, import it only if it is not there. */
+    PyObject *name = PyUnicode_FromString("faassim.metrics");
+    if (!name)
+        return NULL;
+    PyObject *mod = PyImport_GetModule(name);
+    if (!mod && !PyErr_Occurred())
+        mod = PyImport_Import(name);
+    Py_DECREF(name);
+    if (!mod)
+        return NULL;
+    PyObject *cls = PyObject_GetAttrString(mod, "Metrics");
+    Py_DECREF(mod);
+    if (!cls)
+        return NULL;
+    /* Calls into Python: the constructor may itself set env.metrics. */
+    PyObject *m = PyObject_CallOneArg(cls, (PyObject *)self);
+    Py_DECREF(cls);
+    if (!m)
+        return NULL;
+    if (!self->metrics)
+        self->metrics = Py_NewRef(m);
+    Py_DECREF(m);
+    return Py_NewRef(self->metrics);
+}
+
+static int environment_set_metrics(EnvironmentObject *self, PyObject *value, void *c)
+{
+    (void)c;
+    Py_XSETREF(self->metrics, Py_XNewRef(value));
+    return 0;
+}
+
 static PyMethodDef Environment_methods[] = {
     {"run", (PyCFunction)(void (*)(void))environment_run, METH_VARARGS | METH_KEYWORDS, run_doc},
     {"step", (PyCFunction)environment_step, METH_NOARGS, step_doc},
@@ -564,6 +609,8 @@ static PyGetSetDef Environment_getset[] = {
      NULL},
     {"_native_ticks", (getter)environment_get_native_ticks, NULL, "Ticks processed by native tickers.", NULL},
     {"_queue_len", (getter)environment_get_queue_len, NULL, "Number of scheduled entries.", NULL},
+    {"metrics", (getter)environment_get_metrics, (setter)environment_set_metrics,
+     "The simulation's metrics (faassim.Metrics(env) unless set; created on first access).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -147,6 +147,7 @@ static int module_exec(PyObject *m)
     INTERN(str_triggered, "triggered");
     INTERN(str_gi_frame, "gi_frame");
     INTERN(str_value, "value");
+    INTERN(str_time, "time");
 #undef INTERN
     if (import_pytypes(st) < 0)
         return -1;
@@ -156,7 +157,7 @@ static int module_exec(PyObject *m)
     if (Random_setup(m, st) < 0)
         return -1;
     if (Environment_setup(m, st) < 0 || Event_setup(m, st) < 0 || Callback_setup(m, st) < 0 ||
-        Process_setup(m, st) < 0 || Condition_setup(m, st) < 0 || Resource_setup(m, st) < 0)
+        Process_setup(m, st) < 0 || Condition_setup(m, st) < 0 || Resource_setup(m, st) < 0 || Metrics_setup(m, st) < 0)
         return -1;
     return 0;
 }

@@ -28,6 +28,7 @@
 
 #include "fs_sim.h"
 #include "fs_rng.h"
+#include "fs_metrics.h"
 
 /* Every object the module state owns, as an X-macro so that traverse and
  * clear cannot miss one. */
@@ -62,7 +63,8 @@
     X(StoreGet_type)           \
     X(FilterStoreGet_type)     \
     X(ContainerPut_type)       \
-    X(ContainerGet_type)
+    X(ContainerGet_type)       \
+    X(Metrics_type)
 
 #define FAASSIM_STATE_OBJECTS(X) \
     X(Interrupt)                 \
@@ -99,7 +101,8 @@
     X(str_usage_since)           \
     X(str_triggered)             \
     X(str_gi_frame)              \
-    X(str_value)
+    X(str_value)                 \
+    X(str_time)
 // clang-format on
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;
@@ -142,6 +145,7 @@ typedef struct EnvironmentObject {
     int running;          /* inside run()/step() */
     int stop;             /* set by the until-callback */
     PyObject *stop_value; /* value to return from run() when stop */
+    PyObject *metrics;    /* env.metrics: created on first access, or as set */
 } EnvironmentObject;
 
 /* ------------------------------------------------------------------ */
@@ -299,6 +303,41 @@ PyObject *condition_new(PyTypeObject *tp, EnvironmentObject *env, PyObject *eval
 int Resource_setup(PyObject *m, faassim_state *st);
 int resource_trigger_put(PyObject *res, PyObject *get_event);
 int resource_trigger_get(PyObject *res, PyObject *put_event);
+
+/* metrics.c: faassim._core.Metrics over the engine's fs_metrics tables.
+ * C API for built-in (C) platform code that logs rows without creating
+ * Python objects: resolve ids once, then per row
+ *     metrics_begin_row(m, tid); metrics_set_f64(m, tid, col, x); ...;
+ *     metrics_end_row(m, tid);
+ * Every function returns >= 0, or -1 with a Python exception set (then the
+ * open row has been aborted). Table, column and string ids stay valid for
+ * the life of the Metrics object (clear() keeps them). Numeric setters widen
+ * the column like log() does (bool -> int -> float); a value of another kind
+ * raises TypeError. Resolve ids outside a row (a column created inside a row
+ * that is then aborted disappears). Hold a reference to m while using it:
+ * env.metrics may be replaced by Python code. */
+struct MetricsObject;
+typedef struct MetricsObject MetricsObject;
+#define Metrics_Check(st, o) PyObject_TypeCheck((o), (st)->Metrics_type)
+int Metrics_setup(PyObject *m, faassim_state *st);
+/* Id of the measurement called name (UTF-8), created if missing. */
+int metrics_table(MetricsObject *m, const char *name);
+/* Id of a column (type: an fs_col_type; is_tag: a tag rather than a field),
+ * created if missing. */
+int metrics_column(MetricsObject *m, int table, const char *name, int type, int is_tag);
+/* Id of a string in the registry's pool (for metrics_set_str). */
+int metrics_intern(MetricsObject *m, const char *s, Py_ssize_t len);
+/* Open a row at env.now (or at `time`). */
+int metrics_begin_row(MetricsObject *m, int table);
+int metrics_begin_row_at(MetricsObject *m, int table, double time);
+int metrics_set_f64(MetricsObject *m, int table, int col, double v);
+int metrics_set_i64(MetricsObject *m, int table, int col, int64_t v);
+int metrics_set_bool(MetricsObject *m, int table, int col, int v);
+int metrics_set_str(MetricsObject *m, int table, int col, int str_id);
+/* obj is borrowed; the Metrics keeps it alive while the row is stored. */
+int metrics_set_obj(MetricsObject *m, int table, int col, PyObject *obj);
+int metrics_end_row(MetricsObject *m, int table);
+void metrics_abort_row(MetricsObject *m, int table);
 
 /* helpers */
 int fs_raise_status(int status, const char *what);

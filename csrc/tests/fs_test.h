@@ -66,5 +66,6 @@ static inline uint64_t fs_test_below(uint64_t n)
 void fs_test_queue_suite(void);
 void fs_test_sim_suite(void);
 void fs_test_rng_suite(void);
+void fs_test_metrics_suite(void);
 
 #endif
