@@ -58,6 +58,7 @@ from faassim._core import (
     Timeout,
 )
 from faassim.metrics import Metrics
+from faassim.simulator import FunctionSimulator, SimulatorFactory
 
 from faassim.model import (
     DeploymentRanking,
@@ -150,5 +151,9 @@ __all__ = [
     "DeviceType",
     "load_device_types",
     "node_type_of",
+    # metrics
     "Metrics",
+    # function simulators
+    "FunctionSimulator",
+    "SimulatorFactory",
 ]

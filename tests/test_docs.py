@@ -8,11 +8,14 @@ import pytest
 import faassim
 import faassim._demo
 import faassim._pytypes
+import faassim.simulator
 import faassim.model
 import faassim.topology
 
 
-@pytest.mark.parametrize("module", [faassim, faassim._pytypes, faassim._demo, faassim.model, faassim.topology])
+@pytest.mark.parametrize(
+    "module", [faassim, faassim._pytypes, faassim._demo, faassim.model, faassim.topology, faassim.simulator]
+)
 def test_doctests(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failures == 0

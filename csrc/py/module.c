@@ -148,6 +148,7 @@ static int module_exec(PyObject *m)
     INTERN(str_gi_frame, "gi_frame");
     INTERN(str_value, "value");
     INTERN(str_time, "time");
+    INTERN(str_close, "close");
 #undef INTERN
     if (import_pytypes(st) < 0)
         return -1;
@@ -157,7 +158,8 @@ static int module_exec(PyObject *m)
     if (Random_setup(m, st) < 0)
         return -1;
     if (Environment_setup(m, st) < 0 || Event_setup(m, st) < 0 || Callback_setup(m, st) < 0 ||
-        Process_setup(m, st) < 0 || Condition_setup(m, st) < 0 || Resource_setup(m, st) < 0 || Metrics_setup(m, st) < 0)
+        Process_setup(m, st) < 0 || Condition_setup(m, st) < 0 || Resource_setup(m, st) < 0 ||
+        Metrics_setup(m, st) < 0 || Simulator_setup(m, st) < 0)
         return -1;
     return 0;
 }
@@ -165,6 +167,8 @@ static int module_exec(PyObject *m)
 static int module_traverse(PyObject *m, visitproc visit, void *arg)
 {
     faassim_state *st = faassim_get_state(m);
+    for (int i = 0; i < FS_NHOOKS; i++)
+        Py_VISIT(st->hook_names[i]);
 #define VISIT(name) Py_VISIT(st->name);
     FAASSIM_STATE_TYPES(VISIT)
     FAASSIM_STATE_OBJECTS(VISIT)
@@ -176,6 +180,8 @@ static int module_clear(PyObject *m)
 {
     faassim_state *st = faassim_get_state(m);
     event_freelist_clear(st);
+    for (int i = 0; i < FS_NHOOKS; i++)
+        Py_CLEAR(st->hook_names[i]);
 #define CLEAR(name) Py_CLEAR(st->name);
     FAASSIM_STATE_TYPES(CLEAR)
     FAASSIM_STATE_OBJECTS(CLEAR)

@@ -64,7 +64,8 @@
     X(FilterStoreGet_type)     \
     X(ContainerPut_type)       \
     X(ContainerGet_type)       \
-    X(Metrics_type)
+    X(Metrics_type)            \
+    X(FunctionSimulator_type)
 
 #define FAASSIM_STATE_OBJECTS(X) \
     X(Interrupt)                 \
@@ -102,7 +103,8 @@
     X(str_triggered)             \
     X(str_gi_frame)              \
     X(str_value)                 \
-    X(str_time)
+    X(str_time)                  \
+    X(str_close)
 // clang-format on
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;
@@ -111,6 +113,7 @@
 typedef struct {
     FAASSIM_STATE_TYPES(FAASSIM_DECLARE_TYPE)
     FAASSIM_STATE_OBJECTS(FAASSIM_DECLARE_OBJECT)
+    PyObject *hook_names[5]; /* interned names of the FunctionSimulator hooks (owned) */
     /* live-object counters (tests check they return to baseline) */
     Py_ssize_t live_events;
     Py_ssize_t live_environments;
@@ -338,6 +341,26 @@ int metrics_set_str(MetricsObject *m, int table, int col, int str_id);
 int metrics_set_obj(MetricsObject *m, int table, int col, PyObject *obj);
 int metrics_end_row(MetricsObject *m, int table);
 void metrics_abort_row(MetricsObject *m, int table);
+
+/* simulator.c */
+enum fs_hook { FS_HOOK_DEPLOY, FS_HOOK_STARTUP, FS_HOOK_SETUP, FS_HOOK_INVOKE, FS_HOOK_TEARDOWN, FS_NHOOKS };
+
+typedef struct {
+    PyObject_HEAD faassim_state *st;
+    uint32_t overridden; /* bit i set: hook i is Python code */
+    uint8_t detected;    /* overridden is valid */
+    PyObject *dict;
+    PyObject *weaklist;
+} SimulatorObject;
+
+int Simulator_setup(PyObject *m, faassim_state *st);
+/* 1 if the hook is overridden in Python, 0 if not, -1 on error. */
+int simulator_hook_overridden(SimulatorObject *sim, int hook);
+/* Call hook with (env, *args) (args: 1 item, or 2 for invoke; borrowed).
+ * Returns 0 when it completed at once (*wait_on = NULL), 1 with *wait_on a
+ * new reference to the event to wait for, or -1 with an exception set. */
+int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, PyObject *const *args,
+                        PyObject **wait_on);
 
 /* helpers */
 int fs_raise_status(int status, const char *what);

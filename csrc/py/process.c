@@ -130,8 +130,20 @@ static void set_invalid_yield_error(ProcessObject *proc, PyObject *value)
     PyErr_Clear();
     if (!where && !(where = PyUnicode_FromString("")))
         return;
-    PyErr_Format(PyExc_RuntimeError, "Invalid yield value %R from %R: a process must yield events%U", value, proc,
-                 where);
+    /* The generator's qualified name says which function (and class, for a
+     * method such as a simulator hook) yielded the value. */
+    PyObject *qualname = PyObject_GetAttrString(proc->generator, "__qualname__");
+    if (!qualname || !PyUnicode_Check(qualname)) {
+        PyErr_Clear();
+        Py_XSETREF(qualname, PyUnicode_FromString("?"));
+        if (!qualname) {
+            Py_DECREF(where);
+            return;
+        }
+    }
+    PyErr_Format(PyExc_RuntimeError, "Invalid yield value %R from %R (%U): a process must yield events%U", value, proc,
+                 qualname, where);
+    Py_DECREF(qualname);
     Py_DECREF(where);
 }
 
