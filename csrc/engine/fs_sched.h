@@ -1,0 +1,225 @@
+/*
+ * fs_sched: the node table and the placement of replicas on nodes (the C
+ * scheduler: filter + score, as Kubernetes and faas-sim's skippy do).
+ *
+ * Design note
+ * -----------
+ * A struct fs_sched owns an array of nodes with dense indices 0, 1, ... in
+ * insertion order. Nodes are never removed (a node that must take no new
+ * replicas is made unschedulable), so an index stays valid for the
+ * scheduler's lifetime. Per node: capacity and allocated amounts of cpu
+ * (millicores), memory (bytes) and FS_SCHED_MAX_ACCEL accelerator kinds
+ * (counts), all int64 and accounted exactly; an architecture id (0 ..
+ * FS_SCHED_MAX_ARCH - 1); a set of labels, (key, value) pairs of string
+ * ids that the caller interns (kept sorted, without duplicates); and a
+ * schedulable flag. 0 <= allocated <= capacity holds for every resource at
+ * all times: fs_sched_allocate refuses what does not fit (FS_ENOSPACE),
+ * fs_sched_release refuses to return more than is allocated (FS_EINVAL),
+ * and both change nothing when they fail. Accounting ignores the flag,
+ * arch and labels: they only decide where *new* replicas go.
+ *
+ * Placement (fs_sched_place) of a demand (amounts, allowed architectures,
+ * a label selector, optionally a required node):
+ *   1. Filter. A node is feasible when it is schedulable, its arch is
+ *      allowed, it carries every (key, value) pair of the selector, and its
+ *      free amount (capacity - allocated) of every resource is at least the
+ *      demand. A pinned demand (node >= 0) looks at that node only. Every
+ *      infeasible node is counted under *each* reason it fails (a node short
+ *      of cpu and memory counts twice), so the report reads like
+ *      kube-scheduler's "0/5 nodes are available: 3 Insufficient memory".
+ *   2. Score the feasible nodes and return the best one; ties go to the
+ *      lowest index. With r = allocated + demand ("requested after
+ *      placement") and u_x = r_x / capacity_x for x in {cpu, mem}:
+ *        LEAST_ALLOCATED  score 1 - (u_cpu + u_mem) / 2, the mean over
+ *                         cpu and memory of (capacity - r) / capacity (k8s
+ *                         NodeResourcesFit LeastAllocated, weights 1:1).
+ *                         Spreads replicas.
+ *        MOST_ALLOCATED   score (u_cpu + u_mem) / 2 (k8s MostAllocated). Bin
+ *                         packing: fills one node before the next.
+ *        BALANCED         score 1 - |u_cpu - u_mem| / 2, the standard
+ *                         deviation form of k8s BalancedAllocation for two
+ *                         resources (the older 1 - |u_cpu - u_mem| ranks
+ *                         nodes identically; only the reported value
+ *                         differs).
+ *        FIRST_FIT        the feasible node with the lowest index.
+ *        RANDOM           uniform among the feasible nodes.
+ *      A resource whose capacity is 0 (it can then only be demanded as 0)
+ *      follows k8s: it scores 0 under LEAST and MOST (as u = 1 and u = 0
+ *      respectively) and is left out of BALANCED (one resource left: the
+ *      deviation is 0). Accelerators are filtered, never scored.
+ *
+ * Exactness: the ranking never rounds. Each policy's key is a rational
+ * n / d of two unsigned 128-bit integers (LEAST and MOST: (r_cpu * c_mem +
+ * r_mem * c_cpu) / (c_cpu * c_mem); BALANCED: |r_cpu * c_mem - r_mem *
+ * c_cpu| / (c_cpu * c_mem)), and two keys are compared by cross
+ * multiplication in 256 bits (inputs are below 2^63, so numerators are below
+ * 2^127 and products below 2^254). Ties are therefore exact equalities, and
+ * the result does not depend on the platform or the compiler. This differs
+ * from kube-scheduler on purpose: k8s truncates each score to an integer in
+ * 0 .. 100 (so nodes up to 1/100 apart can tie) and breaks ties at random; faassim
+ * orders them exactly and breaks true ties by index. k8s also counts a pod
+ * without requests as 100m cpu / 200 MB for scoring; faassim scores the
+ * demand as given. fs_sched_score gives the score as a double for reports
+ * only; it never decides a placement.
+ *
+ * Randomness: RANDOM takes exactly one 64-bit draw from the caller's
+ * struct fs_rng per call that passes argument checks, whether or not a
+ * node fits, so the stream's position never depends on the cluster state.
+ * The draw x picks the k-th feasible node, k = floor(x * n / 2^64) (n
+ * feasible nodes; bias below n / 2^64, no rejection loop).
+ *
+ * Complexity: fs_sched_place is O(N * (A + S log L)) for N nodes (one node
+ * when pinned), A = FS_SCHED_MAX_ACCEL, a selector of S pairs and L labels
+ * per node: O(N) for a fixed demand shape, with no allocation. Every
+ * policy, FIRST_FIT included, examines every node (the report counts them
+ * all); RANDOM walks them twice (count, then find the k-th). Allocate, release and the
+ * node setters are O(1) (setting labels: O(L log L)). Adding a node is
+ * amortised O(1) (the array doubles).
+ *
+ * Status codes: FS_OK, FS_ENOMEM, FS_EINVAL (a negative amount, an unknown
+ * node or policy, a bad arch or label id; nothing changes) and FS_ENOSPACE
+ * below (no node fits / the amount does not fit).
+ */
+#ifndef FS_SCHED_H
+#define FS_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs_queue.h" /* enum fs_status */
+#include "fs_rng.h"
+
+/* The scheduler's own status, numbered -32 (other modules: -1 .. -4, -16)
+ * so that it collides with no other module's. */
+enum fs_sched_status {
+    FS_ENOSPACE = -32 /* no node fits the demand, or an allocation exceeds capacity */
+};
+
+#define FS_SCHED_MAX_ACCEL 8 /* accelerator kinds 0 .. 7 (gpu, tpu, ... as the caller maps them) */
+#define FS_SCHED_MAX_ARCH 64 /* architecture ids 0 .. 63 (bits of fs_sched_demand.arch_mask) */
+#define FS_SCHED_ANY_NODE (-1)
+
+enum fs_sched_policy {
+    FS_SCHED_LEAST_ALLOCATED = 0,
+    FS_SCHED_MOST_ALLOCATED,
+    FS_SCHED_BALANCED,
+    FS_SCHED_RANDOM,
+    FS_SCHED_FIRST_FIT,
+    FS_SCHED_NPOLICIES
+};
+
+/* Why a node was filtered out (indexes of fs_sched_report.rejected). */
+enum fs_sched_reason {
+    FS_SCHED_R_UNSCHEDULABLE = 0,
+    FS_SCHED_R_ARCH,
+    FS_SCHED_R_LABELS,
+    FS_SCHED_R_CPU,
+    FS_SCHED_R_MEMORY,
+    FS_SCHED_R_ACCEL,
+    FS_SCHED_NREASONS
+};
+
+/* An amount of every resource: a capacity, an allocation or a demand. */
+struct fs_sched_res {
+    int64_t cpu; /* millicores */
+    int64_t mem; /* bytes */
+    int64_t accel[FS_SCHED_MAX_ACCEL];
+};
+
+struct fs_sched_label {
+    int32_t key, value; /* string ids (>= 0), interned by the caller */
+};
+
+struct fs_sched_node {
+    struct fs_sched_res cap;
+    struct fs_sched_res alloc;
+    int32_t arch;
+    int schedulable;
+    struct fs_sched_label *labels; /* sorted by (key, value), no duplicates; owned */
+    size_t nlabels;
+};
+
+struct fs_sched_demand {
+    struct fs_sched_res req;
+    uint64_t arch_mask;                    /* bit a set: arch a allowed; 0: any arch */
+    const struct fs_sched_label *selector; /* every pair must be on the node; may repeat */
+    size_t nselector;
+    int64_t node; /* required node index, or FS_SCHED_ANY_NODE */
+};
+
+/* What a placement looked at; filled by fs_sched_place on success and on
+ * FS_ENOSPACE. */
+struct fs_sched_report {
+    size_t considered; /* nodes examined (all, or 1 when pinned) */
+    size_t feasible;   /* nodes that passed every filter */
+    size_t rejected[FS_SCHED_NREASONS];
+    size_t accel[FS_SCHED_MAX_ACCEL]; /* nodes short of each accelerator kind */
+};
+
+struct fs_sched {
+    struct fs_sched_node *nodes;
+    size_t len, cap;
+};
+
+void fs_sched_init(struct fs_sched *s);
+void fs_sched_free(struct fs_sched *s);
+
+/* Append a schedulable node without labels; *out_index (if not NULL) gets
+ * its index (== the number of nodes before). FS_EINVAL if an amount of cap
+ * is negative or arch is outside 0 .. FS_SCHED_MAX_ARCH - 1. */
+int fs_sched_add_node(struct fs_sched *s, const struct fs_sched_res *cap, int32_t arch, size_t *out_index);
+static inline struct fs_sched_node *fs_sched_get(struct fs_sched *s, size_t node)
+{
+    return node < s->len ? &s->nodes[node] : NULL;
+}
+/* Replace the node's labels by pairs[0 .. n) (sorted and deduplicated
+ * here). FS_EINVAL for a negative id, FS_ENOMEM; the old labels stay on
+ * failure. */
+int fs_sched_set_labels(struct fs_sched *s, size_t node, const struct fs_sched_label *pairs, size_t n);
+int fs_sched_set_schedulable(struct fs_sched *s, size_t node, int schedulable);
+/* New capacity; FS_EINVAL if negative or below what is allocated. */
+int fs_sched_set_capacity(struct fs_sched *s, size_t node, const struct fs_sched_res *cap);
+/* Does the node carry (key, value)? 0 for an unknown node. */
+int fs_sched_has_label(const struct fs_sched *s, size_t node, int32_t key, int32_t value);
+
+/* Add `amount` to the node's allocation (any flag, arch or labels).
+ * FS_EINVAL for an unknown node or a negative amount, FS_ENOSPACE if some
+ * resource would exceed capacity; nothing changes on failure. */
+int fs_sched_allocate(struct fs_sched *s, size_t node, const struct fs_sched_res *amount);
+/* Return `amount`. FS_EINVAL for an unknown node, a negative amount or more
+ * than is allocated of some resource; nothing changes on failure. */
+int fs_sched_release(struct fs_sched *s, size_t node, const struct fs_sched_res *amount);
+
+/* Choose a node for the demand (see the design note). FS_OK with *out_node
+ * set; FS_ENOSPACE when no node is feasible (*out_node untouched); FS_EINVAL
+ * for a negative amount, an unknown policy or pinned node, a negative
+ * selector id, or RANDOM without rng. report may be NULL. Nothing is
+ * allocated: the caller allocates on the chosen node. */
+int fs_sched_place(const struct fs_sched *s, const struct fs_sched_demand *d, int policy, struct fs_rng *rng,
+                   size_t *out_node, struct fs_sched_report *report);
+
+/* Run the filters of d on one node: *reasons gets a mask with bit r set
+ * for each enum fs_sched_reason r the node fails (0: feasible). FS_EINVAL
+ * (*reasons untouched) for an unknown node or an invalid demand (as in
+ * fs_sched_place; a pinned node other than `node` is not an error). */
+int fs_sched_filter(const struct fs_sched *s, size_t node, const struct fs_sched_demand *d, unsigned *reasons);
+
+/* The policy's score in [0, 1] of placing d on the node, as a double, for
+ * reports and metrics (rankings use the exact keys). FS_EINVAL for an
+ * unknown node, a negative amount, or RANDOM / FIRST_FIT (which do not
+ * score). The node need not be feasible: r is capped at capacity, as k8s
+ * does. */
+int fs_sched_score(const struct fs_sched *s, size_t node, const struct fs_sched_res *req, int policy, double *out);
+
+/* Short names: "least_allocated", ... and "unschedulable", "arch", "labels",
+ * "cpu", "memory", "accelerator"; NULL when out of range. */
+const char *fs_sched_policy_name(int policy);
+const char *fs_sched_reason_name(int reason);
+
+/* Write a one-line explanation of a report, e.g. "0/5 nodes fit: 3 lack
+ * memory, 2 have a disallowed architecture", into buf (always
+ * NUL-terminated when size > 0, truncated if needed). Returns the length
+ * the full text needs, as snprintf does. */
+size_t fs_sched_explain(const struct fs_sched_report *r, char *buf, size_t size);
+
+#endif
