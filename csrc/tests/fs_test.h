@@ -67,5 +67,6 @@ void fs_test_queue_suite(void);
 void fs_test_sim_suite(void);
 void fs_test_rng_suite(void);
 void fs_test_metrics_suite(void);
+void fs_test_lb_suite(void);
 
 #endif
