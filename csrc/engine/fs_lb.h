@@ -42,9 +42,9 @@
  *                            ({5, 1, 1} gives a a b a c a a; after t picks no
  *                            replica is a whole pick ahead of its share
  *                            t * weight_i / sum(weights)). Adding,
- *                            inserting or removing a replica or changing a
- *                            weight resets the current weights to zero (the
- *                            next pick starts a new cycle). O(n).
+ *                            inserting or removing a replica or giving one a
+ *                            different weight resets the current weights to
+ *                            zero (the next pick starts a new cycle). O(n).
  * fs_lb_pick changes no in-flight count: the platform calls fs_lb_dispatch
  * when it sends a request to the chosen replica (whichever policy, a Python
  * load balancer included, chose it) and fs_lb_complete when the request
