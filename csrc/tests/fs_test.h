@@ -68,5 +68,6 @@ void fs_test_sim_suite(void);
 void fs_test_rng_suite(void);
 void fs_test_metrics_suite(void);
 void fs_test_sched_suite(void);
+void fs_test_lb_suite(void);
 
 #endif
