@@ -361,3 +361,51 @@ def test_run_until_infinity_runs_to_the_end(env):
     env.timeout(3)
     assert env.run(until=float("inf")) is None
     assert env.now == 3 and env.peek() == float("inf")
+
+
+def test_process_of_an_event_drives_yield_from(env):
+    """faas-sim code writes env.process(env.faas.invoke(request)); C methods
+    that stand for its generator methods return events, so a Process accepts
+    an event and finishes with the event's value."""
+    p = env.process(env.timeout(2, value="done"))
+    assert p.name == "Timeout" and p.is_alive
+    assert env.run(until=p) == "done" and env.now == 2
+    q = faassim.Process(env, env.timeout(1, value=5))
+    assert env.run(until=q) == 5 and env.now == 3
+
+
+def test_process_of_a_failing_event_fails(env):
+    ev = env.event()
+    p = env.process(ev)
+    caught = []
+
+    def waiter(env):
+        try:
+            yield p
+        except KeyError as e:
+            caught.append(e.args)
+
+    env.process(waiter(env))
+    ev.fail(KeyError("gone"))
+    env.run()
+    assert caught == [("gone",)] and not p.ok
+
+
+def test_process_of_an_event_can_be_interrupted(env):
+    p = env.process(env.timeout(10))
+    log = []
+
+    def interrupter(env):
+        yield env.timeout(1)
+        p.interrupt("stop")
+
+    def watcher(env):
+        try:
+            yield p
+        except faassim.Interrupt as i:
+            log.append((env.now, i.cause))
+
+    env.process(interrupter(env))
+    env.process(watcher(env))
+    env.run()
+    assert log == [(1.0, "stop")]

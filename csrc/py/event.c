@@ -654,7 +654,7 @@ typedef struct {
     int yielded;
 } EventIterObject;
 
-static PyObject *Event_iter(EventObject *self)
+PyObject *Event_iter(EventObject *self)
 {
     EventIterObject *it = PyObject_GC_New(EventIterObject, self->st->EventIter_type);
     if (!it)
@@ -721,16 +721,60 @@ static void EventIter_dealloc(EventIterObject *it)
     Py_DECREF(tp);
 }
 
+/* throw(exc): the process driving this iterator delivers a failure (the
+ * event failed, or an Interrupt): raise it, so that a process started with
+ * env.process(event) fails with it. */
+static PyObject *EventIter_throw(EventIterObject *it, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)it;
+    if (nargs < 1 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "throw() takes 1 to 3 arguments");
+        return NULL;
+    }
+    PyObject *exc = args[0];
+    if (PyExceptionInstance_Check(exc)) {
+        PyObject *tb = PyException_GetTraceback(exc);
+        PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), Py_NewRef(exc), tb);
+    }
+    else if (PyExceptionClass_Check(exc))
+        PyErr_SetObject(exc, nargs > 1 ? args[1] : NULL);
+    else
+        PyErr_Format(PyExc_TypeError, "exceptions must derive from BaseException, not %.100s", Py_TYPE(exc)->tp_name);
+    return NULL;
+}
+
+static PyObject *EventIter_close(EventIterObject *it, PyObject *Py_UNUSED(ignored))
+{
+    (void)it;
+    Py_RETURN_NONE;
+}
+
+/* __name__/__qualname__: the event's type, so that a Process driving the
+ * iterator has a meaningful name. */
+static PyObject *EventIter_get_name(EventIterObject *it, void *c)
+{
+    (void)c;
+    return PyUnicode_FromString(_PyType_Name(Py_TYPE(it->event)));
+}
+
+static PyGetSetDef EventIter_getset[] = {
+    {"__name__", (getter)EventIter_get_name, NULL, "Name of the event's type.", NULL},
+    {"__qualname__", (getter)EventIter_get_name, NULL, "Name of the event's type.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyMethodDef EventIter_methods[] = {
+    {"throw", (PyCFunction)(void (*)(void))EventIter_throw, METH_FASTCALL,
+     "throw(exc)\n--\n\nRaise *exc* (how a failure reaches the iterator)."},
+    {"close", (PyCFunction)EventIter_close, METH_NOARGS, "close()\n--\n\nNothing to release."},
     {"send", (PyCFunction)EventIter_send, METH_O, "send(value)\n--\n\nResume the iterator."},
     {NULL, NULL, 0, NULL},
 };
 
 static PyType_Slot EventIter_slots[] = {
-    {Py_am_send, EventIter_am_send},      {Py_tp_iter, PyObject_SelfIter},
-    {Py_tp_iternext, EventIter_next},     {Py_tp_methods, EventIter_methods},
-    {Py_tp_traverse, EventIter_traverse}, {Py_tp_clear, EventIter_clear},
-    {Py_tp_dealloc, EventIter_dealloc},   {0, NULL},
+    {Py_am_send, EventIter_am_send},    {Py_tp_iter, PyObject_SelfIter},    {Py_tp_iternext, EventIter_next},
+    {Py_tp_methods, EventIter_methods}, {Py_tp_getset, EventIter_getset},   {Py_tp_traverse, EventIter_traverse},
+    {Py_tp_clear, EventIter_clear},     {Py_tp_dealloc, EventIter_dealloc}, {0, NULL},
 };
 
 static PyType_Spec EventIter_spec = {

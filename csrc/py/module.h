@@ -278,6 +278,8 @@ int Event_clear_base(EventObject *self);
 void Event_dealloc_base(EventObject *self);
 void event_freelist_clear(faassim_state *st);
 #define FS_TIMEOUT_FREELIST_MAX 1024
+/* iter(event): the iterator behind `yield from event` (new reference). */
+PyObject *Event_iter(EventObject *self);
 /* Timeout construction used by env.timeout. */
 PyObject *timeout_new(EnvironmentObject *env, double delay, PyObject *value);
 

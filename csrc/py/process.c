@@ -65,13 +65,26 @@ static int process_start(ProcessObject *p, PyObject *gen)
 
 PyObject *process_new(EnvironmentObject *env, PyObject *gen)
 {
-    if (check_generator(env->st, gen) < 0)
+    /* An event stands for a faas-sim generator method (env.faas.invoke(r)
+     * returns one): drive `yield from event`, so env.process(event) works
+     * as env.process(generator) did. */
+    PyObject *it = NULL;
+    if (Event_Check(env->st, gen)) {
+        if (!(it = Event_iter((EventObject *)gen)))
+            return NULL;
+        gen = it;
+    }
+    else if (check_generator(env->st, gen) < 0)
         return NULL;
     ProcessObject *p = (ProcessObject *)event_alloc(env->st->Process_type, env);
-    if (!p)
+    if (!p) {
+        Py_XDECREF(it);
         return NULL;
+    }
     env->st->live_processes++;
-    if (process_start(p, gen) < 0) {
+    int rc = process_start(p, gen);
+    Py_XDECREF(it);
+    if (rc < 0) {
         Py_DECREF(p);
         return NULL;
     }
@@ -84,7 +97,17 @@ static int Process_init(ProcessObject *self, PyObject *args, PyObject *kwds)
     PyObject *env, *gen;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:Process", kwlist, &env, &gen))
         return -1;
-    if (event_bind_env(&self->ev, env) < 0 || check_generator(self->ev.st, gen) < 0)
+    if (event_bind_env(&self->ev, env) < 0)
+        return -1;
+    if (Event_Check(self->ev.st, gen)) {
+        PyObject *it = Event_iter((EventObject *)gen);
+        if (!it)
+            return -1;
+        int rc = process_start(self, it);
+        Py_DECREF(it);
+        return rc;
+    }
+    if (check_generator(self->ev.st, gen) < 0)
         return -1;
     return process_start(self, gen);
 }
