@@ -80,8 +80,26 @@ static void sift_down(struct fs_entry *h, size_t len, size_t i, struct fs_entry 
     h[i] = e;
 }
 
+#ifdef FS_CHECK_HEAVY
+#define FS_HEAVY_ASSERT(cond) assert(cond)
+#else
+#define FS_HEAVY_ASSERT(cond) ((void)0)
+#endif
+
+int fs_queue_valid(const struct fs_queue *q)
+{
+    for (size_t i = 0; i < q->len; i++) {
+        if (q->heap[i].time != q->heap[i].time) /* NaN */
+            return 0;
+        if (i > 0 && fs_entry_less(&q->heap[i], &q->heap[(i - 1) / ARITY]))
+            return 0;
+    }
+    return 1;
+}
+
 int fs_queue_push(struct fs_queue *q, double time, int priority, fs_action_fn fn, void *data)
 {
+    assert(time == time); /* callers reject NaN */
     if (priority < FS_PRIORITY_MIN || priority > FS_PRIORITY_MAX)
         return FS_EINVAL;
     if (q->next_seq > FS_SEQ_MAX)
@@ -97,6 +115,7 @@ int fs_queue_push(struct fs_queue *q, double time, int priority, fs_action_fn fn
     e.fn = fn;
     e.data = data;
     sift_up(q->heap, q->len++, e);
+    FS_HEAVY_ASSERT(fs_queue_valid(q));
     return FS_OK;
 }
 
@@ -120,6 +139,8 @@ int fs_queue_pop(struct fs_queue *q, struct fs_entry *out)
         i = c;
     }
     sift_up(h, i, h[n]);
+    assert(!fs_entry_less(&h[0], out)); /* nothing orders before what was popped */
+    FS_HEAVY_ASSERT(fs_queue_valid(q));
     return FS_OK;
 }
 
@@ -139,5 +160,6 @@ size_t fs_queue_remove_if(struct fs_queue *q, int (*pred)(const struct fs_entry 
         for (size_t i = q->len >= 2 ? (q->len - 2) / ARITY + 1 : 0; i-- > 0;)
             sift_down(q->heap, q->len, i, q->heap[i]);
     }
+    FS_HEAVY_ASSERT(fs_queue_valid(q));
     return removed;
 }

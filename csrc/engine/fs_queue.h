@@ -18,6 +18,11 @@
  * Complexity: push and pop are O(log n) on an implicit 4-ary heap (pop walks
  * the hole down to a leaf, then sifts the last entry up); peek is O(1); the
  * heap grows by doubling and never shrinks.
+ * Checks: two tiers of asserts on the engine's own invariants (never on user
+ * input, which callers validate): cheap ones (the popped entry orders before
+ * the new top, no NaN time) whenever asserts are on (FAASSIM_DEBUG builds and
+ * the C tests), and a full heap validation after every operation when
+ * FS_CHECK_HEAVY is defined as well.
  * Memory: the queue never frees or dereferences `data`; whoever pushed an
  * entry owns what it points to and must take back the entries left in the
  * queue (the heap array, q->heap[0 .. q->len), is readable for that) before
@@ -74,6 +79,12 @@ int fs_queue_pop(struct fs_queue *q, struct fs_entry *out);
  * order of the others; O(n). Used to cancel C actions whose owner goes away,
  * so that no stale work stays behind. Returns the number removed. */
 size_t fs_queue_remove_if(struct fs_queue *q, int (*pred)(const struct fs_entry *, void *), void *ctx);
+
+/* Full check of the heap invariant (every parent orders before its children,
+ * times are not NaN); O(n). Returns 1 if the queue is valid. Used by the C
+ * tests and, in FAASSIM_DEBUG builds with FS_CHECK_HEAVY defined, after every
+ * operation. */
+int fs_queue_valid(const struct fs_queue *q);
 
 static inline int fs_queue_empty(const struct fs_queue *q)
 {

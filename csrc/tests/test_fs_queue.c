@@ -344,6 +344,9 @@ static void random_run(size_t ops, int push_pct, int heavy_ties, size_t initial_
             goto out;
         if (!CHECK(q.len <= q.cap))
             goto out;
+        /* Full invariant check, sparsely (it is O(n)). */
+        if (op % 97 == 0 && !CHECK_MSG(fs_queue_valid(&q), "heap invariant broken at op %zu", op))
+            goto out;
     }
     drain_and_compare(&q, live, n);
 out:
@@ -359,6 +362,27 @@ static void test_random_interleaved(void)
         random_run(20000, 90, 1, 0);  /* mostly pushes, then drain */
         random_run(5000, 35, 1, 0);   /* mostly pops: queue stays small */
     }
+}
+
+/* fs_queue_valid sees a broken heap (so the checks above can fail). */
+static void test_valid_detects_corruption(void)
+{
+    struct fs_queue q;
+    CHECK_EQ_I(fs_queue_init(&q, 0), FS_OK);
+    CHECK(fs_queue_valid(&q));
+    for (int i = 0; i < 50; i++)
+        CHECK_EQ_I(fs_queue_push(&q, (double)(i % 7), 1, NULL, NULL), FS_OK);
+    CHECK(fs_queue_valid(&q));
+    struct fs_entry tmp = q.heap[0];
+    q.heap[0] = q.heap[q.len - 1]; /* a large entry at the root */
+    q.heap[q.len - 1] = tmp;
+    CHECK(!fs_queue_valid(&q));
+    q.heap[q.len - 1] = q.heap[0];
+    q.heap[0] = tmp; /* restored */
+    CHECK(fs_queue_valid(&q));
+    q.heap[3].time = 0.0 / 0.0;
+    CHECK(!fs_queue_valid(&q));
+    fs_queue_free(&q);
 }
 
 /* Growth well beyond the initial capacity: 1e5 entries. */
@@ -567,6 +591,7 @@ void fs_test_queue_suite(void)
     RUN_TEST(test_priority_range);
     RUN_TEST(test_sequence_exhaustion);
     RUN_TEST(test_random_interleaved);
+    RUN_TEST(test_valid_detects_corruption);
     RUN_TEST(test_growth);
     RUN_TEST(test_remove_if);
     RUN_TEST(test_remove_if_small);
