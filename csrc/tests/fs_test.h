@@ -70,5 +70,6 @@ void fs_test_metrics_suite(void);
 void fs_test_sched_suite(void);
 void fs_test_lb_suite(void);
 void fs_test_power_suite(void);
+void fs_test_res_suite(void);
 
 #endif

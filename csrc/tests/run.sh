@@ -20,6 +20,7 @@ echo "building with $CC into $BUILD"
     csrc/engine/*.c csrc/tests/test_engine.c csrc/tests/test_fs_queue.c csrc/tests/test_fs_sim.c \
     csrc/tests/test_fs_lb.c \
     csrc/tests/test_fs_power.c \
+    csrc/tests/test_fs_res.c \
     csrc/tests/test_fs_rng.c csrc/tests/test_fs_metrics.c -lm
 
 # Can LeakSanitizer run here? (It cannot under ptrace, e.g. in some
