@@ -23,9 +23,7 @@ int ccb_dispatch(EnvironmentObject *env, int kind, PyObject *target, EventObject
         EnvironmentObject *e = (EnvironmentObject *)target;
         if (!ev->ok) {
             /* run(until=event) with a failed event raises its exception. */
-            PyObject *exc = ev->value;
-            PyObject *tb = PyException_GetTraceback(exc);
-            PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), Py_NewRef(exc), tb);
+            raise_exception_object(ev->value);
             return -1;
         }
         e->stop = 1;

@@ -9,22 +9,6 @@
  * event fails the condition with the same exception (and is defused). */
 #include "module.h"
 
-static PyObject *Condition_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
-{
-    (void)kwds;
-    faassim_state *st = faassim_state_from_type(type);
-    if (!st)
-        return NULL;
-    ConditionObject *c = (ConditionObject *)type->tp_alloc(type, 0);
-    if (!c)
-        return NULL;
-    c->ev.st = st;
-    st->live_events++;
-    if (args && PyTuple_GET_SIZE(args) > 0 && Environment_Check(st, PyTuple_GET_ITEM(args, 0)))
-        c->ev.env = (EnvironmentObject *)Py_NewRef(PyTuple_GET_ITEM(args, 0));
-    return (PyObject *)c;
-}
-
 static int condition_setup_events(ConditionObject *c, PyObject *evaluate, PyObject *events)
 {
     faassim_state *st = c->ev.st;
@@ -328,9 +312,10 @@ PyDoc_STRVAR(Condition_doc, "Condition(env, evaluate, events)\n--\n\n"
                             "as soon as one of the events fails. Its value is a ConditionValue.");
 
 static PyType_Slot Condition_slots[] = {
-    {Py_tp_dealloc, Event_dealloc_base},  {Py_tp_new, Condition_new},         {Py_tp_init, Condition_init},
-    {Py_tp_traverse, Condition_traverse}, {Py_tp_clear, Condition_clear},     {Py_tp_methods, Condition_methods},
-    {Py_tp_getset, Condition_getset},     {Py_tp_doc, (void *)Condition_doc}, {0, NULL},
+    {Py_tp_dealloc, Event_dealloc_base},  {Py_tp_init, Condition_init},
+    {Py_tp_traverse, Condition_traverse}, {Py_tp_clear, Condition_clear},
+    {Py_tp_methods, Condition_methods},   {Py_tp_getset, Condition_getset},
+    {Py_tp_doc, (void *)Condition_doc},   {0, NULL},
 };
 
 static PyType_Spec Condition_spec = {

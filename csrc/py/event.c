@@ -52,7 +52,7 @@ int event_check_init(EventObject *ev)
  * so Python subclasses may define any __init__ signature. If the first
  * argument is an Environment it is bound right away, so that a subclass that
  * forgets super().__init__(env) is still usable. */
-static PyObject *Event_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+PyObject *Event_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     (void)kwds;
     faassim_state *st = faassim_state_from_type(type);
@@ -230,9 +230,7 @@ int event_remove_ccb(EventObject *ev, int kind, PyObject *target)
     return 0;
 }
 
-/* Raise the exception object exc (borrowed) keeping its own traceback, so
- * the user's frames stay visible to the caller of run(). */
-static void raise_exception_object(PyObject *exc)
+void raise_exception_object(PyObject *exc)
 {
     if (PyExceptionInstance_Check(exc)) {
         PyObject *tb = PyException_GetTraceback(exc); /* new ref or NULL */
@@ -591,36 +589,9 @@ static PyObject *Event_repr(EventObject *self)
     return r;
 }
 
-static PyObject *event_and(PyObject *a, PyObject *b)
-{
-    PyTypeObject *tp = Py_TYPE(a);
-    faassim_state *st = NULL;
-    EventObject *self = NULL;
-    /* Either operand may be the Event (reflected operators). */
-    PyObject *mod = PyType_GetModuleByDef(tp, &faassim_module);
-    if (!mod) {
-        PyErr_Clear();
-        mod = PyType_GetModuleByDef(Py_TYPE(b), &faassim_module);
-        if (!mod) {
-            PyErr_Clear();
-            Py_RETURN_NOTIMPLEMENTED;
-        }
-    }
-    st = faassim_get_state(mod);
-    if (!Event_Check(st, a) || !Event_Check(st, b))
-        Py_RETURN_NOTIMPLEMENTED;
-    self = (EventObject *)a;
-    if (event_check_init(self) < 0)
-        return NULL;
-    PyObject *events = PyTuple_Pack(2, a, b);
-    if (!events)
-        return NULL;
-    PyObject *r = condition_new(st->Condition_type, self->env, st->all_events, events);
-    Py_DECREF(events);
-    return r;
-}
-
-static PyObject *event_or(PyObject *a, PyObject *b)
+/* a & b and a | b: a Condition over (a, b). Either operand may be the Event
+ * (reflected operators), so the module state comes from whichever is ours. */
+static PyObject *event_combine(PyObject *a, PyObject *b, int all)
 {
     PyObject *mod = PyType_GetModuleByDef(Py_TYPE(a), &faassim_module);
     if (!mod) {
@@ -640,9 +611,19 @@ static PyObject *event_or(PyObject *a, PyObject *b)
     PyObject *events = PyTuple_Pack(2, a, b);
     if (!events)
         return NULL;
-    PyObject *r = condition_new(st->Condition_type, self->env, st->any_events, events);
+    PyObject *r = condition_new(st->Condition_type, self->env, all ? st->all_events : st->any_events, events);
     Py_DECREF(events);
     return r;
+}
+
+static PyObject *event_and(PyObject *a, PyObject *b)
+{
+    return event_combine(a, b, 1);
+}
+
+static PyObject *event_or(PyObject *a, PyObject *b)
+{
+    return event_combine(a, b, 0);
 }
 
 /* `yield from event`: an iterator that yields the event once and returns
@@ -732,10 +713,8 @@ static PyObject *EventIter_throw(EventIterObject *it, PyObject *const *args, Py_
         return NULL;
     }
     PyObject *exc = args[0];
-    if (PyExceptionInstance_Check(exc)) {
-        PyObject *tb = PyException_GetTraceback(exc);
-        PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), Py_NewRef(exc), tb);
-    }
+    if (PyExceptionInstance_Check(exc))
+        raise_exception_object(exc);
     else if (PyExceptionClass_Check(exc))
         PyErr_SetObject(exc, nargs > 1 ? args[1] : NULL);
     else

@@ -276,8 +276,15 @@ int event_check_init(EventObject *ev);
 int Event_traverse_base(EventObject *self, visitproc visit, void *arg);
 int Event_clear_base(EventObject *self);
 void Event_dealloc_base(EventObject *self);
+/* tp_new of every event type: allocation only (any arguments), binding the
+ * environment when it is the first argument. Returns a new reference. */
+PyObject *Event_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
 void event_freelist_clear(faassim_state *st);
 #define FS_TIMEOUT_FREELIST_MAX 1024
+/* Raise the exception object exc (borrowed) with its own traceback, so the
+ * user's frames stay visible to the caller of run(); a non-exception value
+ * (set through _value) raises RuntimeError instead. */
+void raise_exception_object(PyObject *exc);
 /* iter(event): the iterator behind `yield from event` (new reference). */
 PyObject *Event_iter(EventObject *self);
 /* Timeout construction used by env.timeout. */

@@ -14,18 +14,9 @@
 
 static PyObject *Process_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    (void)kwds;
-    faassim_state *st = faassim_state_from_type(type);
-    if (!st)
-        return NULL;
-    ProcessObject *p = (ProcessObject *)type->tp_alloc(type, 0);
-    if (!p)
-        return NULL;
-    p->ev.st = st;
-    st->live_events++;
-    st->live_processes++;
-    if (args && PyTuple_GET_SIZE(args) > 0 && Environment_Check(st, PyTuple_GET_ITEM(args, 0)))
-        p->ev.env = (EnvironmentObject *)Py_NewRef(PyTuple_GET_ITEM(args, 0));
+    ProcessObject *p = (ProcessObject *)Event_new(type, args, kwds);
+    if (p)
+        p->ev.st->live_processes++;
     return (PyObject *)p;
 }
 
@@ -41,7 +32,10 @@ static int check_generator(faassim_state *st, PyObject *gen)
     return 0;
 }
 
-/* Bind generator and schedule the Initialize event (URGENT) that starts it. */
+/* Bind the generator and schedule the Initialize event (URGENT) that starts
+ * it. An event stands for a faas-sim generator method (env.faas.invoke(r)
+ * returns one): the process then drives `yield from event`, so
+ * env.process(event) works as env.process(generator) did. */
 static int process_start(ProcessObject *p, PyObject *gen)
 {
     EnvironmentObject *env = p->ev.env;
@@ -49,7 +43,14 @@ static int process_start(ProcessObject *p, PyObject *gen)
         PyErr_Format(PyExc_RuntimeError, "%R has already been started", p);
         return -1;
     }
-    p->generator = Py_NewRef(gen);
+    if (Event_Check(env->st, gen)) {
+        if (!(p->generator = Event_iter((EventObject *)gen)))
+            return -1;
+    }
+    else if (check_generator(env->st, gen) < 0)
+        return -1;
+    else
+        p->generator = Py_NewRef(gen);
     EventObject *init = event_alloc(env->st->Initialize_type, env);
     if (!init)
         return -1;
@@ -65,26 +66,11 @@ static int process_start(ProcessObject *p, PyObject *gen)
 
 PyObject *process_new(EnvironmentObject *env, PyObject *gen)
 {
-    /* An event stands for a faas-sim generator method (env.faas.invoke(r)
-     * returns one): drive `yield from event`, so env.process(event) works
-     * as env.process(generator) did. */
-    PyObject *it = NULL;
-    if (Event_Check(env->st, gen)) {
-        if (!(it = Event_iter((EventObject *)gen)))
-            return NULL;
-        gen = it;
-    }
-    else if (check_generator(env->st, gen) < 0)
-        return NULL;
     ProcessObject *p = (ProcessObject *)event_alloc(env->st->Process_type, env);
-    if (!p) {
-        Py_XDECREF(it);
+    if (!p)
         return NULL;
-    }
     env->st->live_processes++;
-    int rc = process_start(p, gen);
-    Py_XDECREF(it);
-    if (rc < 0) {
+    if (process_start(p, gen) < 0) {
         Py_DECREF(p);
         return NULL;
     }
@@ -98,16 +84,6 @@ static int Process_init(ProcessObject *self, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:Process", kwlist, &env, &gen))
         return -1;
     if (event_bind_env(&self->ev, env) < 0)
-        return -1;
-    if (Event_Check(self->ev.st, gen)) {
-        PyObject *it = Event_iter((EventObject *)gen);
-        if (!it)
-            return -1;
-        int rc = process_start(self, it);
-        Py_DECREF(it);
-        return rc;
-    }
-    if (check_generator(self->ev.st, gen) < 0)
         return -1;
     return process_start(self, gen);
 }

@@ -434,12 +434,6 @@ out:
     return rc;
 }
 
-static int level_compare(PyObject *a, PyObject *b, int op, PyObject **diff_out)
-{
-    (void)diff_out;
-    return PyObject_RichCompareBool(a, b, op);
-}
-
 /* A _do_put/_do_get overridden in Python: its truth value says whether to
  * keep walking the queue. */
 static int call_python_do(ResourceObject *r, PyObject *name, PyObject *obj)
@@ -494,7 +488,7 @@ static int do_put(ResourceObject *r, PyObject *obj)
         PyObject *room = PyNumber_Subtract(r->capacity, r->level);
         if (!room)
             return -1;
-        int fits = level_compare(room, e->amount, Py_GE, NULL);
+        int fits = PyObject_RichCompareBool(room, e->amount, Py_GE);
         Py_DECREF(room);
         if (fits <= 0)
             return fits < 0 ? -1 : 0;
@@ -574,7 +568,7 @@ static int do_get(ResourceObject *r, PyObject *obj)
         return 1;
     }
     case FS_RES_CONTAINER: {
-        int enough = level_compare(r->level, e->amount, Py_GE, NULL);
+        int enough = PyObject_RichCompareBool(r->level, e->amount, Py_GE);
         if (enough <= 0)
             return enough < 0 ? -1 : 0;
         PyObject *nl = PyNumber_Subtract(r->level, e->amount);
