@@ -696,38 +696,35 @@ static PyObject *resource_trigger_get_meth(ResourceObject *self, PyObject *event
     Py_RETURN_NONE;
 }
 
-static PyObject *resource_do_put_meth(ResourceObject *self, PyObject *event)
+/* _do_put/_do_get called from Python (e.g. super()._do_put(event) in a
+ * subclass): run the built-in even when the subclass overrides it. */
+static PyObject *builtin_do(ResourceObject *self, PyObject *event, int put)
 {
     if (resource_check_init(self) < 0)
         return NULL;
     if (self->kind == FS_RES_GENERIC) {
-        PyErr_Format(PyExc_NotImplementedError, "%R: subclasses of BaseResource must implement _do_put", self);
+        PyErr_Format(PyExc_NotImplementedError, "%R: subclasses of BaseResource must implement %s", self,
+                     put ? "_do_put" : "_do_get");
         return NULL;
     }
-    uint8_t saved = self->py_do_put;
-    self->py_do_put = 0; /* run the built-in even if a subclass overrides it */
-    int r = do_put(self, event);
-    self->py_do_put = saved;
+    uint8_t *flag = put ? &self->py_do_put : &self->py_do_get;
+    uint8_t saved = *flag;
+    *flag = 0;
+    int r = put ? do_put(self, event) : do_get(self, event);
+    *flag = saved;
     if (r < 0)
         return NULL;
     return PyBool_FromLong(r);
 }
 
+static PyObject *resource_do_put_meth(ResourceObject *self, PyObject *event)
+{
+    return builtin_do(self, event, 1);
+}
+
 static PyObject *resource_do_get_meth(ResourceObject *self, PyObject *event)
 {
-    if (resource_check_init(self) < 0)
-        return NULL;
-    if (self->kind == FS_RES_GENERIC) {
-        PyErr_Format(PyExc_NotImplementedError, "%R: subclasses of BaseResource must implement _do_get", self);
-        return NULL;
-    }
-    uint8_t saved = self->py_do_get;
-    self->py_do_get = 0;
-    int r = do_get(self, event);
-    self->py_do_get = saved;
-    if (r < 0)
-        return NULL;
-    return PyBool_FromLong(r);
+    return builtin_do(self, event, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -792,24 +789,24 @@ static int check_amount(PyObject *amount, const char *owner)
     return 0;
 }
 
-static int Put_init(ResEventObject *self, PyObject *args, PyObject *kwds)
+static int plain_event_init(ResEventObject *self, PyObject *args, PyObject *kwds, int put)
 {
     static char *kwlist[] = {"resource", NULL};
     PyObject *res;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Put", kwlist, &res))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, put ? "O:Put" : "O:Get", kwlist, &res))
         return -1;
-    ResourceObject *r = as_resource(self->ev.st, res, "Put");
-    return r ? res_event_enqueue(self, r, 1) : -1;
+    ResourceObject *r = as_resource(self->ev.st, res, put ? "Put" : "Get");
+    return r ? res_event_enqueue(self, r, put) : -1;
+}
+
+static int Put_init(ResEventObject *self, PyObject *args, PyObject *kwds)
+{
+    return plain_event_init(self, args, kwds, 1);
 }
 
 static int Get_init(ResEventObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"resource", NULL};
-    PyObject *res;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Get", kwlist, &res))
-        return -1;
-    ResourceObject *r = as_resource(self->ev.st, res, "Get");
-    return r ? res_event_enqueue(self, r, 0) : -1;
+    return plain_event_init(self, args, kwds, 0);
 }
 
 static int Release_init(ResEventObject *self, PyObject *args, PyObject *kwds)
