@@ -35,6 +35,14 @@ Differences from faas-sim, on purpose:
   value); missing values are left out of a record's fields and tags.
 - Measurements can keep aggregates only (``keep_records=False`` or
   ``set_keep_records``): memory stays flat and ``summary`` still works.
+- Ids in the platform's measurements are deterministic: ``replica_id`` is the
+  replica's number in its environment (faas-sim logged ``id(replica)``, a
+  memory address) and ``function_id`` is the deployment's name (faas-sim
+  logged ``id()`` of a deployment or container), so two runs of one
+  experiment log equal rows.
+- ``log_finish_schedule(replica, node, reason)`` takes the chosen node (or
+  None) and a reason instead of a skippy ``SchedulingResult``;
+  ``log_allocation`` and ``log_replica_failed`` are new hooks.
 """
 
 from __future__ import annotations
@@ -77,6 +85,21 @@ def _name_of(obj: Any) -> Any:
     return obj if isinstance(obj, str) else getattr(obj, "name", obj)
 
 
+def _node_name(node: Any) -> str:
+    """The name of a replica's node, or ``'None'`` (as faas-sim logged it)
+    when the replica is not placed."""
+    return "None" if node is None else _name_of(node)
+
+
+def _error_text(error: Any) -> str:
+    """A short text for a failure: ``'TypeName: message'`` for an exception
+    (just ``'TypeName'`` when the message is empty), else ``str(error)``."""
+    if isinstance(error, BaseException):
+        message = str(error)
+        return f"{type(error).__name__}: {message}" if message else type(error).__name__
+    return str(error)
+
+
 class Metrics(_core.Metrics):
     """Metrics(env, *, keep_records=True)
 
@@ -85,6 +108,8 @@ class Metrics(_core.Metrics):
     back with ``to_numpy(name)``, ``extract_dataframe(name)`` (pandas),
     ``summary(name)`` and ``records``. Subclass it and set ``env.metrics`` to
     record more or less; the ``log_*`` hooks are the names the platform calls.
+    The hooks that take a replica read its ``replica_id``, ``fn_name``,
+    ``image`` and ``node`` (a node with a ``name``, or None before placement).
     """
 
     # -- faas-sim's generic API -------------------------------------------------
@@ -161,3 +186,250 @@ class Metrics(_core.Metrics):
         tags = dict(link_tags or {})
         tags["data_type"] = data_type
         self.log("network", num_bytes, **tags)
+
+    # -- platform hooks: nodes ---------------------------------------------------
+
+    def log_allocation(self, node_name: str, cpu: float, mem: float) -> None:
+        """Log the share of *node_name*'s capacity that is allocated to
+        replicas, *cpu* and *mem* as fractions in [0, 1] (faas-sim logged it
+        inline in its platform) (measurement ``'allocation'``: cpu, mem, node).
+        """
+        self.log("allocation", {"cpu": cpu, "mem": mem}, node=_name_of(node_name))
+
+    # -- function deployments ------------------------------------------------
+
+    def log_function_deployment(self, fd: Any) -> None:
+        """Log that the deployment *fd* is deployed
+        (measurement ``'function_deployments'``: name, type=``'deploy'``)."""
+        self.log("function_deployments", {"name": fd.name}, type="deploy")
+
+    def log_function_deployment_lifecycle(self, fd: Any, event: str) -> None:
+        """Log the lifecycle *event* of the deployment *fd* (measurement
+        ``'function_deployment_lifecycle'``: value=*event*, name,
+        function_id). function_id is the deployment's name (faas-sim logged
+        ``id(fd)``, which differs from run to run)."""
+        self.log("function_deployment_lifecycle", event, name=fd.name, function_id=fd.name)
+
+    # -- replicas --------------------------------------------------------------
+
+    def log_function_replica(self, replica: Any) -> None:
+        """Log a new replica (measurement ``'function_replicas'``: name,
+        pod=``'pod-<name>-<replica_id>'``, image, replica_id)."""
+        name = replica.fn_name
+        replica_id = replica.replica_id
+        self.log(
+            "function_replicas",
+            {"name": name, "pod": f"pod-{name}-{replica_id}", "image": replica.image},
+            replica_id=replica_id,
+        )
+
+    def _log_replica_deployment(self, replica: Any, value: str) -> None:
+        """One row of ``'replica_deployment'`` with value *value*."""
+        self.log(
+            "replica_deployment",
+            value,
+            function_name=replica.fn_name,
+            node_name=_node_name(replica.node),
+            replica_id=replica.replica_id,
+        )
+
+    def log_deploy(self, replica: Any) -> None:
+        """Log that the platform starts deploying *replica* on its node
+        (measurement ``'replica_deployment'``: value=``'deploy'``,
+        function_name, node_name, replica_id)."""
+        self._log_replica_deployment(replica, "deploy")
+
+    def log_startup(self, replica: Any) -> None:
+        """Log that *replica* starts up (measurement ``'replica_deployment'``:
+        value=``'startup'``, function_name, node_name, replica_id)."""
+        self._log_replica_deployment(replica, "startup")
+
+    def log_setup(self, replica: Any) -> None:
+        """Log that *replica* is set up (measurement ``'replica_deployment'``:
+        value=``'setup'``, function_name, node_name, replica_id)."""
+        self._log_replica_deployment(replica, "setup")
+
+    def log_finish_deploy(self, replica: Any) -> None:
+        """Log that *replica* is deployed and ready (measurement
+        ``'replica_deployment'``: value=``'finish'``, function_name,
+        node_name, replica_id)."""
+        self._log_replica_deployment(replica, "finish")
+
+    def log_teardown(self, replica: Any) -> None:
+        """Log that *replica* is torn down (measurement
+        ``'replica_deployment'``: value=``'teardown'``, function_name,
+        node_name, replica_id)."""
+        self._log_replica_deployment(replica, "teardown")
+
+    def log_replica_failed(self, replica: Any, phase: str, error: Any) -> None:
+        """Log that *replica* failed in *phase* (the hook that failed:
+        ``'deploy'``, ``'startup'``, ``'setup'``, ``'teardown'`` or
+        ``'schedule'``) because of *error*, an exception (logged as
+        ``'TypeName: message'``) or any value (logged as ``str(error)``)
+        (measurement ``'replica_deployment'``: value=``'failed'``,
+        function_name, node_name (``'None'`` if not placed), replica_id,
+        phase, error). New in faassim.
+
+        >>> import faassim, types
+        >>> m = faassim.Metrics(faassim.Environment())
+        >>> r = types.SimpleNamespace(fn_name="pi", node=None, replica_id=3)
+        >>> m.log_replica_failed(r, "schedule", "no node fits")
+        >>> m.log_replica_failed(r, "deploy", MemoryError("image too large"))
+        >>> m.to_numpy("replica_deployment")["error"].tolist()
+        ['no node fits', 'MemoryError: image too large']
+        """
+        self.log(
+            "replica_deployment",
+            "failed",
+            function_name=replica.fn_name,
+            node_name=_node_name(replica.node),
+            replica_id=replica.replica_id,
+            phase=phase,
+            error=_error_text(error),
+        )
+
+    # -- scheduling ------------------------------------------------------------
+
+    def log_queue_schedule(self, replica: Any) -> None:
+        """Log that *replica* is queued for scheduling (measurement
+        ``'schedule'``: value=``'queue'``, function_name, image, replica_id)."""
+        self.log("schedule", "queue", function_name=replica.fn_name, image=replica.image, replica_id=replica.replica_id)
+
+    def log_start_schedule(self, replica: Any) -> None:
+        """Log that the scheduler starts placing *replica* (measurement
+        ``'schedule'``: value=``'start'``, function_name, image, replica_id)."""
+        self.log("schedule", "start", function_name=replica.fn_name, image=replica.image, replica_id=replica.replica_id)
+
+    def log_finish_schedule(self, replica: Any, node: Any, reason: Optional[str] = None) -> None:
+        """Log the scheduler's decision for *replica*: *node* is the chosen
+        node, or None when no node fits, and *reason* says why (failures)
+        (measurement ``'schedule'``: value=``'finish'``, function_name,
+        image, node_name (``'None'`` when no node), successful, replica_id,
+        and reason when given). faas-sim took a skippy ``SchedulingResult``.
+
+        >>> import faassim, types
+        >>> m = faassim.Metrics(faassim.Environment())
+        >>> r = types.SimpleNamespace(fn_name="pi", image="pi-cpu", replica_id=0)
+        >>> m.log_finish_schedule(r, types.SimpleNamespace(name="rpi3_0"))
+        >>> m.log_finish_schedule(r, None, "insufficient memory")
+        >>> cols = m.to_numpy("schedule")
+        >>> cols["node_name"].tolist(), cols["successful"].tolist(), cols["reason"].tolist()
+        (['rpi3_0', 'None'], [True, False], [None, 'insufficient memory'])
+        """
+        tags: Dict[str, Any] = {
+            "function_name": replica.fn_name,
+            "image": replica.image,
+            "node_name": _node_name(node),
+            "successful": node is not None,
+            "replica_id": replica.replica_id,
+        }
+        if reason is not None:
+            tags["reason"] = reason
+        self.log("schedule", "finish", **tags)
+
+    # -- function containers on nodes --------------------------------------------
+
+    def _log_function_deployment(self, replica: Any, value: str) -> None:
+        """One row of ``'function_deployment'`` with value *value*."""
+        name = replica.fn_name
+        self.log(
+            "function_deployment",
+            value,
+            name=name,
+            image=replica.image,
+            function_id=name,
+            node=_node_name(replica.node),
+        )
+
+    def log_function_deploy(self, replica: Any) -> None:
+        """Log that *replica*'s function is deployed on its node (measurement
+        ``'function_deployment'``: value=``'deploy'``, name, image,
+        function_id, node). function_id is the function's name (faas-sim
+        logged ``id()`` of the container)."""
+        self._log_function_deployment(replica, "deploy")
+
+    def log_function_suspend(self, replica: Any) -> None:
+        """Log that *replica*'s function is suspended on its node (measurement
+        ``'function_deployment'``: value=``'suspend'``, name, image,
+        function_id (the function's name), node)."""
+        self._log_function_deployment(replica, "suspend")
+
+    def log_function_remove(self, replica: Any) -> None:
+        """Log that *replica*'s function is removed from its node (measurement
+        ``'function_deployment'``: value=``'remove'``, name, image,
+        function_id (the function's name; faas-sim logged ``id(fd)``), node)."""
+        self._log_function_deployment(replica, "remove")
+
+    # -- requests --------------------------------------------------------------
+
+    def _memory_of(self, function_image: str) -> Optional[int]:
+        """The memory (bytes) the container of *function_image* requests, or
+        None when the environment has no platform or does not know the
+        image."""
+        faas = getattr(self.env, "faas", None)
+        if faas is None:
+            return None
+        try:
+            container = faas.get_function_index()[function_image]
+        except KeyError:
+            return None
+        return container.get_resource_requirements().get("memory")
+
+    def log_invocation(
+        self,
+        function_name: str,
+        function_image: str,
+        node_name: str,
+        t_wait: float,
+        t_start: float,
+        t_exec: float,
+        replica_id: int,
+        **kwargs: Any,
+    ) -> None:
+        """Log a finished invocation (measurement ``'invocations'``: t_wait,
+        t_exec, t_start, memory, the *kwargs* fields, function_name,
+        function_image, node, replica_id, in this column order). memory is
+        the memory requirement (bytes) of the container of *function_image*
+        in ``env.faas.get_function_index()``, missing (None) when the
+        environment has no ``faas`` or it does not know the image.
+
+        >>> import faassim
+        >>> m = faassim.Metrics(faassim.Environment())
+        >>> m.log_invocation("pi", "pi-cpu", "rpi3_0", 0.5, 1.0, 2.0, 7)
+        >>> list(m.to_numpy("invocations"))
+        ['time', 't_wait', 't_exec', 't_start', 'memory', 'function_name', 'function_image', 'node', 'replica_id']
+        """
+        fields = {"t_wait": t_wait, "t_exec": t_exec, "t_start": t_start, "memory": self._memory_of(function_image)}
+        fields.update(kwargs)
+        self.log(
+            "invocations",
+            fields,
+            function_name=function_name,
+            function_image=function_image,
+            node=_name_of(node_name),
+            replica_id=replica_id,
+        )
+
+    def log_fet(
+        self,
+        function_name: str,
+        function_image: str,
+        node_name: str,
+        t_fet_start: float,
+        t_fet_end: float,
+        replica_id: int,
+        request_id: int,
+        **kwargs: Any,
+    ) -> None:
+        """Log the function execution time of a request (measurement
+        ``'fets'``: t_fet_start, t_fet_end, the *kwargs* fields,
+        function_name, function_image, node, replica_id, request_id)."""
+        self.log(
+            "fets",
+            {"t_fet_start": t_fet_start, "t_fet_end": t_fet_end, **kwargs},
+            function_name=function_name,
+            function_image=function_image,
+            node=_name_of(node_name),
+            replica_id=replica_id,
+            request_id=request_id,
+        )
