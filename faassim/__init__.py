@@ -25,6 +25,7 @@ from faassim._pytypes import (
     SortedQueue,
     StopSimulation,
 )
+from faassim import _core
 from faassim._core import (
     NORMAL,
     URGENT,
@@ -75,6 +76,22 @@ from faassim.model import (
     parse_cpu,
     parse_memory,
 )
+from faassim._core import FunctionReplica, FunctionRequest
+from faassim.faas import (
+    Constant,
+    DefaultFaasSystem,
+    FaasSystem,
+    LeastOutstandingLoadBalancer,
+    LoadBalancer,
+    Poisson,
+    RandomLoadBalancer,
+    Replay,
+    RequestSource,
+    RoundRobinLoadBalancer,
+    Scheduler,
+    WeightedRoundRobinLoadBalancer,
+)
+from faassim import _components
 from faassim.topology import (
     Capacity,
     ContainerRegistry,
@@ -85,6 +102,8 @@ from faassim.topology import (
     load_device_types,
     node_type_of,
 )
+
+_core._register_platform(FunctionState, FunctionResponse, Metrics, _components.create)
 
 __version__ = "0.1.0"
 
@@ -156,4 +175,18 @@ __all__ = [
     # function simulators
     "FunctionSimulator",
     "SimulatorFactory",
+    "FunctionReplica",
+    "FunctionRequest",
+    "FaasSystem",
+    "DefaultFaasSystem",
+    "LoadBalancer",
+    "RoundRobinLoadBalancer",
+    "LeastOutstandingLoadBalancer",
+    "RandomLoadBalancer",
+    "WeightedRoundRobinLoadBalancer",
+    "Scheduler",
+    "RequestSource",
+    "Poisson",
+    "Constant",
+    "Replay",
 ]

@@ -410,6 +410,41 @@ class Metrics(_core.Metrics):
             replica_id=replica_id,
         )
 
+    def log_start_exec(self, request: Any, replica: Any, **kwargs: Any) -> None:
+        """Called by the platform when *request* starts on *replica*
+        (faas-sim's hook; logs nothing). The counters faas-sim kept here are
+        :attr:`invocations`, :attr:`total_invocations` and
+        :attr:`last_invocation`, kept by the platform in C. Leaving this
+        method (and :meth:`log_stop_exec`, :meth:`log_invocation`) alone
+        lets the platform log invocations without calling Python."""
+
+    def log_stop_exec(self, request: Any, replica: Any, **kwargs: Any) -> None:
+        """Called by the platform when *request* ends on *replica*
+        (faas-sim's hook; logs nothing)."""
+
+    def _faas_stats(self) -> Dict[str, Dict[str, Any]]:
+        """The platform's per-function counters ({} without a platform)."""
+        faas = getattr(self.env, "faas", None)
+        if faas is None or not hasattr(faas, "function_stats"):
+            return {}
+        return {fd.name: faas.function_stats(fd.name) for fd in faas.get_deployments()}
+
+    @property
+    def invocations(self) -> Dict[str, int]:
+        """A dict function name -> requests started (faas-sim's counter)."""
+        return {name: s["invoked"] for name, s in self._faas_stats().items()}
+
+    @property
+    def total_invocations(self) -> int:
+        """Requests started, over all functions (faas-sim's counter)."""
+        return sum(self.invocations.values())
+
+    @property
+    def last_invocation(self) -> Dict[str, float]:
+        """A dict function name -> simulated time its last request started
+        (0.0 if none; faas-sim's)."""
+        return {name: s["last_invocation"] for name, s in self._faas_stats().items()}
+
     def log_fet(
         self,
         function_name: str,

@@ -34,6 +34,10 @@ int ccb_dispatch(EnvironmentObject *env, int kind, PyObject *target, EventObject
         return resource_trigger_put(target, (PyObject *)ev);
     case FS_CB_TRIGGER_GET:
         return resource_trigger_get(target, (PyObject *)ev);
+    case FS_CB_LIFECYCLE:
+        return faas_lifecycle_cb((ReplicaObject *)target, ev);
+    case FS_CB_INVOKED:
+        return faas_invoked_cb((RequestObject *)target, ev);
     default:
         (void)env;
         PyErr_Format(PyExc_SystemError, "unknown C callback kind %d", kind);
@@ -58,6 +62,10 @@ static const char *kind_name(int kind)
         return "_trigger_put";
     case FS_CB_TRIGGER_GET:
         return "_trigger_get";
+    case FS_CB_LIFECYCLE:
+        return "_lifecycle_step";
+    case FS_CB_INVOKED:
+        return "_invoked";
     default:
         return "?";
     }

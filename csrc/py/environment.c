@@ -168,7 +168,9 @@ static int Environment_traverse(EnvironmentObject *self, visitproc visit, void *
     Py_VISIT(self->seed);
     Py_VISIT(self->dict);
     Py_VISIT(self->stop_value);
-    Py_VISIT(self->metrics);
+    for (int i = 0; i < FS_NCOMP; i++)
+        Py_VISIT(self->comp[i]);
+    Py_VISIT(self->native_owners);
     struct fs_queue *q = &self->sim.queue;
     for (size_t i = 0; i < q->len; i++)
         if (!q->heap[i].fn)
@@ -182,8 +184,10 @@ static int Environment_clear(EnvironmentObject *self)
     Py_CLEAR(self->seed);
     Py_CLEAR(self->dict);
     Py_CLEAR(self->stop_value);
-    Py_CLEAR(self->metrics);
+    for (int i = 0; i < FS_NCOMP; i++)
+        Py_CLEAR(self->comp[i]);
     env_drain_queue(self);
+    Py_CLEAR(self->native_owners); /* after the drain: queued C actions point into them */
     return 0;
 }
 
@@ -215,6 +219,8 @@ static inline int env_step_once(EnvironmentObject *env)
     env->sim.now = e.time;
     if (e.fn) {
         int rc = e.fn(&env->sim, e.data);
+        if (rc == FS_EPYTHON)
+            return -1;
         if (rc != FS_OK)
             return fs_raise_status(rc, "C action");
         return 1;
@@ -541,46 +547,51 @@ static PyObject *environment_get_queue_len(EnvironmentObject *self, void *c)
     return PyLong_FromSize_t(self->sim.queue.len);
 }
 
-/* env.metrics: faas-sim's Environment carries its Metrics. The default,
- * faassim.Metrics(env), is created on first access (importing
- * faassim.metrics then, not at module init, avoids an import cycle). Any
- * object may be assigned (faas-sim code assigns its own); deleting the
- * attribute brings the lazy default back. */
-static PyObject *environment_get_metrics(EnvironmentObject *self, void *c)
+/* The platform's components (env.metrics, env.faas, ...), as faas-sim's
+ * Environment carries them. Each is created on first access by the factory
+ * faassim/__init__.py registers (faassim._components.create), so a bare
+ * Environment has working defaults and faassim._core imports no Python
+ * module at init. Any object may be assigned (faas-sim code assigns its
+ * own); deleting one brings the lazy default back. */
+static const char *const component_names[FS_NCOMP] = {
+    "metrics",
+    "faas",
+    "topology",
+    "scheduler",
+    "load_balancer",
+    "simulator_factory",
+    "container_registry",
+    "background_processes",
+};
+
+PyObject *env_component(EnvironmentObject *env, int i)
 {
-    (void)c;
-    if (self->metrics)
-        return Py_NewRef(self->metrics);
-    /* Usually imported already (by faassim/__init__.py): take it from
-     * sys.modules, import it only if it is not there. */
-    PyObject *name = PyUnicode_FromString("faassim.metrics");
-    if (!name)
+    if (env->comp[i])
+        return Py_NewRef(env->comp[i]);
+    faassim_state *st = env->st;
+    if (!st->component_factory) {
+        PyErr_Format(PyExc_RuntimeError, "env.%s has no default: import faassim (not only faassim._core)",
+                     component_names[i]);
         return NULL;
-    PyObject *mod = PyImport_GetModule(name);
-    if (!mod && !PyErr_Occurred())
-        mod = PyImport_Import(name);
-    Py_DECREF(name);
-    if (!mod)
+    }
+    /* Calls into Python: the factory may itself set the component. */
+    PyObject *c = PyObject_CallFunction(st->component_factory, "Os", (PyObject *)env, component_names[i]);
+    if (!c)
         return NULL;
-    PyObject *cls = PyObject_GetAttrString(mod, "Metrics");
-    Py_DECREF(mod);
-    if (!cls)
-        return NULL;
-    /* Calls into Python: the constructor may itself set env.metrics. */
-    PyObject *m = PyObject_CallOneArg(cls, (PyObject *)self);
-    Py_DECREF(cls);
-    if (!m)
-        return NULL;
-    if (!self->metrics)
-        self->metrics = Py_NewRef(m);
-    Py_DECREF(m);
-    return Py_NewRef(self->metrics);
+    if (!env->comp[i])
+        env->comp[i] = Py_NewRef(c);
+    Py_DECREF(c);
+    return Py_NewRef(env->comp[i]);
 }
 
-static int environment_set_metrics(EnvironmentObject *self, PyObject *value, void *c)
+static PyObject *environment_get_component(EnvironmentObject *self, void *c)
 {
-    (void)c;
-    Py_XSETREF(self->metrics, Py_XNewRef(value));
+    return env_component(self, (int)(intptr_t)c);
+}
+
+static int environment_set_component(EnvironmentObject *self, PyObject *value, void *c)
+{
+    Py_XSETREF(self->comp[(int)(intptr_t)c], Py_XNewRef(value));
     return 0;
 }
 
@@ -609,8 +620,29 @@ static PyGetSetDef Environment_getset[] = {
      NULL},
     {"_native_ticks", (getter)environment_get_native_ticks, NULL, "Ticks processed by native tickers.", NULL},
     {"_queue_len", (getter)environment_get_queue_len, NULL, "Number of scheduled entries.", NULL},
-    {"metrics", (getter)environment_get_metrics, (setter)environment_set_metrics,
-     "The simulation's metrics (faassim.Metrics(env) unless set; created on first access).", NULL},
+    {"metrics", (getter)environment_get_component, (setter)environment_set_component,
+     "The simulation's metrics (faassim.Metrics(env) unless set; created on first access).",
+     (void *)(intptr_t)FS_COMP_METRICS},
+    {"faas", (getter)environment_get_component, (setter)environment_set_component,
+     "The FaaS platform (faassim.FaasSystem(env) unless set; created on first access).",
+     (void *)(intptr_t)FS_COMP_FAAS},
+    {"topology", (getter)environment_get_component, (setter)environment_set_component,
+     "The infrastructure's nodes (an empty faassim.Topology() unless set).", (void *)(intptr_t)FS_COMP_TOPOLOGY},
+    {"scheduler", (getter)environment_get_component, (setter)environment_set_component,
+     "Places replicas on nodes (faassim.Scheduler(): least allocated, unless set).",
+     (void *)(intptr_t)FS_COMP_SCHEDULER},
+    {"load_balancer", (getter)environment_get_component, (setter)environment_set_component,
+     "Picks a replica per request (faassim.RoundRobinLoadBalancer() unless set).",
+     (void *)(intptr_t)FS_COMP_LOAD_BALANCER},
+    {"simulator_factory", (getter)environment_get_component, (setter)environment_set_component,
+     "Makes each replica's FunctionSimulator (faassim.SimulatorFactory() unless set).",
+     (void *)(intptr_t)FS_COMP_SIMULATOR_FACTORY},
+    {"container_registry", (getter)environment_get_component, (setter)environment_set_component,
+     "Image sizes per architecture (an empty faassim.ContainerRegistry() unless set).",
+     (void *)(intptr_t)FS_COMP_CONTAINER_REGISTRY},
+    {"background_processes", (getter)environment_get_component, (setter)environment_set_component,
+     "Generator functions started with the simulation (a list; faas-sim's).",
+     (void *)(intptr_t)FS_COMP_BACKGROUND_PROCESSES},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -71,8 +71,9 @@ PyDoc_STRVAR(live_objects_doc, "_live_objects() -> dict\n\n"
 static PyObject *faassim_live_objects(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
     faassim_state *st = faassim_get_state(module);
-    return Py_BuildValue("{s:n,s:n,s:n,s:n}", "events", st->live_events, "processes", st->live_processes,
-                         "environments", st->live_environments, "resources", st->live_resources);
+    return Py_BuildValue("{s:n,s:n,s:n,s:n,s:n,s:n}", "events", st->live_events, "processes", st->live_processes,
+                         "environments", st->live_environments, "resources", st->live_resources, "replicas",
+                         st->live_replicas, "requests", st->live_requests);
 }
 
 PyDoc_STRVAR(clear_freelists_doc, "_clear_freelists() -> None\n\n"
@@ -85,7 +86,51 @@ static PyObject *faassim_clear_freelists(PyObject *module, PyObject *Py_UNUSED(i
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(register_doc, "_register_platform(FunctionState, FunctionResponse, Metrics, component_factory)\n--\n\n"
+                           "Hand the C core the Python parts of the platform (called once by\n"
+                           "faassim/__init__.py): the FunctionState enum, the FunctionResponse type,\n"
+                           "faassim.Metrics (whose log_invocation/log_start_exec/log_stop_exec the\n"
+                           "platform replaces by C when a metrics object does not override them) and\n"
+                           "component_factory(env, name), which makes env's default components.");
+
+static PyObject *faassim_register_platform(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    faassim_state *st = faassim_get_state(module);
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "_register_platform() takes 4 arguments");
+        return NULL;
+    }
+    PyObject *members = PyTuple_New(6);
+    if (!members)
+        return NULL;
+    PyTuple_SET_ITEM(members, 0, Py_NewRef(Py_None));
+    for (int v = 1; v <= 5; v++) {
+        PyObject *m = PyObject_CallFunction(args[0], "i", v);
+        if (!m) {
+            Py_DECREF(members);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(members, v, m);
+    }
+    Py_XSETREF(st->FunctionState_members, members);
+    Py_XSETREF(st->FunctionResponse, Py_NewRef(args[1]));
+    Py_XSETREF(st->component_factory, Py_NewRef(args[3]));
+    PyObject *inv = PyObject_GetAttr(args[2], st->str_log_invocation);
+    PyObject *start = inv ? PyObject_GetAttr(args[2], st->str_log_start_exec) : NULL;
+    PyObject *stop = start ? PyObject_GetAttr(args[2], st->str_log_stop_exec) : NULL;
+    if (!stop) {
+        Py_XDECREF(inv);
+        Py_XDECREF(start);
+        return NULL;
+    }
+    Py_XSETREF(st->base_log_invocation, inv);
+    Py_XSETREF(st->base_log_start_exec, start);
+    Py_XSETREF(st->base_log_stop_exec, stop);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"_register_platform", (PyCFunction)(void (*)(void))faassim_register_platform, METH_FASTCALL, register_doc},
     {"_live_objects", faassim_live_objects, METH_NOARGS, live_objects_doc},
     {"_clear_freelists", faassim_clear_freelists, METH_NOARGS, clear_freelists_doc},
     {NULL, NULL, 0, NULL},
@@ -149,6 +194,13 @@ static int module_exec(PyObject *m)
     INTERN(str_value, "value");
     INTERN(str_time, "time");
     INTERN(str_close, "close");
+    INTERN(str_next_replica, "next_replica");
+    INTERN(str_schedule, "schedule");
+    INTERN(str_weight, "weight");
+    INTERN(str_get_resource_requirements, "get_resource_requirements");
+    INTERN(str_log_invocation, "log_invocation");
+    INTERN(str_log_start_exec, "log_start_exec");
+    INTERN(str_log_stop_exec, "log_stop_exec");
 #undef INTERN
     if (import_pytypes(st) < 0)
         return -1;
@@ -159,7 +211,9 @@ static int module_exec(PyObject *m)
         return -1;
     if (Environment_setup(m, st) < 0 || Event_setup(m, st) < 0 || Callback_setup(m, st) < 0 ||
         Process_setup(m, st) < 0 || Condition_setup(m, st) < 0 || Resource_setup(m, st) < 0 ||
-        Metrics_setup(m, st) < 0 || Simulator_setup(m, st) < 0)
+        Metrics_setup(m, st) < 0 || Simulator_setup(m, st) < 0 || Replica_setup(m, st) < 0 ||
+        Request_setup(m, st) < 0 || Balancer_setup(m, st) < 0 || Scheduler_setup(m, st) < 0 || Faas_setup(m, st) < 0 ||
+        Source_setup(m, st) < 0)
         return -1;
     return 0;
 }

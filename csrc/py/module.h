@@ -65,7 +65,13 @@
     X(ContainerPut_type)       \
     X(ContainerGet_type)       \
     X(Metrics_type)            \
-    X(FunctionSimulator_type)
+    X(FunctionSimulator_type)  \
+    X(FaasSystem_type)         \
+    X(FunctionReplica_type)    \
+    X(FunctionRequest_type)    \
+    X(LoadBalancer_type)       \
+    X(Scheduler_type)          \
+    X(RequestSource_type)
 
 #define FAASSIM_STATE_OBJECTS(X) \
     X(Interrupt)                 \
@@ -104,7 +110,20 @@
     X(str_gi_frame)              \
     X(str_value)                 \
     X(str_time)                  \
-    X(str_close)
+    X(str_close)                 \
+    X(str_next_replica)          \
+    X(str_schedule)              \
+    X(str_weight)                \
+    X(str_get_resource_requirements) \
+    X(str_log_invocation)        \
+    X(str_log_start_exec)        \
+    X(str_log_stop_exec)         \
+    X(FunctionState_members)     \
+    X(FunctionResponse)          \
+    X(base_log_invocation)       \
+    X(base_log_start_exec)       \
+    X(base_log_stop_exec)        \
+    X(component_factory)
 // clang-format on
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;
@@ -119,6 +138,8 @@ typedef struct {
     Py_ssize_t live_environments;
     Py_ssize_t live_processes;
     Py_ssize_t live_resources;
+    Py_ssize_t live_replicas;
+    Py_ssize_t live_requests;
     /* memory of dead Timeouts kept for reuse (see Event_dealloc_base) */
     struct EventObject *free_timeouts;
     int n_free_timeouts;
@@ -137,6 +158,19 @@ faassim_state *faassim_state_from_type(PyTypeObject *tp);
 /* ------------------------------------------------------------------ */
 /* Environment                                                          */
 
+/* The platform's components carried by an Environment (faas-sim's env.*). */
+enum fs_component {
+    FS_COMP_METRICS = 0,
+    FS_COMP_FAAS,
+    FS_COMP_TOPOLOGY,
+    FS_COMP_SCHEDULER,
+    FS_COMP_LOAD_BALANCER,
+    FS_COMP_SIMULATOR_FACTORY,
+    FS_COMP_CONTAINER_REGISTRY,
+    FS_COMP_BACKGROUND_PROCESSES,
+    FS_NCOMP
+};
+
 typedef struct EnvironmentObject {
     PyObject_HEAD faassim_state *st;
     struct fs_sim sim;
@@ -145,11 +179,21 @@ typedef struct EnvironmentObject {
     struct RandomObject *rng; /* env.rng: strong ref, set in tp_new, kept until dealloc */
     PyObject *dict;
     PyObject *weaklist;
-    int running;          /* inside run()/step() */
-    int stop;             /* set by the until-callback */
-    PyObject *stop_value; /* value to return from run() when stop */
-    PyObject *metrics;    /* env.metrics: created on first access, or as set */
+    int running;              /* inside run()/step() */
+    int stop;                 /* set by the until-callback */
+    PyObject *stop_value;     /* value to return from run() when stop */
+    PyObject *comp[FS_NCOMP]; /* env.metrics, env.faas, ...: created on first access, or as set */
+    PyObject *native_owners;  /* list of objects whose C actions are queued (request sources), or NULL */
 } EnvironmentObject;
+
+/* The environment that embeds sim (for C actions, which get the fs_sim). */
+#define ENV_OF_SIM(s) ((EnvironmentObject *)((char *)(s) - offsetof(EnvironmentObject, sim)))
+/* A C action that fails with a Python exception set returns this status;
+ * the run loop then propagates the exception. */
+#define FS_EPYTHON (-1000)
+/* env's component i: a new reference, created by the registered factory on
+ * first use (NULL with an exception on error). */
+PyObject *env_component(EnvironmentObject *env, int i);
 
 /* ------------------------------------------------------------------ */
 /* Random (rng.c): the seeded random source                             */
@@ -178,6 +222,8 @@ enum fs_cb_kind {
     FS_CB_STOP,        /* target: Environment; stops run(until=...) */
     FS_CB_TRIGGER_PUT, /* target: BaseResource; BaseResource._trigger_put */
     FS_CB_TRIGGER_GET, /* target: BaseResource; BaseResource._trigger_get */
+    FS_CB_LIFECYCLE,   /* target: FunctionReplica; a lifecycle hook (or scheduling latency) finished */
+    FS_CB_INVOKED,     /* target: FunctionRequest; its invoke hook finished */
 };
 
 #define FS_INLINE_CBS 2
@@ -371,7 +417,209 @@ int simulator_hook_overridden(SimulatorObject *sim, int hook);
 int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, PyObject *const *args,
                         PyObject **wait_on);
 
+/* ------------------------------------------------------------------ */
+/* The platform (faas.c, replica.c, request.c, balancer.c, scheduler.c, */
+/* source.c)                                                            */
+
+#include "fs_lb.h"
+#include "fs_sched.h"
+
+struct FaasObject;
+struct fs_inv;
+
+enum fs_replica_phase {
+    FS_PH_QUEUED = 0, /* waiting for the scheduler */
+    FS_PH_SCHEDULING, /* placed (or not), scheduling latency running */
+    FS_PH_DEPLOY,
+    FS_PH_STARTUP,
+    FS_PH_SETUP,
+    FS_PH_RUNNING,
+    FS_PH_TEARDOWN,
+    FS_PH_DONE,   /* SUSPENDED: torn down, resources returned */
+    FS_PH_FAILED, /* FAILED: unplaceable, or a hook raised */
+};
+
+/* FunctionState values (faas-sim's, plus FAILED). */
+enum { FS_ST_CONCEIVED = 1, FS_ST_STARTING, FS_ST_RUNNING, FS_ST_SUSPENDED, FS_ST_FAILED };
+
+typedef struct ReplicaObject {
+    PyObject_HEAD faassim_state *st;
+    struct FaasObject *faas; /* strong ref */
+    uint32_t id;             /* replica_id: dense per environment, from 0 */
+    int32_t fn;              /* slot of its function in faas->fns */
+    int64_t node;            /* node index in the scheduler's table, -1 before placement */
+    int32_t rank;            /* index of its container in the deployment's ranking */
+    uint8_t state;           /* FS_ST_* */
+    uint8_t phase;           /* FS_PH_* */
+    uint8_t remove_pending;  /* teardown asked while starting */
+    uint8_t routable;        /* in the function's load-balancer set */
+    uint8_t allocated;       /* holds demand on its node */
+    uint64_t running_seq;    /* order in which replicas became RUNNING (scale_down picks the latest) */
+    struct fs_sched_res demand;
+    PyObject *function;              /* FunctionDeployment */
+    PyObject *container;             /* FunctionContainer */
+    PyObject *image;                 /* str */
+    PyObject *node_obj;              /* Node, or None before placement */
+    PyObject *simulator;             /* FunctionSimulator (any object with the hooks) */
+    PyObject *memory;                /* the container's memory requirement (int) or None, for metrics */
+    PyObject *removed;               /* event succeeded when its teardown ends (created on removal), or NULL */
+    int image_sid, node_sid, fn_sid; /* metrics string ids (-1: not interned yet) */
+    PyObject *metrics_for_sids;      /* the Metrics the ids belong to (borrowed identity only) */
+    PyObject *dict;
+    PyObject *weaklist;
+} ReplicaObject;
+
+typedef struct RequestObject {
+    PyObject_HEAD faassim_state *st;
+    PyObject *name;     /* str */
+    PyObject *size;     /* any, default None */
+    int64_t request_id; /* -1: assigned at invoke */
+    struct fs_inv *inv; /* while in flight (owned by the FaasSystem), else NULL */
+    PyObject *dict;
+} RequestObject;
+
+/* One invocation in flight (pooled by the FaasSystem; no Python object on
+ * the C-native path). */
+struct fs_inv {
+    struct fs_inv *next; /* free list / waiting FIFO */
+    RequestObject *req;  /* strong ref, or NULL (C-native request without Python hooks) */
+    EventObject *done;   /* strong ref: the event invoke() returned, or NULL */
+    ReplicaObject *rep;  /* strong ref once dispatched */
+    int64_t request_id;
+    int32_t fn;
+    double t_received, t_start;
+};
+
+/* A deployed function (a slot of FaasObject.fns; slots are never reused, so
+ * a slot index is a stable function id). */
+struct fs_fn {
+    PyObject *name;                       /* str */
+    PyObject *deployment;                 /* FunctionDeployment */
+    PyObject *replicas;                   /* list: its replicas that are not SUSPENDED or FAILED, in creation order */
+    PyObject *failed;                     /* list: its FAILED replicas */
+    PyObject *containers;                 /* tuple: its containers in ranking order */
+    int64_t *per_rank;                    /* placed replicas per ranked container (faas-sim's functions_definitions) */
+    struct fs_lb lb;                      /* its routable (RUNNING) replicas */
+    int64_t replica_count;                /* placed and not being removed (faas-sim's replica_count) */
+    int64_t unplaced;                     /* created and not yet placed */
+    struct fs_inv *wait_head, *wait_tail; /* requests waiting for a RUNNING replica (FIFO) */
+    int64_t nwaiting;
+    int64_t ninvoked, ncompleted, nfailed;
+    double last_invocation;
+    uint8_t active; /* deployed and not removed */
+};
+
+typedef struct FaasObject {
+    PyObject_HEAD faassim_state *st;
+    EnvironmentObject *env; /* strong ref */
+    struct fs_fn *fns;
+    int32_t nfns, capfns;
+    PyObject *fn_index;       /* dict: name -> slot (int), active functions */
+    PyObject *function_index; /* dict: image -> FunctionContainer (faas-sim's get_function_index()) */
+    ReplicaObject **reps;     /* every replica by id (strong refs) */
+    uint32_t nreps, capreps;
+    struct fs_sched sched; /* node table: capacity and allocation */
+    PyObject *nodes;       /* list of Node by index */
+    PyObject *node_ids;    /* dict: node name -> index */
+    PyObject *intern;      /* dict: arch / label / accelerator names -> small ids */
+    int32_t n_archs, n_labels, n_accels;
+    PyObject *accel_names; /* list: accelerator kind names by index */
+    PyObject *sched_queue; /* list: replicas waiting for the scheduler (FIFO from sched_head) */
+    Py_ssize_t sched_head;
+    int pumping;               /* inside sched_pump (re-entrancy guard) */
+    ReplicaObject *sched_busy; /* replica whose scheduling latency is running, or NULL */
+    struct fs_inv *free_inv;   /* pool of invocation records */
+    int64_t next_request_id;
+    uint64_t running_seq;
+    int raise_hook_errors;
+    int64_t nwaiting_total;
+    /* invocation metrics: C fast path when env.metrics does not override the hooks */
+    PyObject *fast_for; /* the metrics object the fields below were computed for (strong ref) */
+    int8_t fast_inv, fast_start, fast_stop;
+    int t_inv, c_wait, c_exec, c_start, c_mem, c_fn, c_img, c_node, c_rid;
+    PyObject *dict;
+    PyObject *weaklist;
+} FaasObject;
+
+typedef struct {
+    PyObject_HEAD faassim_state *st;
+    int policy;        /* enum fs_lb_policy */
+    int8_t overridden; /* next_replica overridden in Python (-1: not known yet) */
+    PyObject *env;     /* set when the platform first uses it, or given */
+    PyObject *dict;
+    PyObject *weaklist;
+} BalancerObject;
+
+typedef struct {
+    PyObject_HEAD faassim_state *st;
+    int policy;        /* enum fs_sched_policy */
+    double latency;    /* simulated seconds per placement */
+    int8_t overridden; /* schedule overridden in Python (-1: not known yet) */
+    PyObject *dict;
+    PyObject *weaklist;
+} SchedulerObject;
+
+int Replica_setup(PyObject *m, faassim_state *st);
+int Request_setup(PyObject *m, faassim_state *st);
+int Balancer_setup(PyObject *m, faassim_state *st);
+int Scheduler_setup(PyObject *m, faassim_state *st);
+int Faas_setup(PyObject *m, faassim_state *st);
+int Source_setup(PyObject *m, faassim_state *st);
+
+/* replica.c */
+ReplicaObject *replica_new(struct FaasObject *faas, uint32_t id, int32_t fn, int32_t rank, PyObject *function,
+                           PyObject *container, PyObject *simulator);
+/* FunctionState member for a state value (borrowed), or NULL with an error
+ * when faassim has not registered its Python types. */
+PyObject *function_state_member(faassim_state *st, int state);
+/* request.c */
+RequestObject *request_new(faassim_state *st, PyObject *name, PyObject *size, int64_t request_id);
+/* balancer.c: 1 if lb's next_replica is Python code, 0 if the C policy, -1 on error. */
+int balancer_overridden(BalancerObject *lb);
+/* scheduler.c */
+int scheduler_overridden(SchedulerObject *s);
+/* faas.c */
+int faas_lifecycle_cb(ReplicaObject *rep, EventObject *ev);
+int faas_invoked_cb(RequestObject *req, EventObject *ev);
+/* Invoke function slot fn for a C-native source (no Python request unless a
+ * hook needs one). Returns 0 or -1 with an exception. */
+int faas_invoke_native(struct FaasObject *faas, int32_t fn);
+/* Function slot of name, or -1 with KeyError. */
+int32_t faas_function_slot(struct FaasObject *faas, PyObject *name);
+
 /* helpers */
+
+/* The raised exception as one object (with its traceback), or NULL if none;
+ * clears it. PyErr_GetRaisedException/PyErr_SetRaisedException of 3.12. */
+static inline PyObject *fs_err_take(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    if (!t)
+        return NULL;
+    PyErr_NormalizeException(&t, &v, &tb);
+    if (tb && v)
+        PyException_SetTraceback(v, tb);
+    Py_XDECREF(t);
+    Py_XDECREF(tb);
+    return v;
+#endif
+}
+
+/* Raise exc again (steals the reference). */
+static inline void fs_err_restore(PyObject *exc)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(exc);
+#else
+    PyObject *tb = PyException_GetTraceback(exc);
+    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc, tb);
+#endif
+}
+
 int fs_raise_status(int status, const char *what);
 /* Arguments of a METH_FASTCALL | METH_KEYWORDS call: out[i] gets the
  * argument named names[i] (positional or keyword; borrowed) or NULL when

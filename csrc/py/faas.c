@@ -1,0 +1,2286 @@
+/* faas.c: FaasSystem (env.faas), the FaaS platform.
+ *
+ * Design note
+ * -----------
+ * The platform is faas-sim's DefaultFaasSystem run as a C state machine.
+ * It owns the deployed functions (struct fs_fn slots, never reused), every
+ * replica ever made (reps[id]: replica ids are dense per environment), the
+ * node table (fs_sched, synchronised from env.topology), the scheduler
+ * queue and a pool of invocation records (struct fs_inv).
+ *
+ * Replica lifecycle (faas-sim's order; each arrow may call a user hook):
+ *   QUEUED --scheduler--> SCHEDULING --latency--> DEPLOY --deploy()-->
+ *   [state STARTING] STARTUP --startup()--> SETUP --setup()--> RUNNING
+ *   RUNNING --removal--> TEARDOWN --teardown()--> DONE [SUSPENDED]
+ * A hook not overridden by the replica's simulator takes no time and runs
+ * no Python; an overridden one is called, and if it returns a generator (or
+ * an event) the step continues from an inline C callback (FS_CB_LIFECYCLE)
+ * when that process (event) ends. A hook that raises marks the replica
+ * FAILED (resources returned, taken out of routing, logged with
+ * log_replica_failed); the exception then reaches the caller of run()
+ * (or of the platform call that ran the hook) unless raise_hook_errors is
+ * False. Placement failures retry the next container of the deployment's
+ * ranking, then mark the replica FAILED (never lost: get_replicas(name,
+ * FunctionState.FAILED)).
+ *
+ * Invocation: invoke(request) takes a record from the pool, picks a
+ * routable (RUNNING, not being removed) replica with the load balancer
+ * (fs_lb: C policies; a Python next_replica only when overridden, and only
+ * with more than one replica, as faas-sim), runs the simulator's invoke hook
+ * and, when it ends, logs one `invocations` row (C fast path unless
+ * env.metrics overrides log_invocation / log_start_exec / log_stop_exec)
+ * and succeeds the event invoke() returned with a FunctionResponse (built
+ * only if someone can still see the event). A request that finds no
+ * routable replica waits in its function's FIFO (and scales the function
+ * from zero if it has no replica at all); it is dispatched when a replica
+ * becomes RUNNING, so its t_wait includes the cold start.
+ *
+ * Re-entrancy: every call into Python (hooks, metrics, scheduler, load
+ * balancer, factories) may call back into the platform. State is made
+ * consistent before each such call, lists are re-read after it, and
+ * replicas/records are held by strong references across it. */
+#include "module.h"
+
+#include <math.h>
+
+static const char *const phase_hook[] = {
+    [FS_PH_DEPLOY] = "deploy", [FS_PH_STARTUP] = "startup", [FS_PH_SETUP] = "setup", [FS_PH_TEARDOWN] = "teardown"};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+
+int32_t faas_function_slot(FaasObject *faas, PyObject *name)
+{
+    PyObject *slot = PyDict_GetItemWithError(faas->fn_index, name); /* borrowed */
+    if (slot)
+        return (int32_t)PyLong_AsLong(slot);
+    if (PyErr_Occurred())
+        return -1;
+    PyObject *known = PyDict_Keys(faas->fn_index);
+    if (known) {
+        PyObject *sorted = PySequence_List(known);
+        Py_DECREF(known);
+        if (sorted && PyList_Sort(sorted) == 0)
+            PyErr_Format(PyExc_KeyError, "unknown function %R; deployed functions: %R", name, sorted);
+        Py_XDECREF(sorted);
+    }
+    return -1;
+}
+
+/* env.metrics.<method>(*args): the platform's log hooks (cold path). */
+static int log_call(FaasObject *f, const char *method, const char *fmt, ...)
+{
+    PyObject *m = env_component(f->env, FS_COMP_METRICS);
+    if (!m)
+        return -1;
+    va_list va;
+    va_start(va, fmt);
+    PyObject *args = Py_VaBuildValue(fmt, va);
+    va_end(va);
+    if (!args) {
+        Py_DECREF(m);
+        return -1;
+    }
+    if (!PyTuple_Check(args)) {
+        PyObject *t = PyTuple_Pack(1, args);
+        Py_DECREF(args);
+        if (!(args = t)) {
+            Py_DECREF(m);
+            return -1;
+        }
+    }
+    PyObject *fn = PyObject_GetAttrString(m, method);
+    Py_DECREF(m);
+    if (!fn) {
+        Py_DECREF(args);
+        return -1;
+    }
+    PyObject *r = PyObject_Call(fn, args, NULL); /* re-entrancy point */
+    Py_DECREF(fn);
+    Py_DECREF(args);
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+static PyObject *replica_node_name(ReplicaObject *rep)
+{
+    if (rep->node_obj == Py_None)
+        return PyUnicode_FromString("None");
+    return PyObject_GetAttrString(rep->node_obj, "name");
+}
+
+/* ------------------------------------------------------------------ */
+/* Nodes                                                                */
+
+/* Small id for (kind, obj): architectures, label keys/values, accelerators. */
+static int intern_id(FaasObject *f, const char *kind, PyObject *obj, int32_t *counter, int32_t limit, int32_t *out)
+{
+    PyObject *key = Py_BuildValue("(sO)", kind, obj);
+    if (!key)
+        return -1;
+    PyObject *v = PyDict_GetItemWithError(f->intern, key);
+    if (v) {
+        *out = (int32_t)PyLong_AsLong(v);
+        Py_DECREF(key);
+        return 0;
+    }
+    if (PyErr_Occurred() || (limit > 0 && *counter >= limit)) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "too many distinct %s values (at most %d): %R", kind, (int)limit, obj);
+        Py_DECREF(key);
+        return -1;
+    }
+    PyObject *id = PyLong_FromLong(*counter);
+    int rc = id ? PyDict_SetItem(f->intern, key, id) : -1;
+    Py_XDECREF(id);
+    Py_DECREF(key);
+    if (rc < 0)
+        return -1;
+    *out = (*counter)++;
+    return 0;
+}
+
+static int accel_id(FaasObject *f, PyObject *name, int32_t *out)
+{
+    int32_t before = f->n_accels;
+    if (intern_id(f, "accelerator", name, &f->n_accels, FS_SCHED_MAX_ACCEL, out) < 0)
+        return -1;
+    if (f->n_accels != before && PyList_Append(f->accel_names, name) < 0)
+        return -1;
+    return 0;
+}
+
+static int get_int64(PyObject *obj, const char *what, PyObject *owner, int64_t *out)
+{
+    if (PyBool_Check(obj) || !PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%R: %s must be an int, not %.100s (%R)", owner, what, Py_TYPE(obj)->tp_name,
+                     obj);
+        return -1;
+    }
+    long long v = PyLong_AsLongLong(obj);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < 0) {
+        PyErr_Format(PyExc_ValueError, "%R: %s must not be negative, got %R", owner, what, obj);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int add_node(FaasObject *f, PyObject *node)
+{
+    struct fs_sched_res cap = {0};
+    PyObject *name = PyObject_GetAttrString(node, "name");
+    PyObject *cpu = name ? PyObject_GetAttrString(node, "cpu_millis") : NULL;
+    PyObject *mem = cpu ? PyObject_GetAttrString(node, "memory") : NULL;
+    PyObject *arch = mem ? PyObject_GetAttrString(node, "arch") : NULL;
+    PyObject *labels = arch ? PyObject_GetAttrString(node, "labels") : NULL;
+    PyObject *accels = labels ? PyObject_GetAttrString(node, "accelerators") : NULL;
+    int rc = -1;
+    struct fs_sched_label *pairs = NULL;
+    if (!accels)
+        goto done;
+    if (get_int64(cpu, "cpu_millis", node, &cap.cpu) < 0 || get_int64(mem, "memory", node, &cap.mem) < 0)
+        goto done;
+    if (!PyDict_Check(labels) || !PyDict_Check(accels)) {
+        PyErr_Format(PyExc_TypeError, "%R: labels and accelerators must be dicts", node);
+        goto done;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(accels, &pos, &k, &v)) {
+        int32_t a;
+        int64_t n;
+        if (accel_id(f, k, &a) < 0 || get_int64(v, "accelerator count", node, &n) < 0)
+            goto done;
+        cap.accel[a] = n;
+    }
+    int32_t arch_id;
+    if (intern_id(f, "arch", arch, &f->n_archs, FS_SCHED_MAX_ARCH, &arch_id) < 0)
+        goto done;
+    PyObject *idx = PyLong_FromSsize_t(PyList_GET_SIZE(f->nodes));
+    if (!idx || PyDict_SetItem(f->node_ids, name, idx) < 0) {
+        Py_XDECREF(idx);
+        goto done;
+    }
+    Py_DECREF(idx);
+    size_t at;
+    if ((rc = fs_sched_add_node(&f->sched, &cap, arch_id, &at)) != FS_OK) {
+        fs_raise_status(rc, "add node");
+        rc = -1;
+        goto done;
+    }
+    Py_ssize_t nl = PyDict_GET_SIZE(labels);
+    if (nl) {
+        pairs = PyMem_Calloc((size_t)nl, sizeof *pairs);
+        if (!pairs) {
+            PyErr_NoMemory();
+            rc = -1;
+            goto done;
+        }
+        pos = 0;
+        Py_ssize_t i = 0;
+        while (PyDict_Next(labels, &pos, &k, &v)) {
+            if (intern_id(f, "label", k, &f->n_labels, 0, &pairs[i].key) < 0 ||
+                intern_id(f, "label", v, &f->n_labels, 0, &pairs[i].value) < 0) {
+                rc = -1;
+                goto done;
+            }
+            i++;
+        }
+        if ((rc = fs_sched_set_labels(&f->sched, at, pairs, (size_t)nl)) != FS_OK) {
+            fs_raise_status(rc, "node labels");
+            rc = -1;
+            goto done;
+        }
+    }
+    rc = PyList_Append(f->nodes, node);
+done:
+    PyMem_Free(pairs);
+    Py_XDECREF(name);
+    Py_XDECREF(cpu);
+    Py_XDECREF(mem);
+    Py_XDECREF(arch);
+    Py_XDECREF(labels);
+    Py_XDECREF(accels);
+    return rc;
+}
+
+/* Bring the node table up to date with env.topology (nodes are only ever
+ * added: a topology whose known nodes changed is an error). */
+static int sync_nodes(FaasObject *f)
+{
+    PyObject *topo = env_component(f->env, FS_COMP_TOPOLOGY);
+    if (!topo)
+        return -1;
+    PyObject *nodes = PyObject_CallMethod(topo, "get_nodes", NULL);
+    Py_DECREF(topo);
+    if (!nodes)
+        return -1;
+    PyObject *seq = PySequence_Fast(nodes, "topology.get_nodes() must return a list of nodes");
+    Py_DECREF(nodes);
+    if (!seq)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), known = PyList_GET_SIZE(f->nodes);
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < known && i < n; i++)
+        if (PySequence_Fast_GET_ITEM(seq, i) != PyList_GET_ITEM(f->nodes, i)) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "env.topology changed under the platform: node %zd was %R and is now %R (add nodes, "
+                         "never replace or remove them)",
+                         i, PyList_GET_ITEM(f->nodes, i), PySequence_Fast_GET_ITEM(seq, i));
+            rc = -1;
+            break;
+        }
+    if (rc == 0 && n < known) {
+        PyErr_SetString(PyExc_RuntimeError, "env.topology lost nodes under the platform (nodes cannot be removed)");
+        rc = -1;
+    }
+    for (Py_ssize_t i = known; rc == 0 && i < n; i++)
+        rc = add_node(f, PySequence_Fast_GET_ITEM(seq, i));
+    Py_DECREF(seq);
+    return rc;
+}
+
+static int log_allocation(FaasObject *f, int64_t node)
+{
+    struct fs_sched_node *nd = fs_sched_get(&f->sched, (size_t)node);
+    double cpu = nd->cap.cpu ? (double)nd->alloc.cpu / (double)nd->cap.cpu : 0.0;
+    double mem = nd->cap.mem ? (double)nd->alloc.mem / (double)nd->cap.mem : 0.0;
+    PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(f->nodes, node), "name");
+    if (!name)
+        return -1;
+    int rc = log_call(f, "log_allocation", "(Odd)", name, cpu, mem);
+    Py_DECREF(name);
+    return rc;
+}
+
+/* The demand of a container: cpu and memory, other requirements are
+ * accelerators; allowed architectures from the container registry; a
+ * node_selector attribute (mapping) as label selector. */
+static int replica_demand(FaasObject *f, ReplicaObject *rep, struct fs_sched_demand *d, struct fs_sched_label **sel)
+{
+    memset(d, 0, sizeof *d);
+    d->node = FS_SCHED_ANY_NODE;
+    *sel = NULL;
+    d->req = rep->demand;
+    PyObject *reg = env_component(f->env, FS_COMP_CONTAINER_REGISTRY);
+    if (!reg)
+        return -1;
+    int has = PySequence_Contains(reg, rep->image);
+    if (has < 0) {
+        Py_DECREF(reg);
+        return -1;
+    }
+    if (has) {
+        PyObject *sizes = PyObject_CallMethod(reg, "sizes", "O", rep->image);
+        Py_DECREF(reg);
+        if (!sizes)
+            return -1;
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        uint64_t mask = 0;
+        int any = 0;
+        while (PyDict_Check(sizes) && PyDict_Next(sizes, &pos, &k, &v)) {
+            if (k == Py_None) {
+                any = 1;
+                continue;
+            }
+            int32_t a;
+            if (intern_id(f, "arch", k, &f->n_archs, FS_SCHED_MAX_ARCH, &a) < 0) {
+                Py_DECREF(sizes);
+                return -1;
+            }
+            mask |= UINT64_C(1) << a;
+        }
+        Py_DECREF(sizes);
+        d->arch_mask = any ? 0 : mask;
+    }
+    else
+        Py_DECREF(reg);
+    PyObject *selector = PyObject_GetAttrString(rep->container, "node_selector");
+    if (!selector) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    if (selector == Py_None || (PyDict_Check(selector) && PyDict_GET_SIZE(selector) == 0)) {
+        Py_DECREF(selector);
+        return 0;
+    }
+    if (!PyDict_Check(selector)) {
+        PyErr_Format(PyExc_TypeError, "container %R: node_selector must be a dict, not %.100s", rep->container,
+                     Py_TYPE(selector)->tp_name);
+        Py_DECREF(selector);
+        return -1;
+    }
+    Py_ssize_t n = PyDict_GET_SIZE(selector), pos = 0, i = 0;
+    *sel = PyMem_Calloc((size_t)n, sizeof **sel);
+    if (!*sel) {
+        Py_DECREF(selector);
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyObject *k, *v;
+    while (PyDict_Next(selector, &pos, &k, &v)) {
+        if (intern_id(f, "label", k, &f->n_labels, 0, &(*sel)[i].key) < 0 ||
+            intern_id(f, "label", v, &f->n_labels, 0, &(*sel)[i].value) < 0) {
+            Py_DECREF(selector);
+            return -1;
+        }
+        i++;
+    }
+    Py_DECREF(selector);
+    d->selector = *sel;
+    d->nselector = (size_t)n;
+    return 0;
+}
+
+/* The C placement: a new reference to the chosen Node, or None with
+ * *reason a str saying why nothing fits. Nothing is allocated. */
+PyObject *faas_c_schedule(FaasObject *f, ReplicaObject *rep, int policy, PyObject **reason)
+{
+    *reason = NULL;
+    if (sync_nodes(f) < 0)
+        return NULL;
+    struct fs_sched_demand d;
+    struct fs_sched_label *sel;
+    if (replica_demand(f, rep, &d, &sel) < 0) {
+        PyMem_Free(sel);
+        return NULL;
+    }
+    size_t node;
+    struct fs_sched_report report;
+    int rc = fs_sched_place(&f->sched, &d, policy, env_rng(f->env), &node, &report);
+    PyMem_Free(sel);
+    if (rc == FS_OK)
+        return Py_NewRef(PyList_GET_ITEM(f->nodes, node));
+    if (rc != FS_ENOSPACE)
+        return fs_raise_status(rc, "schedule") < 0 ? NULL : NULL;
+    char buf[512];
+    fs_sched_explain(&report, buf, sizeof buf);
+    if (!(*reason = PyUnicode_FromString(buf)))
+        return NULL;
+    return Py_NewRef(Py_None);
+}
+
+/* ------------------------------------------------------------------ */
+/* Replica lifecycle                                                    */
+
+static int replica_step(ReplicaObject *rep);
+static int placement_failed(FaasObject *f, ReplicaObject *rep);
+static ReplicaObject *create_replica(FaasObject *f, int32_t slot, int32_t rank);
+static int dispatch_waiting(FaasObject *f, int32_t slot);
+static int sched_pump(FaasObject *f);
+
+static int list_remove_item(PyObject *list, PyObject *item)
+{
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++)
+        if (PyList_GET_ITEM(list, i) == item)
+            return PySequence_DelItem(list, i);
+    return 0;
+}
+
+/* Take the replica out of routing (no new requests). */
+static void replica_unroute(ReplicaObject *rep)
+{
+    if (rep->routable) {
+        fs_lb_remove(&rep->faas->fns[rep->fn].lb, rep->id);
+        rep->routable = 0;
+    }
+}
+
+static int replica_release(ReplicaObject *rep)
+{
+    if (!rep->allocated)
+        return 0;
+    FaasObject *f = rep->faas;
+    int rc = fs_sched_release(&f->sched, (size_t)rep->node, &rep->demand);
+    if (rc != FS_OK)
+        return fs_raise_status(rc, "release replica resources");
+    rep->allocated = 0;
+    return log_allocation(f, rep->node);
+}
+
+static int succeed_removed(ReplicaObject *rep)
+{
+    if (!rep->removed)
+        return 0;
+    EventObject *ev = (EventObject *)rep->removed;
+    if (ev->value)
+        return 0;
+    return event_succeed(ev, (PyObject *)rep);
+}
+
+/* The replica failed in `phase` with the current exception (or, when exc
+ * is given, that one): FAILED, out of routing, resources returned, logged.
+ * Returns -1 with the exception set when it must propagate, 0 when it was
+ * swallowed (raise_hook_errors False). */
+static int replica_fail(ReplicaObject *rep, const char *phase, PyObject *exc)
+{
+    FaasObject *f = rep->faas;
+    struct fs_fn *fn = &f->fns[rep->fn];
+    PyObject *error = exc ? Py_NewRef(exc) : fs_err_take();
+    Py_INCREF(rep);
+    int was = rep->phase;
+    replica_unroute(rep);
+    if (was != FS_PH_DONE && was != FS_PH_FAILED) {
+        if (was == FS_PH_QUEUED || was == FS_PH_SCHEDULING) {
+            if (!rep->allocated)
+                fn->unplaced--;
+            else if (!rep->remove_pending)
+                fn->replica_count--;
+        }
+        else if (!rep->remove_pending && was != FS_PH_TEARDOWN)
+            fn->replica_count--;
+        if (fn->per_rank)
+            fn->per_rank[rep->rank]--;
+    }
+    rep->phase = FS_PH_FAILED;
+    rep->state = FS_ST_FAILED;
+    int rc = 0;
+    if (list_remove_item(fn->replicas, (PyObject *)rep) < 0 || PyList_Append(fn->failed, (PyObject *)rep) < 0)
+        rc = -1;
+    if (rc == 0 && replica_release(rep) < 0)
+        rc = -1;
+    if (rc == 0 && succeed_removed(rep) < 0)
+        rc = -1;
+    if (rc == 0 && log_call(f, "log_replica_failed", "(OsO)", rep, phase, error ? error : Py_None) < 0)
+        rc = -1;
+    Py_DECREF(rep);
+    if (rc < 0) {
+        /* A failure while reporting the failure: report the newer error,
+         * chained to the hook's. */
+        if (error) {
+            PyObject *newer = fs_err_take();
+            PyException_SetContext(newer, error); /* steals error */
+            fs_err_restore(newer);
+        }
+        return -1;
+    }
+    if (!f->raise_hook_errors) {
+        Py_XDECREF(error);
+        return 0;
+    }
+    if (!exc)
+        fs_err_restore(error);
+    else
+        Py_XDECREF(error);
+    return exc ? 0 : -1;
+}
+
+/* Make a RUNNING replica routable at its deployment position (faas-sim
+ * filters its deployment-ordered replica list by RUNNING). */
+static int replica_route(ReplicaObject *rep)
+{
+    FaasObject *f = rep->faas;
+    struct fs_fn *fn = &f->fns[rep->fn];
+    size_t pos = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(fn->replicas); i++) {
+        ReplicaObject *o = (ReplicaObject *)PyList_GET_ITEM(fn->replicas, i);
+        if (o == rep)
+            break;
+        if (o->routable)
+            pos++;
+    }
+    int rc = fs_lb_insert(&fn->lb, pos, rep->id);
+    if (rc != FS_OK)
+        return fs_raise_status(rc, "route replica");
+    rep->routable = 1;
+    /* A weighted load balancer gives each replica its weight once. */
+    PyObject *lb = env_component(f->env, FS_COMP_LOAD_BALANCER);
+    if (!lb)
+        return -1;
+    PyObject *wfn = PyObject_GetAttr(lb, rep->st->str_weight);
+    Py_DECREF(lb);
+    if (!wfn) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *w = PyObject_CallOneArg(wfn, (PyObject *)rep); /* re-entrancy point */
+    Py_DECREF(wfn);
+    if (!w)
+        return -1;
+    long v = PyBool_Check(w) || !PyLong_Check(w) ? -1 : PyLong_AsLong(w);
+    if (v < 1 || v > INT32_MAX) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "load balancer weight(%R) must be an int >= 1, got %R", rep, w);
+        Py_DECREF(w);
+        return -1;
+    }
+    Py_DECREF(w);
+    if (!rep->routable) /* removed while weight() ran */
+        return 0;
+    rc = fs_lb_set_weight(&fn->lb, rep->id, (int32_t)v);
+    return rc == FS_OK ? 0 : fs_raise_status(rc, "replica weight");
+}
+
+/* What happens when the hook of the current phase has finished. */
+static int replica_after_hook(ReplicaObject *rep)
+{
+    FaasObject *f = rep->faas;
+    struct fs_fn *fn = &f->fns[rep->fn];
+    switch (rep->phase) {
+    case FS_PH_DEPLOY:
+        rep->state = FS_ST_STARTING;
+        rep->phase = FS_PH_STARTUP;
+        return 0;
+    case FS_PH_STARTUP:
+        rep->phase = FS_PH_SETUP;
+        return 0;
+    case FS_PH_SETUP:
+        if (log_call(f, "log_finish_deploy", "(O)", rep) < 0)
+            return -1;
+        rep->state = FS_ST_RUNNING;
+        rep->running_seq = ++f->running_seq;
+        if (rep->remove_pending) {
+            rep->phase = FS_PH_TEARDOWN;
+            return 0;
+        }
+        rep->phase = FS_PH_RUNNING;
+        if (replica_route(rep) < 0)
+            return -1;
+        return dispatch_waiting(f, rep->fn);
+    case FS_PH_TEARDOWN:
+        rep->phase = FS_PH_DONE;
+        rep->state = FS_ST_SUSPENDED;
+        if (fn->per_rank)
+            fn->per_rank[rep->rank]--;
+        if (list_remove_item(fn->replicas, (PyObject *)rep) < 0 || replica_release(rep) < 0)
+            return -1;
+        return succeed_removed(rep);
+    default:
+        return 0;
+    }
+}
+
+/* Run the replica's lifecycle from its current phase until a hook has to
+ * be waited for or there is nothing left to do. */
+static int replica_step(ReplicaObject *rep)
+{
+    static const char *const log_names[] = {[FS_PH_DEPLOY] = "log_deploy",
+                                            [FS_PH_STARTUP] = "log_startup",
+                                            [FS_PH_SETUP] = "log_setup",
+                                            [FS_PH_TEARDOWN] = "log_teardown"};
+    static const int hooks[] = {[FS_PH_DEPLOY] = FS_HOOK_DEPLOY,
+                                [FS_PH_STARTUP] = FS_HOOK_STARTUP,
+                                [FS_PH_SETUP] = FS_HOOK_SETUP,
+                                [FS_PH_TEARDOWN] = FS_HOOK_TEARDOWN};
+    FaasObject *f = rep->faas;
+    Py_INCREF(rep);
+    int rc = 0;
+    for (;;) {
+        int ph = rep->phase;
+        if (ph != FS_PH_DEPLOY && ph != FS_PH_STARTUP && ph != FS_PH_SETUP && ph != FS_PH_TEARDOWN)
+            break;
+        if (ph == FS_PH_TEARDOWN && log_call(f, "log_function_suspend", "(O)", rep) < 0) {
+            rc = replica_fail(rep, phase_hook[ph], NULL);
+            break;
+        }
+        PyObject *wait_on = NULL;
+        int r = log_call(f, log_names[ph], "(O)", rep);
+        if (r == 0 && rep->phase == ph)
+            r = simulator_call_hook((SimulatorObject *)rep->simulator, hooks[ph], f->env, (PyObject **)&rep,
+                                    &wait_on); /* re-entrancy point */
+        if (r < 0) {
+            rc = replica_fail(rep, phase_hook[ph], NULL);
+            break;
+        }
+        if (rep->phase != ph) { /* failed or moved on re-entrantly */
+            Py_XDECREF(wait_on);
+            break;
+        }
+        if (r == 1) {
+            EventObject *ev = (EventObject *)wait_on;
+            if (!ev->processed) {
+                rc = event_add_ccb(ev, FS_CB_LIFECYCLE, (PyObject *)rep);
+                Py_DECREF(wait_on);
+                break;
+            }
+            /* An event that is already processed: it ended before now. */
+            if (!ev->ok) {
+                rc = replica_fail(rep, phase_hook[ph], ev->value);
+                Py_DECREF(wait_on);
+                if (rc == 0 && f->raise_hook_errors) {
+                    raise_exception_object(ev->value);
+                    rc = -1;
+                }
+                break;
+            }
+            Py_DECREF(wait_on);
+        }
+        if (replica_after_hook(rep) < 0) {
+            rc = replica_fail(rep, phase_hook[ph], NULL);
+            break;
+        }
+    }
+    Py_DECREF(rep);
+    return rc;
+}
+
+int faas_lifecycle_cb(ReplicaObject *rep, EventObject *ev)
+{
+    if (!rep->faas)
+        return 0;
+    FaasObject *f = rep->faas;
+    if (f->sched_busy == rep) { /* the scheduling latency ended */
+        Py_INCREF(f);
+        Py_INCREF(rep);
+        Py_CLEAR(f->sched_busy);
+        int rc = 0;
+        if (rep->phase == FS_PH_SCHEDULING) {
+            if (rep->allocated) {
+                rep->phase = FS_PH_DEPLOY;
+                rc = replica_step(rep);
+            }
+            else
+                rc = placement_failed(f, rep);
+        }
+        if (rc == 0)
+            rc = sched_pump(f);
+        Py_DECREF(rep);
+        Py_DECREF(f);
+        return rc;
+    }
+    int ph = rep->phase;
+    if (ph != FS_PH_DEPLOY && ph != FS_PH_STARTUP && ph != FS_PH_SETUP && ph != FS_PH_TEARDOWN)
+        return 0; /* failed meanwhile */
+    if (!ev->ok) {
+        /* The hook raised: the replica fails; the exception stays
+         * undefused (and reaches run()) unless hook errors are swallowed. */
+        int rc = replica_fail(rep, phase_hook[ph], ev->value);
+        if (rc == 0 && !rep->faas->raise_hook_errors)
+            ev->defused = 1;
+        return rc;
+    }
+    if (replica_after_hook(rep) < 0)
+        return replica_fail(rep, phase_hook[ph], NULL);
+    return replica_step(rep);
+}
+
+/* ------------------------------------------------------------------ */
+/* Scheduling                                                           */
+
+static PyObject *reason_for_node(FaasObject *f, ReplicaObject *rep, size_t node)
+{
+    struct fs_sched_demand d;
+    struct fs_sched_label *sel;
+    if (replica_demand(f, rep, &d, &sel) < 0) {
+        PyMem_Free(sel);
+        return NULL;
+    }
+    unsigned reasons = 0;
+    fs_sched_filter(&f->sched, node, &d, &reasons);
+    PyMem_Free(sel);
+    PyObject *parts = PyList_New(0);
+    for (int r = 0; parts && r < FS_SCHED_NREASONS; r++)
+        if (reasons & (1u << r)) {
+            PyObject *s = PyUnicode_FromString(fs_sched_reason_name(r));
+            if (!s || PyList_Append(parts, s) < 0)
+                Py_CLEAR(parts);
+            Py_XDECREF(s);
+        }
+    return parts;
+}
+
+/* Place one replica: ask env.scheduler (C policy, or its Python schedule),
+ * allocate, log. Returns 0 (placed or not: see rep->allocated), -1 on
+ * error. */
+static int place_one(FaasObject *f, ReplicaObject *rep, double *latency)
+{
+    *latency = 0.0;
+    if (log_call(f, "log_start_schedule", "(O)", rep) < 0)
+        return -1;
+    if (sync_nodes(f) < 0)
+        return -1;
+    PyObject *sched = env_component(f->env, FS_COMP_SCHEDULER);
+    if (!sched)
+        return -1;
+    PyObject *node = NULL, *reason = NULL;
+    int is_c = PyObject_TypeCheck(sched, f->st->Scheduler_type);
+    int o = is_c ? scheduler_overridden((SchedulerObject *)sched) : 1;
+    if (is_c)
+        *latency = ((SchedulerObject *)sched)->latency;
+    if (o < 0)
+        goto fail;
+    if (!o)
+        node = faas_c_schedule(f, rep, ((SchedulerObject *)sched)->policy, &reason);
+    else
+        node = PyObject_CallMethodOneArg(sched, f->st->str_schedule, (PyObject *)rep); /* re-entrancy point */
+    if (!node)
+        goto fail;
+    if (rep->phase != FS_PH_QUEUED) { /* removed while the scheduler ran */
+        Py_DECREF(node);
+        Py_DECREF(sched);
+        Py_XDECREF(reason);
+        return 0;
+    }
+    if (node != Py_None) {
+        /* A Node of env.topology, or its name. */
+        if (o && sync_nodes(f) < 0)
+            goto fail;
+        PyObject *key = PyUnicode_Check(node) ? Py_NewRef(node) : PyObject_GetAttrString(node, "name");
+        if (!key) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError,
+                         "%.100s.schedule(%R) returned %R; expected a Node of env.topology, its name, "
+                         "or None",
+                         Py_TYPE(sched)->tp_name, rep, node);
+            goto fail;
+        }
+        PyObject *idx = PyDict_GetItemWithError(f->node_ids, key);
+        Py_DECREF(key);
+        if (!idx || (!PyUnicode_Check(node) && PyList_GET_ITEM(f->nodes, PyLong_AsSsize_t(idx)) != node)) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_ValueError, "%.100s.schedule(%R) returned %R, which is not a node of env.topology",
+                             Py_TYPE(sched)->tp_name, rep, node);
+            goto fail;
+        }
+        size_t at = (size_t)PyLong_AsSsize_t(idx);
+        int rc = fs_sched_allocate(&f->sched, at, &rep->demand);
+        if (rc == FS_ENOSPACE || (o && rc == FS_OK && 0)) {
+            PyObject *why = reason_for_node(f, rep, at);
+            PyErr_Format(PyExc_ValueError, "%.100s.schedule(%R) chose node %R, which lacks free %S for it",
+                         Py_TYPE(sched)->tp_name, rep, PyList_GET_ITEM(f->nodes, at), why ? why : Py_None);
+            Py_XDECREF(why);
+            goto fail;
+        }
+        if (rc != FS_OK) {
+            fs_raise_status(rc, "allocate");
+            goto fail;
+        }
+        Py_SETREF(node, Py_NewRef(PyList_GET_ITEM(f->nodes, at)));
+        rep->node = (int64_t)at;
+        rep->allocated = 1;
+        Py_SETREF(rep->node_obj, Py_NewRef(node));
+        struct fs_fn *fn = &f->fns[rep->fn];
+        fn->unplaced--;
+        if (!rep->remove_pending)
+            fn->replica_count++;
+    }
+    else if (!reason && !(reason = PyUnicode_FromFormat("%.100s.schedule() found no node", Py_TYPE(sched)->tp_name)))
+        goto fail;
+    Py_DECREF(sched);
+    int rc = log_call(f, "log_finish_schedule", "(OOO)", rep, node, reason ? reason : Py_None);
+    if (rc == 0 && rep->allocated)
+        rc = log_allocation(f, rep->node);
+    if (rc == 0 && rep->allocated)
+        rc = log_call(f, "log_function_deploy", "(O)", rep);
+    Py_DECREF(node);
+    Py_XDECREF(reason);
+    return rc;
+fail:
+    Py_DECREF(sched);
+    Py_XDECREF(node);
+    Py_XDECREF(reason);
+    return -1;
+}
+
+/* A placement failed: retry the next ranked container (faas-sim), then
+ * report. */
+static int placement_failed(FaasObject *f, ReplicaObject *rep)
+{
+    struct fs_fn *fn = &f->fns[rep->fn];
+    int32_t rank = rep->rank;
+    Py_INCREF(rep);
+    int rc = replica_fail(rep, "schedule", Py_None);
+    if (rc == 0 && fn->active && rank + 1 < (int32_t)PyTuple_GET_SIZE(fn->containers)) {
+        ReplicaObject *retry = create_replica(f, rep->fn, rank + 1);
+        if (!retry)
+            rc = -1;
+        Py_XDECREF(retry);
+    }
+    Py_DECREF(rep);
+    return rc;
+}
+
+/* Run the scheduler over the queue, one replica at a time. */
+static int sched_pump(FaasObject *f)
+{
+    if (f->pumping || f->sched_busy)
+        return 0;
+    f->pumping = 1;
+    int rc = 0;
+    while (!f->sched_busy && f->sched_head < PyList_GET_SIZE(f->sched_queue)) {
+        ReplicaObject *rep = (ReplicaObject *)Py_NewRef(PyList_GET_ITEM(f->sched_queue, f->sched_head));
+        Py_SETREF(PyList_GET_ITEM(f->sched_queue, f->sched_head), Py_NewRef(Py_None));
+        f->sched_head++;
+        if (f->sched_head > 64 && f->sched_head * 2 > PyList_GET_SIZE(f->sched_queue)) {
+            if (PyList_SetSlice(f->sched_queue, 0, f->sched_head, NULL) < 0) {
+                Py_DECREF(rep);
+                rc = -1;
+                break;
+            }
+            f->sched_head = 0;
+        }
+        if (rep->phase != FS_PH_QUEUED) { /* failed or removed meanwhile */
+            Py_DECREF(rep);
+            continue;
+        }
+        double latency;
+        if (place_one(f, rep, &latency) < 0) {
+            rc = replica_fail(rep, "schedule", NULL);
+            Py_DECREF(rep);
+            if (rc < 0)
+                break;
+            continue;
+        }
+        if (rep->phase != FS_PH_QUEUED) {
+            Py_DECREF(rep);
+            continue;
+        }
+        if (latency > 0) {
+            /* The scheduler is busy for `latency`; the outcome (placed or
+             * not) takes effect when it ends, as in faas-sim's worker. */
+            rep->phase = FS_PH_SCHEDULING;
+            PyObject *t = timeout_new(f->env, latency, Py_None);
+            if (!t || event_add_ccb((EventObject *)t, FS_CB_LIFECYCLE, (PyObject *)rep) < 0) {
+                Py_XDECREF(t);
+                Py_DECREF(rep);
+                rc = -1;
+                break;
+            }
+            Py_DECREF(t);
+            f->sched_busy = rep; /* reference moves */
+            break;
+        }
+        if (!rep->allocated) {
+            rc = placement_failed(f, rep);
+            Py_DECREF(rep);
+            if (rc < 0)
+                break;
+            continue;
+        }
+        rep->phase = FS_PH_DEPLOY;
+        rc = replica_step(rep);
+        Py_DECREF(rep);
+        if (rc < 0)
+            break;
+    }
+    f->pumping = 0;
+    return rc;
+}
+
+/* A new replica of ranked container `rank` of function `slot`, queued for
+ * the scheduler. Returns a new reference. */
+static ReplicaObject *create_replica(FaasObject *f, int32_t slot, int32_t rank)
+{
+    struct fs_fn *fn = &f->fns[slot];
+    PyObject *container = PyTuple_GET_ITEM(fn->containers, rank);
+    PyObject *factory = env_component(f->env, FS_COMP_SIMULATOR_FACTORY);
+    if (!factory)
+        return NULL;
+    PyObject *sim = PyObject_CallMethod(factory, "create", "OO", (PyObject *)f->env, container); /* re-entrancy */
+    Py_DECREF(factory);
+    if (!sim)
+        return NULL;
+    if (!PyObject_TypeCheck(sim, f->st->FunctionSimulator_type)) {
+        PyErr_Format(PyExc_TypeError,
+                     "env.simulator_factory.create() returned %.100s (%R); a simulator must be a "
+                     "faassim.FunctionSimulator (subclass it)",
+                     Py_TYPE(sim)->tp_name, sim);
+        Py_DECREF(sim);
+        return NULL;
+    }
+    PyObject *req = PyObject_CallMethodNoArgs(container, f->st->str_get_resource_requirements);
+    if (!req) {
+        Py_DECREF(sim);
+        return NULL;
+    }
+    struct fs_sched_res demand = {0};
+    PyObject *memory = Py_None;
+    int bad = !PyDict_Check(req);
+    if (bad)
+        PyErr_Format(PyExc_TypeError, "container %R: get_resource_requirements() must return a dict, not %.100s",
+                     container, Py_TYPE(req)->tp_name);
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (!bad && PyDict_Next(req, &pos, &k, &v)) {
+        int64_t amount;
+        if (!PyUnicode_Check(k)) {
+            PyErr_Format(PyExc_TypeError, "container %R: resource names must be str, got %R", container, k);
+            bad = 1;
+        }
+        else if (get_int64(v, PyUnicode_AsUTF8(k), container, &amount) < 0)
+            bad = 1;
+        else if (PyUnicode_CompareWithASCIIString(k, "cpu") == 0)
+            demand.cpu = amount;
+        else if (PyUnicode_CompareWithASCIIString(k, "memory") == 0) {
+            demand.mem = amount;
+            memory = v;
+        }
+        else {
+            int32_t a;
+            if (accel_id(f, k, &a) < 0)
+                bad = 1;
+            else
+                demand.accel[a] = amount;
+        }
+    }
+    if (bad) {
+        Py_DECREF(req);
+        Py_DECREF(sim);
+        return NULL;
+    }
+    if (f->nreps == f->capreps) {
+        uint32_t cap = f->capreps ? f->capreps * 2 : 16;
+        ReplicaObject **r = PyMem_Realloc(f->reps, cap * sizeof *r);
+        if (!r) {
+            Py_DECREF(req);
+            Py_DECREF(sim);
+            return (ReplicaObject *)PyErr_NoMemory();
+        }
+        f->reps = r;
+        f->capreps = cap;
+    }
+    ReplicaObject *rep = replica_new(f, f->nreps, slot, rank, fn->deployment, container, sim);
+    Py_DECREF(sim);
+    if (!rep) {
+        Py_DECREF(req);
+        return NULL;
+    }
+    rep->demand = demand;
+    Py_SETREF(rep->memory, Py_NewRef(memory));
+    Py_DECREF(req);
+    f->reps[f->nreps++] = (ReplicaObject *)Py_NewRef(rep);
+    if (PyList_Append(fn->replicas, (PyObject *)rep) < 0 || PyList_Append(f->sched_queue, (PyObject *)rep) < 0) {
+        rep->phase = FS_PH_FAILED;
+        rep->state = FS_ST_FAILED;
+        Py_DECREF(rep);
+        return NULL;
+    }
+    fn->unplaced++;
+    fn->per_rank[rank]++;
+    if (log_call(f, "log_queue_schedule", "(O)", rep) < 0 || log_call(f, "log_function_replica", "(O)", rep) < 0) {
+        replica_fail(rep, "schedule", NULL);
+        Py_DECREF(rep);
+        return NULL;
+    }
+    return rep;
+}
+
+/* ------------------------------------------------------------------ */
+/* Invocation                                                           */
+
+static struct fs_inv *inv_alloc(FaasObject *f)
+{
+    struct fs_inv *inv = f->free_inv;
+    if (inv)
+        f->free_inv = inv->next;
+    else if (!(inv = PyMem_Malloc(sizeof *inv))) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memset(inv, 0, sizeof *inv);
+    return inv;
+}
+
+/* Drop the record's references and return it to the pool. The request is
+ * released last: its dealloc may run arbitrary code. */
+static void inv_free(FaasObject *f, struct fs_inv *inv)
+{
+    RequestObject *req = inv->req;
+    EventObject *done = inv->done;
+    ReplicaObject *rep = inv->rep;
+    if (req)
+        req->inv = NULL;
+    inv->req = NULL;
+    inv->done = NULL;
+    inv->rep = NULL;
+    inv->next = f->free_inv;
+    f->free_inv = inv;
+    Py_XDECREF(rep);
+    Py_XDECREF(done);
+    Py_XDECREF(req);
+}
+
+/* The Python request of a record, made on demand (C-native requests).
+ * Borrowed, or NULL with an error. */
+static RequestObject *inv_request(FaasObject *f, struct fs_inv *inv)
+{
+    if (!inv->req) {
+        RequestObject *r = request_new(f->st, f->fns[inv->fn].name, Py_None, inv->request_id);
+        if (!r)
+            return NULL;
+        r->inv = inv;
+        inv->req = r;
+    }
+    return inv->req;
+}
+
+/* Check which invocation log hooks env.metrics overrides (once per metrics
+ * object) and resolve the C fast path's ids. */
+static int metrics_fast_path(FaasObject *f, PyObject *m)
+{
+    if (f->fast_for == m)
+        return 0;
+    faassim_state *st = f->st;
+    Py_XSETREF(f->fast_for, Py_NewRef(m));
+    f->fast_inv = f->fast_start = f->fast_stop = 0;
+    if (!Metrics_Check(st, m) || !st->base_log_invocation)
+        return 0;
+    PyTypeObject *tp = Py_TYPE(m);
+    f->fast_inv = _PyType_Lookup(tp, st->str_log_invocation) == st->base_log_invocation;
+    f->fast_start = _PyType_Lookup(tp, st->str_log_start_exec) == st->base_log_start_exec;
+    f->fast_stop = _PyType_Lookup(tp, st->str_log_stop_exec) == st->base_log_stop_exec;
+    PyObject *d = PyObject_GenericGetDict(m, NULL);
+    if (d) {
+        /* an instance attribute overrides the class method too */
+        if (PyDict_GetItemWithError(d, st->str_log_invocation))
+            f->fast_inv = 0;
+        if (PyDict_GetItemWithError(d, st->str_log_start_exec))
+            f->fast_start = 0;
+        if (PyDict_GetItemWithError(d, st->str_log_stop_exec))
+            f->fast_stop = 0;
+        Py_DECREF(d);
+    }
+    PyErr_Clear();
+    if (f->fast_inv) {
+        MetricsObject *mo = (MetricsObject *)m;
+        if ((f->t_inv = metrics_table(mo, "invocations")) < 0 ||
+            (f->c_wait = metrics_column(mo, f->t_inv, "t_wait", FS_COL_F64, 0)) < 0 ||
+            (f->c_exec = metrics_column(mo, f->t_inv, "t_exec", FS_COL_F64, 0)) < 0 ||
+            (f->c_start = metrics_column(mo, f->t_inv, "t_start", FS_COL_F64, 0)) < 0 ||
+            (f->c_mem = metrics_column(mo, f->t_inv, "memory", FS_COL_I64, 0)) < 0 ||
+            (f->c_fn = metrics_column(mo, f->t_inv, "function_name", FS_COL_STR, 1)) < 0 ||
+            (f->c_img = metrics_column(mo, f->t_inv, "function_image", FS_COL_STR, 1)) < 0 ||
+            (f->c_node = metrics_column(mo, f->t_inv, "node", FS_COL_STR, 1)) < 0 ||
+            (f->c_rid = metrics_column(mo, f->t_inv, "replica_id", FS_COL_I64, 1)) < 0) {
+            Py_CLEAR(f->fast_for);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int intern_obj(MetricsObject *m, PyObject *s)
+{
+    Py_ssize_t len;
+    const char *u = PyUnicode_AsUTF8AndSize(s, &len);
+    return u ? metrics_intern(m, u, len) : -1;
+}
+
+static int log_invocation_fast(FaasObject *f, MetricsObject *m, ReplicaObject *rep, double t_wait, double t_start,
+                               double t_exec)
+{
+    if (rep->metrics_for_sids != (PyObject *)m) {
+        PyObject *node = replica_node_name(rep);
+        if (!node)
+            return -1;
+        rep->fn_sid = intern_obj(m, f->fns[rep->fn].name);
+        rep->image_sid = rep->fn_sid < 0 ? -1 : intern_obj(m, rep->image);
+        rep->node_sid = rep->image_sid < 0 ? -1 : intern_obj(m, node);
+        Py_DECREF(node);
+        if (rep->node_sid < 0)
+            return -1;
+        rep->metrics_for_sids = (PyObject *)m;
+    }
+    int t = f->t_inv;
+    if (metrics_begin_row(m, t) < 0 || metrics_set_f64(m, t, f->c_wait, t_wait) < 0 ||
+        metrics_set_f64(m, t, f->c_exec, t_exec) < 0 || metrics_set_f64(m, t, f->c_start, t_start) < 0)
+        return -1;
+    if (rep->memory != Py_None) {
+        long long mem = PyLong_AsLongLong(rep->memory);
+        if (mem == -1 && PyErr_Occurred()) {
+            metrics_abort_row(m, t);
+            return -1;
+        }
+        if (metrics_set_i64(m, t, f->c_mem, mem) < 0)
+            return -1;
+    }
+    if (metrics_set_str(m, t, f->c_fn, rep->fn_sid) < 0 || metrics_set_str(m, t, f->c_img, rep->image_sid) < 0 ||
+        metrics_set_str(m, t, f->c_node, rep->node_sid) < 0 || metrics_set_i64(m, t, f->c_rid, rep->id) < 0)
+        return -1;
+    return metrics_end_row(m, t);
+}
+
+static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep);
+
+/* Pick a routable replica for the record (borrowed result), or NULL with
+ * no error when there is none, or NULL with an error. */
+static ReplicaObject *route(FaasObject *f, struct fs_inv *inv)
+{
+    struct fs_fn *fn = &f->fns[inv->fn];
+    size_t n = fs_lb_count(&fn->lb);
+    if (n == 0)
+        return NULL;
+    PyObject *lb = f->env->comp[FS_COMP_LOAD_BALANCER];
+    int policy = FS_LB_ROUND_ROBIN, python = 0;
+    if (!lb) {
+        PyObject *made = env_component(f->env, FS_COMP_LOAD_BALANCER);
+        if (!made)
+            return NULL;
+        Py_DECREF(made);
+        lb = f->env->comp[FS_COMP_LOAD_BALANCER];
+    }
+    if (PyObject_TypeCheck(lb, f->st->LoadBalancer_type)) {
+        BalancerObject *b = (BalancerObject *)lb;
+        if (!b->env)
+            b->env = Py_NewRef((PyObject *)f->env);
+        policy = b->policy;
+        python = balancer_overridden(b);
+        if (python < 0)
+            return NULL;
+    }
+    else
+        python = 1;
+    if (!python || n == 1) {
+        uint32_t id;
+        int rc = fs_lb_route(&fn->lb, policy, env_rng(f->env), &id);
+        if (rc != FS_OK)
+            return fs_raise_status(rc, "load balancer") < 0 ? NULL : NULL;
+        return f->reps[id];
+    }
+    RequestObject *req = inv_request(f, inv);
+    if (!req)
+        return NULL;
+    Py_INCREF(lb);
+    PyObject *r = PyObject_CallMethodOneArg(lb, f->st->str_next_replica, (PyObject *)req); /* re-entrancy point */
+    if (!r) {
+        Py_DECREF(lb);
+        return NULL;
+    }
+    ReplicaObject *rep = (ReplicaObject *)r;
+    if (!PyObject_TypeCheck(r, f->st->FunctionReplica_type) || rep->faas != f || rep->fn != inv->fn || !rep->routable) {
+        PyErr_Format(PyExc_ValueError,
+                     "%.100s.next_replica(%R) returned %R; expected a RUNNING replica of function %R (see "
+                     "get_running_replicas)",
+                     Py_TYPE(lb)->tp_name, (PyObject *)req, r, fn->name);
+        Py_DECREF(lb);
+        Py_DECREF(r);
+        return NULL;
+    }
+    Py_DECREF(lb);
+    Py_DECREF(r); /* f->reps keeps it alive */
+    return rep;
+}
+
+/* Route the record now, or queue it. Takes over the record (on error, the
+ * record is freed). */
+static int inv_submit(FaasObject *f, struct fs_inv *inv)
+{
+    struct fs_fn *fn = &f->fns[inv->fn];
+    ReplicaObject *rep = fn->lb.n ? route(f, inv) : NULL;
+    if (rep)
+        return inv_dispatch(f, inv, rep);
+    if (PyErr_Occurred()) {
+        inv_free(f, inv);
+        return -1;
+    }
+    inv->next = NULL;
+    if (fn->wait_tail)
+        fn->wait_tail->next = inv;
+    else
+        fn->wait_head = inv;
+    fn->wait_tail = inv;
+    fn->nwaiting++;
+    /* Scale from zero: a function without any replica gets one. */
+    if (fn->active && fn->replica_count + fn->unplaced == 0) {
+        PyObject *smin = PyObject_GetAttrString(fn->deployment, "scale_min");
+        long n = smin ? PyLong_AsLong(smin) : -1;
+        Py_XDECREF(smin);
+        if (n == -1 && PyErr_Occurred())
+            return -1;
+        int64_t missing = n > 1 ? n : 1;
+        while (missing-- > 0 && fn->active) {
+            ReplicaObject *r = create_replica(f, inv->fn, 0);
+            if (!r)
+                return -1;
+            Py_DECREF(r);
+        }
+        return sched_pump(f);
+    }
+    return 0;
+}
+
+static int dispatch_waiting(FaasObject *f, int32_t slot)
+{
+    struct fs_fn *fn = &f->fns[slot];
+    while (fn->wait_head && fn->lb.n) {
+        struct fs_inv *inv = fn->wait_head;
+        ReplicaObject *rep = route(f, inv);
+        fn = &f->fns[slot];
+        if (!rep)
+            return PyErr_Occurred() ? -1 : 0;
+        if (fn->wait_head != inv) /* re-entrancy moved the queue */
+            continue;
+        fn->wait_head = inv->next;
+        if (!fn->wait_head)
+            fn->wait_tail = NULL;
+        fn->nwaiting--;
+        if (inv_dispatch(f, inv, rep) < 0)
+            return -1;
+        fn = &f->fns[slot];
+    }
+    return 0;
+}
+
+/* The invocation ended (ok: the hook returned; else it raised exc). */
+static int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
+{
+    ReplicaObject *rep = inv->rep;
+    struct fs_fn *fn = &f->fns[inv->fn];
+    double now = f->env->sim.now;
+    double t_wait = inv->t_start - inv->t_received, t_exec = now - inv->t_start;
+    if (rep->routable)
+        fs_lb_complete(&fn->lb, rep->id);
+    int rc = 0;
+    if (exc) {
+        fn->nfailed++;
+        EventObject *done = inv->done;
+        if (done && !done->value) {
+            rc = event_fail(done, exc);
+            if (Py_REFCNT(done) == 1 && !done->ncb && !done->callbacks)
+                done->defused = 1;
+        }
+        if (rc == 0)
+            rc = replica_fail(rep, "invoke", exc);
+        inv_free(f, inv);
+        return rc;
+    }
+    fn->ncompleted++;
+    PyObject *m = env_component(f->env, FS_COMP_METRICS);
+    if (!m) {
+        inv_free(f, inv);
+        return -1;
+    }
+    rc = metrics_fast_path(f, m);
+    if (rc == 0 && !f->fast_stop) {
+        RequestObject *req = inv_request(f, inv);
+        PyObject *r = req ? PyObject_CallMethodObjArgs(m, f->st->str_log_stop_exec, (PyObject *)req, rep, NULL) : NULL;
+        rc = r ? 0 : -1;
+        Py_XDECREF(r);
+    }
+    if (rc == 0) {
+        if (f->fast_inv)
+            rc = log_invocation_fast(f, (MetricsObject *)m, rep, t_wait, inv->t_start, t_exec);
+        else {
+            PyObject *node = replica_node_name(rep);
+            PyObject *r = node ? PyObject_CallMethod(m, "log_invocation", "OOOdddI", fn->name, rep->image, node, t_wait,
+                                                     inv->t_start, t_exec, rep->id)
+                               : NULL;
+            Py_XDECREF(node);
+            rc = r ? 0 : -1;
+            Py_XDECREF(r);
+        }
+    }
+    Py_DECREF(m);
+    EventObject *done = inv->done;
+    if (rc == 0 && done && !done->value && (Py_REFCNT(done) > 1 || done->ncb || done->callbacks)) {
+        /* Someone can see the event: give it a FunctionResponse. */
+        PyObject *node = replica_node_name(rep);
+        PyObject *resp = node ? PyObject_CallFunction(f->st->FunctionResponse, "LiddO", (long long)inv->request_id, 200,
+                                                      t_wait, t_exec, node)
+                              : NULL;
+        Py_XDECREF(node);
+        rc = resp ? event_succeed(done, resp) : -1;
+        Py_XDECREF(resp);
+    }
+    inv_free(f, inv);
+    return rc;
+}
+
+/* Send the record to rep: invoke hook, then complete (now, or when the
+ * hook's process ends). */
+static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep)
+{
+    struct fs_fn *fn = &f->fns[inv->fn];
+    inv->rep = (ReplicaObject *)Py_NewRef(rep);
+    inv->t_start = f->env->sim.now;
+    int rc = fs_lb_dispatch(&fn->lb, rep->id);
+    if (rc != FS_OK) {
+        inv_free(f, inv);
+        return fs_raise_status(rc, "dispatch");
+    }
+    fn->ninvoked++;
+    fn->last_invocation = inv->t_start;
+    SimulatorObject *sim = (SimulatorObject *)rep->simulator;
+    int o = simulator_hook_overridden(sim, FS_HOOK_INVOKE);
+    PyObject *m = NULL;
+    if (o >= 0) {
+        m = env_component(f->env, FS_COMP_METRICS);
+        if (!m || metrics_fast_path(f, m) < 0)
+            o = -1;
+    }
+    if (o >= 0 && !f->fast_start) {
+        RequestObject *req = inv_request(f, inv);
+        PyObject *r = req ? PyObject_CallMethodObjArgs(m, f->st->str_log_start_exec, (PyObject *)req, rep, NULL) : NULL;
+        if (!r)
+            o = -1;
+        Py_XDECREF(r);
+    }
+    Py_XDECREF(m);
+    if (o < 0) {
+        if (rep->routable)
+            fs_lb_complete(&fn->lb, rep->id);
+        inv_free(f, inv);
+        return -1;
+    }
+    if (!o)
+        return inv_complete(f, inv, NULL);
+    RequestObject *req = inv_request(f, inv);
+    if (!req) {
+        if (rep->routable)
+            fs_lb_complete(&fn->lb, rep->id);
+        inv_free(f, inv);
+        return -1;
+    }
+    PyObject *args[2] = {(PyObject *)rep, (PyObject *)req};
+    PyObject *wait_on;
+    rc = simulator_call_hook(sim, FS_HOOK_INVOKE, f->env, args, &wait_on); /* re-entrancy point */
+    if (rc < 0) {
+        PyObject *exc = fs_err_take();
+        rc = inv_complete(f, inv, exc);
+        if (rc == 0 && f->raise_hook_errors) {
+            fs_err_restore(exc);
+            return -1;
+        }
+        Py_DECREF(exc);
+        return rc;
+    }
+    if (rc == 0)
+        return inv_complete(f, inv, NULL);
+    EventObject *ev = (EventObject *)wait_on;
+    if (ev->processed) {
+        rc = ev->ok ? inv_complete(f, inv, NULL) : inv_complete(f, inv, ev->value);
+        if (rc == 0 && !ev->ok && f->raise_hook_errors) {
+            raise_exception_object(ev->value);
+            rc = -1;
+        }
+        Py_DECREF(wait_on);
+        return rc;
+    }
+    rc = event_add_ccb(ev, FS_CB_INVOKED, (PyObject *)req);
+    Py_DECREF(wait_on);
+    return rc;
+}
+
+int faas_invoked_cb(RequestObject *req, EventObject *ev)
+{
+    struct fs_inv *inv = req->inv;
+    if (!inv || !inv->rep || !inv->rep->faas)
+        return 0;
+    FaasObject *f = inv->rep->faas;
+    Py_INCREF(f);
+    int rc;
+    if (ev->ok)
+        rc = inv_complete(f, inv, NULL);
+    else {
+        rc = inv_complete(f, inv, ev->value);
+        if (rc == 0 && !f->raise_hook_errors)
+            ev->defused = 1;
+    }
+    Py_DECREF(f);
+    return rc;
+}
+
+int faas_invoke_native(FaasObject *f, int32_t slot)
+{
+    struct fs_inv *inv = inv_alloc(f);
+    if (!inv)
+        return -1;
+    inv->fn = slot;
+    inv->request_id = f->next_request_id++;
+    inv->t_received = f->env->sim.now;
+    return inv_submit(f, inv);
+}
+
+/* ------------------------------------------------------------------ */
+/* Python methods                                                       */
+
+/* A subclass whose __init__ did not call FaasSystem.__init__(env). */
+#define CHECK_ENV(self)                                                                                                \
+    if (!(self)->env) {                                                                                                \
+        PyErr_Format(PyExc_RuntimeError, "%.100s has no environment: its __init__ must call super().__init__(env)",    \
+                     Py_TYPE(self)->tp_name);                                                                          \
+        return NULL;                                                                                                   \
+    }
+
+/* A succeeded event (value borrowed): what platform calls return. */
+static PyObject *done_event(FaasObject *f, PyObject *value)
+{
+    EventObject *ev = event_alloc(f->st->Event_type, f->env);
+    if (!ev)
+        return NULL;
+    if (event_succeed(ev, value) < 0) {
+        Py_DECREF(ev);
+        return NULL;
+    }
+    return (PyObject *)ev;
+}
+
+static PyObject *faas_invoke(FaasObject *self, PyObject *request)
+{
+    CHECK_ENV(self)
+    if (!PyObject_TypeCheck(request, self->st->FunctionRequest_type)) {
+        PyErr_Format(PyExc_TypeError, "invoke(): request must be a FunctionRequest, not %.100s (%R)",
+                     Py_TYPE(request)->tp_name, request);
+        return NULL;
+    }
+    RequestObject *req = (RequestObject *)request;
+    if (req->inv) {
+        PyErr_Format(PyExc_RuntimeError, "invoke(%R): the request is already in flight; make a new FunctionRequest",
+                     request);
+        return NULL;
+    }
+    int32_t slot = faas_function_slot(self, req->name);
+    if (slot < 0)
+        return NULL;
+    struct fs_inv *inv = inv_alloc(self);
+    if (!inv)
+        return NULL;
+    EventObject *done = event_alloc(self->st->Event_type, self->env);
+    if (!done) {
+        inv->next = self->free_inv;
+        self->free_inv = inv;
+        return NULL;
+    }
+    if (req->request_id < 0)
+        req->request_id = self->next_request_id++;
+    inv->fn = slot;
+    inv->request_id = req->request_id;
+    inv->t_received = self->env->sim.now;
+    inv->req = (RequestObject *)Py_NewRef(request);
+    req->inv = inv;
+    inv->done = (EventObject *)Py_NewRef((PyObject *)done);
+    if (inv_submit(self, inv) < 0) {
+        Py_DECREF(done);
+        return NULL;
+    }
+    return (PyObject *)done;
+}
+
+static PyObject *deployment_name(PyObject *fd)
+{
+    PyObject *name = PyObject_GetAttrString(fd, "name");
+    if (name && !PyUnicode_Check(name)) {
+        PyErr_Format(PyExc_TypeError, "deployment %R: name must be a str, not %.100s", fd, Py_TYPE(name)->tp_name);
+        Py_CLEAR(name);
+    }
+    return name;
+}
+
+static int64_t scale_field(struct fs_fn *fn, const char *field)
+{
+    PyObject *v = PyObject_GetAttrString(fn->deployment, field);
+    if (!v)
+        return -1;
+    long long n = PyLong_AsLongLong(v);
+    Py_DECREF(v);
+    if (n < 0 && !PyErr_Occurred())
+        PyErr_Format(PyExc_ValueError, "deployment %R: %s must be >= 0, got %lld", fn->name, field, n);
+    return PyErr_Occurred() ? -1 : (int64_t)n;
+}
+
+static int parse_count(PyObject *obj, const char *who, int64_t *out)
+{
+    if (PyBool_Check(obj) || !PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s: the number of replicas must be an int, not %.100s (%R)", who,
+                     Py_TYPE(obj)->tp_name, obj);
+        return -1;
+    }
+    long long v = PyLong_AsLongLong(obj);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < 0) {
+        PyErr_Format(PyExc_ValueError, "%s: the number of replicas must be >= 0, got %R", who, obj);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* scale_up: up to n new replicas, filling the ranking in order within each
+ * image's share (function_factor * scale_max) and within scale_max. Returns
+ * the number made, or -1. */
+static int64_t do_scale_up(FaasObject *f, int32_t slot, int64_t n)
+{
+    struct fs_fn *fn = &f->fns[slot];
+    int64_t smax = scale_field(fn, "scale_max");
+    if (smax < 0)
+        return -1;
+    int64_t count = fn->replica_count + fn->unplaced;
+    if (count >= smax || n == 0)
+        return 0;
+    int64_t scale = n < smax - count ? n : smax - count, made = 0;
+    PyObject *ranking = PyObject_GetAttrString(fn->deployment, "ranking");
+    PyObject *factors = ranking ? PyObject_GetAttrString(ranking, "function_factor") : NULL;
+    Py_XDECREF(ranking);
+    if (!factors)
+        return -1;
+    Py_ssize_t nr = PyTuple_GET_SIZE(fn->containers);
+    for (Py_ssize_t i = 0; i < nr && scale > 0; i++) {
+        PyObject *image = PyObject_GetAttrString(PyTuple_GET_ITEM(fn->containers, i), "image");
+        PyObject *fac = image ? PyObject_GetItem(factors, image) : NULL;
+        Py_XDECREF(image);
+        double factor = fac ? PyFloat_AsDouble(fac) : -1.0;
+        Py_XDECREF(fac);
+        if (factor == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(factors);
+            return -1;
+        }
+        int64_t share = (int64_t)floor(factor * (double)smax) - fn->per_rank[i];
+        int64_t k = share < scale ? share : scale;
+        for (int64_t j = 0; j < k; j++) {
+            ReplicaObject *r = create_replica(f, slot, (int32_t)i);
+            if (!r) {
+                Py_DECREF(factors);
+                return -1;
+            }
+            Py_DECREF(r);
+            made++;
+            scale--;
+            fn = &f->fns[slot];
+        }
+    }
+    Py_DECREF(factors);
+    return made;
+}
+
+static PyObject *faas_deploy(FaasObject *self, PyObject *fd)
+{
+    CHECK_ENV(self)
+    PyObject *name = deployment_name(fd);
+    if (!name)
+        return NULL;
+    int has = PyDict_Contains(self->fn_index, name);
+    if (has) {
+        if (has > 0)
+            PyErr_Format(PyExc_ValueError, "deploy(): a function named %R is already deployed (remove it first)", name);
+        Py_DECREF(name);
+        return NULL;
+    }
+    PyObject *conts = PyObject_CallMethod(fd, "get_containers", NULL);
+    PyObject *ctuple = conts ? PySequence_Tuple(conts) : NULL;
+    Py_XDECREF(conts);
+    if (!ctuple) {
+        Py_DECREF(name);
+        return NULL;
+    }
+    Py_ssize_t nr = PyTuple_GET_SIZE(ctuple);
+    for (Py_ssize_t i = 0; i < nr; i++)
+        if (PyTuple_GET_ITEM(ctuple, i) == Py_None) {
+            PyErr_Format(PyExc_ValueError, "deploy(%R): ranked image %zd has no container", name, i);
+            Py_DECREF(ctuple);
+            Py_DECREF(name);
+            return NULL;
+        }
+    if (nr == 0) {
+        PyErr_Format(PyExc_ValueError, "deploy(%R): the deployment has no containers", name);
+        Py_DECREF(ctuple);
+        Py_DECREF(name);
+        return NULL;
+    }
+    if (self->nfns == self->capfns) {
+        int32_t cap = self->capfns ? self->capfns * 2 : 8;
+        struct fs_fn *fns = PyMem_Realloc(self->fns, (size_t)cap * sizeof *fns);
+        if (!fns) {
+            Py_DECREF(ctuple);
+            Py_DECREF(name);
+            return PyErr_NoMemory();
+        }
+        self->fns = fns;
+        self->capfns = cap;
+    }
+    int32_t slot = self->nfns;
+    struct fs_fn *fn = &self->fns[slot];
+    memset(fn, 0, sizeof *fn);
+    fs_lb_init(&fn->lb);
+    fn->name = name;
+    fn->deployment = Py_NewRef(fd);
+    fn->containers = ctuple;
+    fn->replicas = PyList_New(0);
+    fn->failed = PyList_New(0);
+    fn->per_rank = PyMem_Calloc((size_t)nr, sizeof *fn->per_rank);
+    self->nfns++; /* from here on the slot is owned by the platform (freed in clear) */
+    if (!fn->replicas || !fn->failed || !fn->per_rank)
+        return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+    fn->active = 1;
+    PyObject *idx = PyLong_FromLong(slot);
+    if (!idx || PyDict_SetItem(self->fn_index, name, idx) < 0) {
+        Py_XDECREF(idx);
+        fn->active = 0;
+        return NULL;
+    }
+    Py_DECREF(idx);
+    for (Py_ssize_t i = 0; i < nr; i++) {
+        PyObject *c = PyTuple_GET_ITEM(ctuple, i);
+        PyObject *image = PyObject_GetAttrString(c, "image");
+        if (!image || PyDict_SetItem(self->function_index, image, c) < 0) {
+            Py_XDECREF(image);
+            return NULL;
+        }
+        Py_DECREF(image);
+    }
+    if (log_call(self, "log_function_deployment", "(O)", fd) < 0 ||
+        log_call(self, "log_function_deployment_lifecycle", "(Os)", fd, "deploy") < 0)
+        return NULL;
+    fn = &self->fns[slot];
+    int64_t smin = scale_field(fn, "scale_min");
+    if (smin < 0)
+        return NULL;
+    int64_t made = do_scale_up(self, slot, smin);
+    if (made < 0)
+        return NULL;
+    if (log_call(self, "log_scaling", "(OL)", name, (long long)made) < 0)
+        return NULL;
+    if (sched_pump(self) < 0)
+        return NULL;
+    return done_event(self, Py_None);
+}
+
+static PyObject *faas_scale_up(FaasObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ENV(self)
+    int64_t n;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "scale_up(fn_name, replicas) takes 2 arguments");
+        return NULL;
+    }
+    int32_t slot = faas_function_slot(self, args[0]);
+    if (slot < 0 || parse_count(args[1], "scale_up()", &n) < 0)
+        return NULL;
+    int64_t made = do_scale_up(self, slot, n);
+    if (made < 0 || log_call(self, "log_scaling", "(OL)", args[0], (long long)made) < 0 || sched_pump(self) < 0)
+        return NULL;
+    PyObject *v = PyLong_FromLongLong(made);
+    if (!v)
+        return NULL;
+    PyObject *ev = done_event(self, v);
+    Py_DECREF(v);
+    return ev;
+}
+
+/* Start removing rep: out of routing now, teardown when it is RUNNING (or
+ * at once), placement cancelled if it is still queued. The returned event
+ * (new reference) succeeds when the replica is gone. */
+static PyObject *start_removal(FaasObject *f, ReplicaObject *rep)
+{
+    struct fs_fn *fn = &f->fns[rep->fn];
+    if (!rep->removed) {
+        EventObject *ev = event_alloc(f->st->Event_type, f->env);
+        if (!ev)
+            return NULL;
+        rep->removed = (PyObject *)ev;
+    }
+    PyObject *ev = Py_NewRef(rep->removed);
+    if (rep->phase == FS_PH_SCHEDULING && !rep->allocated) {
+        /* placement failed, the scheduler's latency is still running: it
+         * reports the failure when it ends */
+        rep->remove_pending = 1;
+        return ev;
+    }
+    if (rep->phase == FS_PH_DONE || rep->phase == FS_PH_FAILED || rep->remove_pending || rep->phase == FS_PH_TEARDOWN) {
+        if ((rep->phase == FS_PH_DONE || rep->phase == FS_PH_FAILED) && succeed_removed(rep) < 0)
+            Py_CLEAR(ev);
+        return ev;
+    }
+    replica_unroute(rep);
+    if (rep->phase == FS_PH_QUEUED) { /* never placed: just drop it */
+        fn->unplaced--;
+        rep->phase = FS_PH_DONE;
+        rep->state = FS_ST_SUSPENDED;
+        fn->per_rank[rep->rank]--;
+        if (list_remove_item(fn->replicas, (PyObject *)rep) < 0 || succeed_removed(rep) < 0)
+            Py_CLEAR(ev);
+        return ev;
+    }
+    fn->replica_count--;
+    if (rep->phase == FS_PH_RUNNING) {
+        rep->phase = FS_PH_TEARDOWN;
+        if (replica_step(rep) < 0)
+            Py_CLEAR(ev);
+        return ev;
+    }
+    rep->remove_pending = 1; /* still starting: torn down once it is up */
+    return ev;
+}
+
+/* The running replicas of slot, latest started first, at most n, not below
+ * scale_min. New reference to a list. */
+static PyObject *pick_for_scale_down(FaasObject *f, int32_t slot, int64_t n)
+{
+    struct fs_fn *fn = &f->fns[slot];
+    int64_t smin = scale_field(fn, "scale_min");
+    if (smin < 0)
+        return NULL;
+    int64_t allowed = fn->replica_count - smin;
+    if (n > allowed)
+        n = allowed > 0 ? allowed : 0;
+    PyObject *cands = PyList_New(0);
+    if (!cands)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(fn->replicas); i++) {
+        ReplicaObject *r = (ReplicaObject *)PyList_GET_ITEM(fn->replicas, i);
+        if (r->phase == FS_PH_RUNNING && PyList_Append(cands, (PyObject *)r) < 0) {
+            Py_DECREF(cands);
+            return NULL;
+        }
+    }
+    /* latest started first: insertion sort on running_seq (descending) */
+    Py_ssize_t m = PyList_GET_SIZE(cands);
+    for (Py_ssize_t i = 1; i < m; i++)
+        for (Py_ssize_t j = i; j > 0; j--) {
+            PyObject **it = ((PyListObject *)cands)->ob_item;
+            if (((ReplicaObject *)it[j - 1])->running_seq >= ((ReplicaObject *)it[j])->running_seq)
+                break;
+            PyObject *t = it[j];
+            it[j] = it[j - 1];
+            it[j - 1] = t;
+        }
+    if (m > n && PyList_SetSlice(cands, (Py_ssize_t)n, m, NULL) < 0) {
+        Py_DECREF(cands);
+        return NULL;
+    }
+    return cands;
+}
+
+static PyObject *all_of_removals(FaasObject *f, PyObject *reps, PyObject *value)
+{
+    Py_ssize_t n = PyList_GET_SIZE(reps);
+    PyObject *events = PyList_New(0);
+    if (!events)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *ev = start_removal(f, (ReplicaObject *)PyList_GET_ITEM(reps, i));
+        if (!ev || PyList_Append(events, ev) < 0) {
+            Py_XDECREF(ev);
+            Py_DECREF(events);
+            return NULL;
+        }
+        Py_DECREF(ev);
+    }
+    if (n == 0) {
+        Py_DECREF(events);
+        return done_event(f, value);
+    }
+    PyObject *cond = condition_new(f->st->AllOf_type, f->env, f->st->all_events, events);
+    Py_DECREF(events);
+    return cond;
+}
+
+static PyObject *faas_scale_down(FaasObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    CHECK_ENV(self)
+    int64_t n;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "scale_down(fn_name, replicas) takes 2 arguments");
+        return NULL;
+    }
+    int32_t slot = faas_function_slot(self, args[0]);
+    if (slot < 0 || parse_count(args[1], "scale_down()", &n) < 0)
+        return NULL;
+    PyObject *reps = pick_for_scale_down(self, slot, n);
+    if (!reps)
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(reps);
+    if (k && log_call(self, "log_scaling", "(On)", args[0], -k) < 0) {
+        Py_DECREF(reps);
+        return NULL;
+    }
+    PyObject *ev = all_of_removals(self, reps, Py_None);
+    Py_DECREF(reps);
+    return ev;
+}
+
+static PyObject *faas_remove_replica(FaasObject *self, PyObject *replica)
+{
+    CHECK_ENV(self)
+    if (!PyObject_TypeCheck(replica, self->st->FunctionReplica_type) || ((ReplicaObject *)replica)->faas != self) {
+        PyErr_Format(PyExc_TypeError, "remove_replica(): expected a FunctionReplica of this platform, got %R", replica);
+        return NULL;
+    }
+    return start_removal(self, (ReplicaObject *)replica);
+}
+
+/* remove(fd): every replica goes (scale_min does not hold any more) and the
+ * deployment is forgotten; requests still waiting fail with LookupError. */
+static PyObject *faas_remove(FaasObject *self, PyObject *fd)
+{
+    CHECK_ENV(self)
+    PyObject *name = PyUnicode_Check(fd) ? Py_NewRef(fd) : deployment_name(fd);
+    if (!name)
+        return NULL;
+    int32_t slot = faas_function_slot(self, name);
+    if (slot < 0) {
+        Py_DECREF(name);
+        return NULL;
+    }
+    struct fs_fn *fn = &self->fns[slot];
+    if (log_call(self, "log_function_deployment_lifecycle", "(Os)", fn->deployment, "remove") < 0) {
+        Py_DECREF(name);
+        return NULL;
+    }
+    fn = &self->fns[slot];
+    fn->active = 0;
+    if (PyDict_DelItem(self->fn_index, name) < 0) {
+        Py_DECREF(name);
+        return NULL;
+    }
+    Py_DECREF(name);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(fn->containers); i++) {
+        PyObject *image = PyObject_GetAttrString(PyTuple_GET_ITEM(fn->containers, i), "image");
+        if (!image)
+            return NULL;
+        if (PyDict_GetItemWithError(self->function_index, image) == PyTuple_GET_ITEM(fn->containers, i) &&
+            PyDict_DelItem(self->function_index, image) < 0) {
+            Py_DECREF(image);
+            return NULL;
+        }
+        Py_DECREF(image);
+    }
+    /* Requests still waiting can never be served: fail them. */
+    while (fn->wait_head) {
+        struct fs_inv *inv = fn->wait_head;
+        fn->wait_head = inv->next;
+        fn->nwaiting--;
+        if (!fn->wait_head)
+            fn->wait_tail = NULL;
+        EventObject *done = inv->done;
+        if (done && !done->value) {
+            PyObject *exc = PyObject_CallFunction(PyExc_LookupError, "s", "the function was removed");
+            int rc = exc ? event_fail(done, exc) : -1;
+            Py_XDECREF(exc);
+            if (rc < 0) {
+                inv_free(self, inv);
+                return NULL;
+            }
+            if (Py_REFCNT(done) == 1 && !done->ncb && !done->callbacks)
+                done->defused = 1;
+        }
+        inv_free(self, inv);
+        fn = &self->fns[slot];
+    }
+    PyObject *reps = PyList_GetSlice(fn->replicas, 0, PyList_GET_SIZE(fn->replicas));
+    if (!reps)
+        return NULL;
+    PyObject *ev = all_of_removals(self, reps, Py_None);
+    Py_DECREF(reps);
+    return ev;
+}
+
+static PyObject *faas_suspend(FaasObject *self, PyObject *name)
+{
+    CHECK_ENV(self)
+    int32_t slot = faas_function_slot(self, name);
+    if (slot < 0)
+        return NULL;
+    struct fs_fn *fn = &self->fns[slot];
+    PyObject *reps = pick_for_scale_down(self, slot, INT64_MAX);
+    if (!reps)
+        return NULL;
+    PyObject *ev = all_of_removals(self, reps, Py_None);
+    Py_DECREF(reps);
+    fn = &self->fns[slot];
+    if (ev && log_call(self, "log_function_deployment_lifecycle", "(Os)", fn->deployment, "suspend") < 0)
+        Py_CLEAR(ev);
+    return ev;
+}
+
+static PyObject *faas_get_deployments(FaasObject *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *out = PyList_New(0);
+    for (int32_t i = 0; out && i < self->nfns; i++)
+        if (self->fns[i].active && PyList_Append(out, self->fns[i].deployment) < 0)
+            Py_CLEAR(out);
+    return out;
+}
+
+static PyObject *faas_get_function_index(FaasObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return Py_NewRef(self->function_index);
+}
+
+static PyObject *faas_get_replicas(FaasObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"fn_name", "state", NULL};
+    PyObject *name, *state = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:get_replicas", kwlist, &name, &state))
+        return NULL;
+    int32_t slot = faas_function_slot(self, name);
+    if (slot < 0)
+        return NULL;
+    struct fs_fn *fn = &self->fns[slot];
+    if (state == Py_None)
+        return PyList_GetSlice(fn->replicas, 0, PyList_GET_SIZE(fn->replicas));
+    int want = 0;
+    for (int v = 1; v <= 5; v++) {
+        PyObject *member = function_state_member(self->st, v);
+        if (!member)
+            return NULL;
+        if (member == state)
+            want = v;
+    }
+    if (!want) {
+        PyErr_Format(PyExc_TypeError, "get_replicas(): state must be a FunctionState or None, not %R", state);
+        return NULL;
+    }
+    PyObject *src = want == FS_ST_FAILED ? fn->failed : fn->replicas;
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t i = 0; out && i < PyList_GET_SIZE(src); i++) {
+        ReplicaObject *r = (ReplicaObject *)PyList_GET_ITEM(src, i);
+        if (r->state == want && PyList_Append(out, (PyObject *)r) < 0)
+            Py_CLEAR(out);
+    }
+    return out;
+}
+
+/* discover(name): the replicas requests can go to (RUNNING, not being
+ * removed), in routing order. */
+static PyObject *faas_discover(FaasObject *self, PyObject *name)
+{
+    int32_t slot = faas_function_slot(self, name);
+    if (slot < 0)
+        return NULL;
+    struct fs_lb *lb = &self->fns[slot].lb;
+    PyObject *out = PyList_New((Py_ssize_t)fs_lb_count(lb));
+    for (size_t i = 0; out && i < fs_lb_count(lb); i++)
+        PyList_SET_ITEM(out, (Py_ssize_t)i, Py_NewRef((PyObject *)self->reps[fs_lb_at(lb, i)->id]));
+    return out;
+}
+
+static PyObject *faas_stats(FaasObject *self, PyObject *name)
+{
+    int32_t slot = faas_function_slot(self, name);
+    if (slot < 0)
+        return NULL;
+    struct fs_fn *fn = &self->fns[slot];
+    int64_t inflight = 0;
+    for (size_t i = 0; i < fs_lb_count(&fn->lb); i++)
+        inflight += fs_lb_at(&fn->lb, i)->inflight;
+    return Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:L,s:d}", "invoked", (long long)fn->ninvoked, "completed",
+                         (long long)fn->ncompleted, "failed", (long long)fn->nfailed, "waiting",
+                         (long long)fn->nwaiting, "replicas", (long long)fn->replica_count, "unplaced",
+                         (long long)fn->unplaced, "last_invocation", fn->last_invocation);
+}
+
+/* ------------------------------------------------------------------ */
+/* Type                                                                 */
+
+static PyObject *Faas_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    faassim_state *st = faassim_state_from_type(type);
+    if (!st)
+        return NULL;
+    FaasObject *self = (FaasObject *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    self->st = st;
+    fs_sched_init(&self->sched);
+    self->raise_hook_errors = 1;
+    if (!(self->fn_index = PyDict_New()) || !(self->function_index = PyDict_New()) || !(self->nodes = PyList_New(0)) ||
+        !(self->node_ids = PyDict_New()) || !(self->intern = PyDict_New()) || !(self->accel_names = PyList_New(0)) ||
+        !(self->sched_queue = PyList_New(0))) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int Faas_init(FaasObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"env", NULL};
+    PyObject *env;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:FaasSystem", kwlist, &env))
+        return -1;
+    if (!Environment_Check(self->st, env)) {
+        PyErr_Format(PyExc_TypeError, "FaasSystem(env): env must be a faassim Environment, not %.100s",
+                     Py_TYPE(env)->tp_name);
+        return -1;
+    }
+    if (self->env && (PyObject *)self->env != env) {
+        PyErr_SetString(PyExc_RuntimeError, "FaasSystem.__init__: the platform is bound to another environment");
+        return -1;
+    }
+    Py_XSETREF(self->env, (EnvironmentObject *)Py_NewRef(env));
+    return 0;
+}
+
+static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT((PyObject *)self->env);
+    for (int32_t i = 0; i < self->nfns; i++) {
+        struct fs_fn *fn = &self->fns[i];
+        Py_VISIT(fn->name);
+        Py_VISIT(fn->deployment);
+        Py_VISIT(fn->replicas);
+        Py_VISIT(fn->failed);
+        Py_VISIT(fn->containers);
+        for (struct fs_inv *inv = fn->wait_head; inv; inv = inv->next) {
+            Py_VISIT((PyObject *)inv->req);
+            Py_VISIT((PyObject *)inv->done);
+        }
+    }
+    for (uint32_t i = 0; i < self->nreps; i++)
+        Py_VISIT((PyObject *)self->reps[i]);
+    Py_VISIT(self->fn_index);
+    Py_VISIT(self->function_index);
+    Py_VISIT(self->nodes);
+    Py_VISIT(self->node_ids);
+    Py_VISIT(self->intern);
+    Py_VISIT(self->accel_names);
+    Py_VISIT(self->sched_queue);
+    Py_VISIT((PyObject *)self->sched_busy);
+    Py_VISIT(self->fast_for);
+    Py_VISIT(self->dict);
+    return 0;
+}
+
+/* Records of requests in flight are referenced from the hook processes'
+ * callbacks (through their request objects), not from the platform; the
+ * platform only owns waiting ones. */
+static int Faas_clear(FaasObject *self)
+{
+    for (int32_t i = 0; i < self->nfns; i++) {
+        struct fs_fn *fn = &self->fns[i];
+        while (fn->wait_head) {
+            struct fs_inv *inv = fn->wait_head;
+            fn->wait_head = inv->next;
+            inv_free(self, inv);
+        }
+        fn->wait_tail = NULL;
+        fn->nwaiting = 0;
+    }
+    for (int32_t i = 0; i < self->nfns; i++) {
+        struct fs_fn *fn = &self->fns[i];
+        Py_CLEAR(fn->name);
+        Py_CLEAR(fn->deployment);
+        Py_CLEAR(fn->replicas);
+        Py_CLEAR(fn->failed);
+        Py_CLEAR(fn->containers);
+    }
+    uint32_t n = self->nreps;
+    ReplicaObject **reps = self->reps;
+    self->reps = NULL;
+    self->nreps = self->capreps = 0;
+    for (uint32_t i = 0; i < n; i++)
+        Py_DECREF(reps[i]);
+    PyMem_Free(reps);
+    Py_CLEAR(self->env);
+    Py_CLEAR(self->fn_index);
+    Py_CLEAR(self->function_index);
+    Py_CLEAR(self->nodes);
+    Py_CLEAR(self->node_ids);
+    Py_CLEAR(self->intern);
+    Py_CLEAR(self->accel_names);
+    Py_CLEAR(self->sched_queue);
+    Py_CLEAR(self->sched_busy);
+    Py_CLEAR(self->fast_for);
+    Py_CLEAR(self->dict);
+    return 0;
+}
+
+static void Faas_dealloc(FaasObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    if (self->weaklist)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    Faas_clear(self);
+    for (int32_t i = 0; i < self->nfns; i++) {
+        fs_lb_free(&self->fns[i].lb);
+        PyMem_Free(self->fns[i].per_rank);
+    }
+    PyMem_Free(self->fns);
+    fs_sched_free(&self->sched);
+    while (self->free_inv) {
+        struct fs_inv *inv = self->free_inv;
+        self->free_inv = inv->next;
+        PyMem_Free(inv);
+    }
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *faas_get_env(FaasObject *self, void *c)
+{
+    (void)c;
+    return Py_NewRef(self->env ? (PyObject *)self->env : Py_None);
+}
+
+static PyObject *faas_get_raise(FaasObject *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(self->raise_hook_errors);
+}
+
+static int faas_set_raise(FaasObject *self, PyObject *v, void *c)
+{
+    (void)c;
+    int b = v ? PyObject_IsTrue(v) : -1;
+    if (b < 0) {
+        if (!v)
+            PyErr_SetString(PyExc_AttributeError, "cannot delete raise_hook_errors");
+        return -1;
+    }
+    self->raise_hook_errors = b;
+    return 0;
+}
+
+static PyObject *faas_get_nodes(FaasObject *self, void *c)
+{
+    (void)c;
+    if (self->env && sync_nodes(self) < 0)
+        return NULL;
+    return PyList_GetSlice(self->nodes, 0, PyList_GET_SIZE(self->nodes));
+}
+
+/* node_allocation(node_name) -> dict of allocated and capacity amounts. */
+static PyObject *faas_node_allocation(FaasObject *self, PyObject *name)
+{
+    CHECK_ENV(self)
+    if (sync_nodes(self) < 0)
+        return NULL;
+    PyObject *idx = PyDict_GetItemWithError(self->node_ids, name);
+    if (!idx) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_KeyError, "unknown node %R", name);
+        return NULL;
+    }
+    struct fs_sched_node *nd = fs_sched_get(&self->sched, (size_t)PyLong_AsSsize_t(idx));
+    PyObject *out =
+        Py_BuildValue("{s:L,s:L,s:L,s:L}", "cpu", (long long)nd->alloc.cpu, "memory", (long long)nd->alloc.mem,
+                      "cpu_capacity", (long long)nd->cap.cpu, "memory_capacity", (long long)nd->cap.mem);
+    for (Py_ssize_t a = 0; out && a < PyList_GET_SIZE(self->accel_names); a++) {
+        PyObject *v = PyLong_FromLongLong(nd->alloc.accel[a]);
+        if (!v || PyDict_SetItem(out, PyList_GET_ITEM(self->accel_names, a), v) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(v);
+    }
+    return out;
+}
+
+#define METH(name, fn, flags, doc) {name, (PyCFunction)(void (*)(void))fn, flags, doc}
+
+static PyMethodDef Faas_methods[] = {
+    METH("deploy", faas_deploy, METH_O,
+         "deploy(fd)\n--\n\nDeploy a FunctionDeployment: register it and start scale_min replicas.\n"
+         "Returns an event (usable with yield and yield from) that succeeds at once."),
+    METH("invoke", faas_invoke, METH_O,
+         "invoke(request)\n--\n\nSend a FunctionRequest to a RUNNING replica of its function (it waits at the\n"
+         "platform while none runs). Returns an event that succeeds with a FunctionResponse."),
+    METH("remove", faas_remove, METH_O,
+         "remove(fd)\n--\n\nRemove a deployment and all its replicas; requests still waiting fail with\n"
+         "LookupError. Returns an event that succeeds when every replica is torn down."),
+    METH("scale_up", faas_scale_up, METH_FASTCALL,
+         "scale_up(fn_name, replicas)\n--\n\nStart up to `replicas` new replicas (within scale_max and each image's\n"
+         "function_factor share). Returns an event whose value is the number started."),
+    METH("scale_down", faas_scale_down, METH_FASTCALL,
+         "scale_down(fn_name, replicas)\n--\n\nRemove exactly `replicas` RUNNING replicas (latest started first), "
+         "never\n"
+         "going below scale_min. Returns an event that succeeds when they are torn down."),
+    METH("remove_replica", faas_remove_replica, METH_O,
+         "remove_replica(replica)\n--\n\nTear one replica down (a starting one once it is up). Returns an event that\n"
+         "succeeds when it is gone."),
+    METH("get_deployments", faas_get_deployments, METH_NOARGS,
+         "get_deployments()\n--\n\nThe deployed FunctionDeployments."),
+    METH("get_function_index", faas_get_function_index, METH_NOARGS,
+         "get_function_index()\n--\n\nA dict image -> FunctionContainer of the deployed functions."),
+    METH("get_replicas", faas_get_replicas, METH_VARARGS | METH_KEYWORDS,
+         "get_replicas(fn_name, state=None)\n--\n\nThe function's replicas (not SUSPENDED or FAILED) in creation "
+         "order,\n"
+         "or those in `state` (FunctionState.FAILED: the replicas that failed)."),
+    METH("discover", faas_discover, METH_O,
+         "discover(fn_name)\n--\n\nThe replicas requests can be sent to (RUNNING and not being removed)."),
+    METH("suspend", faas_suspend, METH_O,
+         "suspend(fn_name)\n--\n\nScale the function down to scale_min. Returns an event."),
+    METH("function_stats", faas_stats, METH_O,
+         "function_stats(fn_name)\n--\n\nCounters of a function: invoked, completed, failed, waiting, replicas,\n"
+         "unplaced, last_invocation."),
+    METH("node_allocation", faas_node_allocation, METH_O,
+         "node_allocation(node_name)\n--\n\nAllocated cpu (millicores), memory (bytes) and accelerators of a node,\n"
+         "with its capacity."),
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Faas_getset[] = {
+    {"env", (getter)faas_get_env, NULL, "The Environment.", NULL},
+    {"raise_hook_errors", (getter)faas_get_raise, (setter)faas_set_raise,
+     "If true (default) an exception in a simulator hook reaches the caller of run(); if\n"
+     "false it only marks the replica FAILED and is logged (log_replica_failed).",
+     NULL},
+    {"nodes", (getter)faas_get_nodes, NULL, "The nodes the platform knows, by index.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMemberDef Faas_members[] = {
+    {"__dictoffset__", T_PYSSIZET, offsetof(FaasObject, dict), READONLY, NULL},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(FaasObject, weaklist), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+PyDoc_STRVAR(Faas_doc, "FaasSystem(env)\n--\n\n"
+                       "The FaaS platform (env.faas): deployments, replicas and their lifecycle,\n"
+                       "placement, load balancing and invocation, run in C.");
+
+static PyType_Slot Faas_slots[] = {
+    {Py_tp_new, Faas_new},         {Py_tp_init, Faas_init},
+    {Py_tp_dealloc, Faas_dealloc}, {Py_tp_traverse, Faas_traverse},
+    {Py_tp_clear, Faas_clear},     {Py_tp_methods, Faas_methods},
+    {Py_tp_getset, Faas_getset},   {Py_tp_members, Faas_members},
+    {Py_tp_doc, (void *)Faas_doc}, {0, NULL},
+};
+
+static PyType_Spec Faas_spec = {
+    .name = "faassim.FaasSystem",
+    .basicsize = sizeof(FaasObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = Faas_slots,
+};
+
+int Faas_setup(PyObject *m, faassim_state *st)
+{
+    st->FaasSystem_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &Faas_spec, NULL);
+    if (!st->FaasSystem_type)
+        return -1;
+    return PyModule_AddType(m, st->FaasSystem_type);
+}
