@@ -102,6 +102,15 @@ from faassim.topology import (
     load_device_types,
     node_type_of,
 )
+from faassim import distributions
+from faassim.characterization import (
+    FetOracle,
+    FunctionCharacterization,
+    FunctionResourceCharacterization,
+    ReferenceCharacterizations,
+    ResourceOracle,
+    load_reference_characterizations,
+)
 
 _core._register_platform(FunctionState, FunctionResponse, Metrics, _components.create)
 
@@ -170,6 +179,14 @@ __all__ = [
     "DeviceType",
     "load_device_types",
     "node_type_of",
+    # function characterizations (distributions: faassim.distributions.LogNormal, ...)
+    "distributions",
+    "FunctionResourceCharacterization",
+    "ResourceOracle",
+    "FetOracle",
+    "FunctionCharacterization",
+    "ReferenceCharacterizations",
+    "load_reference_characterizations",
     # metrics
     "Metrics",
     # function simulators
