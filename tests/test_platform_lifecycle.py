@@ -1099,3 +1099,47 @@ def test_an_environment_dropped_mid_startup_is_collected():
     del replica
     gc.collect()
     # the autouse leak check compares every counter with its baseline
+
+
+# --------------------------------------------------------------------------
+# regressions
+
+
+@pytest.mark.parametrize("latency", [0, 0.5])
+def test_an_error_while_placing_does_not_stall_the_queue(latency):
+    """A plain hook or the scheduler raising for one replica: the error
+    reaches the caller, the replicas queued behind it are still placed (the
+    first error of one platform call or step is raised, every failure is
+    logged)."""
+
+    class Sim(FunctionSimulator):
+        def startup(self, env, replica):
+            if replica.replica_id == 0:
+                raise Boom("startup of 0")
+
+    class Picky(Scheduler):
+        def schedule(self, replica):
+            if replica.replica_id == 3:
+                raise Boom("cannot place 3")
+            return super().schedule(replica)
+
+    env = make_env(sim=Sim, scheduler=Picky(latency=latency))
+    fd = deployment(scale_min=5, scale_max=5)
+    errors = []
+    for _ in range(3):
+        try:
+            if not errors:
+                env.faas.deploy(fd)
+            env.run()
+            break
+        except Boom as e:
+            errors.append(str(e))
+    assert errors == (["startup of 0"] if latency == 0 else ["startup of 0", "cannot place 3"])
+    assert ids(env.faas.get_replicas("f")) == [1, 2, 4]
+    assert [r.state for r in env.faas.get_replicas("f")] == [RUNNING] * 3
+    assert ids(env.faas.get_replicas("f", FAILED)) == [0, 3]
+    assert [r for r in rows(env, "replica_deployment", "replica_id", "phase", "error") if r[1]] == [
+        (0, "startup", "Boom: startup of 0"),
+        (3, "schedule", "Boom: cannot place 3"),
+    ]
+    assert alloc(env, "n0") == (3000, 3 * GiB)

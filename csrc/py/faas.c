@@ -682,8 +682,7 @@ int faas_lifecycle_cb(ReplicaObject *rep, EventObject *ev)
             else
                 rc = placement_failed(f, rep);
         }
-        if (rc == 0)
-            rc = sched_pump(f);
+        rc = sched_pump(f) < 0 ? -1 : rc;
         Py_DECREF(rep);
         Py_DECREF(f);
         return rc;
@@ -841,7 +840,7 @@ static int placement_failed(FaasObject *f, ReplicaObject *rep)
 }
 
 /* Run the scheduler over the queue, one replica at a time. */
-static int sched_pump(FaasObject *f)
+static int sched_pump_some(FaasObject *f)
 {
     if (f->pumping || f->sched_busy)
         return 0;
@@ -905,6 +904,23 @@ static int sched_pump(FaasObject *f)
     }
     f->pumping = 0;
     return rc;
+}
+
+/* An error (a hook or the scheduler raised) fails one replica and does not
+ * stall the queue: the rest is still placed; the first error (or one
+ * already set by the caller) is raised. */
+static int sched_pump(FaasObject *f)
+{
+    PyObject *first = fs_err_take(), *e;
+    while (sched_pump_some(f) < 0)
+        if ((e = fs_err_take()) && first)
+            Py_DECREF(e);
+        else if (e)
+            first = e;
+    if (!first)
+        return 0;
+    fs_err_restore(first);
+    return -1;
 }
 
 /* A new replica of ranked container `rank` of function `slot`, queued for
