@@ -1143,3 +1143,32 @@ def test_an_error_while_placing_does_not_stall_the_queue(latency):
         (3, "schedule", "Boom: cannot place 3"),
     ]
     assert alloc(env, "n0") == (3000, 3 * GiB)
+
+
+@pytest.mark.parametrize("broken", ["requirements", "factory"])
+def test_a_deploy_that_raises_deploys_nothing(broken):
+    """deploy() raising because a replica cannot even be made (bad resource
+    requirements, a factory error) leaves no half-deployed function: the
+    same name deploys once the cause is fixed."""
+    calls = []
+
+    def make(c):
+        calls.append(c)
+        if broken == "factory" and len(calls) == 2:
+            raise Boom("no simulator for you")
+        return FunctionSimulator()
+
+    env = make_env(sim=Factory(make))
+    res = Res(cpu=1000, memory=GiB if broken == "factory" else -1)
+    fd = deployment(containers=[container("f-cpu", resources=res)], scale_min=2)
+    with pytest.raises(Boom if broken == "factory" else ValueError):
+        env.faas.deploy(fd)
+    assert env.faas.get_deployments() == [] and env.faas.get_function_index() == {}
+    with pytest.raises(KeyError, match="unknown function 'f'"):
+        env.faas.get_replicas("f")
+    assert alloc(env, "n0") == (0, 0)
+    res.requirements["memory"] = GiB
+    env.faas.deploy(fd)
+    env.run()
+    assert [r.state for r in env.faas.get_replicas("f")] == [RUNNING, RUNNING]
+    assert alloc(env, "n0") == (2000, 2 * GiB)

@@ -1599,6 +1599,8 @@ static int64_t do_scale_up(FaasObject *f, int32_t slot, int64_t n)
     return made;
 }
 
+static PyObject *faas_remove(FaasObject *self, PyObject *fd);
+
 static PyObject *faas_deploy(FaasObject *self, PyObject *fd)
 {
     CHECK_ENV(self)
@@ -1682,8 +1684,13 @@ static PyObject *faas_deploy(FaasObject *self, PyObject *fd)
     if (smin < 0)
         return NULL;
     int64_t made = do_scale_up(self, slot, smin);
-    if (made < 0)
+    if (made < 0) { /* no replica could be made: undo the deployment */
+        PyObject *exc = fs_err_take(), *ev = faas_remove(self, name);
+        Py_XDECREF(ev);
+        PyErr_Clear();
+        fs_err_restore(exc);
         return NULL;
+    }
     if (log_call(self, "log_scaling", "(OL)", name, (long long)made) < 0)
         return NULL;
     if (sched_pump(self) < 0)
