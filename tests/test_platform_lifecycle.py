@@ -1172,3 +1172,26 @@ def test_a_deploy_that_raises_deploys_nothing(broken):
     env.run()
     assert [r.state for r in env.faas.get_replicas("f")] == [RUNNING, RUNNING]
     assert alloc(env, "n0") == (2000, 2 * GiB)
+
+
+def test_a_replica_removed_while_its_placement_fails_is_not_retried():
+    fd = deployment(
+        containers=[container("f-gpu", resources=Res(cpu=500, memory=GiB, gpu=1)), container("f-cpu")],
+        scale_min=1,
+    )
+    env = make_env(scheduler=Scheduler(latency=1))
+    env.faas.deploy(fd)
+    env.run(until=0.5)
+    (r,) = env.faas.get_replicas("f")
+    done = env.faas.remove_replica(r)
+    env.run()
+    assert done.value is r and r.state is FAILED
+    assert env.faas.get_replicas("f") == []  # no retry with f-cpu: it was removed
+    assert ids(env.faas.get_replicas("f", FAILED)) == [0]
+    stats = env.faas.function_stats("f")
+    assert stats["replicas"] == 0 and stats["unplaced"] == 0
+    # without the removal the next image is tried
+    env2 = make_env(scheduler=Scheduler(latency=1))
+    env2.faas.deploy(fd)
+    env2.run()
+    assert [(r.replica_id, r.image, r.state) for r in env2.faas.get_replicas("f")] == [(1, "f-cpu", RUNNING)]

@@ -829,7 +829,7 @@ static int placement_failed(FaasObject *f, ReplicaObject *rep)
     int32_t rank = rep->rank;
     Py_INCREF(rep);
     int rc = replica_fail(rep, "schedule", Py_None);
-    if (rc == 0 && fn->active && rank + 1 < (int32_t)PyTuple_GET_SIZE(fn->containers)) {
+    if (rc == 0 && fn->active && !rep->remove_pending && rank + 1 < (int32_t)PyTuple_GET_SIZE(fn->containers)) {
         ReplicaObject *retry = create_replica(f, rep->fn, rank + 1);
         if (!retry)
             rc = -1;
