@@ -809,6 +809,7 @@ def test_accelerators_are_required_and_accounted():
         "gpu": 2,
     }
     assert env.faas.node_allocation("cpu")["gpu"] == 0
+    assert rows(env, "schedule", "reason")[-1] == ("0/2 nodes fit: 2 lack accelerator 'gpu'",)
     env.faas.remove_replica(env.faas.get_replicas("f")[0])
     assert env.faas.node_allocation("gpu")["gpu"] == 1
 
@@ -887,7 +888,9 @@ def test_ranking_all_unplaceable_fails_every_image():
         (2, "f-big"),
         (3, "f-big"),
     ]
-    assert [(i, r) for i, r in rows(env, "schedule", "replica_id", "reason") if r][2:] == [
+    assert [(i, r) for i, r in rows(env, "schedule", "replica_id", "reason") if r] == [
+        (0, "0/1 node fit: 1 lacks accelerator 'gpu'"),
+        (1, "0/1 node fit: 1 lacks accelerator 'gpu'"),
         (2, "0/1 node fit: 1 lacks cpu"),
         (3, "0/1 node fit: 1 lacks cpu"),
     ]

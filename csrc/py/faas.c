@@ -403,7 +403,18 @@ PyObject *faas_c_schedule(FaasObject *f, ReplicaObject *rep, int policy, PyObjec
         return fs_raise_status(rc, "schedule") < 0 ? NULL : NULL;
     char buf[512];
     fs_sched_explain(&report, buf, sizeof buf);
-    if (!(*reason = PyUnicode_FromString(buf)))
+    *reason = PyUnicode_FromString(buf);
+    /* the engine numbers accelerator kinds: name them */
+    for (Py_ssize_t a = 0; *reason && a < PyList_GET_SIZE(f->accel_names); a++) {
+        if (!report.accel[a])
+            continue;
+        PyObject *num = PyUnicode_FromFormat("accelerator %zd", a);
+        PyObject *name = num ? PyUnicode_FromFormat("accelerator %R", PyList_GET_ITEM(f->accel_names, a)) : NULL;
+        Py_SETREF(*reason, name ? PyUnicode_Replace(*reason, num, name, -1) : NULL);
+        Py_XDECREF(num);
+        Py_XDECREF(name);
+    }
+    if (!*reason)
         return NULL;
     return Py_NewRef(Py_None);
 }
