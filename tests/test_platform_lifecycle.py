@@ -633,6 +633,8 @@ def test_suspend_scales_down_to_scale_min():
     assert done.triggered
     assert ids(env.faas.get_replicas("f")) == [1]  # the first started stays
     assert rows(env, "function_deployment_lifecycle", "time", "value") == [(0.0, "deploy"), (6.0, "suspend")]
+    # like scale_down, suspend logs the replicas it removes
+    assert rows(env, "scale", "time", "value") == [(0.0, 1), (0.0, 4), (6.0, -4)]
 
 
 def test_remove_replica_while_starting_tears_it_down_once_up():

@@ -1949,6 +1949,11 @@ static PyObject *faas_suspend(FaasObject *self, PyObject *name)
     PyObject *reps = pick_for_scale_down(self, slot, INT64_MAX);
     if (!reps)
         return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(reps);
+    if (k && log_call(self, "log_scaling", "(On)", name, -k) < 0) {
+        Py_DECREF(reps);
+        return NULL;
+    }
     PyObject *ev = all_of_removals(self, reps, Py_None);
     Py_DECREF(reps);
     fn = &self->fns[slot];
