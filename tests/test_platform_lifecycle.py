@@ -978,6 +978,93 @@ def test_a_python_scheduler_returning_none_fails_placement():
     assert rows(env, "schedule", "successful", "reason")[-1] == (False, "Never.schedule() found no node")
 
 
+def test_a_python_scheduler_gets_its_latency():
+    sched = PickLast(latency=1)
+    env = make_env(nodes=THREE(), scheduler=sched)
+    env.faas.deploy(deployment(scale_min=2))
+    env.run()
+    assert [(t, i) for t, v, i in rows(env, "replica_deployment", "time", "value", "replica_id") if v == "finish"] == [
+        (1.0, 0),
+        (2.0, 1),
+    ]
+
+
+def test_nodes_added_to_the_topology_later_are_used():
+    env = make_env(nodes=[Node("a", "1", "8Gi")])
+    env.faas.deploy(deployment(scale_min=2, scale_max=3))
+    assert nodes_of(env.faas.get_replicas("f")) == ["a"] and ids(env.faas.get_replicas("f", FAILED)) == [1]
+    env.topology.add_node(Node("b", "1", "8Gi"))
+    assert env.faas.scale_up("f", 1).value == 1
+    assert nodes_of(env.faas.get_replicas("f")) == ["a", "b"]
+    assert [n.name for n in env.faas.nodes] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"policy": "nope"}, ValueError, "unknown policy 'nope'"),
+        ({"latency": -1}, ValueError, "Scheduler latency: Negative delay -1"),
+        ({"latency": float("nan")}, ValueError, "Scheduler latency: delay is NaN"),
+        ({"latency": "1"}, TypeError, "Scheduler latency: delay must be a real number, not str"),
+    ],
+)
+def test_scheduler_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Scheduler(**kwargs)
+
+
+def test_platform_calls_return_events_usable_from_processes():
+    log = []
+
+    class Sim(FunctionSimulator):
+        def startup(self, env, replica):
+            yield env.timeout(2)
+
+        def teardown(self, env, replica):
+            yield env.timeout(1)
+
+    env = make_env(sim=Sim)
+    fd = deployment(scale_min=1, scale_max=3)
+
+    def operator(env):
+        log.append(("deploy", (yield env.faas.deploy(fd)), env.now))
+        log.append(("scale_up", (yield env.faas.scale_up("f", 2)), env.now))
+        yield env.timeout(5)
+        removed = yield env.faas.scale_down("f", 2)
+        log.append(("scale_down", sorted(ids(removed.values())), env.now))
+        yield from env.faas.remove(fd)
+        log.append(("removed", env.now))
+
+    env.process(operator(env))
+    env.run()
+    assert log == [("deploy", None, 0.0), ("scale_up", 2, 0.0), ("scale_down", [1, 2], 6.0), ("removed", 7.0)]
+
+
+def test_get_replicas_by_state_and_stats():
+    class Sim(FunctionSimulator):
+        def startup(self, env, replica):
+            yield env.timeout(1 + replica.replica_id)
+
+    env = make_env(sim=Sim, nodes=[Node("n0", "3", "8Gi")])
+    env.faas.deploy(deployment(scale_min=4, scale_max=4))
+    env.run(until=2.5)
+    assert ids(env.faas.get_replicas("f", RUNNING)) == [0, 1]
+    assert ids(env.faas.get_replicas("f", STARTING)) == [2]
+    assert ids(env.faas.get_replicas("f", FAILED)) == [3]
+    assert env.faas.get_replicas("f", CONCEIVED) == [] and env.faas.get_replicas("f", SUSPENDED) == []
+    assert env.faas.function_stats("f") == {
+        "invoked": 0,
+        "completed": 0,
+        "failed": 0,
+        "waiting": 0,
+        "replicas": 3,
+        "unplaced": 0,
+        "last_invocation": 0.0,
+    }
+    failed = env.faas.get_replicas("f", FAILED)[0]
+    assert env.faas.remove_replica(failed).value is failed  # already gone: done at once
+
+
 # --------------------------------------------------------------------------
 # 7. errors
 
