@@ -6,6 +6,7 @@ ids, node allocations and error messages."""
 
 import gc
 import traceback
+import weakref
 
 import pytest
 
@@ -1169,28 +1170,51 @@ def test_bad_platform_arguments():
 # 8. garbage collection
 
 
-def test_an_environment_dropped_mid_startup_is_collected():
+@pytest.mark.parametrize("moment", [0.25, 1, 5.5, 8])
+def test_an_environment_dropped_mid_lifecycle_is_collected(moment):
+    """Dropped while placing (0.25), mid-startup with requests waiting (1),
+    mid-teardown (5.5) or with a FAILED replica (8): everything is collected
+    (the autouse fixture checks the engine counters, including replicas and
+    requests)."""
+
     class Slow(FunctionSimulator):
         def startup(self, env, replica):
-            yield env.timeout(5)
+            yield env.timeout(2)
+            if replica.replica_id == 2 and env.now > 6:
+                raise Boom("late")
 
         def invoke(self, env, replica, request):
             yield env.timeout(1)
 
+        def teardown(self, env, replica):
+            yield env.timeout(1)
+
     def scenario():
         env = make_env(sim=Slow, scheduler=Scheduler(latency=0.5))
-        env.faas.deploy(deployment(scale_min=3))
-        [env.faas.invoke(FunctionRequest("f")) for _ in range(3)]
-        env.run(until=1)
-        live = _core._live_objects()
-        assert live["replicas"] >= 3 and live["requests"] >= 3 and live["environments"] >= 1
-        return env.faas.get_replicas("f")[0]
+        env.faas.raise_hook_errors = False
+        fd = deployment(scale_min=2, scale_max=3)
+        env.faas.deploy(fd)
+        for _ in range(3):
+            env.faas.invoke(FunctionRequest("f"))
 
-    replica = scenario()
-    assert replica.state is STARTING
-    del replica
+        def operator(env):
+            yield env.timeout(5)
+            env.faas.remove_replica(env.faas.get_replicas("f")[0])
+            env.faas.scale_up("f", 1)
+
+        env.process(operator(env))
+        env.run(until=moment)
+        live = _core._live_objects()
+        assert live["environments"] >= 1 and live["replicas"] >= 2
+        return weakref.ref(env), env.faas.get_replicas("f") + env.faas.get_replicas("f", FAILED)
+
+    ref, replicas = scenario()
+    assert ref() is not None  # the replicas keep it alive
+    states = sorted(r.state.value for r in replicas)
+    assert states == {0.25: [1, 1], 1: [1, 2], 5.5: [1, 3, 3], 8: [3, 5]}[moment]
+    del replicas
     gc.collect()
-    # the autouse leak check compares every counter with its baseline
+    assert ref() is None
 
 
 # --------------------------------------------------------------------------
