@@ -418,22 +418,31 @@ class FunctionContainer:
     labels: what a replica runs. ``resource_config`` defaults to
     ``KubernetesResourceConfiguration()``.
 
+    ``node_selector`` (new in faassim, as Kubernetes' ``nodeSelector``) maps
+    node label keys to values: the scheduler places replicas of the container
+    only on nodes whose ``labels`` carry every one of these pairs. It is stored
+    as a dict (empty: any node).
+
     Containers compare and hash by identity (they are used as dict keys).
 
     >>> c = FunctionContainer(FunctionImage("python-pi-cpu"), labels={"watchdog": "http"})
     >>> c.image, c.get_resource_requirements()
     ('python-pi-cpu', {'cpu': 1000, 'memory': 1048576})
+    >>> FunctionContainer(FunctionImage("pi-gpu"), node_selector={"zone": "edge"}).node_selector
+    {'zone': 'edge'}
     """
 
     fn_image: FunctionImage
     resource_config: ResourceConfiguration
     labels: Dict[str, Any]
+    node_selector: Dict[str, Any]
 
     def __init__(
         self,
         fn_image: FunctionImage,
         resource_config: Optional[ResourceConfiguration] = None,
         labels: Optional[Mapping[str, Any]] = None,
+        node_selector: Optional[Mapping[str, Any]] = None,
     ):
         if not isinstance(getattr(fn_image, "image", None), str):
             raise TypeError(f"fn_image must be a FunctionImage, not {type(fn_image).__name__} {fn_image!r}")
@@ -447,6 +456,7 @@ class FunctionContainer:
         self.fn_image = fn_image
         self.resource_config = resource_config
         self.labels = _check_labels(labels)
+        self.node_selector = _check_labels(node_selector, f"node_selector of container {fn_image.image!r}")
 
     @property
     def image(self) -> str:

@@ -403,7 +403,18 @@ PyObject *faas_c_schedule(FaasObject *f, ReplicaObject *rep, int policy, PyObjec
         return fs_raise_status(rc, "schedule") < 0 ? NULL : NULL;
     char buf[512];
     fs_sched_explain(&report, buf, sizeof buf);
-    if (!(*reason = PyUnicode_FromString(buf)))
+    *reason = PyUnicode_FromString(buf);
+    /* the engine numbers accelerator kinds: name them */
+    for (Py_ssize_t a = 0; *reason && a < PyList_GET_SIZE(f->accel_names); a++) {
+        if (!report.accel[a])
+            continue;
+        PyObject *num = PyUnicode_FromFormat("accelerator %zd", a);
+        PyObject *name = num ? PyUnicode_FromFormat("accelerator %R", PyList_GET_ITEM(f->accel_names, a)) : NULL;
+        Py_SETREF(*reason, name ? PyUnicode_Replace(*reason, num, name, -1) : NULL);
+        Py_XDECREF(num);
+        Py_XDECREF(name);
+    }
+    if (!*reason)
         return NULL;
     return Py_NewRef(Py_None);
 }
@@ -682,8 +693,7 @@ int faas_lifecycle_cb(ReplicaObject *rep, EventObject *ev)
             else
                 rc = placement_failed(f, rep);
         }
-        if (rc == 0)
-            rc = sched_pump(f);
+        rc = sched_pump(f) < 0 ? -1 : rc;
         Py_DECREF(rep);
         Py_DECREF(f);
         return rc;
@@ -830,7 +840,7 @@ static int placement_failed(FaasObject *f, ReplicaObject *rep)
     int32_t rank = rep->rank;
     Py_INCREF(rep);
     int rc = replica_fail(rep, "schedule", Py_None);
-    if (rc == 0 && fn->active && rank + 1 < (int32_t)PyTuple_GET_SIZE(fn->containers)) {
+    if (rc == 0 && fn->active && !rep->remove_pending && rank + 1 < (int32_t)PyTuple_GET_SIZE(fn->containers)) {
         ReplicaObject *retry = create_replica(f, rep->fn, rank + 1);
         if (!retry)
             rc = -1;
@@ -841,7 +851,7 @@ static int placement_failed(FaasObject *f, ReplicaObject *rep)
 }
 
 /* Run the scheduler over the queue, one replica at a time. */
-static int sched_pump(FaasObject *f)
+static int sched_pump_some(FaasObject *f)
 {
     if (f->pumping || f->sched_busy)
         return 0;
@@ -905,6 +915,23 @@ static int sched_pump(FaasObject *f)
     }
     f->pumping = 0;
     return rc;
+}
+
+/* An error (a hook or the scheduler raised) fails one replica and does not
+ * stall the queue: the rest is still placed; the first error (or one
+ * already set by the caller) is raised. */
+static int sched_pump(FaasObject *f)
+{
+    PyObject *first = fs_err_take(), *e;
+    while (sched_pump_some(f) < 0)
+        if ((e = fs_err_take()) && first)
+            Py_DECREF(e);
+        else if (e)
+            first = e;
+    if (!first)
+        return 0;
+    fs_err_restore(first);
+    return -1;
 }
 
 /* A new replica of ranked container `rank` of function `slot`, queued for
@@ -1583,6 +1610,8 @@ static int64_t do_scale_up(FaasObject *f, int32_t slot, int64_t n)
     return made;
 }
 
+static PyObject *faas_remove(FaasObject *self, PyObject *fd);
+
 static PyObject *faas_deploy(FaasObject *self, PyObject *fd)
 {
     CHECK_ENV(self)
@@ -1666,8 +1695,13 @@ static PyObject *faas_deploy(FaasObject *self, PyObject *fd)
     if (smin < 0)
         return NULL;
     int64_t made = do_scale_up(self, slot, smin);
-    if (made < 0)
+    if (made < 0) { /* no replica could be made: undo the deployment */
+        PyObject *exc = fs_err_take(), *ev = faas_remove(self, name);
+        Py_XDECREF(ev);
+        PyErr_Clear();
+        fs_err_restore(exc);
         return NULL;
+    }
     if (log_call(self, "log_scaling", "(OL)", name, (long long)made) < 0)
         return NULL;
     if (sched_pump(self) < 0)
@@ -1915,6 +1949,11 @@ static PyObject *faas_suspend(FaasObject *self, PyObject *name)
     PyObject *reps = pick_for_scale_down(self, slot, INT64_MAX);
     if (!reps)
         return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(reps);
+    if (k && log_call(self, "log_scaling", "(On)", name, -k) < 0) {
+        Py_DECREF(reps);
+        return NULL;
+    }
     PyObject *ev = all_of_removals(self, reps, Py_None);
     Py_DECREF(reps);
     fn = &self->fns[slot];
