@@ -288,17 +288,13 @@ static int raise_apply(struct rs_book *b, int rc, uint32_t rid, int slot, const 
  * state's platform. Returns it (borrowed) or NULL with an exception. */
 static ReplicaObject *check_replica(ResourceStateObject *rs, PyObject *obj, const char *fname)
 {
-    if (!rs->env) {
-        PyErr_Format(PyExc_RuntimeError, "%s(): the ResourceState has no environment", fname);
-        return NULL;
-    }
     if (!PyObject_TypeCheck(obj, rs->st->FunctionReplica_type)) {
         PyErr_Format(PyExc_TypeError, "%s(): replica must be a FunctionReplica, not %.100s (%R)", fname,
                      Py_TYPE(obj)->tp_name, obj);
         return NULL;
     }
     ReplicaObject *rep = (ReplicaObject *)obj;
-    if (!rep->faas || rep->faas->env != rs->env) {
+    if (!rep->faas || !rep->faas->env || (rs->env && rep->faas->env != rs->env)) {
         PyErr_Format(PyExc_ValueError, "%s(): %R belongs to another environment", fname, obj);
         return NULL;
     }
@@ -351,6 +347,8 @@ static int rs_register(ResourceStateObject *rs, ReplicaObject *rep)
     }
     if (!rs->faas)
         rs->faas = (FaasObject *)Py_NewRef((PyObject *)rep->faas);
+    if (!rs->env) /* ResourceState() made without env (as faas-sim code does) */
+        rs->env = (EnvironmentObject *)Py_NewRef((PyObject *)rep->faas->env);
     return 1;
 }
 
@@ -424,7 +422,10 @@ static FaasObject *rs_platform(ResourceStateObject *rs, const char *fname)
     if (rs->faas)
         return (FaasObject *)Py_NewRef((PyObject *)rs->faas);
     if (!rs->env) {
-        PyErr_Format(PyExc_RuntimeError, "%s(): the ResourceState has no environment", fname);
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s(): the ResourceState has no environment yet (give ResourceState(env), or use a replica "
+                     "first)",
+                     fname);
         return NULL;
     }
     PyObject *f = env_component(rs->env, FS_COMP_FAAS);
@@ -639,15 +640,17 @@ static PyObject *ResourceState_new(PyTypeObject *type, PyObject *args, PyObject 
 static int ResourceState_init(ResourceStateObject *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"env", NULL};
-    PyObject *env;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:ResourceState", kwlist, &env))
+    PyObject *env = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:ResourceState", kwlist, &env))
         return -1;
+    if (env == Py_None)
+        return 0;
     if (!Environment_Check(self->st, env)) {
-        PyErr_Format(PyExc_TypeError, "ResourceState(env): env must be an Environment, not %.100s",
+        PyErr_Format(PyExc_TypeError, "ResourceState(env): env must be an Environment or None, not %.100s",
                      Py_TYPE(env)->tp_name);
         return -1;
     }
-    if (self->env && self->env != (EnvironmentObject *)env && self->faas) {
+    if (self->faas && self->env != (EnvironmentObject *)env) {
         PyErr_SetString(PyExc_RuntimeError, "ResourceState.__init__: already accounting for another environment");
         return -1;
     }
@@ -739,6 +742,49 @@ static PyObject *rs_valid(ResourceStateObject *self, PyObject *Py_UNUSED(ignored
     return PyBool_FromLong(ok);
 }
 
+/* _capi(op, target, resource, value=0.0): the C API from Python, for tests.
+ * op: 'put', 'remove' (target: a replica), 'get' (a replica), 'node_get'
+ * (target: a node index). */
+static PyObject *rs_capi(ResourceStateObject *self, PyObject *args)
+{
+    const char *op, *name;
+    PyObject *target;
+    double value = 0.0;
+    if (!PyArg_ParseTuple(args, "sOs|d:_capi", &op, &target, &name, &value))
+        return NULL;
+    int slot = resource_state_slot(self, name);
+    if (slot < 0)
+        return NULL;
+    if (strcmp(op, "node_get") == 0) {
+        long long node = PyLong_AsLongLong(target);
+        if (node == -1 && PyErr_Occurred())
+            return NULL;
+        double v = resource_state_node_get(self, node, slot);
+        return v < 0 ? NULL : PyFloat_FromDouble(v);
+    }
+    if (!PyObject_TypeCheck(target, self->st->FunctionReplica_type)) {
+        PyErr_SetString(PyExc_TypeError, "_capi(): target must be a FunctionReplica");
+        return NULL;
+    }
+    ReplicaObject *rep = (ReplicaObject *)target;
+    if (strcmp(op, "get") == 0) {
+        double v = resource_state_get(self, rep, slot);
+        return v < 0 ? NULL : PyFloat_FromDouble(v);
+    }
+    int rc;
+    if (strcmp(op, "put") == 0)
+        rc = resource_state_put(self, rep, slot, value);
+    else if (strcmp(op, "remove") == 0)
+        rc = resource_state_remove(self, rep, slot, value);
+    else {
+        PyErr_Format(PyExc_ValueError, "_capi(): unknown op %s", op);
+        return NULL;
+    }
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static int ResourceState_traverse(ResourceStateObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
@@ -795,6 +841,10 @@ static PyMethodDef ResourceState_methods[] = {
      "list_resource_utilization(node_name)\n--\n\n"
      "[(replica, ResourceUtilization), ...] for the replicas registered on the node,\n"
      "in registration order."},
+    {"_capi", (PyCFunction)rs_capi, METH_VARARGS,
+     "_capi(op, target, resource, value=0.0)\n--\n\n"
+     "Call the C API (resource_state_slot, then resource_state_put / _remove / _get\n"
+     "or _node_get for op 'put', 'remove', 'get', 'node_get'); for tests."},
     {"_valid", (PyCFunction)rs_valid, METH_NOARGS,
      "_valid()\n--\n\n"
      "Check every invariant of the accounting (node amounts are the exact sums of\n"
@@ -817,7 +867,7 @@ static PyMemberDef ResourceState_members[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
-PyDoc_STRVAR(ResourceState_doc, "ResourceState(env)\n--\n\n"
+PyDoc_STRVAR(ResourceState_doc, "ResourceState(env=None)\n--\n\n"
                                 "env.resource_state: the resources (cpu, memory, ... any names) that function\n"
                                 "replicas claim while they run, per replica and per node (faas-sim's\n"
                                 "ResourceState). Simulators put_resource() when a request starts using a\n"
@@ -826,6 +876,8 @@ PyDoc_STRVAR(ResourceState_doc, "ResourceState(env)\n--\n\n"
                                 "added without rounding, and a read rounds the exact amount once. Any balanced\n"
                                 "sequence of puts and removes reads exactly 0.0, and a node's total is exactly\n"
                                 "the sum of its replicas'. Removing more than held raises ValueError.\n\n"
+                                "Without env (faas-sim's ResourceState()), the state takes the environment of\n"
+                                "the first replica it accounts for.\n\n"
                                 "Built-in (C) simulators use the C API in module.h; it bypasses Python\n"
                                 "overrides of put_resource/remove_resource in a subclass.");
 
