@@ -77,6 +77,7 @@ from faassim.model import (
     parse_memory,
 )
 from faassim._core import FunctionReplica, FunctionRequest
+from faassim._core import NodeResourceUtilization, ResourceState, ResourceUtilization
 from faassim.faas import (
     Constant,
     DefaultFaasSystem,
@@ -206,4 +207,8 @@ __all__ = [
     "Poisson",
     "Constant",
     "Replay",
+    # resource accounting
+    "ResourceState",
+    "ResourceUtilization",
+    "NodeResourceUtilization",
 ]

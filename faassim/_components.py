@@ -44,4 +44,8 @@ def create(env: Any, name: str) -> Any:
         return ContainerRegistry()
     if name == "background_processes":
         return []
+    if name == "resource_state":
+        from faassim._core import ResourceState
+
+        return ResourceState(env)
     raise AttributeError(f"Environment has no component {name!r}")

@@ -562,6 +562,7 @@ static const char *const component_names[FS_NCOMP] = {
     "simulator_factory",
     "container_registry",
     "background_processes",
+    "resource_state",
 };
 
 PyObject *env_component(EnvironmentObject *env, int i)
@@ -643,6 +644,9 @@ static PyGetSetDef Environment_getset[] = {
     {"background_processes", (getter)environment_get_component, (setter)environment_set_component,
      "Generator functions started with the simulation (a list; faas-sim's).",
      (void *)(intptr_t)FS_COMP_BACKGROUND_PROCESSES},
+    {"resource_state", (getter)environment_get_component, (setter)environment_set_component,
+     "Resources replicas claim, per replica and node (faassim.ResourceState(env) unless set).",
+     (void *)(intptr_t)FS_COMP_RESOURCE_STATE},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -71,7 +71,10 @@
     X(FunctionRequest_type)    \
     X(LoadBalancer_type)       \
     X(Scheduler_type)          \
-    X(RequestSource_type)
+    X(RequestSource_type)      \
+    X(ResourceState_type)      \
+    X(ResourceUtilization_type) \
+    X(NodeResourceUtilization_type)
 
 #define FAASSIM_STATE_OBJECTS(X) \
     X(Interrupt)                 \
@@ -168,6 +171,7 @@ enum fs_component {
     FS_COMP_SIMULATOR_FACTORY,
     FS_COMP_CONTAINER_REGISTRY,
     FS_COMP_BACKGROUND_PROCESSES,
+    FS_COMP_RESOURCE_STATE,
     FS_NCOMP
 };
 
@@ -586,6 +590,34 @@ int faas_invoked_cb(RequestObject *req, EventObject *ev);
 int faas_invoke_native(struct FaasObject *faas, int32_t fn);
 /* Function slot of name, or -1 with KeyError. */
 int32_t faas_function_slot(struct FaasObject *faas, PyObject *name);
+
+/* ------------------------------------------------------------------ */
+/* resource_state.c: env.resource_state (faassim.ResourceState) over the  */
+/* engine's exact fs_res                                                 */
+
+/* C API for built-in (C) simulators that claim resources without Python
+ * objects. Get the state with env_component(env, FS_COMP_RESOURCE_STATE)
+ * and check ResourceState_Check (Python code may have set env.resource_state
+ * to another object: then call its methods by name); resolve slots once;
+ * then per claim resource_state_put / resource_state_remove. The same rules
+ * as from Python: rep must be a placed replica of the state's platform, a
+ * value finite and >= 0, a remove no more than held (exactly). Functions
+ * return >= 0, or -1 (-1.0 for the getters) with a Python exception set and
+ * nothing changed. Slots stay valid for the life of the state. These calls
+ * bypass Python overrides of put_resource/remove_resource in a subclass. */
+typedef struct ResourceStateObject ResourceStateObject;
+#define ResourceState_Check(st, o) PyObject_TypeCheck((o), (st)->ResourceState_type)
+int ResourceState_setup(PyObject *m, faassim_state *st);
+/* Slot of resource name (UTF-8), interned on first use (at most 64 names). */
+int resource_state_slot(ResourceStateObject *rs, const char *name);
+/* Add / take back value of a slot on rep and its node (rep is registered on
+ * first use). */
+int resource_state_put(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value);
+int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value);
+/* Amount rep holds (the exact amount rounded once), 0.0 if never put. */
+double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot);
+/* Total of a node (its index in the platform's node table), 0.0 if none. */
+double resource_state_node_get(ResourceStateObject *rs, int64_t node, int slot);
 
 /* helpers */
 

@@ -1,0 +1,1320 @@
+/* resource_state.c: ResourceState (env.resource_state), ResourceUtilization
+ * and NodeResourceUtilization: faas-sim's per-replica and per-node resource
+ * accounting over the engine's exact fs_res.
+ *
+ * Design note
+ * -----------
+ * A ResourceState owns a "book": the engine's struct fs_res (exact amounts
+ * per replica and per node, node amounts always the exact sum of their
+ * replicas'), a dict caching resource name -> slot (so a name costs one
+ * dict lookup), the slot names as str, and a "touched" bit mask per replica
+ * and per node: the resources ever put or removed successfully on it (on
+ * any of its replicas, for a node). faas-sim's ResourceUtilization was a
+ * dict whose keys were exactly those resources; the masks give
+ * get_resource()'s None and list_resources()'s keys without a dict per
+ * replica.
+ *
+ * Replicas are FunctionReplica objects of the environment's platform, known
+ * to fs_res by replica_id (dense per platform) and node index (the
+ * platform's node table). A replica is registered on first use (a
+ * successful put or remove, or get_resource_utilization, as faas-sim made
+ * its entry then) on the node it was placed on; registrations are kept (a
+ * torn-down replica keeps what it still holds, as in faas-sim). The state
+ * binds to the platform of the first replica registered and refuses
+ * replicas of any other (their ids would collide). Per node, the state keeps
+ * the list of its registered replica objects (in registration order) for
+ * list_resource_utilization.
+ *
+ * Views: get_resource_utilization(replica) returns a ResourceUtilization
+ * that reads the state live (a replica view); NodeResourceUtilization's
+ * total_utilization is a read-only live view of a node's totals (a node
+ * view); copy() of either is a detached snapshot with a private book (one
+ * pseudo-replica on one pseudo-node), exact too, that put/remove change
+ * without touching the state. ResourceUtilization() made from Python is an
+ * empty snapshot (faas-sim code builds them).
+ *
+ * Errors change nothing: values are validated before anything happens, a
+ * replica registered by a failing call is unregistered again, and fs_res
+ * itself either succeeds or changes nothing. */
+#include "module.h"
+#include "fs_res.h"
+
+#include <math.h>
+
+struct rs_book {
+    struct fs_res res;
+    PyObject *slots;                   /* dict: str -> int slot */
+    PyObject *names[FS_RES_MAX_SLOTS]; /* slot -> its name (str), strong */
+    uint64_t *rep_touched;             /* by replica id: slots ever put or removed on it */
+    uint32_t nrep_touched;
+    uint64_t *node_touched; /* by node index: the union over its replicas */
+    uint32_t nnode_touched;
+};
+
+struct ResourceStateObject {
+    PyObject_HEAD faassim_state *st;
+    EnvironmentObject *env; /* strong, NULL until __init__ */
+    FaasObject *faas;       /* platform of the registered replicas (strong), NULL before the first */
+    struct rs_book book;
+    PyObject **node_reps; /* node_reps[n]: list of the replicas registered on node n, or NULL */
+    uint32_t nnode_reps;
+    PyObject *dict;
+    PyObject *weaklist;
+};
+
+enum util_kind { UTIL_REPLICA = 0, UTIL_NODE, UTIL_SNAPSHOT };
+
+typedef struct {
+    PyObject_HEAD faassim_state *st;
+    ResourceStateObject *rs; /* strong: the live state (replica and node views), NULL for a snapshot */
+    struct rs_book *own;     /* a snapshot's private book, else NULL */
+    ReplicaObject *rep;      /* strong: the replica of a replica view, else NULL */
+    PyObject *node_name;     /* strong: the node of a node view (for repr), else NULL */
+    uint32_t id;             /* replica id (replica view; 0 in a snapshot) or node index (node view) */
+    uint8_t kind;            /* enum util_kind */
+} UtilObject;
+
+typedef struct {
+    PyObject_HEAD faassim_state *st;
+    ResourceStateObject *rs; /* strong */
+    PyObject *name;          /* the node's name */
+    uint32_t node;           /* its index in the platform's node table */
+} NodeUtilObject;
+
+/* ------------------------------------------------------------------ */
+/* Books */
+
+static int book_init(struct rs_book *b)
+{
+    fs_res_init(&b->res);
+    b->slots = PyDict_New();
+    return b->slots ? 0 : -1;
+}
+
+static void book_free(struct rs_book *b)
+{
+    fs_res_free(&b->res);
+    Py_CLEAR(b->slots);
+    for (int s = 0; s < FS_RES_MAX_SLOTS; s++)
+        Py_CLEAR(b->names[s]);
+    PyMem_Free(b->rep_touched);
+    PyMem_Free(b->node_touched);
+    b->rep_touched = b->node_touched = NULL;
+    b->nrep_touched = b->nnode_touched = 0;
+}
+
+/* Make arr[0 .. need) exist (zero-filled). */
+static int grow_masks(uint64_t **arr, uint32_t *len, uint32_t need)
+{
+    if (need <= *len)
+        return 0;
+    uint32_t n = *len ? *len : 8;
+    while (n < need)
+        n *= 2;
+    uint64_t *p = PyMem_Realloc(*arr, (size_t)n * sizeof *p);
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(p + *len, 0, (size_t)(n - *len) * sizeof *p);
+    *arr = p;
+    *len = n;
+    return 0;
+}
+
+/* Register replica rid on node (the touched masks first, so that nothing
+ * can fail after the registration). */
+static int book_add_replica(struct rs_book *b, uint32_t rid, uint32_t node)
+{
+    if (rid >= FS_RES_MAX_ID || node >= FS_RES_MAX_ID) {
+        PyErr_Format(PyExc_OverflowError, "resource state: replica id %u or node %u too large", rid, node);
+        return -1;
+    }
+    if (grow_masks(&b->rep_touched, &b->nrep_touched, rid + 1) < 0 ||
+        grow_masks(&b->node_touched, &b->nnode_touched, node + 1) < 0)
+        return -1;
+    int rc = fs_res_replica_add(&b->res, rid, node);
+    if (rc)
+        return fs_raise_status(rc, "resource state: register replica");
+    b->rep_touched[rid] = 0;
+    return 0;
+}
+
+static int book_registered(const struct rs_book *b, uint32_t rid)
+{
+    uint32_t node;
+    return fs_res_replica_node(&b->res, rid, &node) == FS_OK;
+}
+
+/* Slot of resource name `name` (a str). create: intern a new name. Returns
+ * the slot, FS_ERES_NO_SLOT for an unknown name when !create, or -1 with an
+ * exception (FS_ENOMEM is -1 too, raised as MemoryError). */
+static int book_slot(struct rs_book *b, PyObject *name, int create)
+{
+    PyObject *cached = PyDict_GetItemWithError(b->slots, name);
+    if (cached)
+        return (int)PyLong_AsLong(cached);
+    if (PyErr_Occurred())
+        return -1;
+    Py_ssize_t len;
+    const char *u = PyUnicode_AsUTF8AndSize(name, &len);
+    if (!u)
+        return -1;
+    int slot = create ? fs_res_slot(&b->res, u, (size_t)len) : fs_res_slot_find(&b->res, u, (size_t)len);
+    if (slot == FS_ERES_NO_SLOT)
+        return slot;
+    if (slot == FS_ERES_SLOTS) {
+        PyErr_Format(PyExc_ValueError, "resource %R: too many resource names (at most %d)", name, FS_RES_MAX_SLOTS);
+        return -1;
+    }
+    if (slot < 0)
+        return fs_raise_status(slot, "resource state: resource name");
+    PyObject *key = PyUnicode_CheckExact(name) ? Py_NewRef(name) : PyUnicode_FromStringAndSize(u, len);
+    if (!key)
+        return -1;
+    PyUnicode_InternInPlace(&key);
+    PyObject *val = PyLong_FromLong(slot);
+    int rc = val ? PyDict_SetItem(b->slots, key, val) : -1;
+    Py_XDECREF(val);
+    if (rc == 0 && !b->names[slot])
+        b->names[slot] = Py_NewRef(key);
+    Py_DECREF(key);
+    return rc < 0 ? -1 : slot;
+}
+
+/* put or remove on a registered replica; marks the slot touched on success.
+ * Returns an fs status (no exception). */
+static int book_apply(struct rs_book *b, uint32_t rid, int slot, double v, int remove)
+{
+    int rc = remove ? fs_res_remove(&b->res, rid, slot, v) : fs_res_put(&b->res, rid, slot, v);
+    if (rc)
+        return rc;
+    uint64_t bit = UINT64_C(1) << slot;
+    b->rep_touched[rid] |= bit;
+    b->node_touched[b->res.rep[rid].node] |= bit;
+    return FS_OK;
+}
+
+static double book_get(const struct rs_book *b, uint32_t rid, int slot)
+{
+    double v = 0.0;
+    if (slot >= 0)
+        fs_res_get(&b->res, rid, slot, &v);
+    return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation and errors */
+
+/* "fname(who, name, value)" for messages (who may be NULL). */
+static PyObject *call_desc(const char *fname, PyObject *who, PyObject *name, PyObject *value)
+{
+    if (who)
+        return PyUnicode_FromFormat("%s(%R, %R, %R)", fname, who, name, value);
+    return PyUnicode_FromFormat("%s(%R, %R)", fname, name, value);
+}
+
+static void raise_for_call(PyObject *exc, const char *fname, PyObject *who, PyObject *name, PyObject *value,
+                           const char *what)
+{
+    PyObject *d = call_desc(fname, who, name, value);
+    if (d) {
+        PyErr_Format(exc, "%U: %s", d, what);
+        Py_DECREF(d);
+    }
+}
+
+/* A value to put or remove: an int or float (not bool), finite and >= 0. */
+static int parse_value(PyObject *obj, double *out, const char *fname, PyObject *who, PyObject *name)
+{
+    double v;
+    if (PyFloat_Check(obj))
+        v = PyFloat_AS_DOUBLE(obj);
+    else if (PyLong_Check(obj) && !PyBool_Check(obj)) {
+        v = PyLong_AsDouble(obj);
+        if (v == -1.0 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError))
+                return -1;
+            PyErr_Clear();
+            v = NAN; /* out of range: refused below */
+        }
+    }
+    else {
+        raise_for_call(PyExc_ValueError, fname, who, name, obj, "value must be an int or a float (not a bool)");
+        return -1;
+    }
+    if (!(v >= 0) || isinf(v)) {
+        raise_for_call(PyExc_ValueError, fname, who, name, obj, "value must be a finite number >= 0");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int check_name(PyObject *name, const char *fname, PyObject *who, PyObject *value)
+{
+    if (PyUnicode_Check(name))
+        return 0;
+    PyObject *d = call_desc(fname, who, name, value);
+    if (d) {
+        PyErr_Format(PyExc_TypeError, "%U: resource must be a str, not %.100s", d, Py_TYPE(name)->tp_name);
+        Py_DECREF(d);
+    }
+    return -1;
+}
+
+/* Raise the error of a failed book_apply. */
+static int raise_apply(struct rs_book *b, int rc, uint32_t rid, int slot, const char *fname, PyObject *who,
+                       PyObject *name, PyObject *value)
+{
+    if (rc == FS_ERES_INSUFFICIENT) {
+        double held = book_registered(b, rid) ? book_get(b, rid, slot) : 0.0;
+        PyObject *h = PyFloat_FromDouble(held);
+        PyObject *d = h ? call_desc(fname, who, name, value) : NULL;
+        if (d)
+            PyErr_Format(PyExc_ValueError, "%U: removes more than held: %s %R of %R", d,
+                         who ? "the replica holds" : "it holds", h, name);
+        Py_XDECREF(h);
+        Py_XDECREF(d);
+    }
+    else if (rc == FS_EOVERFLOW)
+        raise_for_call(PyExc_OverflowError, fname, who, name, value, "the node's total would overflow a float");
+    else
+        fs_raise_status(rc, fname);
+    return -1;
+}
+
+/* The replica argument of a state call: a placed FunctionReplica of the
+ * state's platform. Returns it (borrowed) or NULL with an exception. */
+static ReplicaObject *check_replica(ResourceStateObject *rs, PyObject *obj, const char *fname)
+{
+    if (!PyObject_TypeCheck(obj, rs->st->FunctionReplica_type)) {
+        PyErr_Format(PyExc_TypeError, "%s(): replica must be a FunctionReplica, not %.100s (%R)", fname,
+                     Py_TYPE(obj)->tp_name, obj);
+        return NULL;
+    }
+    ReplicaObject *rep = (ReplicaObject *)obj;
+    if (!rep->faas || !rep->faas->env || (rs->env && rep->faas->env != rs->env)) {
+        PyErr_Format(PyExc_ValueError, "%s(): %R belongs to another environment", fname, obj);
+        return NULL;
+    }
+    if (rs->faas && rep->faas != rs->faas) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s(): %R belongs to another FaasSystem than the replicas this state accounts for", fname, obj);
+        return NULL;
+    }
+    if (rep->node < 0) {
+        PyErr_Format(PyExc_ValueError, "%s(): %R has not been placed on a node (replica.node is None)", fname, obj);
+        return NULL;
+    }
+    return rep;
+}
+
+/* ------------------------------------------------------------------ */
+/* ResourceState internals */
+
+/* Register rep (validated) if it is not yet. Returns 1 if it was just
+ * registered, 0 if it already was, -1 on error (nothing changed). */
+static int rs_register(ResourceStateObject *rs, ReplicaObject *rep)
+{
+    if (book_registered(&rs->book, rep->id))
+        return 0;
+    uint32_t node = (uint32_t)rep->node;
+    if (node >= rs->nnode_reps) {
+        uint32_t n = rs->nnode_reps ? rs->nnode_reps : 8;
+        while (n <= node)
+            n *= 2;
+        PyObject **p = PyMem_Realloc(rs->node_reps, (size_t)n * sizeof *p);
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memset(p + rs->nnode_reps, 0, (size_t)(n - rs->nnode_reps) * sizeof *p);
+        rs->node_reps = p;
+        rs->nnode_reps = n;
+    }
+    if (!rs->node_reps[node] && !(rs->node_reps[node] = PyList_New(0)))
+        return -1;
+    PyObject *list = rs->node_reps[node];
+    if (PyList_Append(list, (PyObject *)rep) < 0)
+        return -1;
+    if (book_add_replica(&rs->book, rep->id, node) < 0) {
+        Py_ssize_t n = PyList_GET_SIZE(list);
+        PyObject *exc = fs_err_take();
+        PyList_SetSlice(list, n - 1, n, NULL);
+        fs_err_restore(exc);
+        return -1;
+    }
+    if (!rs->faas)
+        rs->faas = (FaasObject *)Py_NewRef((PyObject *)rep->faas);
+    if (!rs->env) /* ResourceState() made without env (as faas-sim code does) */
+        rs->env = (EnvironmentObject *)Py_NewRef((PyObject *)rep->faas->env);
+    return 1;
+}
+
+/* Undo rs_register of a replica that holds nothing (the last registered on
+ * its node); keeps the exception being raised. */
+static void rs_unregister_last(ResourceStateObject *rs, ReplicaObject *rep)
+{
+    PyObject *exc = fs_err_take();
+    fs_res_replica_remove(&rs->book.res, rep->id, 0);
+    rs->book.rep_touched[rep->id] = 0;
+    PyObject *list = rs->node_reps[rep->node];
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    if (n && PyList_GET_ITEM(list, n - 1) == (PyObject *)rep)
+        PyList_SetSlice(list, n - 1, n, NULL);
+    if (exc)
+        fs_err_restore(exc);
+}
+
+/* put/remove v of slot (FS_ERES_NO_SLOT: a name never seen, given as
+ * `name`) on a validated replica. name / value: for messages (NULL: made up
+ * from the slot and v). */
+static int rs_apply(ResourceStateObject *rs, ReplicaObject *rep, int slot, double v, int remove, const char *fname,
+                    PyObject *name, PyObject *value)
+{
+    struct rs_book *b = &rs->book;
+    PyObject *vobj = NULL;
+    int ret = -1;
+    if (!name)
+        name = b->names[slot];
+    if (!value && !(value = vobj = PyFloat_FromDouble(v)))
+        return -1;
+    if (remove && v > 0 && (slot < 0 || !book_registered(b, rep->id))) {
+        raise_apply(b, FS_ERES_INSUFFICIENT, rep->id, slot, fname, (PyObject *)rep, name, value);
+        goto done;
+    }
+    if (slot < 0 && (slot = book_slot(b, name, 1)) < 0) /* removing 0 of a new name: it becomes known */
+        goto done;
+    int newly = rs_register(rs, rep);
+    if (newly < 0)
+        goto done;
+    int rc = book_apply(b, rep->id, slot, v, remove);
+    if (rc) {
+        raise_apply(b, rc, rep->id, slot, fname, (PyObject *)rep, name, value);
+        if (newly)
+            rs_unregister_last(rs, rep);
+        goto done;
+    }
+    ret = 0;
+done:
+    Py_XDECREF(vobj);
+    return ret;
+}
+
+/* put/remove with Python arguments (name and value unchecked). */
+static int rs_apply_obj(ResourceStateObject *rs, ReplicaObject *rep, PyObject *name, PyObject *value, int remove,
+                        const char *fname)
+{
+    double v;
+    if (check_name(name, fname, (PyObject *)rep, value) < 0 || parse_value(value, &v, fname, (PyObject *)rep, name))
+        return -1;
+    int slot = book_slot(&rs->book, name, !remove);
+    if (slot == -1)
+        return -1;
+    return rs_apply(rs, rep, slot, v, remove, fname, name, value);
+}
+
+/* The platform whose node names the state uses: the bound one, else
+ * env.faas. New reference, or NULL with an exception. */
+static FaasObject *rs_platform(ResourceStateObject *rs, const char *fname)
+{
+    if (rs->faas)
+        return (FaasObject *)Py_NewRef((PyObject *)rs->faas);
+    if (!rs->env) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "%s(): the ResourceState has no environment yet (give ResourceState(env), or use a replica "
+                     "first)",
+                     fname);
+        return NULL;
+    }
+    PyObject *f = env_component(rs->env, FS_COMP_FAAS);
+    if (f && !PyObject_TypeCheck(f, rs->st->FaasSystem_type)) {
+        PyErr_Format(PyExc_TypeError, "%s(): env.faas is not a faassim FaasSystem (%.100s)", fname,
+                     Py_TYPE(f)->tp_name);
+        Py_CLEAR(f);
+    }
+    return (FaasObject *)f;
+}
+
+/* Index of the node called name in the platform's node table. */
+static int rs_node_index(ResourceStateObject *rs, PyObject *name, const char *fname, uint32_t *out)
+{
+    FaasObject *f = rs_platform(rs, fname);
+    if (!f)
+        return -1;
+    PyObject *idx = PyDict_GetItemWithError(f->node_ids, name);
+    if (!idx && !PyErr_Occurred()) {
+        /* Nodes added to env.topology since the platform last looked: its
+         * `nodes` getter brings the node table up to date. */
+        PyObject *nodes = PyObject_GetAttrString((PyObject *)f, "nodes");
+        Py_XDECREF(nodes);
+        if (nodes)
+            idx = PyDict_GetItemWithError(f->node_ids, name);
+    }
+    Py_DECREF(f);
+    if (!idx) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_KeyError, "%s(): unknown node %R", fname, name);
+        return -1;
+    }
+    Py_ssize_t i = PyLong_AsSsize_t(idx);
+    if (i < 0)
+        return -1;
+    *out = (uint32_t)i;
+    return 0;
+}
+
+static UtilObject *util_alloc(faassim_state *st)
+{
+    return (UtilObject *)st->ResourceUtilization_type->tp_alloc(st->ResourceUtilization_type, 0);
+}
+
+/* A live view of a registered replica. */
+static PyObject *util_replica_view(ResourceStateObject *rs, ReplicaObject *rep)
+{
+    UtilObject *u = util_alloc(rs->st);
+    if (!u)
+        return NULL;
+    u->st = rs->st;
+    u->rs = (ResourceStateObject *)Py_NewRef((PyObject *)rs);
+    u->rep = (ReplicaObject *)Py_NewRef((PyObject *)rep);
+    u->id = rep->id;
+    u->kind = UTIL_REPLICA;
+    return (PyObject *)u;
+}
+
+static PyObject *util_node_view(ResourceStateObject *rs, uint32_t node, PyObject *name)
+{
+    UtilObject *u = util_alloc(rs->st);
+    if (!u)
+        return NULL;
+    u->st = rs->st;
+    u->rs = (ResourceStateObject *)Py_NewRef((PyObject *)rs);
+    u->node_name = Py_NewRef(name);
+    u->id = node;
+    u->kind = UTIL_NODE;
+    return (PyObject *)u;
+}
+
+/* An empty snapshot: a private book with replica 0 on node 0. */
+static UtilObject *util_snapshot_new(PyTypeObject *tp, faassim_state *st)
+{
+    UtilObject *u = (UtilObject *)tp->tp_alloc(tp, 0);
+    if (!u)
+        return NULL;
+    u->st = st;
+    u->kind = UTIL_SNAPSHOT;
+    struct rs_book *b = PyMem_Calloc(1, sizeof *b);
+    if (!b) {
+        Py_DECREF(u);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    u->own = b;
+    if (book_init(b) < 0 || book_add_replica(b, 0, 0) < 0) {
+        Py_DECREF(u);
+        return NULL;
+    }
+    return u;
+}
+
+/* (replica, view) pairs of node n's registered replicas. */
+static PyObject *rs_node_list(ResourceStateObject *rs, uint32_t n)
+{
+    PyObject *reps = n < rs->nnode_reps ? rs->node_reps[n] : NULL;
+    Py_ssize_t len = reps ? PyList_GET_SIZE(reps) : 0;
+    PyObject *out = PyList_New(len);
+    for (Py_ssize_t i = 0; out && i < len; i++) {
+        ReplicaObject *rep = (ReplicaObject *)PyList_GET_ITEM(reps, i);
+        PyObject *view = util_replica_view(rs, rep);
+        PyObject *pair = view ? PyTuple_Pack(2, (PyObject *)rep, view) : NULL;
+        Py_XDECREF(view);
+        if (!pair)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, i, pair);
+    }
+    return out;
+}
+
+static PyObject *node_util_new(ResourceStateObject *rs, uint32_t node, PyObject *name)
+{
+    faassim_state *st = rs->st;
+    NodeUtilObject *n =
+        (NodeUtilObject *)st->NodeResourceUtilization_type->tp_alloc(st->NodeResourceUtilization_type, 0);
+    if (!n)
+        return NULL;
+    n->st = st;
+    n->rs = (ResourceStateObject *)Py_NewRef((PyObject *)rs);
+    n->name = Py_NewRef(name);
+    n->node = node;
+    return (PyObject *)n;
+}
+
+/* ------------------------------------------------------------------ */
+/* C API */
+
+int resource_state_slot(ResourceStateObject *rs, const char *name)
+{
+    PyObject *s = PyUnicode_FromString(name);
+    if (!s)
+        return -1;
+    int slot = book_slot(&rs->book, s, 1);
+    Py_DECREF(s);
+    return slot < 0 ? -1 : slot;
+}
+
+static int check_slot(ResourceStateObject *rs, int slot, const char *fname)
+{
+    if (slot >= 0 && (uint32_t)slot < rs->book.res.nslots)
+        return 0;
+    PyErr_Format(PyExc_ValueError, "%s(): invalid resource slot %d", fname, slot);
+    return -1;
+}
+
+static int rs_capi_apply(ResourceStateObject *rs, ReplicaObject *rep, int slot, double v, int remove, const char *fname)
+{
+    if (!check_replica(rs, (PyObject *)rep, fname) || check_slot(rs, slot, fname) < 0)
+        return -1;
+    if (!(v >= 0) || isinf(v)) {
+        PyObject *value = PyFloat_FromDouble(v);
+        if (value) {
+            raise_for_call(PyExc_ValueError, fname, (PyObject *)rep, rs->book.names[slot], value,
+                           "value must be a finite number >= 0");
+            Py_DECREF(value);
+        }
+        return -1;
+    }
+    return rs_apply(rs, rep, slot, v, remove, fname, NULL, NULL);
+}
+
+int resource_state_put(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value)
+{
+    return rs_capi_apply(rs, rep, slot, value, 0, "resource_state_put");
+}
+
+int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value)
+{
+    return rs_capi_apply(rs, rep, slot, value, 1, "resource_state_remove");
+}
+
+double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot)
+{
+    if (check_slot(rs, slot, "resource_state_get") < 0)
+        return -1.0;
+    return book_registered(&rs->book, rep->id) && rep->faas == rs->faas ? book_get(&rs->book, rep->id, slot) : 0.0;
+}
+
+double resource_state_node_get(ResourceStateObject *rs, int64_t node, int slot)
+{
+    if (check_slot(rs, slot, "resource_state_node_get") < 0)
+        return -1.0;
+    double v = 0.0;
+    if (node >= 0 && node < FS_RES_MAX_ID)
+        fs_res_node_get(&rs->book.res, (uint32_t)node, slot, &v);
+    return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* ResourceState: Python methods */
+
+static PyObject *ResourceState_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    faassim_state *st = faassim_state_from_type(type);
+    if (!st)
+        return NULL;
+    ResourceStateObject *self = (ResourceStateObject *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    self->st = st;
+    if (book_init(&self->book) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int ResourceState_init(ResourceStateObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"env", NULL};
+    PyObject *env = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:ResourceState", kwlist, &env))
+        return -1;
+    if (env == Py_None)
+        return 0;
+    if (!Environment_Check(self->st, env)) {
+        PyErr_Format(PyExc_TypeError, "ResourceState(env): env must be an Environment or None, not %.100s",
+                     Py_TYPE(env)->tp_name);
+        return -1;
+    }
+    if (self->faas && self->env != (EnvironmentObject *)env) {
+        PyErr_SetString(PyExc_RuntimeError, "ResourceState.__init__: already accounting for another environment");
+        return -1;
+    }
+    Py_XSETREF(self->env, (EnvironmentObject *)Py_NewRef(env));
+    return 0;
+}
+
+static const char *const change_args[] = {"replica", "resource", "value"};
+
+static PyObject *rs_put_resource(ResourceStateObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[3];
+    ReplicaObject *rep;
+    if (fs_parse_args("put_resource", args, nargs, kwnames, change_args, 3, 3, a) < 0 ||
+        !(rep = check_replica(self, a[0], "put_resource")) || rs_apply_obj(self, rep, a[1], a[2], 0, "put_resource"))
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *rs_remove_resource(ResourceStateObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                    PyObject *kwnames)
+{
+    PyObject *a[3];
+    ReplicaObject *rep;
+    if (fs_parse_args("remove_resource", args, nargs, kwnames, change_args, 3, 3, a) < 0 ||
+        !(rep = check_replica(self, a[0], "remove_resource")) ||
+        rs_apply_obj(self, rep, a[1], a[2], 1, "remove_resource"))
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *rs_get_resource_utilization(ResourceStateObject *self, PyObject *replica)
+{
+    ReplicaObject *rep = check_replica(self, replica, "get_resource_utilization");
+    if (!rep || rs_register(self, rep) < 0)
+        return NULL;
+    return util_replica_view(self, rep);
+}
+
+static PyObject *rs_get_node_resource_utilization(ResourceStateObject *self, PyObject *name)
+{
+    uint32_t node;
+    if (rs_node_index(self, name, "get_node_resource_utilization", &node) < 0)
+        return NULL;
+    return node_util_new(self, node, name);
+}
+
+static PyObject *rs_list_resource_utilization(ResourceStateObject *self, PyObject *name)
+{
+    uint32_t node;
+    if (rs_node_index(self, name, "list_resource_utilization", &node) < 0)
+        return NULL;
+    return rs_node_list(self, node);
+}
+
+static PyObject *rs_get_node_resource_utilizations(ResourceStateObject *self, void *c)
+{
+    (void)c;
+    PyObject *out = PyDict_New();
+    for (uint32_t n = 0; out && self->faas && n < self->nnode_reps; n++) {
+        if (!self->node_reps[n] || !PyList_GET_SIZE(self->node_reps[n]))
+            continue;
+        if ((Py_ssize_t)n >= PyList_GET_SIZE(self->faas->nodes)) {
+            PyErr_SetString(PyExc_RuntimeError, "node_resource_utilizations: the platform lost a node");
+            Py_CLEAR(out);
+            break;
+        }
+        PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(self->faas->nodes, n), "name");
+        PyObject *nu = name ? node_util_new(self, n, name) : NULL;
+        if (!nu || PyDict_SetItem(out, name, nu) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(name);
+        Py_XDECREF(nu);
+    }
+    return out;
+}
+
+static PyObject *rs_get_env(ResourceStateObject *self, void *c)
+{
+    (void)c;
+    return Py_NewRef(self->env ? (PyObject *)self->env : Py_None);
+}
+
+static PyObject *rs_valid(ResourceStateObject *self, PyObject *Py_UNUSED(ignored))
+{
+    int ok = fs_res_valid(&self->book.res);
+    if (ok < 0)
+        return PyErr_NoMemory();
+    return PyBool_FromLong(ok);
+}
+
+/* _capi(op, target, resource, value=0.0): the C API from Python, for tests.
+ * op: 'put', 'remove' (target: a replica), 'get' (a replica), 'node_get'
+ * (target: a node index). */
+static PyObject *rs_capi(ResourceStateObject *self, PyObject *args)
+{
+    const char *op, *name;
+    PyObject *target;
+    double value = 0.0;
+    if (!PyArg_ParseTuple(args, "sOs|d:_capi", &op, &target, &name, &value))
+        return NULL;
+    int slot = resource_state_slot(self, name);
+    if (slot < 0)
+        return NULL;
+    if (strcmp(op, "node_get") == 0) {
+        long long node = PyLong_AsLongLong(target);
+        if (node == -1 && PyErr_Occurred())
+            return NULL;
+        double v = resource_state_node_get(self, node, slot);
+        return v < 0 ? NULL : PyFloat_FromDouble(v);
+    }
+    if (!PyObject_TypeCheck(target, self->st->FunctionReplica_type)) {
+        PyErr_SetString(PyExc_TypeError, "_capi(): target must be a FunctionReplica");
+        return NULL;
+    }
+    ReplicaObject *rep = (ReplicaObject *)target;
+    if (strcmp(op, "get") == 0) {
+        double v = resource_state_get(self, rep, slot);
+        return v < 0 ? NULL : PyFloat_FromDouble(v);
+    }
+    int rc;
+    if (strcmp(op, "put") == 0)
+        rc = resource_state_put(self, rep, slot, value);
+    else if (strcmp(op, "remove") == 0)
+        rc = resource_state_remove(self, rep, slot, value);
+    else {
+        PyErr_Format(PyExc_ValueError, "_capi(): unknown op %s", op);
+        return NULL;
+    }
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static int ResourceState_traverse(ResourceStateObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT((PyObject *)self->env);
+    Py_VISIT((PyObject *)self->faas);
+    for (uint32_t n = 0; n < self->nnode_reps; n++)
+        Py_VISIT(self->node_reps[n]);
+    Py_VISIT(self->dict);
+    return 0;
+}
+
+static int ResourceState_clear(ResourceStateObject *self)
+{
+    Py_CLEAR(self->env);
+    Py_CLEAR(self->faas);
+    for (uint32_t n = 0; n < self->nnode_reps; n++)
+        Py_CLEAR(self->node_reps[n]);
+    Py_CLEAR(self->dict);
+    return 0;
+}
+
+static void ResourceState_dealloc(ResourceStateObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    if (self->weaklist)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    ResourceState_clear(self);
+    PyMem_Free(self->node_reps);
+    book_free(&self->book);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyMethodDef ResourceState_methods[] = {
+    {"put_resource", (PyCFunction)(void (*)(void))rs_put_resource, METH_FASTCALL | METH_KEYWORDS,
+     "put_resource(replica, resource, value)\n--\n\n"
+     "Add value (an int or float, finite, >= 0) of resource (a str) to what replica\n"
+     "(a placed FunctionReplica of env.faas) holds, and to its node's total. Exact:\n"
+     "amounts are sums computed without rounding."},
+    {"remove_resource", (PyCFunction)(void (*)(void))rs_remove_resource, METH_FASTCALL | METH_KEYWORDS,
+     "remove_resource(replica, resource, value)\n--\n\n"
+     "Take value of resource back from replica and its node. Removing more than the\n"
+     "replica holds raises ValueError (faas-sim went negative) and changes nothing."},
+    {"get_resource_utilization", (PyCFunction)rs_get_resource_utilization, METH_O,
+     "get_resource_utilization(replica)\n--\n\n"
+     "A live ResourceUtilization view of what replica holds (registers the replica\n"
+     "on its node, as faas-sim did)."},
+    {"get_node_resource_utilization", (PyCFunction)rs_get_node_resource_utilization, METH_O,
+     "get_node_resource_utilization(node_name)\n--\n\n"
+     "A NodeResourceUtilization view of the node called node_name (KeyError if\n"
+     "env.faas has no such node)."},
+    {"list_resource_utilization", (PyCFunction)rs_list_resource_utilization, METH_O,
+     "list_resource_utilization(node_name)\n--\n\n"
+     "[(replica, ResourceUtilization), ...] for the replicas registered on the node,\n"
+     "in registration order."},
+    {"_capi", (PyCFunction)rs_capi, METH_VARARGS,
+     "_capi(op, target, resource, value=0.0)\n--\n\n"
+     "Call the C API (resource_state_slot, then resource_state_put / _remove / _get\n"
+     "or _node_get for op 'put', 'remove', 'get', 'node_get'); for tests."},
+    {"_valid", (PyCFunction)rs_valid, METH_NOARGS,
+     "_valid()\n--\n\n"
+     "Check every invariant of the accounting (node amounts are the exact sums of\n"
+     "their replicas'); O(everything), for tests."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef ResourceState_getset[] = {
+    {"env", (getter)rs_get_env, NULL, "The Environment whose replicas are accounted for.", NULL},
+    {"node_resource_utilizations", (getter)rs_get_node_resource_utilizations, NULL,
+     "A new dict node name -> NodeResourceUtilization of the nodes with registered\n"
+     "replicas (faas-sim's attribute).",
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMemberDef ResourceState_members[] = {
+    {"__dictoffset__", T_PYSSIZET, offsetof(ResourceStateObject, dict), READONLY, NULL},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(ResourceStateObject, weaklist), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+PyDoc_STRVAR(ResourceState_doc, "ResourceState(env=None)\n--\n\n"
+                                "env.resource_state: the resources (cpu, memory, ... any names) that function\n"
+                                "replicas claim while they run, per replica and per node (faas-sim's\n"
+                                "ResourceState). Simulators put_resource() when a request starts using a\n"
+                                "resource and remove_resource() when it stops.\n\n"
+                                "Unlike faas-sim's float sums, amounts are exact: every put and remove is\n"
+                                "added without rounding, and a read rounds the exact amount once. Any balanced\n"
+                                "sequence of puts and removes reads exactly 0.0, and a node's total is exactly\n"
+                                "the sum of its replicas'. Removing more than held raises ValueError.\n\n"
+                                "Without env (faas-sim's ResourceState()), the state takes the environment of\n"
+                                "the first replica it accounts for.\n\n"
+                                "Built-in (C) simulators use the C API in module.h; it bypasses Python\n"
+                                "overrides of put_resource/remove_resource in a subclass.");
+
+static PyType_Slot ResourceState_slots[] = {
+    {Py_tp_new, ResourceState_new},         {Py_tp_init, ResourceState_init},
+    {Py_tp_dealloc, ResourceState_dealloc}, {Py_tp_traverse, ResourceState_traverse},
+    {Py_tp_clear, ResourceState_clear},     {Py_tp_methods, ResourceState_methods},
+    {Py_tp_getset, ResourceState_getset},   {Py_tp_members, ResourceState_members},
+    {Py_tp_doc, (void *)ResourceState_doc}, {0, NULL},
+};
+
+static PyType_Spec ResourceState_spec = {
+    .name = "faassim.ResourceState",
+    .basicsize = sizeof(ResourceStateObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = ResourceState_slots,
+};
+
+/* ------------------------------------------------------------------ */
+/* ResourceUtilization */
+
+static struct rs_book *util_book(UtilObject *u)
+{
+    return u->own ? u->own : &u->rs->book;
+}
+
+/* The viewed entity's touched mask and fs_res entity (NULL: a node nothing
+ * was ever registered on). */
+static uint64_t util_touched(UtilObject *u)
+{
+    struct rs_book *b = util_book(u);
+    if (u->kind == UTIL_NODE)
+        return u->id < b->nnode_touched ? b->node_touched[u->id] : 0;
+    return b->rep_touched[u->id];
+}
+
+static double util_amount(UtilObject *u, int slot)
+{
+    struct rs_book *b = util_book(u);
+    double v = 0.0;
+    if (u->kind == UTIL_NODE)
+        fs_res_node_get(&b->res, u->id, slot, &v);
+    else
+        fs_res_get(&b->res, u->id, slot, &v);
+    return v;
+}
+
+static PyObject *util_get_resource(UtilObject *self, PyObject *name)
+{
+    if (!PyUnicode_Check(name)) {
+        PyErr_Format(PyExc_TypeError, "get_resource(): resource must be a str, not %.100s", Py_TYPE(name)->tp_name);
+        return NULL;
+    }
+    int slot = book_slot(util_book(self), name, 0);
+    if (slot == -1)
+        return NULL;
+    if (slot < 0 || !((util_touched(self) >> slot) & 1))
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble(util_amount(self, slot));
+}
+
+static PyObject *util_list_resources(UtilObject *self, PyObject *Py_UNUSED(ignored))
+{
+    struct rs_book *b = util_book(self);
+    PyObject *out = PyDict_New();
+    for (uint64_t m = util_touched(self); out && m;) {
+        int s = fs_res_mask_next(&m);
+        PyObject *v = PyFloat_FromDouble(util_amount(self, s));
+        if (!v || PyDict_SetItem(out, b->names[s], v) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(v);
+    }
+    return out;
+}
+
+static PyObject *util_is_empty(UtilObject *self, PyObject *Py_UNUSED(ignored))
+{
+    struct rs_book *b = util_book(self);
+    uint64_t mask = 0;
+    if (self->kind == UTIL_NODE)
+        fs_res_node_mask(&b->res, self->id, &mask); /* unknown node: stays 0 */
+    else
+        fs_res_replica_mask(&b->res, self->id, &mask);
+    return PyBool_FromLong(mask == 0);
+}
+
+/* Put the exact amount a into slot of dst's replica 0: as the sum of its
+ * 32-bit pieces, each an exactly representable double (the amount is a
+ * multiple of 2^-1074 below 2^1024). */
+static int put_exact(struct rs_book *dst, int slot, const struct fs_res_acc *a)
+{
+    const uint64_t *limbs = a->cap ? a->u.heap : a->u.in;
+    for (int i = 0; i < a->n; i++) {
+        int e = 64 * (a->base + i);
+        uint64_t piece[2] = {limbs[i] & UINT64_C(0xFFFFFFFF), limbs[i] >> 32};
+        for (int h = 0; h < 2; h++) {
+            if (!piece[h])
+                continue;
+            int rc = fs_res_put(&dst->res, 0, slot, ldexp((double)piece[h], e + 32 * h));
+            if (rc)
+                return fs_raise_status(rc, "ResourceUtilization.copy");
+        }
+    }
+    return 0;
+}
+
+static PyObject *util_copy(UtilObject *self, PyObject *Py_UNUSED(ignored))
+{
+    struct rs_book *b = util_book(self);
+    UtilObject *snap = util_snapshot_new(self->st->ResourceUtilization_type, self->st);
+    if (!snap)
+        return NULL;
+    const struct fs_res_entity *e = NULL;
+    if (self->kind == UTIL_NODE)
+        e = self->id < b->res.nnode ? &b->res.node[self->id] : NULL;
+    else
+        e = &b->res.rep[self->id];
+    for (uint64_t m = util_touched(self); m;) {
+        int s = fs_res_mask_next(&m);
+        int d = book_slot(snap->own, b->names[s], 1);
+        if (d < 0 || (e && (uint32_t)s < e->nacc && put_exact(snap->own, d, &e->acc[s]) < 0)) {
+            Py_DECREF(snap);
+            return NULL;
+        }
+        snap->own->rep_touched[0] |= UINT64_C(1) << d;
+        snap->own->node_touched[0] |= UINT64_C(1) << d;
+    }
+    return (PyObject *)snap;
+}
+
+static PyObject *util_change(UtilObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, int remove)
+{
+    static const char *const names[] = {"resource", "value"};
+    const char *meth = remove ? "remove_resource" : "put_resource";
+    const char *fname = remove ? "ResourceUtilization.remove_resource" : "ResourceUtilization.put_resource";
+    PyObject *a[2];
+    if (fs_parse_args(meth, args, nargs, kwnames, names, 2, 2, a) < 0)
+        return NULL;
+    if (self->kind == UTIL_NODE) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s(): the total_utilization of node %R is read-only (the sum of its replicas'); change "
+                     "a replica's, or copy() it",
+                     meth, self->node_name);
+        return NULL;
+    }
+    if (self->kind == UTIL_REPLICA) {
+        if (!self->rs->env) {
+            PyErr_Format(PyExc_RuntimeError, "%s(): the ResourceState is gone", fname);
+            return NULL;
+        }
+        if (rs_apply_obj(self->rs, self->rep, a[0], a[1], remove, fname) < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    struct rs_book *b = self->own;
+    double v;
+    if (check_name(a[0], fname, NULL, a[1]) < 0 || parse_value(a[1], &v, fname, NULL, a[0]) < 0)
+        return NULL;
+    int slot = book_slot(b, a[0], 1);
+    if (slot < 0)
+        return NULL;
+    int rc = book_apply(b, 0, slot, v, remove);
+    if (rc) {
+        raise_apply(b, rc, 0, slot, fname, NULL, a[0], a[1]);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *util_put_resource(UtilObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    return util_change(self, args, nargs, kwnames, 0);
+}
+
+static PyObject *util_remove_resource(UtilObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    return util_change(self, args, nargs, kwnames, 1);
+}
+
+static PyObject *util_get_replica(UtilObject *self, void *c)
+{
+    (void)c;
+    return Py_NewRef(self->rep ? (PyObject *)self->rep : Py_None);
+}
+
+static PyObject *util_get_live(UtilObject *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(self->kind != UTIL_SNAPSHOT);
+}
+
+static PyObject *Util_repr(UtilObject *self)
+{
+    PyObject *res = util_list_resources(self, NULL);
+    if (!res)
+        return NULL;
+    PyObject *r;
+    if (self->kind == UTIL_REPLICA)
+        r = PyUnicode_FromFormat("<ResourceUtilization of replica %u: %R>", self->id, res);
+    else if (self->kind == UTIL_NODE)
+        r = PyUnicode_FromFormat("<ResourceUtilization total of node %R: %R>", self->node_name, res);
+    else
+        r = PyUnicode_FromFormat("<ResourceUtilization snapshot: %R>", res);
+    Py_DECREF(res);
+    return r;
+}
+
+static PyObject *Util_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    if (PyTuple_GET_SIZE(args) || (kwds && PyDict_GET_SIZE(kwds))) {
+        PyErr_SetString(PyExc_TypeError, "ResourceUtilization() takes no arguments");
+        return NULL;
+    }
+    faassim_state *st = faassim_state_from_type(type);
+    if (!st)
+        return NULL;
+    return (PyObject *)util_snapshot_new(type, st);
+}
+
+static int Util_traverse(UtilObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT((PyObject *)self->rs);
+    Py_VISIT((PyObject *)self->rep);
+    Py_VISIT(self->node_name);
+    return 0;
+}
+
+static void Util_dealloc(UtilObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Py_CLEAR(self->rs);
+    Py_CLEAR(self->rep);
+    Py_CLEAR(self->node_name);
+    if (self->own) {
+        book_free(self->own);
+        PyMem_Free(self->own);
+    }
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyMethodDef Util_methods[] = {
+    {"get_resource", (PyCFunction)util_get_resource, METH_O,
+     "get_resource(resource)\n--\n\n"
+     "The amount held now (a float), or None if the resource was never put or\n"
+     "removed here."},
+    {"list_resources", (PyCFunction)util_list_resources, METH_NOARGS,
+     "list_resources()\n--\n\n"
+     "A new dict resource -> amount of every resource ever put or removed here\n"
+     "(amounts may be 0.0)."},
+    {"is_empty", (PyCFunction)util_is_empty, METH_NOARGS,
+     "is_empty()\n--\n\n"
+     "True when every amount is zero. (faas-sim's meant 'nothing was ever put': there\n"
+     "a replica whose claims were all removed was not empty; here it is.)"},
+    {"copy", (PyCFunction)util_copy, METH_NOARGS,
+     "copy()\n--\n\n"
+     "A detached snapshot with the same amounts (exact) and resources; its\n"
+     "put_resource/remove_resource change only the snapshot."},
+    {"put_resource", (PyCFunction)(void (*)(void))util_put_resource, METH_FASTCALL | METH_KEYWORDS,
+     "put_resource(resource, value)\n--\n\n"
+     "Add value of resource: on a replica's view, to the replica in the ResourceState\n"
+     "(and its node); on a snapshot, to the snapshot. Node totals are read-only."},
+    {"remove_resource", (PyCFunction)(void (*)(void))util_remove_resource, METH_FASTCALL | METH_KEYWORDS,
+     "remove_resource(resource, value)\n--\n\n"
+     "Take value of resource back (ValueError if more than held; nothing changes)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Util_getset[] = {
+    {"replica", (getter)util_get_replica, NULL, "The replica viewed, or None (node totals, snapshots).", NULL},
+    {"live", (getter)util_get_live, NULL, "True for a view of the ResourceState, False for a snapshot.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(Util_doc, "ResourceUtilization()\n--\n\n"
+                       "Amounts of named resources (faas-sim's ResourceUtilization). From\n"
+                       "env.resource_state it is a live view of a replica (or a node's total);\n"
+                       "ResourceUtilization() and copy() make detached snapshots. Amounts are exact\n"
+                       "sums, read as floats.");
+
+static PyType_Slot Util_slots[] = {
+    {Py_tp_new, Util_new},           {Py_tp_dealloc, Util_dealloc},
+    {Py_tp_traverse, Util_traverse}, {Py_tp_methods, Util_methods},
+    {Py_tp_getset, Util_getset},     {Py_tp_repr, Util_repr},
+    {Py_tp_doc, (void *)Util_doc},   {0, NULL},
+};
+
+static PyType_Spec Util_spec = {
+    .name = "faassim.ResourceUtilization",
+    .basicsize = sizeof(UtilObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = Util_slots,
+};
+
+/* ------------------------------------------------------------------ */
+/* NodeResourceUtilization */
+
+/* A replica argument of a node view: validated and on this node. */
+static ReplicaObject *node_replica(NodeUtilObject *self, PyObject *obj, const char *fname)
+{
+    ReplicaObject *rep = check_replica(self->rs, obj, fname);
+    if (rep && (uint32_t)rep->node != self->node) {
+        PyErr_Format(PyExc_ValueError, "%s(): %R is not on node %R", fname, obj, self->name);
+        return NULL;
+    }
+    return rep;
+}
+
+static PyObject *node_get_total(NodeUtilObject *self, void *c)
+{
+    (void)c;
+    return util_node_view(self->rs, self->node, self->name);
+}
+
+static PyObject *node_get_name(NodeUtilObject *self, void *c)
+{
+    (void)c;
+    return Py_NewRef(self->name);
+}
+
+static PyObject *node_list(NodeUtilObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return rs_node_list(self->rs, self->node);
+}
+
+static PyObject *node_get_resource_utilization(NodeUtilObject *self, PyObject *replica)
+{
+    ReplicaObject *rep = node_replica(self, replica, "get_resource_utilization");
+    if (!rep || rs_register(self->rs, rep) < 0)
+        return NULL;
+    return util_replica_view(self->rs, rep);
+}
+
+static PyObject *node_change(NodeUtilObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                             int remove)
+{
+    const char *fname = remove ? "remove_resource" : "put_resource";
+    PyObject *a[3];
+    ReplicaObject *rep;
+    if (fs_parse_args(fname, args, nargs, kwnames, change_args, 3, 3, a) < 0 ||
+        !(rep = node_replica(self, a[0], fname)) || rs_apply_obj(self->rs, rep, a[1], a[2], remove, fname) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *node_put_resource(NodeUtilObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    return node_change(self, args, nargs, kwnames, 0);
+}
+
+static PyObject *node_remove_resource(NodeUtilObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    return node_change(self, args, nargs, kwnames, 1);
+}
+
+static PyObject *NodeUtil_repr(NodeUtilObject *self)
+{
+    return PyUnicode_FromFormat("<NodeResourceUtilization of node %R>", self->name);
+}
+
+static int NodeUtil_traverse(NodeUtilObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT((PyObject *)self->rs);
+    Py_VISIT(self->name);
+    return 0;
+}
+
+static void NodeUtil_dealloc(NodeUtilObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Py_CLEAR(self->rs);
+    Py_CLEAR(self->name);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyMethodDef NodeUtil_methods[] = {
+    {"list_resource_utilization", (PyCFunction)node_list, METH_NOARGS,
+     "list_resource_utilization()\n--\n\n"
+     "[(replica, ResourceUtilization), ...] for the replicas registered on this node,\n"
+     "in registration order."},
+    {"get_resource_utilization", (PyCFunction)node_get_resource_utilization, METH_O,
+     "get_resource_utilization(replica)\n--\n\n"
+     "A live view of what replica (on this node) holds."},
+    {"put_resource", (PyCFunction)(void (*)(void))node_put_resource, METH_FASTCALL | METH_KEYWORDS,
+     "put_resource(replica, resource, value)\n--\n\n"
+     "ResourceState.put_resource for a replica on this node."},
+    {"remove_resource", (PyCFunction)(void (*)(void))node_remove_resource, METH_FASTCALL | METH_KEYWORDS,
+     "remove_resource(replica, resource, value)\n--\n\n"
+     "ResourceState.remove_resource for a replica on this node."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef NodeUtil_getset[] = {
+    {"total_utilization", (getter)node_get_total, NULL,
+     "A live, read-only ResourceUtilization of the node's totals: exactly the sum of\n"
+     "its replicas' amounts.",
+     NULL},
+    {"name", (getter)node_get_name, NULL, "The node's name.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(NodeUtil_doc, "A node's resource utilization in env.resource_state (faas-sim's\n"
+                           "NodeResourceUtilization): a live view, from\n"
+                           "env.resource_state.get_node_resource_utilization(node_name).");
+
+static PyType_Slot NodeUtil_slots[] = {
+    {Py_tp_dealloc, NodeUtil_dealloc},
+    {Py_tp_traverse, NodeUtil_traverse},
+    {Py_tp_methods, NodeUtil_methods},
+    {Py_tp_getset, NodeUtil_getset},
+    {Py_tp_repr, NodeUtil_repr},
+    {Py_tp_doc, (void *)NodeUtil_doc},
+    {0, NULL},
+};
+
+static PyType_Spec NodeUtil_spec = {
+    .name = "faassim.NodeResourceUtilization",
+    .basicsize = sizeof(NodeUtilObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = NodeUtil_slots,
+};
+
+int ResourceState_setup(PyObject *m, faassim_state *st)
+{
+    st->ResourceState_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &ResourceState_spec, NULL);
+    if (!st->ResourceState_type || PyModule_AddType(m, st->ResourceState_type) < 0)
+        return -1;
+    st->ResourceUtilization_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &Util_spec, NULL);
+    if (!st->ResourceUtilization_type || PyModule_AddType(m, st->ResourceUtilization_type) < 0)
+        return -1;
+    st->NodeResourceUtilization_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &NodeUtil_spec, NULL);
+    if (!st->NodeResourceUtilization_type)
+        return -1;
+    return PyModule_AddType(m, st->NodeResourceUtilization_type);
+}
