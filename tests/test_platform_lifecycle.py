@@ -543,6 +543,41 @@ def test_a_hook_yielding_a_non_event_names_the_hook_and_the_class():
     assert "MySloppySim.setup" in message
     assert "in setup" in message and "test_platform_lifecycle.py" in message
     assert env.now == 1.0
+    # The error ended the hook: the replica failed and gave its resources
+    # back (it does not hang in STARTING).
+    assert ids(env.faas.get_replicas("f", FAILED)) == [0]
+    assert env.faas.get_replicas("f") == []
+    assert alloc(env, "n0") == (0, 0)
+    fails = env.metrics.to_numpy("replica_deployment")
+    assert fails["value"].tolist()[-1] == "failed" and fails["phase"].tolist()[-1] == "setup"
+
+
+def test_a_hook_yielding_a_non_event_can_catch_the_error_and_go_on():
+    class Careful(FunctionSimulator):
+        def setup(self, env, replica):
+            try:
+                yield "not an event"
+            except RuntimeError as e:
+                replica.caught = str(e)
+            yield env.timeout(2)
+
+    env = make_env(sim=Careful)
+    env.faas.deploy(deployment(scale_min=1))
+    env.run()
+    (replica,) = env.faas.get_replicas("f", RUNNING)
+    assert "Invalid yield value 'not an event'" in replica.caught and env.now == 2.0
+
+
+def test_a_hook_yielding_a_non_event_with_errors_swallowed():
+    class MySloppySim(FunctionSimulator):
+        def startup(self, env, replica):
+            yield None
+
+    env = make_env(sim=MySloppySim)
+    env.faas.raise_hook_errors = False
+    env.faas.deploy(deployment(scale_min=2))
+    env.run()
+    assert ids(env.faas.get_replicas("f", FAILED)) == [0, 1]
 
 
 # --------------------------------------------------------------------------

@@ -265,7 +265,9 @@ typedef struct {
 typedef struct {
     EventObject ev;
     PyObject *generator;
-    PyObject *target; /* event waited on, strong ref, or NULL */
+    PyObject *target;        /* event waited on, strong ref, or NULL */
+    uint8_t throw_bad_yield; /* an invalid yield is thrown into the generator (platform hooks) instead of
+                                raised from run() with the process left waiting */
 } ProcessObject;
 
 typedef struct {

@@ -162,16 +162,21 @@ int process_resume(ProcessObject *proc, EventObject *ev)
     Py_INCREF(ev);
     Py_XSETREF(env->active_process, Py_NewRef(proc));
     int rc = 0;
+    PyObject *to_throw = NULL; /* an invalid yield's error, thrown into the generator */
     for (;;) {
         PyObject *result = NULL;
         PySendResult sr;
-        if (ev->ok) {
+        if (ev->ok && !to_throw) {
             sr = PyIter_Send(gen, ev->value, &result); /* re-entrancy point */
         }
         else {
             /* The process has to handle the failure (or fail itself). */
-            ev->defused = 1;
-            PyObject *exc = copy_exception(st, ev->value);
+            PyObject *exc = to_throw;
+            to_throw = NULL;
+            if (!exc) {
+                ev->defused = 1;
+                exc = copy_exception(st, ev->value);
+            }
             if (!exc) {
                 rc = -1;
                 break;
@@ -227,6 +232,8 @@ int process_resume(ProcessObject *proc, EventObject *ev)
         if (!Py_IS_TYPE(result, st->Timeout_type) && !Event_Check(st, result)) {
             set_invalid_yield_error(proc, result);
             Py_DECREF(result);
+            if (proc->throw_bad_yield && (to_throw = fs_err_take()) != NULL)
+                continue; /* a platform hook: the error ends the hook (see simulator.c) */
             Py_CLEAR(proc->target);
             rc = -1;
             break;

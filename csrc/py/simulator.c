@@ -113,6 +113,9 @@ int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, 
         Py_DECREF(res);
         if (!proc)
             return -1;
+        /* A hook that yields a non-event fails (the platform marks the
+         * replica FAILED and reports the error) instead of hanging. */
+        ((ProcessObject *)proc)->throw_bad_yield = 1;
         *wait_on = proc;
         return 1;
     }
