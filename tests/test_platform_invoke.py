@@ -753,6 +753,41 @@ def test_get_running_replicas_and_discover_in_deployment_order():
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("rate", [10, 3, 7.5, 1000])
+def test_constant_source_exact_arrival_times(rate):
+    env = make_env()
+    env.faas.deploy(make_fd(scale_min=2))
+    n = 2000
+    src = env.faas.add_source("f", Constant(rate), max_requests=n)
+    assert src.active and src.count == 0 and src.kind == "constant" and src.rate == rate
+    env.run()
+    assert src.count == n and not src.active
+    t = env.metrics.to_numpy("invocations")["t_start"]
+    k = np.arange(1, n + 1)
+    assert t.tolist() == (k / rate).tolist()
+
+
+def test_constant_source_attached_later_counts_from_attach_time():
+    env = make_env()
+    env.faas.deploy(make_fd())
+    env.run(until=0.3)
+    env.faas.add_source("f", Constant(10), max_requests=50)
+    env.run()
+    t = env.metrics.to_numpy("invocations")["t_start"]
+    assert t.tolist() == (0.3 + np.arange(1, 51) / 10).tolist()
+
+
+@pytest.mark.parametrize("rate, until, expected", [(10, 1.0, 10), (10, 3.0, 30), (3, 10.0, 30), (10, 2.95, 29)])
+def test_constant_source_until_is_exact(rate, until, expected):
+    env = make_env()
+    env.faas.deploy(make_fd())
+    src = env.faas.add_source("f", Constant(rate), until=until)
+    env.run()
+    assert src.count == expected and not src.active
+    t = env.metrics.to_numpy("invocations")["t_start"]
+    assert len(t) == expected and t.max() <= until
+
+
 def test_max_requests_exact_and_zero():
     env = make_env()
     env.faas.deploy(make_fd())
