@@ -1295,13 +1295,19 @@ class Boom(Exception):
 
 
 class Failing(FunctionSimulator):
-    """invoke raises for requests whose size is 'boom' (after 1 s, or at
-    once when fail_at_once)."""
+    """invoke raises for requests whose size is 'boom': mode 'later' after
+    1 s, 'first_step' when its process starts, 'plain' at once (invoke is a
+    plain function that returns a generator for the other requests)."""
 
-    fail_at_once = False
+    mode = "later"
 
     def invoke(self, env, replica, request):
-        if request.size == "boom" and self.fail_at_once:
+        if request.size == "boom" and self.mode == "plain":
+            raise Boom(f"request {request.request_id}")
+        return self._run(env, request)
+
+    def _run(self, env, request):
+        if request.size == "boom" and self.mode == "first_step":
             raise Boom(f"request {request.request_id}")
         yield env.timeout(1)
         if request.size == "boom":
@@ -1314,10 +1320,10 @@ def failed_rows(env):
     return [(rid, ph, err) for v, rid, ph, err in fields if v == "failed"]
 
 
-@pytest.mark.parametrize("at_once", [False, True])
-def test_invoke_hook_raising(at_once):
+@pytest.mark.parametrize("mode", ["later", "first_step", "plain"])
+def test_invoke_hook_raising(mode):
     env = make_env()
-    use_sim(env, Failing, fail_at_once=at_once)
+    use_sim(env, Failing, mode=mode)
     env.faas.deploy(make_fd(scale_min=2))
     out = []
 
@@ -1330,10 +1336,14 @@ def test_invoke_hook_raising(at_once):
 
     for size in (None, "boom", None):
         env.process(client(env, size))
-    with pytest.raises(Boom, match="request 1") as info:
+    if mode == "plain":
+        # raised by the invoke() call, in the client, which handles it
         env.run()
-    # the user's frame is in the traceback
-    assert any(tb.name == "invoke" for tb in info.traceback)
+    else:
+        with pytest.raises(Boom, match="request 1") as info:
+            env.run()
+        # the user's frame is in the traceback
+        assert info.traceback[-1].name == "_run"
     env.run()
     assert sorted(map(str, out)) == ["0", "2", "caught request 1"]
     assert [r.replica_id for r in env.faas.get_replicas("f", FunctionState.FAILED)] == [1]
@@ -1342,6 +1352,50 @@ def test_invoke_hook_raising(at_once):
     stats = env.faas.function_stats("f")
     assert (stats["completed"], stats["failed"], stats["replicas"]) == (2, 1, 1)
     env.run()  # reported once
+
+
+@pytest.mark.parametrize("mode", ["later", "first_step", "plain"])
+def test_invoke_hook_raising_swallowed(mode):
+    env = make_env()
+    env.faas.raise_hook_errors = False
+    use_sim(env, Failing, mode=mode)
+    env.faas.deploy(make_fd(scale_min=2))
+    out = []
+
+    def client(env, size):
+        try:
+            resp = yield env.faas.invoke(FunctionRequest("f", size=size))
+            out.append(resp.request_id)
+        except Boom as e:
+            out.append(f"caught {e}")
+
+    for size in (None, "boom", None):
+        env.process(client(env, size))
+    env.run(until=1.5)
+    # held, never waited for: its failure must not reach run() either
+    held = [env.faas.invoke(FunctionRequest("f", size="boom"))]
+    env.run()
+    assert sorted(map(str, out)) == ["0", "2", "caught request 1"]
+    assert held[0].triggered and not held[0].ok
+    assert isinstance(held[0].value, Boom)
+    assert [r.replica_id for r in env.faas.get_replicas("f", FunctionState.FAILED)] == [1, 0]
+    assert failed_rows(env) == [(1, "invoke", "Boom: request 1"), (0, "invoke", "Boom: request 3")]
+    assert env.faas.get_replicas("f") == []
+
+
+def test_sync_invoke_hook_raising_is_reported_once():
+    """A plain-function hook raises at once: invoke() raises it; the event
+    nobody got must not raise again from run()."""
+    env = make_env()
+    use_sim(env, Failing, mode="plain")
+    env.faas.deploy(make_fd(scale_min=2))
+    with pytest.raises(Boom, match="request 0"):
+        env.faas.invoke(FunctionRequest("f", size="boom"))
+    env.run()  # nothing pending
+    assert failed_rows(env) == [(0, "invoke", "Boom: request 0")]
+    env.faas.invoke(FunctionRequest("f"))
+    env.run()
+    assert rows(env)["replica_id"] == [1]
 
 
 def test_hook_invoking_and_scaling_reentrantly():

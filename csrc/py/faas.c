@@ -1275,9 +1275,10 @@ static int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
         fn->nfailed++;
         EventObject *done = inv->done;
         if (done && !done->value) {
+            /* The error reaches run() once, from the hook's process or the
+             * call that ran the hook; the event only tells its waiters. */
             rc = event_fail(done, exc);
-            if (Py_REFCNT(done) == 1 && !done->ncb && !done->callbacks)
-                done->defused = 1;
+            done->defused = 1;
         }
         if (rc == 0)
             rc = replica_fail(rep, "invoke", exc);
