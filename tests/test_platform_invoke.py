@@ -1383,6 +1383,39 @@ def test_invoke_hook_raising_swallowed(mode):
     assert env.faas.get_replicas("f") == []
 
 
+@pytest.mark.parametrize("raise_errors", [True, False])
+def test_two_requests_failing_on_one_replica(raise_errors):
+    """Both requests in flight on a replica raise: the replica fails once;
+    each request's event fails with its own exception."""
+    env = make_env()
+    env.faas.raise_hook_errors = raise_errors
+    use_sim(env, Failing)
+    env.faas.deploy(make_fd(scale_min=1))
+    evs = [env.faas.invoke(FunctionRequest("f", size="boom")) for _ in range(2)]
+    caught = []
+
+    def waiter(env, ev):
+        try:
+            yield ev
+        except Boom as e:
+            caught.append(str(e))
+
+    for ev in evs:
+        env.process(waiter(env, ev))
+    reported = []
+    for _ in range(3):
+        try:
+            env.run()
+        except Boom as e:
+            reported.append(str(e))
+    assert reported == (["request 0", "request 1"] if raise_errors else [])
+    assert sorted(caught) == ["request 0", "request 1"]
+    assert [r.replica_id for r in env.faas.get_replicas("f", FunctionState.FAILED)] == [0]
+    assert failed_rows(env) == [(0, "invoke", "Boom: request 0")]
+    stats = env.faas.function_stats("f")
+    assert (stats["failed"], stats["completed"], stats["replicas"]) == (2, 0, 0)
+
+
 def test_sync_invoke_hook_raising_is_reported_once():
     """A plain-function hook raises at once: invoke() raises it; the event
     nobody got must not raise again from run()."""
@@ -1396,6 +1429,27 @@ def test_sync_invoke_hook_raising_is_reported_once():
     env.faas.invoke(FunctionRequest("f"))
     env.run()
     assert rows(env)["replica_id"] == [1]
+
+
+def test_invoke_hook_raising_for_a_waiting_request_fails_the_replica_once():
+    """Waiting requests are dispatched when the replica becomes RUNNING; an
+    invoke hook raising then fails the replica in phase 'invoke' (not
+    'setup'), once."""
+    env = make_env()
+    use_sim(env, Failing, mode="plain")
+    Failing.deploy = Timed.deploy
+    Failing.deploy_times = {0: 1.0}
+    try:
+        env.faas.deploy(make_fd(scale_min=1))
+        env.faas.invoke(FunctionRequest("f", size="boom"))
+        with pytest.raises(Boom, match="request 0"):
+            env.run()
+        env.run()
+    finally:
+        del Failing.deploy
+        del Failing.deploy_times
+    assert [r.replica_id for r in env.faas.get_replicas("f", FunctionState.FAILED)] == [0]
+    assert failed_rows(env) == [(0, "invoke", "Boom: request 0")]
 
 
 def test_hook_invoking_and_scaling_reentrantly():

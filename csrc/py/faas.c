@@ -463,6 +463,11 @@ static int succeed_removed(ReplicaObject *rep)
 static int replica_fail(ReplicaObject *rep, const char *phase, PyObject *exc)
 {
     FaasObject *f = rep->faas;
+    if (rep->phase == FS_PH_FAILED) { /* failed before: only the error is left */
+        if (!exc && !f->raise_hook_errors)
+            PyErr_Clear();
+        return exc || !f->raise_hook_errors ? 0 : -1;
+    }
     struct fs_fn *fn = &f->fns[rep->fn];
     PyObject *error = exc ? Py_NewRef(exc) : fs_err_take();
     Py_INCREF(rep);
