@@ -566,7 +566,8 @@ static int replica_route(ReplicaObject *rep)
     return rc == FS_OK ? 0 : fs_raise_status(rc, "replica weight");
 }
 
-/* What happens when the hook of the current phase has finished. */
+/* What happens when the hook of the current phase has finished: 0, -1 (the
+ * replica fails) or -2 (an error that is not the replica's). */
 static int replica_after_hook(ReplicaObject *rep)
 {
     FaasObject *f = rep->faas;
@@ -591,7 +592,9 @@ static int replica_after_hook(ReplicaObject *rep)
         rep->phase = FS_PH_RUNNING;
         if (replica_route(rep) < 0)
             return -1;
-        return dispatch_waiting(f, rep->fn);
+        /* -2: a waiting request's error (metrics, load balancer), not the
+         * replica's: it stays RUNNING */
+        return dispatch_waiting(f, rep->fn) < 0 ? -2 : 0;
     case FS_PH_TEARDOWN:
         rep->phase = FS_PH_DONE;
         rep->state = FS_ST_SUSPENDED;
@@ -660,8 +663,9 @@ static int replica_step(ReplicaObject *rep)
             }
             Py_DECREF(wait_on);
         }
-        if (replica_after_hook(rep) < 0) {
-            rc = replica_fail(rep, phase_hook[ph], NULL);
+        int after = replica_after_hook(rep);
+        if (after < 0) {
+            rc = after == -2 ? -1 : replica_fail(rep, phase_hook[ph], NULL);
             break;
         }
     }
@@ -704,8 +708,9 @@ int faas_lifecycle_cb(ReplicaObject *rep, EventObject *ev)
             ev->defused = 1;
         return rc;
     }
-    if (replica_after_hook(rep) < 0)
-        return replica_fail(rep, phase_hook[ph], NULL);
+    int after = replica_after_hook(rep);
+    if (after < 0)
+        return after == -2 ? -1 : replica_fail(rep, phase_hook[ph], NULL);
     return replica_step(rep);
 }
 
