@@ -1527,6 +1527,30 @@ def test_plain_hook_invoking_reentrantly_while_dispatching_waiting():
     assert env.faas.function_stats("f")["waiting"] == 0
 
 
+class GrowingFactory(faassim.SimulatorFactory):
+    """Deploys 20 functions each time it makes a simulator."""
+
+    def __init__(self):
+        self.made = []
+
+    def create(self, env, container):
+        for i in range(20):
+            env.faas.deploy(make_fd(f"z{len(self.made)}_{i}", scale_min=0))
+        self.made.append(container.image)
+        return FunctionSimulator()
+
+
+def test_simulator_factory_deploying_functions():
+    env = make_env()
+    env.simulator_factory = GrowingFactory()
+    env.faas.deploy(make_fd("f", scale_min=3))
+    env.faas.scale_up("f", 2)
+    assert env.simulator_factory.made == ["f-cpu"] * 5
+    assert [r.replica_id for r in env.faas.discover("f")] == [0, 1, 2, 3, 4]
+    assert len(env.faas.get_deployments()) == 101
+    assert env.faas.function_stats("f")["replicas"] == 5
+
+
 def test_load_balancer_removing_replicas_reentrantly():
     class Removing(LoadBalancer):
         def next_replica(self, request):

@@ -978,6 +978,7 @@ static ReplicaObject *create_replica(FaasObject *f, int32_t slot, int32_t rank)
         Py_DECREF(sim);
         return NULL;
     }
+    fn = &f->fns[slot]; /* the factory (Python) may have grown f->fns */
     if (f->nreps == f->capreps) {
         uint32_t cap = f->capreps ? f->capreps * 2 : 16;
         ReplicaObject **r = PyMem_Realloc(f->reps, cap * sizeof *r);
