@@ -1527,6 +1527,48 @@ def test_plain_hook_invoking_reentrantly_while_dispatching_waiting():
     assert env.faas.function_stats("f")["waiting"] == 0
 
 
+def test_hooks_deploying_functions_reentrantly():
+    """Hooks and metrics that deploy new functions (the platform's function
+    table grows under them) while requests are in flight."""
+    counter = [0]
+
+    def deploy_more(env, k):
+        for _ in range(k):
+            counter[0] += 1
+            env.faas.deploy(make_fd(f"x{counter[0]}", scale_min=0))
+
+    class Growing(faassim.Metrics):
+        def log_start_exec(self, request, replica, **kwargs):
+            deploy_more(self.env, 9)
+
+        def log_stop_exec(self, request, replica, **kwargs):
+            deploy_more(self.env, 9)
+
+        def log_invocation(self, *args, **kwargs):  # the Python path
+            super().log_invocation(*args, **kwargs)
+
+    class Sim(FunctionSimulator):
+        def invoke(self, env, replica, request):
+            deploy_more(env, 9)
+            yield env.timeout(1)
+
+    class GrowingLB(LoadBalancer):
+        def next_replica(self, request):
+            deploy_more(self.env, 9)
+            return self.get_running_replicas(request.name)[0]
+
+    env = make_env(lb=GrowingLB())
+    env.metrics = Growing(env)
+    use_sim(env, Sim)
+    env.faas.deploy(make_fd("f", scale_min=2))
+    evs = [env.faas.invoke(FunctionRequest("f")) for _ in range(4)]
+    env.run()
+    assert [e.value.request_id for e in evs] == [0, 1, 2, 3]
+    assert rows(env)["function_name"] == ["f"] * 4
+    # 9 per request in next_replica, log_start_exec, invoke and log_stop_exec
+    assert len(env.faas.get_deployments()) == 1 + counter[0] == 1 + 9 * 4 * 4
+
+
 class GrowingFactory(faassim.SimulatorFactory):
     """Deploys 20 functions each time it makes a simulator."""
 
@@ -1549,6 +1591,40 @@ def test_simulator_factory_deploying_functions():
     assert [r.replica_id for r in env.faas.discover("f")] == [0, 1, 2, 3, 4]
     assert len(env.faas.get_deployments()) == 101
     assert env.faas.function_stats("f")["replicas"] == 5
+
+
+def test_scale_from_zero_with_a_factory_deploying_functions():
+    """Scale from zero makes scale_min (here 2) replicas; the simulator
+    factory deploys functions while it runs (the function table grows)."""
+    env = make_env(nodes=1)
+    env.topology = faassim.Topology([faassim.Node("small_0", "4", "1Gi")])
+    env.simulator_factory = GrowingFactory()
+    env.faas.deploy(make_fd("f", scale_min=2, memory="2Gi"))  # cannot be placed
+    assert len(env.faas.get_replicas("f", FunctionState.FAILED)) == 2
+    env.topology.add_node(faassim.Node("big_0", "8", "8Gi"))
+    ev = env.faas.invoke(FunctionRequest("f"))
+    env.run()
+    assert ev.value.node == "big_0"
+    assert env.simulator_factory.made == ["f-cpu"] * 4
+    assert [r.replica_id for r in env.faas.get_replicas("f")] == [2, 3]
+
+
+def test_load_balancer_deploying_then_returning_garbage():
+    """The error message names the function after the platform's function
+    table grew under the load balancer."""
+
+    class Growing(LoadBalancer):
+        def next_replica(self, request):
+            for i in range(20):
+                self.env.faas.deploy(make_fd(f"y{request.request_id}_{i}", scale_min=0))
+            return None
+
+    env = make_env(lb=Growing())
+    env.faas.deploy(make_fd("f", scale_min=2))
+    for _ in range(3):
+        with pytest.raises(ValueError, match="expected a RUNNING replica of function 'f'"):
+            env.faas.invoke(FunctionRequest("f"))
+    assert len(env.faas.get_deployments()) == 61
 
 
 def test_load_balancer_removing_replicas_reentrantly():

@@ -1202,7 +1202,7 @@ static ReplicaObject *route(FaasObject *f, struct fs_inv *inv)
         PyErr_Format(PyExc_ValueError,
                      "%.100s.next_replica(%R) returned %R; expected a RUNNING replica of function %R (see "
                      "get_running_replicas)",
-                     Py_TYPE(lb)->tp_name, (PyObject *)req, r, fn->name);
+                     Py_TYPE(lb)->tp_name, (PyObject *)req, r, f->fns[inv->fn].name);
         Py_DECREF(lb);
         Py_DECREF(r);
         return NULL;
@@ -1239,7 +1239,7 @@ static int inv_submit(FaasObject *f, struct fs_inv *inv)
         if (n == -1 && PyErr_Occurred())
             return -1;
         int64_t missing = n > 1 ? n : 1;
-        while (missing-- > 0 && fn->active) {
+        while (missing-- > 0 && f->fns[inv->fn].active) { /* re-read: Python may grow f->fns */
             ReplicaObject *r = create_replica(f, inv->fn, 0);
             if (!r)
                 return -1;
@@ -1314,8 +1314,8 @@ static int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
             rc = log_invocation_fast(f, (MetricsObject *)m, rep, t_wait, inv->t_start, t_exec);
         else {
             PyObject *node = replica_node_name(rep);
-            PyObject *r = node ? PyObject_CallMethod(m, "log_invocation", "OOOdddI", fn->name, rep->image, node, t_wait,
-                                                     inv->t_start, t_exec, rep->id)
+            PyObject *r = node ? PyObject_CallMethod(m, "log_invocation", "OOOdddI", f->fns[inv->fn].name, rep->image,
+                                                     node, t_wait, inv->t_start, t_exec, rep->id)
                                : NULL;
             Py_XDECREF(node);
             rc = r ? 0 : -1;
@@ -1368,6 +1368,7 @@ static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep)
         Py_XDECREF(r);
     }
     Py_XDECREF(m);
+    fn = &f->fns[inv->fn]; /* Python code may have grown f->fns */
     if (o < 0) {
         if (rep->routable)
             fs_lb_complete(&fn->lb, rep->id);
