@@ -1171,6 +1171,31 @@ def test_metrics_invocation_counters():
     assert m.last_invocation == {"f": 2.5, "g": 3.0}
 
 
+def test_metrics_replaced_twice_fast_path_uses_the_right_strings():
+    """The C fast path caches each replica's string ids per Metrics object;
+    a new Metrics object at the address of a freed one must not reuse them."""
+    env = make_env(node_names=["alpha_0", "beta_0"])
+    env.faas.deploy(make_fd("f"))
+    env.faas.deploy(make_fd("g"))
+    for name in "fg":
+        env.faas.invoke(FunctionRequest(name))
+    env.run()
+    expected = []
+    for _ in range(20):
+        env.metrics = faassim.Metrics(env)
+        env.faas.invoke(FunctionRequest("g"))  # the platform lets the old Metrics go
+        env.run()
+        fresh = faassim.Metrics(env)  # often at the old one's address
+        fresh.log("other", {"x": 1}, a="zzz", b="yyy", c="xxx", d="www")
+        env.metrics = fresh
+        env.faas.invoke(FunctionRequest("g"))
+        env.faas.invoke(FunctionRequest("f"))
+        env.run()
+        expected = [("g", "g-cpu", "beta_0"), ("f", "f-cpu", "alpha_0")]
+        r = rows(env)
+        assert list(zip(r["function_name"], r["function_image"], r["node"])) == expected
+
+
 def test_metrics_replaced_mid_run():
     env = make_env()
     env.faas.deploy(make_fd(scale_min=2))

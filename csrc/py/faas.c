@@ -1074,6 +1074,9 @@ static int metrics_fast_path(FaasObject *f, PyObject *m)
     faassim_state *st = f->st;
     Py_XSETREF(f->fast_for, Py_NewRef(m));
     f->fast_inv = f->fast_start = f->fast_stop = 0;
+    /* string ids cached for the previous Metrics (a new one can get its address) */
+    for (uint32_t i = 0; i < f->nreps; i++)
+        f->reps[i]->metrics_for_sids = NULL;
     if (!Metrics_Check(st, m) || !st->base_log_invocation)
         return 0;
     PyTypeObject *tp = Py_TYPE(m);
