@@ -987,6 +987,27 @@ def test_source_errors():
     assert env.faas.function_stats("f")["invoked"] == 4
 
 
+def test_source_whose_request_raised_stops():
+    """A request of a source raised (here in the load balancer): the error
+    reaches run() and the source stops, as a Python process would."""
+
+    class Raising(LoadBalancer):
+        def next_replica(self, request):
+            if request.request_id == 1:
+                raise ZeroDivisionError("lb broke")
+            return self.get_running_replicas(request.name)[0]
+
+    env = make_env(lb=Raising())
+    env.faas.deploy(make_fd(scale_min=2))
+    src = env.faas.add_source("f", Constant(1), max_requests=5)
+    with pytest.raises(ZeroDivisionError, match="lb broke"):
+        env.run()
+    assert env.now == 2.0
+    assert src.count == 2 and not src.active
+    env.run()
+    assert env.faas.function_stats("f")["completed"] == 1
+
+
 def test_source_until_in_the_past_sends_nothing():
     env = make_env()
     env.faas.deploy(make_fd())

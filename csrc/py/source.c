@@ -17,8 +17,8 @@
  * k-th arrival of constant is at t0 + k / rate exactly (t0: attach time), not
  * a running sum of 1 / rate that drifts.
  * A source stops after max_requests requests, at the first arrival later
- * than `until`, when its function is removed, or on stop(). It can be
- * attached once.
+ * than `until`, when its function is removed, when one of its requests
+ * raised (the error reaches run()), or on stop(). It can be attached once.
  *
  * Ownership: while attached, the environment holds the source (its
  * native_owners list), so the queued C action's pointer stays valid until the
@@ -213,7 +213,9 @@ static int source_fire(struct fs_sim *sim, void *data)
     Py_INCREF(s);
     s->count++;
     int rc = faas_invoke_native(f, s->slot);
-    if (rc == 0 && s->active)
+    if (rc < 0) /* the error reaches run(); the source stops, as a process would */
+        s->active = 0;
+    else if (s->active)
         rc = source_schedule_next(s);
     Py_DECREF(s);
     return rc < 0 ? FS_EPYTHON : FS_OK;
