@@ -439,6 +439,96 @@ def test_round_robin_matches_faas_sim_with_replicas_starting_out_of_order():
     assert 4 not in got and 5 in got
 
 
+def random_scaling(seed, lb=None):
+    """Random cold starts, scale ups and removals of one function's
+    replicas; requests from a Replay source. Replica 0 comes up first and
+    stays, so a replica always runs. Returns the replica id of each request
+    (arrival order) and the events ("up"/"down"/"req") in time order."""
+    rng = np.random.default_rng(seed)
+    deploy_times = {0: 0.01}
+    actions = []  # (time, what, replica id)
+    running_at = {0: (0.01, math.inf)}
+    next_id = 1
+    for t in np.sort(rng.uniform(0.1, 50, 40)).tolist():
+        up = [r for r, (a, b) in running_at.items() if r and a < t < b]
+        if up and rng.random() < 0.4:
+            victim = int(rng.choice(up))
+            actions.append((t, "remove", victim))
+            running_at[victim] = (running_at[victim][0], t)
+        else:
+            deploy_times[next_id] = float(rng.uniform(0.05, 8))
+            actions.append((t, "scale_up", next_id))
+            running_at[next_id] = (t + deploy_times[next_id], math.inf)
+            next_id += 1
+    arrivals = np.sort(rng.uniform(0.05, 60, 600)).tolist()
+
+    env = make_env(nodes=8, lb=lb)
+    use_sim(env, deploy_times=deploy_times)
+    env.faas.deploy(make_fd(scale_min=1, scale_max=100))
+
+    def driver(env):
+        for t, what, rid in actions:
+            yield env.timeout(t - env.now)
+            if what == "scale_up":
+                env.faas.scale_up("f", 1)
+                assert env.faas.get_replicas("f")[-1].replica_id == rid
+            else:
+                (victim,) = [r for r in env.faas.get_replicas("f") if r.replica_id == rid]
+                env.faas.remove_replica(victim)
+
+    env.process(driver(env))
+    env.faas.add_source("f", Replay(arrivals))
+    env.run()
+    events = [(t, ("req",)) for t in arrivals]
+    for rid, (a, b) in running_at.items():
+        events.append((a, ("up", rid)))
+        if b < math.inf:
+            events.append((b, ("down", rid)))
+    events.sort(key=lambda e: e[0])
+    got = rows(env)["replica_id"]
+    assert len(got) == len(arrivals) and len(set(got)) > 5
+    return got, [e[1] for e in events]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_round_robin_matches_faas_sim_under_random_scaling(seed):
+    got, events = random_scaling(seed)
+    assert got == faas_sim_round_robin(events)
+
+
+def smooth_wrr_with_changes(events, weight):
+    """Smooth weighted round robin over the RUNNING replicas (deployment
+    order); any change of the set restarts the cycle (current weights 0);
+    with one replica the load balancer is not asked."""
+    running, current, out = [], {}, []
+    for ev in events:
+        if ev[0] == "up":
+            running = sorted(running + [ev[1]])
+            current = dict.fromkeys(running, 0)
+        elif ev[0] == "down":
+            running = [r for r in running if r != ev[1]]
+            current = dict.fromkeys(running, 0)
+        elif len(running) == 1:
+            out.append(running[0])
+        else:
+            for r in running:
+                current[r] += weight(r)
+            best = max(running, key=lambda r: (current[r], -running.index(r)))
+            current[best] -= sum(weight(r) for r in running)
+            out.append(best)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_weighted_round_robin_under_random_scaling(seed):
+    def weight(rid):
+        return 1 + rid % 4
+
+    lb = faassim.WeightedRoundRobinLoadBalancer(lambda replica: weight(replica.replica_id))
+    got, events = random_scaling(seed, lb)
+    assert got == smooth_wrr_with_changes(events, weight)
+
+
 def test_round_robin_counter_does_not_move_with_one_replica():
     env = make_env()
     use_sim(env, deploy_times={1: 5.0})
@@ -553,6 +643,32 @@ def test_random_is_deterministic_per_seed_and_roughly_uniform():
     # consecutive picks are not correlated: pairs are uniform over 9 cells
     pairs = np.bincount(a[:-1] * 3 + a[1:], minlength=9)
     assert ((pairs - pairs.mean()) ** 2 / pairs.mean()).sum() < 40
+
+
+def test_poisson_source_and_random_balancer_draw_for_draw():
+    """Against the pure-Python reference of env.rng (tests/rng_reference.py):
+    the first gap is drawn when the source is attached; then per arrival one
+    64-bit draw x picks replica floor(x * n / 2^64), then the next gap
+    -log1p(-u) / rate is drawn (none after the last of max_requests)."""
+    sys.path.insert(0, __import__("os").path.dirname(__file__))
+    import rng_reference as ref
+
+    env = make_env(seed=9, lb=faassim.RandomLoadBalancer())
+    env.faas.deploy(make_fd(scale_min=3))
+    env.faas.add_source("f", Poisson(50), max_requests=2000)
+    env.run()
+    g = ref.Xoshiro(9)
+    t = g.exponential(50)
+    times, replicas = [], []
+    for k in range(2000):
+        times.append(t)
+        replicas.append((g.next_u64() * 3) >> 64)
+        if k < 1999:
+            t += g.exponential(50)
+    r = rows(env)
+    assert r["t_start"] == times  # bit for bit
+    assert r["replica_id"] == replicas
+    assert env.rng.random() == g.random()  # and no other draw was made
 
 
 def test_random_draws_only_with_a_choice():
