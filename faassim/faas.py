@@ -220,7 +220,8 @@ class Poisson(_core.RequestSource):
 
 
 class Constant(_core.RequestSource):
-    """Constant(rate): one request every ``1 / rate`` seconds."""
+    """Constant(rate): one request every ``1 / rate`` seconds: the k-th at
+    ``t0 + k / rate`` exactly, t0 being the time the source was attached."""
 
     def __init__(self, rate: float):
         super().__init__("constant", rate=rate)

@@ -474,6 +474,11 @@ static int succeed_removed(ReplicaObject *rep)
 static int replica_fail(ReplicaObject *rep, const char *phase, PyObject *exc)
 {
     FaasObject *f = rep->faas;
+    if (rep->phase == FS_PH_FAILED) { /* failed before: only the error is left */
+        if (!exc && !f->raise_hook_errors)
+            PyErr_Clear();
+        return exc || !f->raise_hook_errors ? 0 : -1;
+    }
     struct fs_fn *fn = &f->fns[rep->fn];
     PyObject *error = exc ? Py_NewRef(exc) : fs_err_take();
     Py_INCREF(rep);
@@ -572,7 +577,8 @@ static int replica_route(ReplicaObject *rep)
     return rc == FS_OK ? 0 : fs_raise_status(rc, "replica weight");
 }
 
-/* What happens when the hook of the current phase has finished. */
+/* What happens when the hook of the current phase has finished: 0, -1 (the
+ * replica fails) or -2 (an error that is not the replica's). */
 static int replica_after_hook(ReplicaObject *rep)
 {
     FaasObject *f = rep->faas;
@@ -597,7 +603,9 @@ static int replica_after_hook(ReplicaObject *rep)
         rep->phase = FS_PH_RUNNING;
         if (replica_route(rep) < 0)
             return -1;
-        return dispatch_waiting(f, rep->fn);
+        /* -2: a waiting request's error (metrics, load balancer), not the
+         * replica's: it stays RUNNING */
+        return dispatch_waiting(f, rep->fn) < 0 ? -2 : 0;
     case FS_PH_TEARDOWN:
         rep->phase = FS_PH_DONE;
         rep->state = FS_ST_SUSPENDED;
@@ -666,8 +674,9 @@ static int replica_step(ReplicaObject *rep)
             }
             Py_DECREF(wait_on);
         }
-        if (replica_after_hook(rep) < 0) {
-            rc = replica_fail(rep, phase_hook[ph], NULL);
+        int after = replica_after_hook(rep);
+        if (after < 0) {
+            rc = after == -2 ? -1 : replica_fail(rep, phase_hook[ph], NULL);
             break;
         }
     }
@@ -709,8 +718,9 @@ int faas_lifecycle_cb(ReplicaObject *rep, EventObject *ev)
             ev->defused = 1;
         return rc;
     }
-    if (replica_after_hook(rep) < 0)
-        return replica_fail(rep, phase_hook[ph], NULL);
+    int after = replica_after_hook(rep);
+    if (after < 0)
+        return after == -2 ? -1 : replica_fail(rep, phase_hook[ph], NULL);
     return replica_step(rep);
 }
 
@@ -995,6 +1005,7 @@ static ReplicaObject *create_replica(FaasObject *f, int32_t slot, int32_t rank)
         Py_DECREF(sim);
         return NULL;
     }
+    fn = &f->fns[slot]; /* the factory (Python) may have grown f->fns */
     if (f->nreps == f->capreps) {
         uint32_t cap = f->capreps ? f->capreps * 2 : 16;
         ReplicaObject **r = PyMem_Realloc(f->reps, cap * sizeof *r);
@@ -1090,6 +1101,9 @@ static int metrics_fast_path(FaasObject *f, PyObject *m)
     faassim_state *st = f->st;
     Py_XSETREF(f->fast_for, Py_NewRef(m));
     f->fast_inv = f->fast_start = f->fast_stop = 0;
+    /* string ids cached for the previous Metrics (a new one can get its address) */
+    for (uint32_t i = 0; i < f->nreps; i++)
+        f->reps[i]->metrics_for_sids = NULL;
     if (!Metrics_Check(st, m) || !st->base_log_invocation)
         return 0;
     PyTypeObject *tp = Py_TYPE(m);
@@ -1218,7 +1232,7 @@ static ReplicaObject *route(FaasObject *f, struct fs_inv *inv)
         PyErr_Format(PyExc_ValueError,
                      "%.100s.next_replica(%R) returned %R; expected a RUNNING replica of function %R (see "
                      "get_running_replicas)",
-                     Py_TYPE(lb)->tp_name, (PyObject *)req, r, fn->name);
+                     Py_TYPE(lb)->tp_name, (PyObject *)req, r, f->fns[inv->fn].name);
         Py_DECREF(lb);
         Py_DECREF(r);
         return NULL;
@@ -1255,7 +1269,7 @@ static int inv_submit(FaasObject *f, struct fs_inv *inv)
         if (n == -1 && PyErr_Occurred())
             return -1;
         int64_t missing = n > 1 ? n : 1;
-        while (missing-- > 0 && fn->active) {
+        while (missing-- > 0 && f->fns[inv->fn].active) { /* re-read: Python may grow f->fns */
             ReplicaObject *r = create_replica(f, inv->fn, 0);
             if (!r)
                 return -1;
@@ -1302,9 +1316,10 @@ static int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
         fn->nfailed++;
         EventObject *done = inv->done;
         if (done && !done->value) {
+            /* The error reaches run() once, from the hook's process or the
+             * call that ran the hook; the event only tells its waiters. */
             rc = event_fail(done, exc);
-            if (Py_REFCNT(done) == 1 && !done->ncb && !done->callbacks)
-                done->defused = 1;
+            done->defused = 1;
         }
         if (rc == 0)
             rc = replica_fail(rep, "invoke", exc);
@@ -1329,8 +1344,8 @@ static int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
             rc = log_invocation_fast(f, (MetricsObject *)m, rep, t_wait, inv->t_start, t_exec);
         else {
             PyObject *node = replica_node_name(rep);
-            PyObject *r = node ? PyObject_CallMethod(m, "log_invocation", "OOOdddI", fn->name, rep->image, node, t_wait,
-                                                     inv->t_start, t_exec, rep->id)
+            PyObject *r = node ? PyObject_CallMethod(m, "log_invocation", "OOOdddI", f->fns[inv->fn].name, rep->image,
+                                                     node, t_wait, inv->t_start, t_exec, rep->id)
                                : NULL;
             Py_XDECREF(node);
             rc = r ? 0 : -1;
@@ -1383,6 +1398,7 @@ static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep)
         Py_XDECREF(r);
     }
     Py_XDECREF(m);
+    fn = &f->fns[inv->fn]; /* Python code may have grown f->fns */
     if (o < 0) {
         if (rep->routable)
             fs_lb_complete(&fn->lb, rep->id);

@@ -13,10 +13,12 @@
  *                    (sorted, >= env.now when attached; equal times give
  *                    several requests at the same instant).
  * The first arrival of poisson/constant is one inter-arrival time after the
- * source is attached (faas-sim's function_trigger sleeps, then invokes).
+ * source is attached (faas-sim's function_trigger sleeps, then invokes); the
+ * k-th arrival of constant is at t0 + k / rate exactly (t0: attach time), not
+ * a running sum of 1 / rate that drifts.
  * A source stops after max_requests requests, at the first arrival later
- * than `until`, when its function is removed, or on stop(). It can be
- * attached once.
+ * than `until`, when its function is removed, when one of its requests
+ * raised (the error reaches run()), or on stop(). It can be attached once.
  *
  * Ownership: while attached, the environment holds the source (its
  * native_owners list), so the queued C action's pointer stays valid until the
@@ -38,6 +40,7 @@ typedef struct {
     int32_t slot;
     int64_t count, max; /* max < 0: no limit */
     double until;       /* +inf: no limit */
+    double t0;          /* env.now when attached */
     uint8_t attached, active;
     PyObject *dict;
 } SourceObject;
@@ -178,7 +181,7 @@ static int source_schedule_next(SourceObject *s)
         break;
     }
     case SRC_CONSTANT:
-        t = now + 1.0 / s->rate;
+        t = s->t0 + (double)(s->count + 1) / s->rate;
         break;
     default:
         if (s->next >= s->ntimes) {
@@ -210,7 +213,9 @@ static int source_fire(struct fs_sim *sim, void *data)
     Py_INCREF(s);
     s->count++;
     int rc = faas_invoke_native(f, s->slot);
-    if (rc == 0 && s->active)
+    if (rc < 0) /* the error reaches run(); the source stops, as a process would */
+        s->active = 0;
+    else if (s->active)
         rc = source_schedule_next(s);
     Py_DECREF(s);
     return rc < 0 ? FS_EPYTHON : FS_OK;
@@ -292,6 +297,7 @@ static PyObject *source_attach(SourceObject *self, PyObject *args, PyObject *kwd
     self->active = 1;
     self->count = 0;
     self->next = 0;
+    self->t0 = env->sim.now;
     if (source_schedule_next(self) < 0) {
         self->active = 0;
         return NULL;
