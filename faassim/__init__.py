@@ -92,6 +92,7 @@ from faassim.faas import (
     Scheduler,
     WeightedRoundRobinLoadBalancer,
 )
+from faassim.watchdog import ForkingWatchdog, HTTPWatchdog, Watchdog, WorkerQueue
 from faassim import _components
 from faassim.topology import (
     Capacity,

@@ -62,6 +62,10 @@ def _resource_value(value: Any, name: str) -> float:
     return x
 
 
+_new_characterization = object.__new__
+_set_field = object.__setattr__
+
+
 class FunctionResourceCharacterization:
     """FunctionResourceCharacterization(cpu, blkio, gpu, net, ram)
 
@@ -155,7 +159,15 @@ class FunctionResourceCharacterization:
 
     def copy(self) -> "FunctionResourceCharacterization":
         """An independent copy."""
-        return FunctionResourceCharacterization(self.cpu, self.blkio, self.gpu, self.net, self.ram)
+        # The values are valid already: skip __init__'s checks (this runs
+        # once per request in watchdogs that call get_resources).
+        new = _new_characterization(FunctionResourceCharacterization)
+        _set_field(new, "cpu", self.cpu)
+        _set_field(new, "blkio", self.blkio)
+        _set_field(new, "gpu", self.gpu)
+        _set_field(new, "net", self.net)
+        _set_field(new, "ram", self.ram)
+        return new
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FunctionResourceCharacterization):
@@ -307,7 +319,19 @@ class ResourceOracle(_Oracle[FunctionResourceCharacterization]):
         What one call of *image* uses on *host* (a node name or a Node): a
         copy, so changing it does not change the oracle. KeyError, naming the
         known images of the node type, when there is no entry."""
-        return self._data[self._key(host, image)].copy()
+        try:
+            # Lookups repeat (a watchdog asks per request): names resolve once.
+            return self._data[self._resolved[host, image]].copy()
+        except (KeyError, TypeError, AttributeError):
+            pass
+        key = self._key(host, image)
+        try:
+            self._resolved[host, image] = key
+        except TypeError:  # unhashable host
+            pass
+        except AttributeError:
+            self._resolved = {(host, image): key}
+        return self._data[key].copy()
 
     def items(self) -> List[Tuple[Key, FunctionResourceCharacterization]]:
         """((node_type, image), resources) pairs (copies), in the order given."""

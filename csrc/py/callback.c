@@ -38,6 +38,8 @@ int ccb_dispatch(EnvironmentObject *env, int kind, PyObject *target, EventObject
         return faas_lifecycle_cb((ReplicaObject *)target, ev);
     case FS_CB_INVOKED:
         return faas_invoked_cb((RequestObject *)target, ev);
+    case FS_CB_WATCHDOG:
+        return watchdog_step_cb((RequestObject *)target, ev);
     default:
         (void)env;
         PyErr_Format(PyExc_SystemError, "unknown C callback kind %d", kind);
@@ -66,6 +68,8 @@ static const char *kind_name(int kind)
         return "_lifecycle_step";
     case FS_CB_INVOKED:
         return "_invoked";
+    case FS_CB_WATCHDOG:
+        return "_watchdog_step";
     default:
         return "?";
     }

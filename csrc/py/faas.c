@@ -1056,7 +1056,13 @@ static struct fs_inv *inv_alloc(FaasObject *f)
         return NULL;
     }
     memset(inv, 0, sizeof *inv);
+    inv->faas = f;
     return inv;
+}
+
+struct fs_inv *faas_inv_alloc(FaasObject *f)
+{
+    return inv_alloc(f);
 }
 
 /* Drop the record's references and return it to the pool. The request is
@@ -1076,6 +1082,11 @@ static void inv_free(FaasObject *f, struct fs_inv *inv)
     Py_XDECREF(rep);
     Py_XDECREF(done);
     Py_XDECREF(req);
+}
+
+void faas_inv_free(FaasObject *f, struct fs_inv *inv)
+{
+    inv_free(f, inv);
 }
 
 /* The Python request of a record, made on demand (C-native requests).
@@ -1147,21 +1158,28 @@ static int intern_obj(MetricsObject *m, PyObject *s)
     return u ? metrics_intern(m, u, len) : -1;
 }
 
+int faas_replica_sids(FaasObject *f, MetricsObject *m, ReplicaObject *rep)
+{
+    if (rep->metrics_for_sids == (PyObject *)m)
+        return 0;
+    PyObject *node = replica_node_name(rep);
+    if (!node)
+        return -1;
+    rep->fn_sid = intern_obj(m, f->fns[rep->fn].name);
+    rep->image_sid = rep->fn_sid < 0 ? -1 : intern_obj(m, rep->image);
+    rep->node_sid = rep->image_sid < 0 ? -1 : intern_obj(m, node);
+    Py_DECREF(node);
+    if (rep->node_sid < 0)
+        return -1;
+    rep->metrics_for_sids = (PyObject *)m;
+    return 0;
+}
+
 static int log_invocation_fast(FaasObject *f, MetricsObject *m, ReplicaObject *rep, double t_wait, double t_start,
                                double t_exec)
 {
-    if (rep->metrics_for_sids != (PyObject *)m) {
-        PyObject *node = replica_node_name(rep);
-        if (!node)
-            return -1;
-        rep->fn_sid = intern_obj(m, f->fns[rep->fn].name);
-        rep->image_sid = rep->fn_sid < 0 ? -1 : intern_obj(m, rep->image);
-        rep->node_sid = rep->image_sid < 0 ? -1 : intern_obj(m, node);
-        Py_DECREF(node);
-        if (rep->node_sid < 0)
-            return -1;
-        rep->metrics_for_sids = (PyObject *)m;
-    }
+    if (faas_replica_sids(f, m, rep) < 0)
+        return -1;
     int t = f->t_inv;
     if (metrics_begin_row(m, t) < 0 || metrics_set_f64(m, t, f->c_wait, t_wait) < 0 ||
         metrics_set_f64(m, t, f->c_exec, t_exec) < 0 || metrics_set_f64(m, t, f->c_start, t_start) < 0)
@@ -1368,6 +1386,16 @@ static int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
     return rc;
 }
 
+int faas_inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
+{
+    return inv_complete(f, inv, exc);
+}
+
+RequestObject *faas_inv_request(FaasObject *f, struct fs_inv *inv)
+{
+    return inv_request(f, inv);
+}
+
 /* Send the record to rep: invoke hook, then complete (now, or when the
  * hook's process ends). */
 static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep)
@@ -1406,7 +1434,7 @@ static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep)
         return -1;
     }
     if (!o)
-        return inv_complete(f, inv, NULL);
+        return Watchdog_Check(f->st, (PyObject *)sim) ? watchdog_dispatch(f, inv) : inv_complete(f, inv, NULL);
     RequestObject *req = inv_request(f, inv);
     if (!req) {
         if (rep->routable)
@@ -2126,8 +2154,19 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
     Py_VISIT(self->sched_queue);
     Py_VISIT((PyObject *)self->sched_busy);
     Py_VISIT(self->fast_for);
+    Py_VISIT(self->fet_for);
+    for (struct fs_inv *inv = self->timed; inv; inv = inv->next) {
+        Py_VISIT((PyObject *)inv->req);
+        Py_VISIT((PyObject *)inv->done);
+        Py_VISIT((PyObject *)inv->rep);
+    }
     Py_VISIT(self->dict);
     return 0;
+}
+
+static int timer_of(const struct fs_entry *e, void *ctx)
+{
+    return e->fn == watchdog_timer_fire && ((struct fs_inv *)e->data)->faas == ctx;
 }
 
 /* Records of requests in flight are referenced from the hook processes'
@@ -2135,6 +2174,15 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
  * platform only owns waiting ones. */
 static int Faas_clear(FaasObject *self)
 {
+    /* Records on a C timer: cancel the timers, then drop the records. */
+    if (self->timed && self->env)
+        fs_queue_remove_if(&self->env->sim.queue, timer_of, self);
+    while (self->timed) {
+        struct fs_inv *inv = self->timed;
+        self->timed = inv->next;
+        inv->tracked = 0;
+        inv_free(self, inv);
+    }
     for (int32_t i = 0; i < self->nfns; i++) {
         struct fs_fn *fn = &self->fns[i];
         while (fn->wait_head) {
@@ -2170,6 +2218,7 @@ static int Faas_clear(FaasObject *self)
     Py_CLEAR(self->sched_queue);
     Py_CLEAR(self->sched_busy);
     Py_CLEAR(self->fast_for);
+    Py_CLEAR(self->fet_for);
     Py_CLEAR(self->dict);
     return 0;
 }

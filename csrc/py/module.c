@@ -118,11 +118,14 @@ static PyObject *faassim_register_platform(PyObject *module, PyObject *const *ar
     PyObject *inv = PyObject_GetAttr(args[2], st->str_log_invocation);
     PyObject *start = inv ? PyObject_GetAttr(args[2], st->str_log_start_exec) : NULL;
     PyObject *stop = start ? PyObject_GetAttr(args[2], st->str_log_stop_exec) : NULL;
-    if (!stop) {
+    PyObject *fet = stop ? PyObject_GetAttr(args[2], st->str_log_fet) : NULL;
+    if (!fet) {
         Py_XDECREF(inv);
         Py_XDECREF(start);
+        Py_XDECREF(stop);
         return NULL;
     }
+    Py_XSETREF(st->base_log_fet, fet);
     Py_XSETREF(st->base_log_invocation, inv);
     Py_XSETREF(st->base_log_start_exec, start);
     Py_XSETREF(st->base_log_stop_exec, stop);
@@ -201,6 +204,10 @@ static int module_exec(PyObject *m)
     INTERN(str_log_invocation, "log_invocation");
     INTERN(str_log_start_exec, "log_start_exec");
     INTERN(str_log_stop_exec, "log_stop_exec");
+    INTERN(str_log_fet, "log_fet");
+    INTERN(str_claim_resources, "claim_resources");
+    INTERN(str_release_resources, "release_resources");
+    INTERN(str_execute, "execute");
 #undef INTERN
     if (import_pytypes(st) < 0)
         return -1;
@@ -213,7 +220,7 @@ static int module_exec(PyObject *m)
         Process_setup(m, st) < 0 || Condition_setup(m, st) < 0 || Resource_setup(m, st) < 0 ||
         Metrics_setup(m, st) < 0 || Simulator_setup(m, st) < 0 || Replica_setup(m, st) < 0 ||
         Request_setup(m, st) < 0 || Balancer_setup(m, st) < 0 || Scheduler_setup(m, st) < 0 || Faas_setup(m, st) < 0 ||
-        Source_setup(m, st) < 0 || ResourceState_setup(m, st) < 0)
+        Source_setup(m, st) < 0 || ResourceState_setup(m, st) < 0 || Watchdog_setup(m, st) < 0)
         return -1;
     return 0;
 }

@@ -72,6 +72,7 @@
     X(LoadBalancer_type)       \
     X(Scheduler_type)          \
     X(RequestSource_type)      \
+    X(Watchdog_type)           \
     X(ResourceState_type)      \
     X(ResourceUtilization_type) \
     X(NodeResourceUtilization_type)
@@ -121,11 +122,16 @@
     X(str_log_invocation)        \
     X(str_log_start_exec)        \
     X(str_log_stop_exec)         \
+    X(str_log_fet)               \
+    X(str_claim_resources)       \
+    X(str_release_resources)     \
+    X(str_execute)               \
     X(FunctionState_members)     \
     X(FunctionResponse)          \
     X(base_log_invocation)       \
     X(base_log_start_exec)       \
     X(base_log_stop_exec)        \
+    X(base_log_fet)              \
     X(component_factory)
 // clang-format on
 
@@ -228,6 +234,7 @@ enum fs_cb_kind {
     FS_CB_TRIGGER_GET, /* target: BaseResource; BaseResource._trigger_get */
     FS_CB_LIFECYCLE,   /* target: FunctionReplica; a lifecycle hook (or scheduling latency) finished */
     FS_CB_INVOKED,     /* target: FunctionRequest; its invoke hook finished */
+    FS_CB_WATCHDOG,    /* target: FunctionRequest; a watchdog sub-hook finished */
 };
 
 #define FS_INLINE_CBS 2
@@ -420,6 +427,10 @@ int simulator_hook_overridden(SimulatorObject *sim, int hook);
 /* Call hook with (env, *args) (args: 1 item, or 2 for invoke; borrowed).
  * Returns 0 when it completed at once (*wait_on = NULL), 1 with *wait_on a
  * new reference to the event to wait for, or -1 with an exception set. */
+/* Call the Python method `name` of sim with (env, *args) (nargs <= 3) and
+ * classify the result as simulator_call_hook does. */
+int simulator_call_method(SimulatorObject *sim, PyObject *name, EnvironmentObject *env, PyObject *const *args,
+                          int nargs, PyObject **wait_on);
 int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, PyObject *const *args,
                         PyObject **wait_on);
 
@@ -487,13 +498,21 @@ typedef struct RequestObject {
 /* One invocation in flight (pooled by the FaasSystem; no Python object on
  * the C-native path). */
 struct fs_inv {
-    struct fs_inv *next; /* free list / waiting FIFO */
-    RequestObject *req;  /* strong ref, or NULL (C-native request without Python hooks) */
-    EventObject *done;   /* strong ref: the event invoke() returned, or NULL */
-    ReplicaObject *rep;  /* strong ref once dispatched */
+    struct fs_inv *next, *prev; /* free list / waiting FIFO / worker queue / timed list */
+    RequestObject *req;         /* strong ref, or NULL (C-native request without Python hooks) */
+    EventObject *done;          /* strong ref: the event invoke() returned, or NULL */
+    ReplicaObject *rep;         /* strong ref once dispatched */
+    struct FaasObject *faas;    /* borrowed: the platform whose pool it belongs to */
     int64_t request_id;
     int32_t fn;
     double t_received, t_start;
+    /* built-in watchdogs (watchdog.c) */
+    double t_wait_start, t_fet_start;
+    double claim[5]; /* what the C claim put (cpu, gpu, blkio, net, ram) */
+    uint8_t wstep;   /* watchdog step: claim, execute, release, done */
+    uint8_t claimed; /* claim[] is held in env.resource_state */
+    uint8_t tracked; /* in a list that a container traverses (worker queue, timed list) */
+    uint8_t sub;     /* run for a Python call of Watchdog.invoke: `done` is that call's event */
 };
 
 /* A deployed function (a slot of FaasObject.fns; slots are never reused, so
@@ -542,6 +561,10 @@ typedef struct FaasObject {
     /* invocation metrics: C fast path when env.metrics does not override the hooks */
     PyObject *fast_for; /* the metrics object the fields below were computed for (strong ref) */
     int8_t fast_inv, fast_start, fast_stop;
+    PyObject *fet_for; /* the metrics object the fets fast path is for (strong ref) */
+    int8_t fast_fet;
+    int t_fet, f_fs, f_fe, f_ws, f_we, f_fn, f_img, f_node, f_rid, f_req;
+    struct fs_inv *timed; /* records waiting on a C timer (built-in watchdog execution) */
     int t_inv, c_wait, c_exec, c_start, c_mem, c_fn, c_img, c_node, c_rid;
     PyObject *dict;
     PyObject *weaklist;
@@ -590,6 +613,27 @@ int faas_invoked_cb(RequestObject *req, EventObject *ev);
 /* Invoke function slot fn for a C-native source (no Python request unless a
  * hook needs one). Returns 0 or -1 with an exception. */
 int faas_invoke_native(struct FaasObject *faas, int32_t fn);
+/* The invocation ended (exc NULL: ok; else the hook's exception, borrowed);
+ * frees the record. */
+int faas_inv_complete(struct FaasObject *f, struct fs_inv *inv, PyObject *exc);
+/* The record's FunctionRequest, made on demand (borrowed), or NULL. */
+RequestObject *faas_inv_request(struct FaasObject *f, struct fs_inv *inv);
+void faas_inv_free(struct FaasObject *f, struct fs_inv *inv);
+struct fs_inv *faas_inv_alloc(struct FaasObject *f);
+/* Metrics string ids of the replica's function, image and node in m. */
+int faas_replica_sids(struct FaasObject *f, MetricsObject *m, ReplicaObject *rep);
+
+/* watchdog.c: Watchdog, the built-in simulators with a worker pool. */
+typedef struct WatchdogObject WatchdogObject;
+int Watchdog_setup(PyObject *m, faassim_state *st);
+#define Watchdog_Check(st, o) PyObject_TypeCheck((o), (st)->Watchdog_type)
+/* Run an invocation through the watchdog's C state machine (its invoke is
+ * not overridden); completes through faas_inv_complete. */
+int watchdog_dispatch(struct FaasObject *f, struct fs_inv *inv);
+/* The C action of a timed step (data: the record). */
+int watchdog_timer_fire(struct fs_sim *sim, void *data);
+/* FS_CB_WATCHDOG: a Python sub-hook of a watchdog step finished. */
+int watchdog_step_cb(RequestObject *req, EventObject *ev);
 /* Function slot of name, or -1 with KeyError. */
 int32_t faas_function_slot(struct FaasObject *faas, PyObject *name);
 

@@ -142,7 +142,7 @@ static int Request_init(RequestObject *self, PyObject *args, PyObject *kwds)
 static int Request_traverse(RequestObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
-    if (self->inv && self->inv->req == self && self->inv->rep) {
+    if (self->inv && self->inv->req == self && self->inv->rep && !self->inv->tracked) {
         Py_VISIT((PyObject *)self); /* the record's reference to the request */
         Py_VISIT((PyObject *)self->inv->rep);
         Py_VISIT((PyObject *)self->inv->done);
@@ -156,7 +156,7 @@ static int Request_traverse(RequestObject *self, visitproc visit, void *arg)
 static int Request_clear(RequestObject *self)
 {
     struct fs_inv *inv = self->inv;
-    if (inv && inv->req == self && inv->rep) {
+    if (inv && inv->req == self && inv->rep && !inv->tracked) {
         /* Collected while in flight (a dropped environment): the record is
          * in no platform list, so it is released here. */
         self->inv = NULL;

@@ -68,6 +68,11 @@ static int simulator_detect(SimulatorObject *sim)
         PyObject *mine = _PyType_Lookup(Py_TYPE(sim), name);               /* borrowed */
         PyObject *base = _PyType_Lookup(st->FunctionSimulator_type, name); /* borrowed */
         int overridden = mine != base;
+        /* A built-in subtype's own C method (Watchdog.invoke) is not a
+         * Python override. */
+        if (overridden && st->Watchdog_type && PyObject_TypeCheck((PyObject *)sim, st->Watchdog_type) &&
+            mine == _PyType_Lookup(st->Watchdog_type, name))
+            overridden = 0;
         if (!overridden && sim->dict) {
             PyObject *inst = PyDict_GetItemWithError(sim->dict, name);
             if (!inst && PyErr_Occurred())
@@ -89,22 +94,18 @@ int simulator_hook_overridden(SimulatorObject *sim, int hook)
     return (sim->overridden >> hook) & 1u;
 }
 
-int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, PyObject *const *args,
-                        PyObject **wait_on)
+int simulator_call_method(SimulatorObject *sim, PyObject *name, EnvironmentObject *env, PyObject *const *args,
+                          int nargs, PyObject **wait_on)
 {
     faassim_state *st = sim->st;
     *wait_on = NULL;
-    int o = simulator_hook_overridden(sim, hook);
-    if (o <= 0)
-        return o; /* C default: nothing to run, no simulated time */
     /* The hook is Python code: call it with (env, *args). */
-    PyObject *callargs[4];
+    PyObject *callargs[5];
     callargs[0] = (PyObject *)sim;
     callargs[1] = (PyObject *)env;
-    for (int i = 1; i < hook_nargs[hook]; i++)
-        callargs[1 + i] = args[i - 1];
-    PyObject *res = PyObject_VectorcallMethod(st->hook_names[hook], callargs,
-                                              (size_t)(1 + hook_nargs[hook]) | PY_VECTORCALL_ARGUMENTS_OFFSET,
+    for (int i = 0; i < nargs; i++)
+        callargs[2 + i] = args[i];
+    PyObject *res = PyObject_VectorcallMethod(name, callargs, (size_t)(2 + nargs) | PY_VECTORCALL_ARGUMENTS_OFFSET,
                                               NULL); /* re-entrancy point */
     if (!res)
         return -1;
@@ -135,15 +136,25 @@ int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, 
         Py_DECREF(res);
         if (desc) {
             PyErr_Format(PyExc_TypeError,
-                         "%.100s.%s() returned %U; a hook must be a generator function (yield events) or a plain "
+                         "%.100s.%U() returned %U; a hook must be a generator function (yield events) or a plain "
                          "function",
-                         Py_TYPE(sim)->tp_name, hook_names[hook], desc);
+                         Py_TYPE(sim)->tp_name, name, desc);
             Py_DECREF(desc);
         }
         return -1;
     }
     Py_DECREF(res); /* a plain function: done now, its return value is not used */
     return 0;
+}
+
+int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, PyObject *const *args,
+                        PyObject **wait_on)
+{
+    *wait_on = NULL;
+    int o = simulator_hook_overridden(sim, hook);
+    if (o <= 0)
+        return o; /* C default: nothing to run, no simulated time */
+    return simulator_call_method(sim, sim->st->hook_names[hook], env, args, hook_nargs[hook] - 1, wait_on);
 }
 
 /* The base hooks, as seen from Python: zero simulated time. */

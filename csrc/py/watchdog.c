@@ -1,0 +1,930 @@
+/* watchdog.c: Watchdog, the built-in function simulators with sub-hooks.
+ *
+ * Design note
+ * -----------
+ * faas-sim's watchdogs run a request in three steps inside invoke:
+ * claim_resources, execute, release_resources, then log its `fets` row. An
+ * HTTPWatchdog has a pool of `workers` per replica with a FIFO queue in front
+ * (the request waits for a worker first); a ForkingWatchdog has no limit.
+ * Here one C type does both (workers == 0: no limit) and runs the steps as a
+ * state machine on the invocation record (struct fs_inv):
+ *
+ *   queue (HTTP) -> CLAIM -> EXECUTE -> RELEASE -> DONE (log fets, free the
+ *   worker, start the next queued request, complete the invocation)
+ *
+ * Each step is C unless a Python subclass overrides its sub-hook (found
+ * once per instance, as the lifecycle hooks): then the hook is called with
+ * (env, replica, request) and, if it returns a generator or an event, the
+ * machine continues from an inline C callback (FS_CB_WATCHDOG) when it ends.
+ * The C steps, with a characterization (FunctionCharacterization: a
+ * resource oracle and an execution-time oracle keyed by node type and
+ * image):
+ *   claim    put cpu, gpu, blkio, net, ram of get_resources(node, image) on
+ *            env.resource_state for the replica (kept on the record, so
+ *            release removes exactly what was put);
+ *   execute  sample the execution time from fet_oracle.get(node, image) in
+ *            C (the distribution's `spec`, drawn from env.rng) and wait for
+ *            it with a C timer (no Python object);
+ *   release  remove what claim put.
+ * Without a characterization the steps do nothing and take no time. The
+ * characterization is resolved once per replica (its node and image never
+ * change).
+ *
+ * Records waiting for a worker belong to the watchdog (traversed here);
+ * records on a C timer are on the platform's timed list (traversed there);
+ * records waiting on a Python sub-hook are held by their request object. */
+#include "module.h"
+
+#include <math.h>
+
+enum { WD_CLAIM = 0, WD_EXECUTE, WD_RELEASE, WD_DONE };
+enum { SUB_CLAIM = 1, SUB_EXECUTE = 2, SUB_RELEASE = 4 };
+#define NRES 5
+static const char *const res_names[NRES] = {"cpu", "gpu", "blkio", "net", "ram"};
+
+struct WatchdogObject {
+    SimulatorObject sim;
+    int64_t workers; /* 0: no limit */
+    int64_t busy;
+    struct fs_inv *qhead, *qtail; /* waiting for a worker (FIFO) */
+    int64_t qlen;
+    PyObject *characterization; /* or NULL */
+    int8_t sub_mask;            /* overridden sub-hooks (SUB_*), -1: not known yet */
+    /* resolved for the replica on first use */
+    ReplicaObject *bound;      /* strong ref */
+    uint8_t has_res, fet_kind; /* fet_kind: 0 none, 1 C distribution, 2 Python sample_fet */
+    double res[NRES];
+    struct fs_dist fet;
+    PyObject *fet_py; /* callable returning an execution time (fet_kind 2), or NULL */
+    PyObject *rs_for; /* the resource state the slots are for (strong ref) */
+    int slots[NRES];
+};
+
+static int parse_workers(PyObject *obj, int64_t *out)
+{
+    if (PyBool_Check(obj) || !PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "Watchdog: workers must be an int (0: no limit), not %.100s (%R)",
+                     Py_TYPE(obj)->tp_name, obj);
+        return -1;
+    }
+    long long v = PyLong_AsLongLong(obj);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < 0) {
+        PyErr_Format(PyExc_ValueError, "Watchdog: workers must be >= 0 (0: no limit), got %R", obj);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static PyObject *Watchdog_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    faassim_state *st = faassim_state_from_type(type);
+    if (!st)
+        return NULL;
+    WatchdogObject *self = (WatchdogObject *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    self->sim.st = st;
+    self->sub_mask = -1;
+    return (PyObject *)self;
+}
+
+/* Watchdog(workers=0, characterization=None) */
+static int Watchdog_init(WatchdogObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"workers", "characterization", NULL};
+    PyObject *workers = NULL, *ch = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OO:Watchdog", kwlist, &workers, &ch))
+        return -1;
+    int64_t w = 0;
+    if (workers && parse_workers(workers, &w) < 0)
+        return -1;
+    if (self->busy || self->qlen) {
+        PyErr_SetString(PyExc_RuntimeError, "Watchdog.__init__: the watchdog is serving requests");
+        return -1;
+    }
+    self->workers = w;
+    Py_XSETREF(self->characterization, ch == Py_None ? NULL : Py_NewRef(ch));
+    self->fet_kind = 0;
+    self->has_res = 0;
+    Py_CLEAR(self->bound);
+    return 0;
+}
+
+static int sub_mask(WatchdogObject *wd)
+{
+    if (wd->sub_mask >= 0)
+        return wd->sub_mask;
+    faassim_state *st = wd->sim.st;
+    PyObject *names[3] = {st->str_claim_resources, st->str_execute, st->str_release_resources};
+    int mask = 0;
+    for (int i = 0; i < 3; i++) {
+        PyObject *mine = _PyType_Lookup(Py_TYPE(wd), names[i]);
+        int o = mine != _PyType_Lookup(st->Watchdog_type, names[i]);
+        if (!o && wd->sim.dict) {
+            PyObject *inst = PyDict_GetItemWithError(wd->sim.dict, names[i]);
+            if (!inst && PyErr_Occurred())
+                return -1;
+            o = inst != NULL;
+        }
+        if (o)
+            mask |= 1 << i;
+    }
+    wd->sub_mask = (int8_t)mask;
+    return mask;
+}
+
+static int get_float_attr(PyObject *obj, const char *name, double *out)
+{
+    PyObject *v = PyObject_GetAttrString(obj, name);
+    if (!v)
+        return -1;
+    double d = PyFloat_AsDouble(v);
+    Py_DECREF(v);
+    if (d == -1.0 && PyErr_Occurred())
+        return -1;
+    if (!isfinite(d) || d < 0) {
+        PyErr_Format(PyExc_ValueError, "resource characterization %R: %s must be finite and >= 0", obj, name);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+/* Resolve the characterization for the replica (once). */
+static int wd_bind(WatchdogObject *wd, ReplicaObject *rep)
+{
+    if (wd->bound == rep)
+        return 0;
+    Py_XSETREF(wd->bound, (ReplicaObject *)Py_NewRef((PyObject *)rep));
+    wd->has_res = 0;
+    wd->fet_kind = 0;
+    Py_CLEAR(wd->fet_py);
+    if (!wd->characterization)
+        return 0;
+    PyObject *ch = wd->characterization;
+    PyObject *node = rep->node_obj != Py_None ? PyObject_GetAttrString(rep->node_obj, "name") : NULL;
+    if (!node) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_RuntimeError, "%R is not placed on a node", rep);
+        return -1;
+    }
+    int rc = -1;
+    PyObject *r = PyObject_CallMethod(ch, "get_resources", "OO", node, rep->image);
+    if (!r)
+        goto done;
+    for (int i = 0; i < NRES; i++)
+        if (get_float_attr(r, res_names[i], &wd->res[i]) < 0) {
+            Py_DECREF(r);
+            goto done;
+        }
+    Py_DECREF(r);
+    wd->has_res = 1;
+    /* The execution time: a distribution with a spec (drawn in C), or the
+     * characterization's sample_fet(node) (called per request). */
+    PyObject *oracle = PyObject_GetAttrString(ch, "fet_oracle");
+    PyObject *dist = oracle ? PyObject_CallMethod(oracle, "get", "OO", node, rep->image) : NULL;
+    Py_XDECREF(oracle);
+    PyObject *spec = dist ? PyObject_GetAttrString(dist, "spec") : NULL;
+    if (!spec) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            goto done;
+        PyErr_Clear();
+        Py_XDECREF(dist);
+        if (!(wd->fet_py = PyObject_GetAttrString(ch, "sample_fet")))
+            goto done;
+        wd->fet_kind = 2;
+        rc = 0;
+        goto done;
+    }
+    static const char *const kinds[] = {"constant", "uniform", "exponential", "normal", "lognormal"};
+    const char *kind = NULL;
+    PyObject *params = NULL;
+    double xmin, xmax;
+    if (!PyArg_ParseTuple(spec, "sOdd", &kind, &params, &xmin, &xmax)) {
+        Py_DECREF(spec);
+        Py_DECREF(dist);
+        goto done;
+    }
+    int k = -1;
+    for (int i = 0; i < 5; i++)
+        if (strcmp(kind, kinds[i]) == 0)
+            k = i;
+    if (k < 0) { /* e.g. empirical: drawn in Python by the distribution */
+        PyObject *sample = PyObject_GetAttrString(dist, "sample");
+        Py_DECREF(spec);
+        Py_DECREF(dist);
+        if (!sample)
+            goto done;
+        wd->fet_py = sample;
+        wd->fet_kind = 3;
+        rc = 0;
+        goto done;
+    }
+    double p[3] = {0, 0, 0};
+    Py_ssize_t np = PyTuple_Check(params) ? PyTuple_GET_SIZE(params) : -1;
+    if (np != fs_dist_nparams(k)) {
+        PyErr_Format(PyExc_ValueError, "distribution %R: spec has %zd parameters for %s", dist, np, kind);
+        Py_DECREF(spec);
+        Py_DECREF(dist);
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < np; i++)
+        if ((p[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(params, i))) == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(spec);
+            Py_DECREF(dist);
+            goto done;
+        }
+    Py_DECREF(spec);
+    if (fs_dist_init(&wd->fet, k, p, (int)np) != FS_OK || fs_dist_bound(&wd->fet, xmin, xmax, 1000000) != FS_OK) {
+        PyErr_Format(PyExc_ValueError, "distribution %R has invalid parameters", dist);
+        Py_DECREF(dist);
+        goto done;
+    }
+    Py_DECREF(dist);
+    wd->fet_kind = 1;
+    rc = 0;
+done:
+    Py_DECREF(node);
+    if (rc < 0)
+        Py_CLEAR(wd->bound); /* try again next time */
+    return rc;
+}
+
+static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
+{
+    *out = 0.0;
+    EnvironmentObject *env = rep->faas->env;
+    PyObject *v = NULL;
+    switch (wd->fet_kind) {
+    case 1: {
+        int rc = fs_dist_sample(env_rng(env), &wd->fet, out);
+        return rc == FS_OK ? 0 : fs_raise_status(rc, "execution time");
+    }
+    case 2: {
+        PyObject *node = PyObject_GetAttrString(rep->node_obj, "name");
+        v = node ? PyObject_CallOneArg(wd->fet_py, node) : NULL;
+        Py_XDECREF(node);
+        break;
+    }
+    case 3:
+        v = PyObject_CallOneArg(wd->fet_py, (PyObject *)env->rng);
+        break;
+    default:
+        return 0;
+    }
+    if (!v)
+        return -1;
+    double d = PyFloat_AsDouble(v);
+    if (d == -1.0 && PyErr_Occurred()) {
+        Py_DECREF(v);
+        return -1;
+    }
+    if (!isfinite(d) || d < 0) {
+        PyErr_Format(PyExc_ValueError, "execution time of %R must be finite and >= 0, got %R", rep, v);
+        Py_DECREF(v);
+        return -1;
+    }
+    Py_DECREF(v);
+    *out = d;
+    return 0;
+}
+
+/* Claim or release the characterized resources in C. */
+static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
+{
+    if (!wd->has_res)
+        return 0;
+    if (put && inv->claimed)
+        return 0;
+    if (!put && !inv->claimed)
+        return 0;
+    ReplicaObject *rep = inv->rep;
+    PyObject *rs = env_component(rep->faas->env, FS_COMP_RESOURCE_STATE);
+    if (!rs)
+        return -1;
+    int rc = 0;
+    if (ResourceState_Check(wd->sim.st, rs)) {
+        if (wd->rs_for != rs) {
+            for (int i = 0; i < NRES && rc == 0; i++)
+                if ((wd->slots[i] = resource_state_slot((ResourceStateObject *)rs, res_names[i])) < 0)
+                    rc = -1;
+            if (rc == 0)
+                Py_XSETREF(wd->rs_for, Py_NewRef(rs));
+        }
+        for (int i = 0; i < NRES && rc == 0; i++) {
+            double v = put ? wd->res[i] : inv->claim[i];
+            if (v == 0.0)
+                continue;
+            rc = put ? resource_state_put((ResourceStateObject *)rs, rep, wd->slots[i], v)
+                     : resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[i], v);
+            if (rc < 0 && put) /* undo the ones put: all or nothing */
+                for (int j = 0; j < i; j++)
+                    if (wd->res[j] != 0.0)
+                        resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[j], wd->res[j]);
+        }
+    }
+    else { /* a replaced resource state: its Python methods */
+        for (int i = 0; i < NRES && rc == 0; i++) {
+            double v = put ? wd->res[i] : inv->claim[i];
+            if (v == 0.0)
+                continue;
+            PyObject *r = PyObject_CallMethod(rs, put ? "put_resource" : "remove_resource", "Osd", rep, res_names[i],
+                                              v); /* re-entrancy point */
+            rc = r ? 0 : -1;
+            Py_XDECREF(r);
+        }
+    }
+    Py_DECREF(rs);
+    if (rc == 0) {
+        if (put)
+            memcpy(inv->claim, wd->res, sizeof inv->claim);
+        inv->claimed = (uint8_t)put;
+    }
+    return rc;
+}
+
+static int fet_fast_path(FaasObject *f, PyObject *m)
+{
+    if (f->fet_for == m)
+        return 0;
+    faassim_state *st = f->st;
+    Py_XSETREF(f->fet_for, Py_NewRef(m));
+    f->fast_fet = 0;
+    if (!Metrics_Check(st, m) || !st->base_log_fet)
+        return 0;
+    f->fast_fet = _PyType_Lookup(Py_TYPE(m), st->str_log_fet) == st->base_log_fet;
+    PyObject *d = PyObject_GenericGetDict(m, NULL);
+    if (d) {
+        if (PyDict_GetItemWithError(d, st->str_log_fet))
+            f->fast_fet = 0;
+        Py_DECREF(d);
+    }
+    PyErr_Clear();
+    return 0;
+}
+
+/* The `fets` row: C when env.metrics does not override log_fet. */
+static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double t_end)
+{
+    ReplicaObject *rep = inv->rep;
+    PyObject *m = env_component(f->env, FS_COMP_METRICS);
+    if (!m)
+        return -1;
+    int rc = fet_fast_path(f, m);
+    int http = wd->workers > 0;
+    if (rc == 0 && f->fast_fet) {
+        MetricsObject *mo = (MetricsObject *)m;
+        if (f->t_fet <= 0 || f->fet_for != m || f->f_req <= 0) {
+            /* resolve the columns (first row for this metrics object) */
+            if ((f->t_fet = metrics_table(mo, "fets")) < 0 ||
+                (f->f_fs = metrics_column(mo, f->t_fet, "t_fet_start", FS_COL_F64, 0)) < 0 ||
+                (f->f_fe = metrics_column(mo, f->t_fet, "t_fet_end", FS_COL_F64, 0)) < 0 ||
+                (http && (f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0) ||
+                (http && (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0) ||
+                (f->f_fn = metrics_column(mo, f->t_fet, "function_name", FS_COL_STR, 1)) < 0 ||
+                (f->f_img = metrics_column(mo, f->t_fet, "function_image", FS_COL_STR, 1)) < 0 ||
+                (f->f_node = metrics_column(mo, f->t_fet, "node", FS_COL_STR, 1)) < 0 ||
+                (f->f_rid = metrics_column(mo, f->t_fet, "replica_id", FS_COL_I64, 1)) < 0 ||
+                (f->f_req = metrics_column(mo, f->t_fet, "request_id", FS_COL_I64, 1)) < 0)
+                rc = -1;
+        }
+        if (rc == 0 && http && f->f_ws <= 0 &&
+            ((f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0 ||
+             (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0))
+            rc = -1;
+        if (rc == 0)
+            rc = faas_replica_sids(f, mo, rep);
+        int t = f->t_fet;
+        if (rc == 0 &&
+            (metrics_begin_row(mo, t) < 0 || metrics_set_f64(mo, t, f->f_fs, inv->t_fet_start) < 0 ||
+             metrics_set_f64(mo, t, f->f_fe, t_end) < 0 ||
+             (http && (metrics_set_f64(mo, t, f->f_ws, inv->t_wait_start) < 0 ||
+                       metrics_set_f64(mo, t, f->f_we, inv->t_fet_start) < 0)) ||
+             metrics_set_str(mo, t, f->f_fn, rep->fn_sid) < 0 || metrics_set_str(mo, t, f->f_img, rep->image_sid) < 0 ||
+             metrics_set_str(mo, t, f->f_node, rep->node_sid) < 0 || metrics_set_i64(mo, t, f->f_rid, rep->id) < 0 ||
+             metrics_set_i64(mo, t, f->f_req, inv->request_id) < 0 || metrics_end_row(mo, t) < 0))
+            rc = -1;
+    }
+    else if (rc == 0) {
+        PyObject *node = rep->node_obj != Py_None ? PyObject_GetAttrString(rep->node_obj, "name") : NULL;
+        PyObject *fn = f->fns[inv->fn].name;
+        PyObject *args = node ? Py_BuildValue("(OOOddIL)", fn, rep->image, node, inv->t_fet_start, t_end, rep->id,
+                                              (long long)inv->request_id)
+                              : NULL;
+        PyObject *kw =
+            args && http ? Py_BuildValue("{s:d,s:d}", "t_wait_start", inv->t_wait_start, "t_wait_end", inv->t_fet_start)
+                         : NULL;
+        PyObject *meth = args && (!http || kw) ? PyObject_GetAttr(m, f->st->str_log_fet) : NULL;
+        PyObject *r = meth ? PyObject_Call(meth, args, kw) : NULL; /* re-entrancy point */
+        rc = r ? 0 : -1;
+        Py_XDECREF(r);
+        Py_XDECREF(meth);
+        Py_XDECREF(kw);
+        Py_XDECREF(args);
+        Py_XDECREF(node);
+    }
+    Py_DECREF(m);
+    return rc;
+}
+
+static int wd_run(WatchdogObject *wd, struct fs_inv *inv);
+
+/* Take a record off the platform's timed list. */
+static void untime(struct fs_inv *inv)
+{
+    FaasObject *f = inv->faas;
+    if (inv->prev)
+        inv->prev->next = inv->next;
+    else
+        f->timed = inv->next;
+    if (inv->next)
+        inv->next->prev = inv->prev;
+    inv->next = inv->prev = NULL;
+    inv->tracked = 0;
+}
+
+/* A step failed (exc given, or the current exception): release the claim,
+ * free the worker, fail the invocation. Returns -1 when the error must
+ * propagate. */
+static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc)
+{
+    FaasObject *f = inv->faas;
+    PyObject *error = exc ? Py_NewRef(exc) : fs_err_take();
+    Py_INCREF(wd);
+    Py_INCREF(f);
+    if (inv->claimed && wd_resources(wd, inv, 0) < 0)
+        PyErr_Clear(); /* the original error is the one to report */
+    wd->busy--;
+    int rc;
+    if (inv->sub) {
+        EventObject *done = inv->done;
+        rc = done && !done->value ? event_fail(done, error) : 0;
+        faas_inv_free(f, inv);
+    }
+    else
+        rc = faas_inv_complete(f, inv, error);
+    if (rc == 0 && !exc && f->raise_hook_errors) {
+        fs_err_restore(Py_NewRef(error));
+        rc = -1;
+    }
+    Py_DECREF(error);
+    /* the freed worker takes the next request */
+    if (wd->qhead && (wd->workers == 0 || wd->busy < wd->workers)) {
+        struct fs_inv *next = wd->qhead;
+        wd->qhead = next->next;
+        if (!wd->qhead)
+            wd->qtail = NULL;
+        wd->qlen--;
+        next->next = NULL;
+        next->tracked = 0;
+        wd->busy++;
+        next->t_fet_start = f->env->sim.now;
+        next->wstep = WD_CLAIM;
+        if (wd_run(wd, next) < 0 && rc == 0)
+            rc = -1;
+    }
+    Py_DECREF(f);
+    Py_DECREF(wd);
+    return rc;
+}
+
+/* Call a Python sub-hook. Returns 0 when it completed, 1 when the machine
+ * waits for it, -1 on error. */
+static int wd_call(WatchdogObject *wd, struct fs_inv *inv, PyObject *name)
+{
+    FaasObject *f = inv->faas;
+    RequestObject *req = faas_inv_request(f, inv);
+    if (!req)
+        return -1;
+    PyObject *args[2] = {(PyObject *)inv->rep, (PyObject *)req};
+    PyObject *wait_on;
+    int rc = simulator_call_method(&wd->sim, name, f->env, args, 2, &wait_on); /* re-entrancy point */
+    if (rc <= 0)
+        return rc;
+    EventObject *ev = (EventObject *)wait_on;
+    if (ev->processed) {
+        int ok = ev->ok;
+        if (!ok)
+            raise_exception_object(ev->value);
+        Py_DECREF(wait_on);
+        return ok ? 0 : -1;
+    }
+    rc = event_add_ccb(ev, FS_CB_WATCHDOG, (PyObject *)req);
+    Py_DECREF(wait_on);
+    return rc < 0 ? -1 : 1;
+}
+
+/* Run the record's steps until one has to be waited for. */
+static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
+{
+    FaasObject *f = inv->faas;
+    int mask = sub_mask(wd);
+    if (mask < 0 || wd_bind(wd, inv->rep) < 0)
+        return wd_fail(wd, inv, NULL);
+    faassim_state *st = wd->sim.st;
+    for (;;) {
+        int step = inv->wstep;
+        if (step == WD_DONE) {
+            double now = f->env->sim.now;
+            Py_INCREF(wd);
+            Py_INCREF(f);
+            int rc = log_fet(f, wd, inv, now);
+            wd->busy--;
+            if (rc < 0) {
+                wd->busy++;
+                rc = wd_fail(wd, inv, NULL);
+            }
+            else if (inv->sub) {
+                EventObject *done = inv->done;
+                rc = done && !done->value ? event_succeed(done, Py_None) : 0;
+                faas_inv_free(f, inv);
+            }
+            else
+                rc = faas_inv_complete(f, inv, NULL);
+            /* the freed worker takes the next request */
+            while (rc == 0 && wd->qhead && (wd->workers == 0 || wd->busy < wd->workers)) {
+                struct fs_inv *next = wd->qhead;
+                wd->qhead = next->next;
+                if (!wd->qhead)
+                    wd->qtail = NULL;
+                wd->qlen--;
+                next->next = NULL;
+                next->tracked = 0;
+                wd->busy++;
+                next->t_fet_start = now;
+                next->wstep = WD_CLAIM;
+                rc = wd_run(wd, next);
+            }
+            Py_DECREF(f);
+            Py_DECREF(wd);
+            return rc;
+        }
+        int bit = step == WD_CLAIM ? SUB_CLAIM : step == WD_EXECUTE ? SUB_EXECUTE : SUB_RELEASE;
+        if (mask & bit) {
+            PyObject *name = step == WD_CLAIM     ? st->str_claim_resources
+                             : step == WD_EXECUTE ? st->str_execute
+                                                  : st->str_release_resources;
+            int rc = wd_call(wd, inv, name);
+            if (rc < 0)
+                return wd_fail(wd, inv, NULL);
+            if (rc == 1)
+                return 0; /* continues in watchdog_step_cb */
+            inv->wstep++;
+            continue;
+        }
+        if (step == WD_CLAIM || step == WD_RELEASE) {
+            if (wd_resources(wd, inv, step == WD_CLAIM) < 0)
+                return wd_fail(wd, inv, NULL);
+            inv->wstep++;
+            continue;
+        }
+        /* WD_EXECUTE in C: wait for the sampled execution time. */
+        double t;
+        if (wd_sample_fet(wd, inv->rep, &t) < 0)
+            return wd_fail(wd, inv, NULL);
+        inv->wstep++;
+        int rc = fs_queue_push(&f->env->sim.queue, f->env->sim.now + t, FS_PRIO_NORMAL, watchdog_timer_fire, inv);
+        if (rc != FS_OK) {
+            fs_raise_status(rc, "watchdog timer");
+            return wd_fail(wd, inv, NULL);
+        }
+        inv->prev = NULL;
+        inv->next = f->timed;
+        if (f->timed)
+            f->timed->prev = inv;
+        f->timed = inv;
+        inv->tracked = 1;
+        return 0;
+    }
+}
+
+int watchdog_timer_fire(struct fs_sim *sim, void *data)
+{
+    (void)sim;
+    struct fs_inv *inv = (struct fs_inv *)data;
+    untime(inv);
+    WatchdogObject *wd = (WatchdogObject *)inv->rep->simulator;
+    Py_INCREF(wd);
+    int rc = wd_run(wd, inv);
+    Py_DECREF(wd);
+    return rc < 0 ? FS_EPYTHON : FS_OK;
+}
+
+int watchdog_step_cb(RequestObject *req, EventObject *ev)
+{
+    struct fs_inv *inv = req->inv;
+    if (!inv || !inv->rep || !inv->rep->simulator || !inv->faas)
+        return 0;
+    WatchdogObject *wd = (WatchdogObject *)inv->rep->simulator;
+    Py_INCREF(wd);
+    int rc;
+    if (!ev->ok) {
+        FaasObject *f = inv->faas;
+        int raise = f->raise_hook_errors;
+        rc = wd_fail(wd, inv, ev->value);
+        if (rc == 0 && !raise)
+            ev->defused = 1;
+    }
+    else {
+        inv->wstep++;
+        rc = wd_run(wd, inv);
+    }
+    Py_DECREF(wd);
+    return rc;
+}
+
+/* Start a record: a worker if one is free, else the queue. */
+static int wd_start(WatchdogObject *wd, struct fs_inv *inv)
+{
+    inv->t_wait_start = inv->faas->env->sim.now;
+    inv->wstep = WD_CLAIM;
+    inv->claimed = 0;
+    if (wd->workers > 0 && wd->busy >= wd->workers) {
+        inv->next = NULL;
+        inv->prev = NULL;
+        inv->tracked = 1;
+        if (wd->qtail)
+            wd->qtail->next = inv;
+        else
+            wd->qhead = inv;
+        wd->qtail = inv;
+        wd->qlen++;
+        return 0;
+    }
+    wd->busy++;
+    inv->t_fet_start = inv->t_wait_start;
+    return wd_run(wd, inv);
+}
+
+int watchdog_dispatch(FaasObject *f, struct fs_inv *inv)
+{
+    (void)f;
+    WatchdogObject *wd = (WatchdogObject *)inv->rep->simulator;
+    Py_INCREF(wd);
+    int rc = wd_start(wd, inv);
+    Py_DECREF(wd);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Python methods                                                       */
+
+static int check_call(WatchdogObject *self, const char *what, PyObject *const *args, Py_ssize_t nargs,
+                      struct fs_inv **inv)
+{
+    faassim_state *st = self->sim.st;
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "%s() takes (env, replica, request) (%zd given)", what, nargs);
+        return -1;
+    }
+    if (!Environment_Check(st, args[0]) || !PyObject_TypeCheck(args[1], st->FunctionReplica_type) ||
+        !PyObject_TypeCheck(args[2], st->FunctionRequest_type)) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s(env, replica, request): expected an Environment, a FunctionReplica and a "
+                     "FunctionRequest, got %.100s, %.100s, %.100s",
+                     what, Py_TYPE(args[0])->tp_name, Py_TYPE(args[1])->tp_name, Py_TYPE(args[2])->tp_name);
+        return -1;
+    }
+    *inv = ((RequestObject *)args[2])->inv;
+    if (!*inv || (*inv)->rep != (ReplicaObject *)args[1]) {
+        PyErr_Format(PyExc_RuntimeError, "%s(): %R is not being served by %R", what, args[2], args[1]);
+        return -1;
+    }
+    if (((ReplicaObject *)args[1])->simulator != (PyObject *)self) {
+        PyErr_Format(PyExc_RuntimeError, "%s(): %R is not the simulator of %R", what, self, args[1]);
+        return -1;
+    }
+    return 0;
+}
+
+/* claim_resources / release_resources from Python (super() calls): the C
+ * step now; returns a zero timeout so `yield from` works. */
+static PyObject *wd_py_resources(WatchdogObject *self, PyObject *const *args, Py_ssize_t nargs, int put)
+{
+    struct fs_inv *inv;
+    if (check_call(self, put ? "claim_resources" : "release_resources", args, nargs, &inv) < 0)
+        return NULL;
+    if (wd_bind(self, inv->rep) < 0 || wd_resources(self, inv, put) < 0)
+        return NULL;
+    return timeout_new((EnvironmentObject *)args[0], 0.0, Py_None);
+}
+
+static PyObject *watchdog_claim(WatchdogObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return wd_py_resources(self, args, nargs, 1);
+}
+
+static PyObject *watchdog_release(WatchdogObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return wd_py_resources(self, args, nargs, 0);
+}
+
+/* execute from Python: a timeout of the sampled execution time. */
+static PyObject *watchdog_execute(WatchdogObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    struct fs_inv *inv;
+    if (check_call(self, "execute", args, nargs, &inv) < 0)
+        return NULL;
+    double t;
+    if (wd_bind(self, inv->rep) < 0 || wd_sample_fet(self, inv->rep, &t) < 0)
+        return NULL;
+    return timeout_new((EnvironmentObject *)args[0], t, Py_None);
+}
+
+/* invoke from Python (a subclass's super().invoke): the whole sequence for
+ * this request, on a record of its own; the returned event succeeds when it
+ * is done. */
+static PyObject *watchdog_invoke(WatchdogObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    struct fs_inv *outer;
+    if (check_call(self, "invoke", args, nargs, &outer) < 0)
+        return NULL;
+    FaasObject *f = outer->faas;
+    EventObject *done = event_alloc(self->sim.st->Event_type, f->env);
+    if (!done)
+        return NULL;
+    struct fs_inv *inv = faas_inv_alloc(f);
+    if (!inv) {
+        Py_DECREF(done);
+        return NULL;
+    }
+    inv->sub = 1;
+    inv->fn = outer->fn;
+    inv->request_id = outer->request_id;
+    inv->t_received = outer->t_received;
+    inv->t_start = outer->t_start;
+    inv->rep = (ReplicaObject *)Py_NewRef((PyObject *)outer->rep);
+    inv->done = (EventObject *)Py_NewRef((PyObject *)done);
+    Py_INCREF(self);
+    int rc = wd_start(self, inv);
+    Py_DECREF(self);
+    if (rc < 0) {
+        Py_DECREF(done);
+        return NULL;
+    }
+    return (PyObject *)done;
+}
+
+static PyObject *watchdog_queue_state(WatchdogObject *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *waiting = PyList_New(0);
+    for (struct fs_inv *inv = self->qhead; waiting && inv; inv = inv->next) {
+        PyObject *id = PyLong_FromLongLong(inv->request_id);
+        if (!id || PyList_Append(waiting, id) < 0)
+            Py_CLEAR(waiting);
+        Py_XDECREF(id);
+    }
+    if (!waiting)
+        return NULL;
+    return Py_BuildValue("(LLN)", (long long)self->workers, (long long)self->busy, waiting);
+}
+
+static PyObject *wd_get_workers(WatchdogObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromLongLong(self->workers);
+}
+
+static PyObject *wd_get_busy(WatchdogObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromLongLong(self->busy);
+}
+
+static PyObject *wd_get_queued(WatchdogObject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromLongLong(self->qlen);
+}
+
+static PyObject *wd_get_characterization(WatchdogObject *self, void *c)
+{
+    (void)c;
+    return Py_NewRef(self->characterization ? self->characterization : Py_None);
+}
+
+static int wd_set_characterization(WatchdogObject *self, PyObject *v, void *c)
+{
+    (void)c;
+    Py_XSETREF(self->characterization, v && v != Py_None ? Py_NewRef(v) : NULL);
+    Py_CLEAR(self->bound); /* resolve again */
+    return 0;
+}
+
+static int Watchdog_traverse(WatchdogObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->sim.dict);
+    Py_VISIT(self->characterization);
+    Py_VISIT((PyObject *)self->bound);
+    Py_VISIT(self->fet_py);
+    Py_VISIT(self->rs_for);
+    for (struct fs_inv *inv = self->qhead; inv; inv = inv->next) {
+        Py_VISIT((PyObject *)inv->req);
+        Py_VISIT((PyObject *)inv->done);
+        Py_VISIT((PyObject *)inv->rep);
+    }
+    return 0;
+}
+
+static int Watchdog_clear(WatchdogObject *self)
+{
+    /* Queued records: this watchdog owns them; their platform may be gone. */
+    while (self->qhead) {
+        struct fs_inv *inv = self->qhead;
+        self->qhead = inv->next;
+        RequestObject *req = inv->req;
+        EventObject *done = inv->done;
+        ReplicaObject *rep = inv->rep;
+        if (req)
+            req->inv = NULL;
+        PyMem_Free(inv);
+        Py_XDECREF(rep);
+        Py_XDECREF(done);
+        Py_XDECREF(req);
+    }
+    self->qtail = NULL;
+    self->qlen = 0;
+    Py_CLEAR(self->sim.dict);
+    Py_CLEAR(self->characterization);
+    Py_CLEAR(self->bound);
+    Py_CLEAR(self->fet_py);
+    Py_CLEAR(self->rs_for);
+    return 0;
+}
+
+static void Watchdog_dealloc(WatchdogObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    if (self->sim.weaklist)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    Watchdog_clear(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+#define METH(name, fn, doc) {name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, doc}
+
+static PyMethodDef Watchdog_methods[] = {
+    METH(
+        "invoke", watchdog_invoke,
+        "invoke(env, replica, request)\n--\n\nWait for a worker, then claim_resources, execute, release_resources and\n"
+        "log the `fets` row. Returns an event that succeeds when done."),
+    METH("claim_resources", watchdog_claim,
+         "claim_resources(env, replica, request)\n--\n\nPut the characterized cpu, gpu, blkio, net and ram of the "
+         "replica's\n"
+         "node and image on env.resource_state (nothing without a characterization)."),
+    METH("execute", watchdog_execute,
+         "execute(env, replica, request)\n--\n\nA timeout of an execution time drawn from the characterization's\n"
+         "fet_oracle for the replica's node and image (zero without one)."),
+    METH("release_resources", watchdog_release,
+         "release_resources(env, replica, request)\n--\n\nRemove exactly what claim_resources put for this request."),
+    {"_queue_state", (PyCFunction)watchdog_queue_state, METH_NOARGS,
+     "_queue_state()\n--\n\n(workers, busy, ids of the queued requests)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Watchdog_getset[] = {
+    {"workers", (getter)wd_get_workers, NULL, "Size of the worker pool (0: no limit).", NULL},
+    {"busy", (getter)wd_get_busy, NULL, "Workers serving a request now.", NULL},
+    {"queued", (getter)wd_get_queued, NULL, "Requests waiting for a worker.", NULL},
+    {"characterization", (getter)wd_get_characterization, (setter)wd_set_characterization,
+     "The FunctionCharacterization the built-in steps use, or None.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(Watchdog_doc, "Watchdog(workers=0, characterization=None)\n--\n\n"
+                           "A function simulator whose invoke waits for one of `workers` workers (0: no\n"
+                           "limit), then runs claim_resources, execute and release_resources and logs\n"
+                           "the request's `fets` row. Each step runs in C unless a subclass overrides it.");
+
+static PyType_Slot Watchdog_slots[] = {
+    {Py_tp_new, Watchdog_new},           {Py_tp_init, Watchdog_init},       {Py_tp_dealloc, Watchdog_dealloc},
+    {Py_tp_traverse, Watchdog_traverse}, {Py_tp_clear, Watchdog_clear},     {Py_tp_methods, Watchdog_methods},
+    {Py_tp_getset, Watchdog_getset},     {Py_tp_doc, (void *)Watchdog_doc}, {0, NULL},
+};
+
+static PyType_Spec Watchdog_spec = {
+    .name = "faassim.Watchdog",
+    .basicsize = sizeof(WatchdogObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = Watchdog_slots,
+};
+
+int Watchdog_setup(PyObject *m, faassim_state *st)
+{
+    PyObject *bases = PyTuple_Pack(1, (PyObject *)st->FunctionSimulator_type);
+    if (!bases)
+        return -1;
+    st->Watchdog_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &Watchdog_spec, bases);
+    Py_DECREF(bases);
+    if (!st->Watchdog_type)
+        return -1;
+    return PyModule_AddType(m, st->Watchdog_type);
+}
