@@ -597,7 +597,7 @@ void fs_table_clear(struct fs_table *t)
     fs_buf_release(t->time);
     fs_buf_release(t->seq);
     t->time = t->seq = NULL;
-    t->nrows = t->cap = 0;
+    t->nrows = t->cap = t->agg_rows = 0;
     t->count = 0;
     agg_reset(&t->time_agg);
 }
@@ -700,6 +700,40 @@ static int table_reserve_row(struct fs_table *t)
     return rc;
 }
 
+/* Add one value of column c to its aggregates (nulls are not counted). */
+static inline void agg_value(struct fs_column *c, union fs_value v)
+{
+    if (fs_value_is_null(c->type, v))
+        return;
+    switch (c->type) {
+    case FS_COL_F64:
+        agg_add(&c->agg, v.f64);
+        break;
+    case FS_COL_I64:
+        agg_add(&c->agg, (double)v.i64);
+        break;
+    case FS_COL_BOOL:
+        agg_add(&c->agg, (double)v.b);
+        break;
+    default:
+        c->agg.count++;
+    }
+}
+
+/* Fold the stored rows not yet in the aggregates into them, in row order. */
+static void table_fold(struct fs_table *t)
+{
+    for (size_t i = t->agg_rows; i < t->nrows; i++) {
+        for (size_t k = 0; k < t->ncols; k++) {
+            struct fs_column *c = &t->cols[k];
+            if (c->type != FS_COL_NONE && c->buf)
+                agg_value(c, load_value(c->type, c->buf->data, i));
+        }
+        agg_add(&t->time_agg, ((const double *)t->time->data)[i]);
+    }
+    t->agg_rows = t->nrows;
+}
+
 int fs_table_end_row(struct fs_table *t)
 {
     if (!t->in_row)
@@ -713,35 +747,31 @@ int fs_table_end_row(struct fs_table *t)
     }
     size_t i = t->nrows;
     uint64_t gen = t->row_gen;
-    for (size_t k = 0; k < t->ncols; k++) {
-        struct fs_column *c = &t->cols[k];
-        if (c->type == FS_COL_NONE)
-            continue;
-        int set = c->set_gen == gen && !fs_value_is_null(c->type, c->pending);
-        if (t->keep)
-            store_value(c->type, c->buf->data, i, set ? c->pending : null_value(c->type));
-        if (!set)
-            continue;
-        switch (c->type) {
-        case FS_COL_F64:
-            agg_add(&c->agg, c->pending.f64);
-            break;
-        case FS_COL_I64:
-            agg_add(&c->agg, (double)c->pending.i64);
-            break;
-        case FS_COL_BOOL:
-            agg_add(&c->agg, (double)c->pending.b);
-            break;
-        default:
-            c->agg.count++;
-        }
-    }
     if (t->keep) {
+        /* A stored row joins the aggregates lazily (table_fold, on the next
+         * summary or when rows stop being stored): folding the stored values
+         * in row order later gives bit for bit the aggregates of folding
+         * them now, and logging a row stays a few stores. */
+        for (size_t k = 0; k < t->ncols; k++) {
+            struct fs_column *c = &t->cols[k];
+            if (c->type == FS_COL_NONE)
+                continue;
+            int set = c->set_gen == gen && !fs_value_is_null(c->type, c->pending);
+            store_value(c->type, c->buf->data, i, set ? c->pending : null_value(c->type));
+        }
         ((double *)t->time->data)[i] = t->row_time;
         ((int64_t *)t->seq->data)[i] = (int64_t)t->reg->next_seq;
         t->nrows++;
     }
-    agg_add(&t->time_agg, t->row_time);
+    else {
+        table_fold(t); /* stored rows first: aggregates follow row order */
+        for (size_t k = 0; k < t->ncols; k++) {
+            struct fs_column *c = &t->cols[k];
+            if (c->type != FS_COL_NONE && c->set_gen == gen)
+                agg_value(c, c->pending);
+        }
+        agg_add(&t->time_agg, t->row_time);
+    }
     t->reg->next_seq++;
     t->count++;
     t->in_row = 0;
@@ -789,8 +819,9 @@ int fs_table_export(struct fs_table *t, int col, struct fs_export *out)
     return FS_OK;
 }
 
-int fs_table_summary(const struct fs_table *t, int col, struct fs_summary *out)
+int fs_table_summary(struct fs_table *t, int col, struct fs_summary *out)
 {
+    table_fold(t);
     if (col == FS_COL_TIME)
         agg_summary(&t->time_agg, out);
     else if (col >= 0 && (size_t)col < t->ncols)

@@ -128,6 +128,7 @@ struct fs_table {
     struct fs_buf *time; /* double */
     struct fs_buf *seq;  /* int64, registry-wide log order */
     struct fs_agg time_agg;
+    size_t agg_rows;        /* stored rows [0, agg_rows) are in the aggregates (see fs_table_end_row) */
     struct fs_column *cols; /* reallocated when columns are added: use ids */
     size_t ncols, cols_cap;
     size_t ncols_at_begin;
@@ -227,7 +228,7 @@ struct fs_export {
  * FS_COL_NONE column exports n rows and no buffer (every value is null). */
 int fs_table_export(struct fs_table *t, int col, struct fs_export *out);
 /* Aggregates of a column (or FS_COL_TIME); FS_EINVAL for a bad id. */
-int fs_table_summary(const struct fs_table *t, int col, struct fs_summary *out);
+int fs_table_summary(struct fs_table *t, int col, struct fs_summary *out);
 /* Is this value the null of its column type? */
 int fs_value_is_null(int type, union fs_value v);
 

@@ -94,12 +94,19 @@ void fs_res_acc_from_double(struct fs_res_acc *a, double x)
     memset(a, 0, sizeof *a);
     if (x == 0)
         return;
-    /* x = m * 2^e exactly with m < 2^53 an integer (also for subnormals:
-     * frexp normalises them, and m then has trailing zero bits). */
+    /* x = m * 2^e exactly with m < 2^53 an integer, read from the IEEE 754
+     * bits (a subnormal has no implicit bit and the exponent of 2^-1074). */
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int biased = (int)(bits >> 52);
+    uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
     int e;
-    double f = frexp(x, &e);
-    uint64_t m = (uint64_t)ldexp(f, 53);
-    e -= 53;
+    if (biased) {
+        m |= UINT64_C(1) << 52;
+        e = biased - 1075;
+    }
+    else
+        e = -1074;
     int k = e >= 0 ? e / 64 : -((-e + 63) / 64); /* floor(e / 64) */
     int s = e - 64 * k;
     a->u.in[0] = m << s;
@@ -219,6 +226,9 @@ static int acc_sub(struct fs_res_acc *a, const struct fs_res_acc *b)
 
 static int clz64(uint64_t x)
 {
+#if defined(__GNUC__) || defined(__clang__)
+    return x ? __builtin_clzll(x) : 64;
+#endif
     int n = 0;
     for (int s = 32; s; s >>= 1) {
         if (!(x >> (64 - s))) {
@@ -249,6 +259,19 @@ double fs_res_acc_to_double(const struct fs_res_acc *a)
     if (rest > 0x400 || (rest == 0x400 && (sticky || (mant & 1))))
         mant++; /* may reach 2^53: still exact */
     int e = 64 * (a->base + n - 1) - lz + 11;
+    /* mant * 2^e, built from its bits when the result is a normal double
+     * (mant is 2^52 .. 2^53 here), else by ldexp (subnormals, overflow). */
+    if (mant == UINT64_C(1) << 53) {
+        mant >>= 1;
+        e++;
+    }
+    int biased = e + 52 + 1023;
+    if (mant >> 52 && biased >= 1 && biased <= 2046) {
+        uint64_t out = (uint64_t)biased << 52 | (mant & ((UINT64_C(1) << 52) - 1));
+        double d;
+        memcpy(&d, &out, sizeof d);
+        return d;
+    }
     return ldexp((double)mant, e);
 }
 

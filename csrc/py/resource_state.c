@@ -378,9 +378,12 @@ static int rs_apply(ResourceStateObject *rs, ReplicaObject *rep, int slot, doubl
     int ret = -1;
     if (!name)
         name = b->names[slot];
-    if (!value && !(value = vobj = PyFloat_FromDouble(v)))
-        return -1;
+        /* The value as an object only for messages: made when an error is
+         * raised (the C API passes none; this runs per request). */
+#define VALUE_OBJ() (value ? value : (value = vobj = PyFloat_FromDouble(v)))
     if (remove && v > 0 && (slot < 0 || !book_registered(b, rep->id))) {
+        if (!VALUE_OBJ())
+            goto done;
         raise_apply(b, FS_ERES_INSUFFICIENT, rep->id, slot, fname, (PyObject *)rep, name, value);
         goto done;
     }
@@ -391,13 +394,15 @@ static int rs_apply(ResourceStateObject *rs, ReplicaObject *rep, int slot, doubl
         goto done;
     int rc = book_apply(b, rep->id, slot, v, remove);
     if (rc) {
-        raise_apply(b, rc, rep->id, slot, fname, (PyObject *)rep, name, value);
+        if (VALUE_OBJ())
+            raise_apply(b, rc, rep->id, slot, fname, (PyObject *)rep, name, value);
         if (newly)
             rs_unregister_last(rs, rep);
         goto done;
     }
     ret = 0;
 done:
+#undef VALUE_OBJ
     Py_XDECREF(vobj);
     return ret;
 }
