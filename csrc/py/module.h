@@ -75,7 +75,9 @@
     X(Watchdog_type)           \
     X(ResourceState_type)      \
     X(ResourceUtilization_type) \
-    X(NodeResourceUtilization_type)
+    X(NodeResourceUtilization_type) \
+    X(ResourceMonitor_type)     \
+    X(MetricsServer_type)
 
 #define FAASSIM_STATE_OBJECTS(X) \
     X(Interrupt)                 \
@@ -132,6 +134,8 @@
     X(base_log_start_exec)       \
     X(base_log_stop_exec)        \
     X(base_log_fet)              \
+    X(base_log_function_resource_utilization) \
+    X(base_log_resource_utilization) \
     X(component_factory)
 // clang-format on
 
@@ -178,6 +182,8 @@ enum fs_component {
     FS_COMP_CONTAINER_REGISTRY,
     FS_COMP_BACKGROUND_PROCESSES,
     FS_COMP_RESOURCE_STATE,
+    FS_COMP_METRICS_SERVER,
+    FS_COMP_RESOURCE_MONITOR,
     FS_NCOMP
 };
 
@@ -689,6 +695,9 @@ struct resource_state_integral {
 };
 int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, int slot,
                             struct resource_state_integral *out);
+
+/* monitor.c: ResourceMonitor and MetricsServer */
+int Monitor_setup(PyObject *m, faassim_state *st);
 
 /* helpers */
 
