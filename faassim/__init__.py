@@ -93,6 +93,7 @@ from faassim.faas import (
     WeightedRoundRobinLoadBalancer,
 )
 from faassim.watchdog import ForkingWatchdog, HTTPWatchdog, Watchdog, WorkerQueue
+from faassim.monitor import MetricsServer, ResourceMonitor, ResourceWindow
 from faassim import _components
 from faassim.topology import (
     Capacity,
@@ -212,4 +213,8 @@ __all__ = [
     "ResourceState",
     "ResourceUtilization",
     "NodeResourceUtilization",
+    # resource monitoring
+    "ResourceMonitor",
+    "MetricsServer",
+    "ResourceWindow",
 ]

@@ -1,8 +1,9 @@
 """Default platform components of an Environment, made on first use.
 
 ``env.metrics``, ``env.faas``, ``env.topology``, ``env.scheduler``,
-``env.load_balancer``, ``env.simulator_factory``, ``env.container_registry``
-and ``env.background_processes`` are C slots of the Environment; when one is
+``env.load_balancer``, ``env.simulator_factory``, ``env.container_registry``,
+``env.background_processes``, ``env.resource_state``, ``env.metrics_server``
+and ``env.resource_monitor`` are C slots of the Environment; when one is
 read before it was set, the C core calls :func:`create` (registered by
 ``faassim/__init__.py``) to make the default.
 """
@@ -48,4 +49,10 @@ def create(env: Any, name: str) -> Any:
         from faassim._core import ResourceState
 
         return ResourceState(env)
+    if name == "metrics_server":
+        from faassim.monitor import MetricsServer
+
+        return MetricsServer()
+    if name == "resource_monitor":
+        return None  # opt-in: ResourceMonitor(env, interval).start(); a Simulation sets ResourceMonitor(env, 1)
     raise AttributeError(f"Environment has no component {name!r}")

@@ -91,6 +91,18 @@ def _node_name(node: Any) -> str:
     return "None" if node is None else _name_of(node)
 
 
+def _utilization_fields(capacity: Any, utilization: Any) -> Dict[str, Any]:
+    """faas-sim's ``Metrics.__calculate_util``: the utilization's resources,
+    then ``cpu_util`` = cpu / ``capacity.cpu_millis`` and ``mem_util`` =
+    memory / ``capacity.memory`` (the int 0 when the resource is absent)."""
+    cpu = utilization.get_resource("cpu")
+    memory = utilization.get_resource("memory")
+    fields = utilization.list_resources()
+    fields["cpu_util"] = cpu / capacity.cpu_millis if cpu is not None else 0
+    fields["mem_util"] = memory / capacity.memory if memory is not None else 0
+    return fields
+
+
 def _error_text(error: Any) -> str:
     """A short text for a failure: ``'TypeName: message'`` for an exception
     (just ``'TypeName'`` when the message is empty), else ``str(error)``."""
@@ -195,6 +207,43 @@ class Metrics(_core.Metrics):
         inline in its platform) (measurement ``'allocation'``: cpu, mem, node).
         """
         self.log("allocation", {"cpu": cpu, "mem": mem}, node=_name_of(node_name))
+
+    # -- resource monitor ----------------------------------------------------------
+
+    def log_function_resource_utilization(self, replica: Any, utilization: Any) -> None:
+        """Log what *replica* holds (*utilization*, a ``ResourceUtilization``)
+        on its node (measurement ``'function_utilization'``: every resource of
+        the utilization by name, ``cpu_util``, ``mem_util``, node,
+        replica_id). ``cpu_util`` is cpu / ``node.capacity.cpu_millis`` and
+        ``mem_util`` memory / ``node.capacity.memory``, the int 0 when the
+        resource is absent: faas-sim's formula, which divides cpu by
+        millicores even though its characterizations put cpu as a fraction
+        of the node. The resource monitor calls it; left alone, the monitor
+        writes the same rows in C.
+
+        >>> import faassim, types
+        >>> m = faassim.Metrics(faassim.Environment())
+        >>> u = faassim.ResourceUtilization()
+        >>> u.put_resource("cpu", 500); u.put_resource("memory", 2**30)
+        >>> node = faassim.Node("n0", "2", "4Gi")
+        >>> m.log_function_resource_utilization(types.SimpleNamespace(node=node, replica_id=3), u)
+        >>> {k: v.tolist() for k, v in m.to_numpy("function_utilization").items()}
+        {'time': [0.0], 'cpu': [500.0], 'memory': [1073741824.0], 'cpu_util': [0.25], 'mem_util': [0.25], 'node': ['n0'], 'replica_id': [3]}
+        """
+        node = replica.node
+        self.log(
+            "function_utilization",
+            _utilization_fields(node.capacity, utilization),
+            node=node.name,
+            replica_id=replica.replica_id,
+        )
+
+    def log_resource_utilization(self, node_name: str, capacity: Any, utilization: Any) -> None:
+        """Log the total *utilization* of node *node_name* of *capacity*
+        (measurement ``'node_utilization'``: every resource by name,
+        ``cpu_util``, ``mem_util`` as in
+        :meth:`log_function_resource_utilization`, node)."""
+        self.log("node_utilization", _utilization_fields(capacity, utilization), node=node_name)
 
     # -- function deployments ------------------------------------------------
 

@@ -563,6 +563,8 @@ static const char *const component_names[FS_NCOMP] = {
     "container_registry",
     "background_processes",
     "resource_state",
+    "metrics_server",
+    "resource_monitor",
 };
 
 PyObject *env_component(EnvironmentObject *env, int i)
@@ -647,6 +649,12 @@ static PyGetSetDef Environment_getset[] = {
     {"resource_state", (getter)environment_get_component, (setter)environment_set_component,
      "Resources replicas claim, per replica and node (faassim.ResourceState(env) unless set).",
      (void *)(intptr_t)FS_COMP_RESOURCE_STATE},
+    {"metrics_server", (getter)environment_get_component, (setter)environment_set_component,
+     "Resource samples per replica for queries (faassim.MetricsServer() unless set).",
+     (void *)(intptr_t)FS_COMP_METRICS_SERVER},
+    {"resource_monitor", (getter)environment_get_component, (setter)environment_set_component,
+     "The faassim.ResourceMonitor sampling resource use, or None (the default; a Simulation sets one).",
+     (void *)(intptr_t)FS_COMP_RESOURCE_MONITOR},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

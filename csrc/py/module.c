@@ -129,6 +129,15 @@ static PyObject *faassim_register_platform(PyObject *module, PyObject *const *ar
     Py_XSETREF(st->base_log_invocation, inv);
     Py_XSETREF(st->base_log_start_exec, start);
     Py_XSETREF(st->base_log_stop_exec, stop);
+    /* the resource monitor's hooks (monitor.c) */
+    PyObject *fru = PyObject_GetAttrString(args[2], "log_function_resource_utilization");
+    PyObject *ru = fru ? PyObject_GetAttrString(args[2], "log_resource_utilization") : NULL;
+    if (!ru) {
+        Py_XDECREF(fru);
+        return NULL;
+    }
+    Py_XSETREF(st->base_log_function_resource_utilization, fru);
+    Py_XSETREF(st->base_log_resource_utilization, ru);
     Py_RETURN_NONE;
 }
 
@@ -221,6 +230,8 @@ static int module_exec(PyObject *m)
         Metrics_setup(m, st) < 0 || Simulator_setup(m, st) < 0 || Replica_setup(m, st) < 0 ||
         Request_setup(m, st) < 0 || Balancer_setup(m, st) < 0 || Scheduler_setup(m, st) < 0 || Faas_setup(m, st) < 0 ||
         Source_setup(m, st) < 0 || ResourceState_setup(m, st) < 0 || Watchdog_setup(m, st) < 0)
+        return -1;
+    if (Monitor_setup(m, st) < 0)
         return -1;
     return 0;
 }

@@ -75,7 +75,9 @@
     X(Watchdog_type)           \
     X(ResourceState_type)      \
     X(ResourceUtilization_type) \
-    X(NodeResourceUtilization_type)
+    X(NodeResourceUtilization_type) \
+    X(ResourceMonitor_type)     \
+    X(MetricsServer_type)
 
 #define FAASSIM_STATE_OBJECTS(X) \
     X(Interrupt)                 \
@@ -132,6 +134,8 @@
     X(base_log_start_exec)       \
     X(base_log_stop_exec)        \
     X(base_log_fet)              \
+    X(base_log_function_resource_utilization) \
+    X(base_log_resource_utilization) \
     X(component_factory)
 // clang-format on
 
@@ -178,6 +182,8 @@ enum fs_component {
     FS_COMP_CONTAINER_REGISTRY,
     FS_COMP_BACKGROUND_PROCESSES,
     FS_COMP_RESOURCE_STATE,
+    FS_COMP_METRICS_SERVER,
+    FS_COMP_RESOURCE_MONITOR,
     FS_NCOMP
 };
 
@@ -664,6 +670,34 @@ int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot,
 double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot);
 /* Total of a node (its index in the platform's node table), 0.0 if none. */
 double resource_state_node_get(ResourceStateObject *rs, int64_t node, int slot);
+/* Slots ever put or removed (touched) and slots holding a non-zero amount
+ * (nonzero) on rep, or, with rep NULL, on node `node`; 0 for an unknown
+ * replica or node. */
+void resource_state_masks(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, uint64_t *touched,
+                          uint64_t *nonzero);
+/* Slot of resource name (a str) if interned, FS_ERES_NO_SLOT (-70) if not,
+ * -1 with an exception. Interns nothing. */
+int resource_state_slot_of(ResourceStateObject *rs, PyObject *name);
+/* The name of a slot (borrowed str), or NULL (no exception) if unused. */
+PyObject *resource_state_slot_name(ResourceStateObject *rs, int slot);
+/* The platform whose replicas are registered (borrowed), or NULL. */
+struct FaasObject *resource_state_faas(ResourceStateObject *rs);
+/* Node indexes that may have registered replicas are < node_count;
+ * node_used: node has registered replicas. */
+uint32_t resource_state_node_count(ResourceStateObject *rs);
+int resource_state_node_used(ResourceStateObject *rs, uint32_t node);
+/* The time integral of a slot's amount on rep (or, rep NULL, on node) from
+ * the start up to env.now, the amount now, the time of the last change (the
+ * amount is constant on [last, now]; -inf if never changed) and of the first
+ * (before it the amount was 0; +inf if never). 0 or -1 (bad slot). */
+struct resource_state_integral {
+    double integral, amount, last, first;
+};
+int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, int slot,
+                            struct resource_state_integral *out);
+
+/* monitor.c: ResourceMonitor and MetricsServer */
+int Monitor_setup(PyObject *m, faassim_state *st);
 
 /* helpers */
 

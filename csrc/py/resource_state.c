@@ -35,7 +35,20 @@
  *
  * Errors change nothing: values are validated before anything happens, a
  * replica registered by a failing call is unregistered again, and fs_res
- * itself either succeeds or changes nothing. */
+ * itself either succeeds or changes nothing.
+ *
+ * Time integrals: the state also integrates every amount over simulated
+ * time, per (replica, slot) and per (node, slot): the amount is piecewise
+ * constant, so before each put or remove changes it, amount * (now - last
+ * change) is added to the (entity, slot)'s integral, a Neumaier-compensated
+ * double (O(1) per change; an integral of n segments carries about one
+ * rounding of its total, plus one per segment for the product). The amount
+ * integrated is the exact amount rounded once (what get_resource reads).
+ * Each (entity, slot) also keeps the time of its first change: before it,
+ * the amount was 0 (so is the integral). Reads integrate the open segment up
+ * to env.now (resource_state_integral, ResourceState.get_integral); the
+ * resource monitor (monitor.c) keeps the integrals at its sample times, so
+ * that means over past windows are exact too. Snapshots are not integrated. */
 #include "module.h"
 #include "fs_res.h"
 
@@ -51,6 +64,19 @@ struct rs_book {
     uint32_t nnode_touched;
 };
 
+/* The time integral of one (entity, slot)'s amount. */
+struct rs_integ {
+    double sum, comp; /* integral over the closed segments: sum + comp (Neumaier) */
+    double last;      /* time of the last change (the open segment starts here) */
+    double first;     /* time of the first change; +inf if none */
+};
+
+/* An entity's integrals, indexed by slot (v[0 .. n)). */
+struct rs_ient {
+    struct rs_integ *v;
+    uint32_t n;
+};
+
 struct ResourceStateObject {
     PyObject_HEAD faassim_state *st;
     EnvironmentObject *env; /* strong, NULL until __init__ */
@@ -58,6 +84,10 @@ struct ResourceStateObject {
     struct rs_book book;
     PyObject **node_reps; /* node_reps[n]: list of the replicas registered on node n, or NULL */
     uint32_t nnode_reps;
+    struct rs_ient *rep_int; /* by replica id */
+    uint32_t nrep_int;
+    struct rs_ient *node_int; /* by node index */
+    uint32_t nnode_int;
     PyObject *dict;
     PyObject *weaklist;
 };
@@ -367,6 +397,114 @@ static void rs_unregister_last(ResourceStateObject *rs, ReplicaObject *rep)
         fs_err_restore(exc);
 }
 
+/* ------------------------------------------------------------------ */
+/* Time integrals */
+
+/* sum + comp += x (Neumaier). */
+static inline void integ_add(struct rs_integ *g, double x)
+{
+    double t = g->sum + x;
+    if (fabs(g->sum) >= fabs(x))
+        g->comp += (g->sum - t) + x;
+    else
+        g->comp += (x - t) + g->sum;
+    g->sum = t;
+}
+
+/* The integrals of entity id's slot (created, zero, if missing), or NULL
+ * with MemoryError. */
+static struct rs_integ *integ_slot(struct rs_ient **arr, uint32_t *len, uint32_t id, int slot)
+{
+    if (id >= *len) {
+        uint32_t n = *len ? *len : 8;
+        while (n <= id)
+            n *= 2;
+        struct rs_ient *p = PyMem_Realloc(*arr, (size_t)n * sizeof *p);
+        if (!p) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        memset(p + *len, 0, (size_t)(n - *len) * sizeof *p);
+        *arr = p;
+        *len = n;
+    }
+    struct rs_ient *e = &(*arr)[id];
+    if ((uint32_t)slot >= e->n) {
+        uint32_t n = e->n ? e->n : 4;
+        while (n <= (uint32_t)slot)
+            n *= 2;
+        struct rs_integ *v = PyMem_Realloc(e->v, (size_t)n * sizeof *v);
+        if (!v) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        for (uint32_t i = e->n; i < n; i++)
+            v[i] = (struct rs_integ){0.0, 0.0, -INFINITY, INFINITY};
+        e->v = v;
+        e->n = n;
+    }
+    return &e->v[slot];
+}
+
+/* Existing integrals of entity id's slot, or NULL (never changed). */
+static const struct rs_integ *integ_find(const struct rs_ient *arr, uint32_t len, uint32_t id, int slot)
+{
+    if (id >= len || slot < 0 || (uint32_t)slot >= arr[id].n)
+        return NULL;
+    return &arr[id].v[slot];
+}
+
+/* Close the open segment at now (the amount is about to change). */
+static void integ_advance(struct rs_integ *g, double amount, double now)
+{
+    if (amount != 0.0 && now > g->last)
+        integ_add(g, amount * (now - g->last));
+    g->last = now;
+    if (g->first > now)
+        g->first = now;
+}
+
+/* The integral up to now of an (entity, slot) whose amount is `amount`. */
+static double integ_value(const struct rs_integ *g, double amount, double now)
+{
+    if (!g)
+        return 0.0;
+    struct rs_integ c = *g;
+    if (amount != 0.0 && now > c.last)
+        integ_add(&c, amount * (now - c.last));
+    return c.sum + c.comp;
+}
+
+/* Before slot of rep (registered) changes: integrate it and its node's up to
+ * now. Returns 0, or -1 with MemoryError (nothing changed that can be
+ * observed). */
+static int rs_integrate(ResourceStateObject *rs, ReplicaObject *rep, int slot)
+{
+    struct rs_book *b = &rs->book;
+    uint32_t rid = rep->id, node = b->res.rep[rid].node;
+    struct rs_integ *ri = integ_slot(&rs->rep_int, &rs->nrep_int, rid, slot);
+    struct rs_integ *ni = ri ? integ_slot(&rs->node_int, &rs->nnode_int, node, slot) : NULL;
+    if (!ni)
+        return -1;
+    double now = rs->env ? rs->env->sim.now : 0.0, na = 0.0;
+    integ_advance(ri, book_get(b, rid, slot), now);
+    fs_res_node_get(&b->res, node, slot, &na);
+    integ_advance(ni, na, now);
+    return 0;
+}
+
+/* raise_apply with the value given as a double when value is NULL (the C
+ * API: the float is only made for the message). */
+static void raise_apply_v(struct rs_book *b, int rc, uint32_t rid, int slot, const char *fname, PyObject *who,
+                          PyObject *name, PyObject *value, double v)
+{
+    PyObject *vobj = NULL;
+    if (!value && !(value = vobj = PyFloat_FromDouble(v)))
+        return;
+    raise_apply(b, rc, rid, slot, fname, who, name, value);
+    Py_XDECREF(vobj);
+}
+
 /* put/remove v of slot (FS_ERES_NO_SLOT: a name never seen, given as
  * `name`) on a validated replica. name / value: for messages (NULL: made up
  * from the slot and v). */
@@ -374,37 +512,30 @@ static int rs_apply(ResourceStateObject *rs, ReplicaObject *rep, int slot, doubl
                     PyObject *name, PyObject *value)
 {
     struct rs_book *b = &rs->book;
-    PyObject *vobj = NULL;
-    int ret = -1;
     if (!name)
         name = b->names[slot];
-        /* The value as an object only for messages: made when an error is
-         * raised (the C API passes none; this runs per request). */
-#define VALUE_OBJ() (value ? value : (value = vobj = PyFloat_FromDouble(v)))
     if (remove && v > 0 && (slot < 0 || !book_registered(b, rep->id))) {
-        if (!VALUE_OBJ())
-            goto done;
-        raise_apply(b, FS_ERES_INSUFFICIENT, rep->id, slot, fname, (PyObject *)rep, name, value);
-        goto done;
+        raise_apply_v(b, FS_ERES_INSUFFICIENT, rep->id, slot, fname, (PyObject *)rep, name, value, v);
+        return -1;
     }
     if (slot < 0 && (slot = book_slot(b, name, 1)) < 0) /* removing 0 of a new name: it becomes known */
-        goto done;
+        return -1;
     int newly = rs_register(rs, rep);
     if (newly < 0)
-        goto done;
-    int rc = book_apply(b, rep->id, slot, v, remove);
-    if (rc) {
-        if (VALUE_OBJ())
-            raise_apply(b, rc, rep->id, slot, fname, (PyObject *)rep, name, value);
+        return -1;
+    if (rs_integrate(rs, rep, slot) < 0) {
         if (newly)
             rs_unregister_last(rs, rep);
-        goto done;
+        return -1;
     }
-    ret = 0;
-done:
-#undef VALUE_OBJ
-    Py_XDECREF(vobj);
-    return ret;
+    int rc = book_apply(b, rep->id, slot, v, remove);
+    if (rc) {
+        raise_apply_v(b, rc, rep->id, slot, fname, (PyObject *)rep, name, value, v);
+        if (newly)
+            rs_unregister_last(rs, rep);
+        return -1;
+    }
+    return 0;
 }
 
 /* put/remove with Python arguments (name and value unchecked). */
@@ -621,6 +752,83 @@ double resource_state_node_get(ResourceStateObject *rs, int64_t node, int slot)
     return v;
 }
 
+/* Is rep a registered replica of the state's platform? */
+static int rs_knows(ResourceStateObject *rs, ReplicaObject *rep)
+{
+    return rep->faas == rs->faas && book_registered(&rs->book, rep->id);
+}
+
+void resource_state_masks(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, uint64_t *touched,
+                          uint64_t *nonzero)
+{
+    struct rs_book *b = &rs->book;
+    *touched = *nonzero = 0;
+    if (rep) {
+        if (!rs_knows(rs, rep))
+            return;
+        *touched = b->rep_touched[rep->id];
+        fs_res_replica_mask(&b->res, rep->id, nonzero);
+    }
+    else if (node >= 0 && node < FS_RES_MAX_ID) {
+        if ((uint64_t)node < b->nnode_touched)
+            *touched = b->node_touched[node];
+        fs_res_node_mask(&b->res, (uint32_t)node, nonzero);
+    }
+}
+
+int resource_state_slot_of(ResourceStateObject *rs, PyObject *name)
+{
+    return book_slot(&rs->book, name, 0);
+}
+
+PyObject *resource_state_slot_name(ResourceStateObject *rs, int slot)
+{
+    return slot >= 0 && slot < FS_RES_MAX_SLOTS ? rs->book.names[slot] : NULL;
+}
+
+FaasObject *resource_state_faas(ResourceStateObject *rs)
+{
+    return rs->faas;
+}
+
+uint32_t resource_state_node_count(ResourceStateObject *rs)
+{
+    return rs->nnode_reps;
+}
+
+int resource_state_node_used(ResourceStateObject *rs, uint32_t node)
+{
+    return node < rs->nnode_reps && rs->node_reps[node] && PyList_GET_SIZE(rs->node_reps[node]) > 0;
+}
+
+int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, int slot,
+                            struct resource_state_integral *out)
+{
+    struct rs_book *b = &rs->book;
+    const struct rs_integ *g = NULL;
+    double amount = 0.0;
+    if (slot < 0 || slot >= FS_RES_MAX_SLOTS) {
+        PyErr_Format(PyExc_ValueError, "resource_state_integral(): invalid resource slot %d", slot);
+        return -1;
+    }
+    if (rep) {
+        if (rs_knows(rs, rep)) {
+            g = integ_find(rs->rep_int, rs->nrep_int, rep->id, slot);
+            amount = book_get(b, rep->id, slot);
+        }
+    }
+    else if (node >= 0 && node < FS_RES_MAX_ID) {
+        g = integ_find(rs->node_int, rs->nnode_int, (uint32_t)node, slot);
+        fs_res_node_get(&b->res, (uint32_t)node, slot, &amount);
+    }
+    double now = rs->env ? rs->env->sim.now : 0.0;
+    out->integral = integ_value(g, amount, now);
+    out->amount = amount;
+    out->last = g ? g->last : -INFINITY;
+    out->first = g ? g->first : INFINITY;
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* ResourceState: Python methods */
 
@@ -733,6 +941,36 @@ static PyObject *rs_get_node_resource_utilizations(ResourceStateObject *self, vo
     return out;
 }
 
+/* get_integral(target, resource): the integral of the amount up to now. */
+static PyObject *rs_get_integral(ResourceStateObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const names[] = {"target", "resource"};
+    PyObject *a[2];
+    if (fs_parse_args("get_integral", args, nargs, kwnames, names, 2, 2, a) < 0)
+        return NULL;
+    if (!PyUnicode_Check(a[1])) {
+        PyErr_Format(PyExc_TypeError, "get_integral(): resource must be a str, not %.100s", Py_TYPE(a[1])->tp_name);
+        return NULL;
+    }
+    ReplicaObject *rep = NULL;
+    uint32_t node = 0;
+    if (PyUnicode_Check(a[0])) {
+        if (rs_node_index(self, a[0], "get_integral", &node) < 0)
+            return NULL;
+    }
+    else if (!(rep = check_replica(self, a[0], "get_integral")))
+        return NULL;
+    int slot = book_slot(&self->book, a[1], 0);
+    if (slot == -1)
+        return NULL;
+    if (slot < 0)
+        return PyFloat_FromDouble(0.0);
+    struct resource_state_integral out;
+    if (resource_state_integral(self, rep, node, slot, &out) < 0)
+        return NULL;
+    return PyFloat_FromDouble(out.integral);
+}
+
 static PyObject *rs_get_env(ResourceStateObject *self, void *c)
 {
     (void)c;
@@ -819,6 +1057,12 @@ static void ResourceState_dealloc(ResourceStateObject *self)
         PyObject_ClearWeakRefs((PyObject *)self);
     ResourceState_clear(self);
     PyMem_Free(self->node_reps);
+    for (uint32_t i = 0; i < self->nrep_int; i++)
+        PyMem_Free(self->rep_int[i].v);
+    for (uint32_t i = 0; i < self->nnode_int; i++)
+        PyMem_Free(self->node_int[i].v);
+    PyMem_Free(self->rep_int);
+    PyMem_Free(self->node_int);
     book_free(&self->book);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -846,6 +1090,13 @@ static PyMethodDef ResourceState_methods[] = {
      "list_resource_utilization(node_name)\n--\n\n"
      "[(replica, ResourceUtilization), ...] for the replicas registered on the node,\n"
      "in registration order."},
+    {"get_integral", (PyCFunction)(void (*)(void))rs_get_integral, METH_FASTCALL | METH_KEYWORDS,
+     "get_integral(target, resource)\n--\n\n"
+     "The time integral of an amount from the start of the simulation up to\n"
+     "env.now (e.g. cpu-seconds): target is a replica or a node name. The amount is\n"
+     "piecewise constant and integrated at every put and remove (Neumaier-compensated);\n"
+     "0.0 for a resource never put there. The mean over [t0, t1] is the difference of\n"
+     "two readings divided by t1 - t0 (ResourceMonitor.average reads past windows)."},
     {"_capi", (PyCFunction)rs_capi, METH_VARARGS,
      "_capi(op, target, resource, value=0.0)\n--\n\n"
      "Call the C API (resource_state_slot, then resource_state_put / _remove / _get\n"
