@@ -1,10 +1,11 @@
 """Default platform components of an Environment, made on first use.
 
 ``env.metrics``, ``env.faas``, ``env.topology``, ``env.scheduler``,
-``env.load_balancer``, ``env.simulator_factory``, ``env.container_registry``
-and ``env.background_processes`` are C slots of the Environment; when one is
-read before it was set, the C core calls :func:`create` (registered by
-``faassim/__init__.py``) to make the default.
+``env.load_balancer``, ``env.simulator_factory``, ``env.container_registry``,
+``env.background_processes``, ``env.resource_state`` and ``env.power_models``
+are C slots of the Environment; when one is read before it was set, the C
+core calls :func:`create` (registered by ``faassim/__init__.py``) to make the
+default.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def create(env: Any, name: str) -> Any:
         return ContainerRegistry()
     if name == "background_processes":
         return []
+    if name == "power_models":
+        return {}
     if name == "resource_state":
         from faassim._core import ResourceState
 

@@ -26,6 +26,7 @@ class Environment:
     container_registry: Any
     background_processes: List[Any]
     resource_state: Any  # faassim.ResourceState(env) unless set
+    power_models: Dict[str, Any]  # power models by node name ({} unless set)
     @property
     def now(self) -> float: ...
     @property

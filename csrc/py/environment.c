@@ -563,6 +563,7 @@ static const char *const component_names[FS_NCOMP] = {
     "container_registry",
     "background_processes",
     "resource_state",
+    "power_models",
 };
 
 PyObject *env_component(EnvironmentObject *env, int i)
@@ -647,6 +648,10 @@ static PyGetSetDef Environment_getset[] = {
     {"resource_state", (getter)environment_get_component, (setter)environment_set_component,
      "Resources replicas claim, per replica and node (faassim.ResourceState(env) unless set).",
      (void *)(intptr_t)FS_COMP_RESOURCE_STATE},
+    {"power_models", (getter)environment_get_component, (setter)environment_set_component,
+     "Power models (e.g. faassim.LinearPowerModel) keyed by node name, as faas-sim's\n"
+     "power-prediction code keeps them (a dict, empty unless set).",
+     (void *)(intptr_t)FS_COMP_POWER_MODELS},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
