@@ -105,6 +105,7 @@ from faassim.topology import (
     node_type_of,
 )
 from faassim import distributions
+from faassim.power import LinearPowerModel
 from faassim.characterization import (
     FetOracle,
     FunctionCharacterization,
@@ -212,4 +213,6 @@ __all__ = [
     "ResourceState",
     "ResourceUtilization",
     "NodeResourceUtilization",
+    # power models
+    "LinearPowerModel",
 ]

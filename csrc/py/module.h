@@ -71,6 +71,7 @@
     X(FunctionRequest_type)    \
     X(LoadBalancer_type)       \
     X(Scheduler_type)          \
+    X(LinearPowerModel_type)   \
     X(RequestSource_type)      \
     X(Watchdog_type)           \
     X(ResourceState_type)      \
@@ -126,6 +127,8 @@
     X(str_claim_resources)       \
     X(str_release_resources)     \
     X(str_execute)               \
+    X(str_predict)               \
+    X(power_np)                  \
     X(FunctionState_members)     \
     X(FunctionResponse)          \
     X(base_log_invocation)       \
@@ -665,6 +668,22 @@ int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot,
 double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot);
 /* Total of a node (its index in the platform's node table), 0.0 if none. */
 double resource_state_node_get(ResourceStateObject *rs, int64_t node, int slot);
+
+/* ------------------------------------------------------------------ */
+/* power.c: LinearPowerModel (faassim.LinearPowerModel) over fs_linmodel */
+
+/* C API for platform code that evaluates power models (env.power_models
+ * values) without Python calls: power_model_predict_c predicts one row
+ * x[0 .. nfeat) of a model. Returns 1 if model is a LinearPowerModel (or a
+ * subclass) whose predict is not overridden: *out is set, bit for bit what
+ * model.predict([x])[0] returns, and no Python code ran. Returns 0 if not
+ * (any other object, or predict overridden): the caller must call
+ * model.predict from Python. Returns -1 with ValueError for a model that is
+ * not fitted, nfeat != model.n_features_in_, or NaN/inf in x. */
+typedef struct PowerModelObject PowerModelObject;
+#define LinearPowerModel_Check(st, o) PyObject_TypeCheck((o), (st)->LinearPowerModel_type)
+int Power_setup(PyObject *m, faassim_state *st);
+int power_model_predict_c(faassim_state *st, PyObject *model, const double *x, int nfeat, double *out);
 
 /* helpers */
 
