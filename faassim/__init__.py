@@ -105,7 +105,7 @@ from faassim.topology import (
     node_type_of,
 )
 from faassim import distributions
-from faassim.power import LinearPowerModel
+from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.characterization import (
     FetOracle,
     FunctionCharacterization,
@@ -215,4 +215,6 @@ __all__ = [
     "NodeResourceUtilization",
     # power models
     "LinearPowerModel",
+    "NodePowerModel",
+    "load_power_profiles",
 ]

@@ -1,16 +1,27 @@
-"""Power models: LinearPowerModel (C, scikit-learn's contract), its C API and
-env.power_models."""
+"""Power models: LinearPowerModel (C, scikit-learn's contract), its C API,
+NodePowerModel presets and env.power_models."""
 
 import copy
+import csv
 import math
+import pathlib
 import pickle
 import sys
+import tomllib
+import warnings
 
 import numpy as np
 import pytest
 
 import faassim
-from faassim import LinearPowerModel
+from faassim import LinearPowerModel, NodePowerModel, load_power_profiles
+from faassim.power import NODE_FEATURES
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PACKAGED_CSV = ROOT / "faassim" / "data" / "power_profiles.csv"
+SHARED_CSV = ROOT.parent / "shared" / "data" / "power_profiles.csv"
+DEVICE_TYPES = ["coral", "default", "nano", "nuc", "nx", "rockpi", "rpi3", "rpi4", "tx2", "xeoncpu", "xeongpu"]
+
 
 def bits(a):
     return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64).tolist()
@@ -557,6 +568,18 @@ def test_from_sklearn_without_sklearn_objects_needs_no_sklearn():
         LinearPowerModel.from_sklearn(3)
 
 
+def test_from_sklearn_node_model():
+    _sk()
+    from sklearn.linear_model import LinearRegression
+
+    X, y, _, _ = random_problem(15, p=4)
+    sk = LinearRegression().fit(X, y)
+    node = NodePowerModel.from_sklearn(sk)
+    assert type(node) is NodePowerModel
+    assert node.features == NODE_FEATURES and node.idle == float(sk.intercept_)
+    _assert_same_predictions(node, sk, X)
+
+
 # ---------------------------------------------------------------------------
 # the C API (through its test hook)
 # ---------------------------------------------------------------------------
@@ -607,6 +630,12 @@ def test_c_api():
         LinearPowerModel._predict_c(LinearPowerModel(), [1.0])
 
 
+def test_node_power_model_uses_the_c_path():
+    nano = NodePowerModel.for_device("nano")
+    row = [0.3, 0.2, 0.1, 0.7]
+    assert LinearPowerModel._predict_c(nano, row) == nano.predict([row])[0]
+
+
 # ---------------------------------------------------------------------------
 # equality, repr, pickling, subclassing
 # ---------------------------------------------------------------------------
@@ -628,12 +657,14 @@ def test_equality():
 
 
 def test_repr_round_trips():
-    ns = {"LinearPowerModel": LinearPowerModel}
+    ns = {"LinearPowerModel": LinearPowerModel, "NodePowerModel": NodePowerModel}
     for m in (
         LinearPowerModel([0.1, 2.0], 1e-300),
         LinearPowerModel([1.0, 2.0], 3.0, features=("a", "b")),
         LinearPowerModel(features=("a", "b")),
         LinearPowerModel(),
+        NodePowerModel(1.9, [3.5, 2.5, 0.4, 0.6]),
+        NodePowerModel(1.0, [1.0, 2.0], features=("cpu", "gpu")),
     ):
         assert eval(repr(m), ns) == m
     assert repr(LinearPowerModel([0.5], 1.25)) == "LinearPowerModel(coef=[0.5], intercept=1.25)"
@@ -647,6 +678,7 @@ def test_repr_round_trips():
         LinearPowerModel([0.1, 0.2], -7.0, features=("a", "b")),
         LinearPowerModel(),
         LinearPowerModel(features=("a",)),
+        NodePowerModel(1.9, [3.5, 2.5, 0.4, 0.6]),
         Plain([1.0], 2.0),
     ],
     ids=repr,
@@ -667,6 +699,9 @@ def test_pickle_keeps_instance_state_and_default_names():
     c = pickle.loads(pickle.dumps(LinearPowerModel([1.0, 2.0])))
     X, y, _, _ = random_problem(0, n=20, p=3)
     assert c.fit(X, y).features == ("x0", "x1", "x2")
+    n = NodePowerModel.for_device("rpi3")
+    n.device_type = "rpi3"
+    assert pickle.loads(pickle.dumps(n)).device_type == "rpi3"
 
 
 def test_subclass_with_own_init_and_weakref():
@@ -702,6 +737,112 @@ def test_no_reference_leaks():
 
 
 # ---------------------------------------------------------------------------
+# node power models and presets
+# ---------------------------------------------------------------------------
+
+
+def _csv_rows():
+    return {row["device_type"]: row for row in csv.DictReader(PACKAGED_CSV.open(encoding="utf-8", newline=""))}
+
+
+def test_presets_equal_the_csv():
+    profiles = load_power_profiles()
+    rows = _csv_rows()
+    assert sorted(profiles) == sorted(rows) == DEVICE_TYPES
+    for name, model in profiles.items():
+        row = rows[name]
+        assert type(model) is NodePowerModel
+        assert model.features == ("cpu", "gpu", "net", "memory")
+        assert model.idle == model.intercept_ == float(row["idle_watts"])
+        assert model.coef_.tolist() == [
+            float(row[c]) for c in ("cpu_max_watts", "gpu_max_watts", "network_max_watts", "memory_max_watts")
+        ]
+        assert NodePowerModel.for_device(name) == model
+        # full use of everything: idle plus every maximum
+        full = model.power(cpu=1, gpu=1, net=1, memory=1)
+        assert full == pytest.approx(float(row["idle_watts"]) + sum(model.coef_), rel=1e-15)
+        assert model.power() == model.idle
+
+
+def test_preset_values():
+    nano = NodePowerModel.for_device("nano")
+    assert nano.idle == 1.9
+    assert nano.power({"cpu": 0.5}) == 1.9 + 1.75
+    assert nano.power(cpu=0.5) == 1.9 + 1.75
+    assert nano.predict([[0.5, 0.0, 0.0, 0.0]]).tolist() == [1.9 + 1.75]
+    nx = NodePowerModel.for_device("nx")
+    assert nx.coef_.tolist()[:2] == [12.0, 20.0]  # the primary version of the profiles
+    default = NodePowerModel.for_device("default")
+    assert default.idle == 0.0 and default.coef_.tolist() == [0.0] * 4
+    assert NodePowerModel.for_device("xeongpu").power({"cpu": 1.0, "gpu": 1.0}) == 65.0 + (185.0 + 250.0)
+
+
+def test_power_names_and_aliases():
+    m = NodePowerModel(2.0, [4.0, 10.0, 0.5, 1.0])
+    assert m.power({"ram": 0.5, "network": 1.0}) == m.power(memory=0.5, net=1.0) == 2.0 + (0.5 + 0.5)
+    assert m.power({"cpu": 0.25}, gpu=0.5) == 2.0 + (1.0 + 5.0)
+    with pytest.raises(ValueError, match="unknown utilization 'blkio'"):
+        m.power({"blkio": 0.1})
+    with pytest.raises(ValueError, match="'memory' and 'ram' both give 'memory'"):
+        m.power({"ram": 0.1, "memory": 0.2})
+    with pytest.raises(ValueError, match="'cpu' and 'cpu'"):
+        m.power({"cpu": 0.1}, cpu=0.2)
+    with pytest.raises(ValueError, match="NaN"):
+        m.power(cpu=float("nan"))
+    # an explicitly named feature is not shadowed by an alias
+    custom = NodePowerModel(0.0, [1.0, 2.0], features=("ram", "memory"))
+    assert custom.power(ram=1.0) == 1.0 and custom.power(memory=1.0) == 2.0
+
+
+def test_for_device_unknown():
+    with pytest.raises(KeyError, match="no power profile for device type 'pi5'.*'default'"):
+        NodePowerModel.for_device("pi5")
+    with pytest.raises(KeyError):
+        NodePowerModel.for_device(["nano"])
+
+
+def test_load_power_profiles_from_a_file(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "device_type,idle_watts,cpu_max_watts,gpu_max_watts,network_max_watts,memory_max_watts\n"
+        "box,10,20,0,1,2\n"
+    )
+    profiles = load_power_profiles(str(path))
+    assert profiles == {"box": NodePowerModel(10.0, [20.0, 0.0, 1.0, 2.0])}
+    # callers own what they get
+    profiles = load_power_profiles()
+    profiles["nano"].intercept_ = 100.0
+    assert load_power_profiles()["nano"].idle == 1.9
+
+
+def test_node_power_model_is_a_linear_power_model():
+    m = NodePowerModel(1.0, [2.0, 3.0, 4.0, 5.0])
+    assert isinstance(m, LinearPowerModel)
+    X = np.random.default_rng(0).random((100, 4))
+    y = X @ [2.0, 3.0, 4.0, 5.0] + 1.0
+    fitted = NodePowerModel(0.0, [0.0] * 4).fit(X, y)
+    np.testing.assert_allclose(fitted.coef_, [2.0, 3.0, 4.0, 5.0], rtol=1e-12)
+    assert fitted.idle == pytest.approx(1.0, rel=1e-12)
+    with pytest.raises(ValueError, match="5 coefficients but 4 feature names"):
+        NodePowerModel(1.0, [1.0] * 5)
+
+
+def test_packaged_power_profiles_equal_shared_copy():
+    if not SHARED_CSV.exists():
+        pytest.skip("no shared data set next to the repository")
+    assert PACKAGED_CSV.read_bytes() == SHARED_CSV.read_bytes()
+
+
+def test_power_profiles_are_package_data_with_credits():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "*.csv" in config["tool"]["setuptools"]["package-data"]["faassim.data"]
+    readme = (ROOT / "faassim" / "data" / "README.md").read_text()
+    assert "power_profiles.csv" in readme and "Xh4lis/faas-sim" in readme and "0563668" in readme
+    header = PACKAGED_CSV.read_text().splitlines()[0].split(",")
+    assert [c for c in header if c.endswith("_source")]  # the sources stay in the file
+
+
+# ---------------------------------------------------------------------------
 # env.power_models
 # ---------------------------------------------------------------------------
 
@@ -711,7 +852,7 @@ def test_env_power_models_component():
     assert env.power_models == {}
     assert env.power_models is env.power_models
     assert faassim.Environment().power_models is not env.power_models
-    env.power_models["nano_0"] = LinearPowerModel([3.5, 2.5, 0.4, 0.6], 1.9)
+    env.power_models["nano_0"] = NodePowerModel.for_device("nano")
     assert list(env.power_models) == ["nano_0"]
     mine = {"a": LinearPowerModel([1.0])}
     env.power_models = mine
