@@ -106,6 +106,7 @@ from faassim.topology import (
     node_type_of,
 )
 from faassim import distributions
+from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.characterization import (
     FetOracle,
     FunctionCharacterization,
@@ -217,4 +218,8 @@ __all__ = [
     "ResourceMonitor",
     "MetricsServer",
     "ResourceWindow",
+    # power models
+    "LinearPowerModel",
+    "NodePowerModel",
+    "load_power_profiles",
 ]

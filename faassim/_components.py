@@ -2,10 +2,10 @@
 
 ``env.metrics``, ``env.faas``, ``env.topology``, ``env.scheduler``,
 ``env.load_balancer``, ``env.simulator_factory``, ``env.container_registry``,
-``env.background_processes``, ``env.resource_state``, ``env.metrics_server``
-and ``env.resource_monitor`` are C slots of the Environment; when one is
-read before it was set, the C core calls :func:`create` (registered by
-``faassim/__init__.py``) to make the default.
+``env.background_processes``, ``env.resource_state``, ``env.metrics_server``,
+``env.resource_monitor`` and ``env.power_models`` are C slots of the
+Environment; when one is read before it was set, the C core calls
+:func:`create` (registered by ``faassim/__init__.py``) to make the default.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def create(env: Any, name: str) -> Any:
         return ContainerRegistry()
     if name == "background_processes":
         return []
+    if name == "power_models":
+        return {}
     if name == "resource_state":
         from faassim._core import ResourceState
 

@@ -10,11 +10,13 @@ import faassim._demo
 import faassim._pytypes
 import faassim.simulator
 import faassim.model
+import faassim.power
 import faassim.topology
 
 
 @pytest.mark.parametrize(
-    "module", [faassim, faassim._pytypes, faassim._demo, faassim.model, faassim.topology, faassim.simulator]
+    "module",
+    [faassim, faassim._pytypes, faassim._demo, faassim.model, faassim.topology, faassim.simulator, faassim.power],
 )
 def test_doctests(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

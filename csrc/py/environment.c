@@ -565,6 +565,7 @@ static const char *const component_names[FS_NCOMP] = {
     "resource_state",
     "metrics_server",
     "resource_monitor",
+    "power_models",
 };
 
 PyObject *env_component(EnvironmentObject *env, int i)
@@ -655,6 +656,10 @@ static PyGetSetDef Environment_getset[] = {
     {"resource_monitor", (getter)environment_get_component, (setter)environment_set_component,
      "The faassim.ResourceMonitor sampling resource use, or None (the default; a Simulation sets one).",
      (void *)(intptr_t)FS_COMP_RESOURCE_MONITOR},
+    {"power_models", (getter)environment_get_component, (setter)environment_set_component,
+     "Power models (e.g. faassim.LinearPowerModel) keyed by node name, as faas-sim's\n"
+     "power-prediction code keeps them (a dict, empty unless set).",
+     (void *)(intptr_t)FS_COMP_POWER_MODELS},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

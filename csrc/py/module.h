@@ -71,6 +71,7 @@
     X(FunctionRequest_type)    \
     X(LoadBalancer_type)       \
     X(Scheduler_type)          \
+    X(LinearPowerModel_type)   \
     X(RequestSource_type)      \
     X(Watchdog_type)           \
     X(ResourceState_type)      \
@@ -128,6 +129,8 @@
     X(str_claim_resources)       \
     X(str_release_resources)     \
     X(str_execute)               \
+    X(str_predict)               \
+    X(power_np)                  \
     X(FunctionState_members)     \
     X(FunctionResponse)          \
     X(base_log_invocation)       \
@@ -184,6 +187,7 @@ enum fs_component {
     FS_COMP_RESOURCE_STATE,
     FS_COMP_METRICS_SERVER,
     FS_COMP_RESOURCE_MONITOR,
+    FS_COMP_POWER_MODELS,
     FS_NCOMP
 };
 
@@ -698,6 +702,22 @@ int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t
 
 /* monitor.c: ResourceMonitor and MetricsServer */
 int Monitor_setup(PyObject *m, faassim_state *st);
+
+/* ------------------------------------------------------------------ */
+/* power.c: LinearPowerModel (faassim.LinearPowerModel) over fs_linmodel */
+
+/* C API for platform code that evaluates power models (env.power_models
+ * values) without Python calls: power_model_predict_c predicts one row
+ * x[0 .. nfeat) of a model. Returns 1 if model is a LinearPowerModel (or a
+ * subclass) whose predict is not overridden: *out is set, bit for bit what
+ * model.predict([x])[0] returns, and no Python code ran. Returns 0 if not
+ * (any other object, or predict overridden): the caller must call
+ * model.predict from Python. Returns -1 with ValueError for a model that is
+ * not fitted, nfeat != model.n_features_in_, or NaN/inf in x. */
+typedef struct PowerModelObject PowerModelObject;
+#define LinearPowerModel_Check(st, o) PyObject_TypeCheck((o), (st)->LinearPowerModel_type)
+int Power_setup(PyObject *m, faassim_state *st);
+int power_model_predict_c(faassim_state *st, PyObject *model, const double *x, int nfeat, double *out);
 
 /* helpers */
 
