@@ -924,3 +924,14 @@ def test_sub_hook_calls_from_python_are_checked():
         other.simulator.claim_resources(env, served_by, busy)
     env.run()
     assert_all_released(env)
+
+
+@pytest.mark.parametrize(
+    "workers, exc",
+    [(0, ValueError), (-1, ValueError), ("x", TypeError), (1.5, TypeError), (True, TypeError), (None, TypeError)],
+)
+def test_http_watchdog_workers_must_be_a_positive_int(workers, exc):
+    with pytest.raises(exc, match="workers must be an int >= 1"):
+        HTTPWatchdog(workers)
+    with pytest.raises(exc, match="workers must be an int >= 1"):
+        HTTPWatchdog(workers=workers)
