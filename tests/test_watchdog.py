@@ -9,6 +9,7 @@ distributions' exact means, or from a run of the built-in watchdog."""
 
 import gc
 import math
+import traceback
 import weakref
 from fractions import Fraction
 
@@ -694,6 +695,114 @@ def test_super_invoke_twice_runs_the_sequence_twice():
     assert_all_released(env)
 
 
+
+
+# -- a sub-hook that raises
+
+
+def failing_class(step, form, override_invoke):
+    """HTTPWatchdog subclass whose *step* fails for request 1: after its
+    base step (claims are held) and, for a generator, 0.25 s later."""
+    hook = {"claim": "claim_resources", "execute": "execute", "release": "release_resources"}[step]
+
+    def gen(self, env, replica, request):
+        if step == "claim":
+            yield from HTTPWatchdog.claim_resources(self, env, replica, request)
+        if request.request_id == 1:
+            yield env.timeout(0.25)
+            raise Boom(f"{step} of request 1")
+        yield from getattr(HTTPWatchdog, hook)(self, env, replica, request)
+
+    def plain(self, env, replica, request):
+        if step == "claim":
+            HTTPWatchdog.claim_resources(self, env, replica, request)
+        if request.request_id == 1:
+            raise Boom(f"{step} of request 1")
+        return getattr(HTTPWatchdog, hook)(self, env, replica, request)
+
+    fn = gen if form == "generator" else plain
+    fn.__code__ = fn.__code__.replace(co_name=hook, co_qualname=hook)  # named in tracebacks
+    attrs = {hook: fn}
+    if override_invoke:
+
+        def invoke(self, env, replica, request):
+            yield from HTTPWatchdog.invoke(self, env, replica, request)
+
+        attrs["invoke"] = invoke
+    return type("Failing", (HTTPWatchdog,), attrs)
+
+
+ARRIVE = [0.0, 0.125, 0.25, 0.375]
+
+
+@pytest.mark.parametrize("override_invoke", [False], ids=["builtin-invoke"])
+@pytest.mark.parametrize("raise_errors", [True, False], ids=["raise", "no-raise"])
+@pytest.mark.parametrize("form", ["generator", "plain"])
+@pytest.mark.parametrize("step", ["claim", "execute", "release"])
+def test_failing_sub_hook(step, form, raise_errors, override_invoke):
+    cls = failing_class(step, form, override_invoke)
+    env = make_env(lambda: cls(1, characterization(Constant(1.0))))
+    env.faas.raise_hook_errors = raise_errors
+    outcome = {}
+
+    def client(env, i):
+        yield env.timeout(ARRIVE[i])
+        try:
+            resp = yield env.faas.invoke(FunctionRequest("f"))
+            outcome[i] = ("ok", env.now, resp.t_exec)
+        except Boom as e:
+            outcome[i] = ("failed", env.now, str(e))
+
+    for i in range(4):
+        env.process(client(env, i))
+    (rep,) = env.faas.get_replicas("f")
+    errors = run_all(env)
+    fail_at = 1.0 + (1.0 if step == "release" else 0.0) + (0.25 if form == "generator" else 0.0)
+    # the error reaches run() once, with the hook's frame in its traceback
+    if raise_errors:
+        assert len(errors) == 1 and isinstance(errors[0], Boom), errors
+        names = [fr.name for fr in traceback.extract_tb(errors[0].__traceback__)]
+        assert {"claim": "claim_resources", "execute": "execute", "release": "release_resources"}[step] in names
+    else:
+        assert errors == []
+    assert outcome == {
+        0: ("ok", 1.0, 1.0),
+        1: ("failed", fail_at, f"{step} of request 1"),
+        2: ("ok", fail_at + 1, fail_at + 1 - 0.25),
+        3: ("ok", fail_at + 2, fail_at + 2 - 0.375),
+    }
+    # the worker was freed: the queued requests ran on the (FAILED) replica
+    assert by_request(env) == {
+        0: (0.0, 0.0, 0.0, 1.0),
+        2: (0.25, fail_at, fail_at, fail_at + 1),
+        3: (0.375, fail_at + 1, fail_at + 1, fail_at + 2),
+    }
+    assert rep.state == FunctionState.FAILED
+    assert (rep.simulator.busy, rep.simulator.queued) == (0, 0)
+    stats = env.faas.function_stats("f")
+    assert (stats["completed"], stats["failed"]) == (3, 1)
+    assert_all_released(env)
+
+
+def test_errors_of_queued_requests_each_reach_run():
+    """Requests queued behind one whose step failed start at once, even
+    while that error is on its way to run(): none runs with it set (each
+    later error reaches run() on its own, and requests that do not fail
+    complete)."""
+
+    class Picky(HTTPWatchdog):
+        def claim_resources(self, env, replica, request):
+            if request.request_id % 2:
+                raise Boom(f"request {request.request_id}")
+            return super().claim_resources(env, replica, request)
+
+    env = make_env(lambda: Picky(1, characterization(Constant(1.0))))
+    env.faas.add_source("f", Replay([0.0] * 7))
+    errors = run_all(env)
+    assert [str(e) for e in errors] == ["request 1", "request 3", "request 5"]
+    assert by_request(env) == {i: (0.0, i / 2, i / 2, i / 2 + 1) for i in (0, 2, 4, 6)}
+    assert env.faas.function_stats("f")["completed"] == 4
+    assert_all_released(env)
 
 
 # ---------------------------------------------------------------------------
