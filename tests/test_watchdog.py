@@ -735,7 +735,7 @@ def failing_class(step, form, override_invoke):
 ARRIVE = [0.0, 0.125, 0.25, 0.375]
 
 
-@pytest.mark.parametrize("override_invoke", [False], ids=["builtin-invoke"])
+@pytest.mark.parametrize("override_invoke", [False, True], ids=["builtin-invoke", "super-invoke"])
 @pytest.mark.parametrize("raise_errors", [True, False], ids=["raise", "no-raise"])
 @pytest.mark.parametrize("form", ["generator", "plain"])
 @pytest.mark.parametrize("step", ["claim", "execute", "release"])
@@ -759,9 +759,14 @@ def test_failing_sub_hook(step, form, raise_errors, override_invoke):
     errors = run_all(env)
     fail_at = 1.0 + (1.0 if step == "release" else 0.0) + (0.25 if form == "generator" else 0.0)
     # the error reaches run() once, with the hook's frame in its traceback
+    # (through super().invoke, in that of the exception it was copied from
+    # when it was thrown into invoke, SimPy's way: its __cause__)
     if raise_errors:
         assert len(errors) == 1 and isinstance(errors[0], Boom), errors
-        names = [fr.name for fr in traceback.extract_tb(errors[0].__traceback__)]
+        names, e = [], errors[0]
+        while e is not None:
+            names += [fr.name for fr in traceback.extract_tb(e.__traceback__)]
+            e = e.__cause__
         assert {"claim": "claim_resources", "execute": "execute", "release": "release_resources"}[step] in names
     else:
         assert errors == []
@@ -781,6 +786,32 @@ def test_failing_sub_hook(step, form, raise_errors, override_invoke):
     assert (rep.simulator.busy, rep.simulator.queued) == (0, 0)
     stats = env.faas.function_stats("f")
     assert (stats["completed"], stats["failed"]) == (3, 1)
+    assert_all_released(env)
+
+
+@pytest.mark.parametrize("raise_errors", [True, False])
+def test_failing_sequence_that_no_one_waits_for(raise_errors):
+    """invoke starts the built-in sequence and returns: a later failure of
+    the sequence reaches run() once (from the event nobody waits on), not
+    at all without raise_hook_errors; the invocation itself succeeded."""
+
+    class Fire(HTTPWatchdog):
+        def invoke(self, env, replica, request):
+            super().invoke(env, replica, request)
+
+        def execute(self, env, replica, request):
+            yield env.timeout(0.5)
+            raise Boom(f"late {request.request_id}")
+
+    env = make_env(lambda: Fire(1, characterization(Constant(1.0))))
+    env.faas.raise_hook_errors = raise_errors
+    env.faas.add_source("f", Replay([0.0, 0.25]))
+    errors = run_all(env)
+    assert [str(e) for e in errors] == (["late 0", "late 1"] if raise_errors else [])
+    assert env.now == 1.0 and "t_fet_end" not in rows(env)
+    (rep,) = env.faas.get_replicas("f")
+    assert rep.state == FunctionState.RUNNING and (rep.simulator.busy, rep.simulator.queued) == (0, 0)
+    assert rows(env, "invocations")["t_exec"] == [0.0, 0.0]
     assert_all_released(env)
 
 

@@ -517,15 +517,21 @@ static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc)
     wd->busy--;
     int rc;
     if (inv->sub) {
+        /* A sequence run by a Python call of Watchdog.invoke: the error goes
+         * to that caller through the event it got (and from there to run(),
+         * once, if nothing handles it), not from here too. */
         EventObject *done = inv->done;
         rc = done && !done->value ? event_fail(done, error) : 0;
+        if (rc == 0 && done && !f->raise_hook_errors)
+            done->defused = 1;
         faas_inv_free(f, inv);
     }
-    else
+    else {
         rc = faas_inv_complete(f, inv, error);
-    if (rc == 0 && !exc && f->raise_hook_errors) {
-        fs_err_restore(Py_NewRef(error));
-        rc = -1;
+        if (rc == 0 && !exc && f->raise_hook_errors) {
+            fs_err_restore(Py_NewRef(error));
+            rc = -1;
+        }
     }
     Py_DECREF(error);
     rc = wd_pump(wd, f, rc); /* the freed worker takes the next request */
@@ -642,9 +648,9 @@ int watchdog_step_cb(RequestObject *req, EventObject *ev)
     int rc;
     if (!ev->ok) {
         FaasObject *f = inv->faas;
-        int raise = f->raise_hook_errors;
+        int raise = f->raise_hook_errors, sub = inv->sub;
         rc = wd_fail(wd, inv, ev->value);
-        if (rc == 0 && !raise)
+        if (rc == 0 && (!raise || sub)) /* a sub's error travels on in its event */
             ev->defused = 1;
     }
     else {
