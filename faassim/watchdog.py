@@ -79,7 +79,9 @@ class HTTPWatchdog(Watchdog):
     (``len(replica.simulator.queue.queue)`` is the number waiting)."""
 
     def __init__(self, workers: int, characterization: Optional[Any] = None):
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        if isinstance(workers, bool) or not isinstance(workers, int):
+            raise TypeError(f"HTTPWatchdog: workers must be an int >= 1, not {type(workers).__name__} ({workers!r})")
+        if workers < 1:
             raise ValueError(f"HTTPWatchdog: workers must be an int >= 1, got {workers!r}")
         super().__init__(workers, characterization)
 

@@ -50,6 +50,7 @@ struct WatchdogObject {
     int64_t qlen;
     PyObject *characterization; /* or NULL */
     int8_t sub_mask;            /* overridden sub-hooks (SUB_*), -1: not known yet */
+    uint8_t pumping;            /* inside wd_pump (its loop starts the queued records) */
     /* resolved for the replica on first use */
     ReplicaObject *bound;      /* strong ref */
     uint8_t has_res, fet_kind; /* fet_kind: 0 none, 1 C distribution, 2 Python sample_fet */
@@ -448,6 +449,60 @@ static void untime(struct fs_inv *inv)
     inv->tracked = 0;
 }
 
+static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc);
+
+/* Put the record on a C timer firing at t (it then continues from its step). */
+static int wd_timer(FaasObject *f, struct fs_inv *inv, double t)
+{
+    int rc = fs_queue_push(&f->env->sim.queue, t, FS_PRIO_NORMAL, watchdog_timer_fire, inv);
+    if (rc != FS_OK)
+        return fs_raise_status(rc, "watchdog timer");
+    inv->prev = NULL;
+    inv->next = f->timed;
+    if (f->timed)
+        f->timed->prev = inv;
+    f->timed = inv;
+    inv->tracked = 1;
+    return 0;
+}
+
+/* Free workers take the queued records, in order. rc < 0: an error is on
+ * its way to run(); nothing may run with it set, so the records start from
+ * a zero-delay timer instead (each later error then reaches run() on its
+ * own). The same holds once a record started here raised. Only the
+ * outermost call loops (a record failing inside it leaves the rest to it).
+ * Returns rc, or -1 when a record started here raised. */
+static int wd_pump(WatchdogObject *wd, FaasObject *f, int rc)
+{
+    if (wd->pumping)
+        return rc;
+    wd->pumping = 1;
+    double now = f->env->sim.now;
+    while (wd->qhead && (wd->workers == 0 || wd->busy < wd->workers)) {
+        struct fs_inv *next = wd->qhead;
+        wd->qhead = next->next;
+        if (!wd->qhead)
+            wd->qtail = NULL;
+        wd->qlen--;
+        next->next = NULL;
+        next->tracked = 0;
+        wd->busy++;
+        next->t_fet_start = now;
+        next->wstep = WD_CLAIM;
+        if (rc < 0) {
+            PyObject *error = fs_err_take();
+            if (wd_timer(f, next, now) < 0) /* no memory: that record fails */
+                wd_fail(wd, next, NULL);
+            if (error)
+                fs_err_restore(error);
+        }
+        else if (wd_run(wd, next) < 0)
+            rc = -1;
+    }
+    wd->pumping = 0;
+    return rc;
+}
+
 /* A step failed (exc given, or the current exception): release the claim,
  * free the worker, fail the invocation. Returns -1 when the error must
  * propagate. */
@@ -462,32 +517,24 @@ static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc)
     wd->busy--;
     int rc;
     if (inv->sub) {
+        /* A sequence run by a Python call of Watchdog.invoke: the error goes
+         * to that caller through the event it got (and from there to run(),
+         * once, if nothing handles it), not from here too. */
         EventObject *done = inv->done;
         rc = done && !done->value ? event_fail(done, error) : 0;
+        if (rc == 0 && done && !f->raise_hook_errors)
+            done->defused = 1;
         faas_inv_free(f, inv);
     }
-    else
+    else {
         rc = faas_inv_complete(f, inv, error);
-    if (rc == 0 && !exc && f->raise_hook_errors) {
-        fs_err_restore(Py_NewRef(error));
-        rc = -1;
+        if (rc == 0 && !exc && f->raise_hook_errors) {
+            fs_err_restore(Py_NewRef(error));
+            rc = -1;
+        }
     }
     Py_DECREF(error);
-    /* the freed worker takes the next request */
-    if (wd->qhead && (wd->workers == 0 || wd->busy < wd->workers)) {
-        struct fs_inv *next = wd->qhead;
-        wd->qhead = next->next;
-        if (!wd->qhead)
-            wd->qtail = NULL;
-        wd->qlen--;
-        next->next = NULL;
-        next->tracked = 0;
-        wd->busy++;
-        next->t_fet_start = f->env->sim.now;
-        next->wstep = WD_CLAIM;
-        if (wd_run(wd, next) < 0 && rc == 0)
-            rc = -1;
-    }
+    rc = wd_pump(wd, f, rc); /* the freed worker takes the next request */
     Py_DECREF(f);
     Py_DECREF(wd);
     return rc;
@@ -546,20 +593,7 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             }
             else
                 rc = faas_inv_complete(f, inv, NULL);
-            /* the freed worker takes the next request */
-            while (rc == 0 && wd->qhead && (wd->workers == 0 || wd->busy < wd->workers)) {
-                struct fs_inv *next = wd->qhead;
-                wd->qhead = next->next;
-                if (!wd->qhead)
-                    wd->qtail = NULL;
-                wd->qlen--;
-                next->next = NULL;
-                next->tracked = 0;
-                wd->busy++;
-                next->t_fet_start = now;
-                next->wstep = WD_CLAIM;
-                rc = wd_run(wd, next);
-            }
+            rc = wd_pump(wd, f, rc); /* the freed worker takes the next request */
             Py_DECREF(f);
             Py_DECREF(wd);
             return rc;
@@ -588,18 +622,7 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
         if (wd_sample_fet(wd, inv->rep, &t) < 0)
             return wd_fail(wd, inv, NULL);
         inv->wstep++;
-        int rc = fs_queue_push(&f->env->sim.queue, f->env->sim.now + t, FS_PRIO_NORMAL, watchdog_timer_fire, inv);
-        if (rc != FS_OK) {
-            fs_raise_status(rc, "watchdog timer");
-            return wd_fail(wd, inv, NULL);
-        }
-        inv->prev = NULL;
-        inv->next = f->timed;
-        if (f->timed)
-            f->timed->prev = inv;
-        f->timed = inv;
-        inv->tracked = 1;
-        return 0;
+        return wd_timer(f, inv, f->env->sim.now + t) < 0 ? wd_fail(wd, inv, NULL) : 0;
     }
 }
 
@@ -625,9 +648,9 @@ int watchdog_step_cb(RequestObject *req, EventObject *ev)
     int rc;
     if (!ev->ok) {
         FaasObject *f = inv->faas;
-        int raise = f->raise_hook_errors;
+        int raise = f->raise_hook_errors, sub = inv->sub;
         rc = wd_fail(wd, inv, ev->value);
-        if (rc == 0 && !raise)
+        if (rc == 0 && (!raise || sub)) /* a sub's error travels on in its event */
             ev->defused = 1;
     }
     else {
