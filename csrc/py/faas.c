@@ -1753,16 +1753,28 @@ static PyObject *faas_deploy(FaasObject *self, PyObject *fd)
     return done_event(self, Py_None);
 }
 
+/* (fn_name, replicas) of scale_up / scale_down: the function's slot, or -1
+ * with an exception. */
+static int32_t parse_scale_args(FaasObject *self, PyObject *const *args, Py_ssize_t nargs, const char *who, int64_t *n)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "%s(fn_name, replicas) takes 2 arguments", who);
+        return -1;
+    }
+    int32_t slot = faas_function_slot(self, args[0]);
+    char what[32];
+    snprintf(what, sizeof what, "%s()", who);
+    if (slot < 0 || parse_count(args[1], what, n) < 0)
+        return -1;
+    return slot;
+}
+
 static PyObject *faas_scale_up(FaasObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     CHECK_ENV(self)
     int64_t n;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "scale_up(fn_name, replicas) takes 2 arguments");
-        return NULL;
-    }
-    int32_t slot = faas_function_slot(self, args[0]);
-    if (slot < 0 || parse_count(args[1], "scale_up()", &n) < 0)
+    int32_t slot = parse_scale_args(self, args, nargs, "scale_up", &n);
+    if (slot < 0)
         return NULL;
     int64_t made = do_scale_up(self, slot, n);
     if (made < 0 || log_call(self, "log_scaling", "(OL)", args[0], (long long)made) < 0 || sched_pump(self) < 0)
@@ -1887,12 +1899,8 @@ static PyObject *faas_scale_down(FaasObject *self, PyObject *const *args, Py_ssi
 {
     CHECK_ENV(self)
     int64_t n;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "scale_down(fn_name, replicas) takes 2 arguments");
-        return NULL;
-    }
-    int32_t slot = faas_function_slot(self, args[0]);
-    if (slot < 0 || parse_count(args[1], "scale_down()", &n) < 0)
+    int32_t slot = parse_scale_args(self, args, nargs, "scale_down", &n);
+    if (slot < 0)
         return NULL;
     PyObject *reps = pick_for_scale_down(self, slot, n);
     if (!reps)
