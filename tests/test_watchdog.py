@@ -660,6 +660,128 @@ def test_overridden_invoke_with_yield_from_super():
     assert_all_released(env)
 
 
+def test_sub_hooks_under_super_invoke_see_the_callers_request():
+    """The request the platform passes to invoke is the one the sub-hooks
+    get (same object: its size and attributes), and super() calls of the
+    steps accept it."""
+    seen = []
+
+    class W(HTTPWatchdog):
+        def invoke(self, env, replica, request):
+            request.note = "mine"
+            yield from super().invoke(env, replica, request)
+            seen.append(("invoked", request))
+
+        def claim_resources(self, env, replica, request):
+            seen.append(("claim", request, request.size, request.note))
+            yield from super().claim_resources(env, replica, request)
+
+        def execute(self, env, replica, request):
+            seen.append(("execute", request))
+            return super().execute(env, replica, request)
+
+        def release_resources(self, env, replica, request):
+            seen.append(("release", request))
+            super().release_resources(env, replica, request)
+
+    ch = characterization(Constant(1.0))
+    env = make_env(lambda: W(1, ch))
+    reqs = [FunctionRequest("f", size=s) for s in (10, 20)]
+
+    def client(env):
+        for r in reqs:
+            env.faas.invoke(r)
+        yield env.timeout(0)
+
+    env.process(client(env))
+    env.run()
+    a, b = reqs
+    for r, size in ((a, 10), (b, 20)):
+        assert [x for x in seen if x[1] is r] == [
+            ("claim", r, size, "mine"), ("execute", r), ("release", r), ("invoked", r)
+        ]
+    assert len(seen) == 8
+    assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0), 1: (0.0, 1.0, 1.0, 2.0)}
+    assert not a.in_flight and not b.in_flight
+    assert_all_released(env)
+
+
+def test_sequence_fired_and_forgotten_keeps_its_request():
+    """invoke starts the sequence and returns: the invocation ends, the
+    request stays in flight until its sequence ends, and the Python steps of
+    that sequence get it."""
+    seen = []
+
+    class Fire(HTTPWatchdog):
+        def invoke(self, env, replica, request):
+            super().invoke(env, replica, request)
+
+        def execute(self, env, replica, request):
+            seen.append((env.now, request, request.in_flight))
+            yield from super().execute(env, replica, request)
+            seen.append((env.now, request, request.in_flight))
+
+    env = make_env(lambda: Fire(1, characterization(Constant(1.0))))
+    reqs = [FunctionRequest("f", size=i) for i in range(2)]
+    events = []
+
+    def client(env):
+        for r in reqs:
+            events.append(env.faas.invoke(r))
+        yield env.timeout(0.5)
+        assert [e.processed for e in events] == [True, True]
+        assert [r.in_flight for r in reqs] == [True, True]
+        with pytest.raises(RuntimeError, match="in flight"):
+            env.faas.invoke(reqs[0])
+
+    env.process(client(env))
+    env.run()
+    a, b = reqs
+    assert seen == [(0.0, a, True), (1.0, a, True), (1.0, b, True), (2.0, b, True)]
+    assert not a.in_flight and not b.in_flight
+    assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0), 1: (0.0, 1.0, 1.0, 2.0)}
+    assert_all_released(env)
+    # and the requests can be invoked again
+    env.faas.invoke(a)
+    env.run()
+    assert env.now == 3.0
+
+
+def test_super_invoke_refuses_a_second_sequence_for_a_request():
+    errors = []
+
+    class Again(HTTPWatchdog):
+        def invoke(self, env, replica, request):
+            ev = super().invoke(env, replica, request)
+            try:
+                super().invoke(env, replica, request)
+            except RuntimeError as e:
+                errors.append(str(e))
+            yield ev
+
+        def execute(self, env, replica, request):
+            try:
+                super().invoke(env, replica, request)
+            except RuntimeError as e:
+                errors.append(str(e))
+            yield env.timeout(1)  # the sequence is under way when invoke calls again
+
+    class BuiltinInvoke(HTTPWatchdog):
+        def execute(self, env, replica, request):
+            try:
+                super().invoke(env, replica, request)
+            except RuntimeError as e:
+                errors.append(str(e))
+
+    for cls in (Again, BuiltinInvoke):
+        env = make_env(lambda: cls(1, characterization(Constant(1.0))))
+        env.faas.add_source("f", Replay([0.0]))
+        env.run()
+        assert rows(env)["request_id"] == [0]
+        assert_all_released(env)
+    assert len(errors) == 3 and all("already runs the watchdog's sequence" in e for e in errors)
+
+
 def test_super_invoke_fired_and_forgotten():
     """A plain invoke that starts the built-in sequence and returns: the
     invocation ends at once, the sequence runs on (same fets rows)."""
@@ -939,12 +1061,23 @@ class SuperInvoke(SlowExecute):
         yield env.timeout(1)
 
 
+class SuperInvokeTimer(HTTPWatchdog):
+    def invoke(self, env, replica, request):
+        yield from super().invoke(env, replica, request)
+
+
+class FireAndForget(SlowExecute):
+    def invoke(self, env, replica, request):
+        super().invoke(env, replica, request)
+
+
 @pytest.mark.parametrize("drop_at", [0.5, 3.0, 7.5])
 def test_dropped_environment_with_requests_everywhere_is_collected(drop_at):
     """Requests queued at watchdogs, on C timers (built-in execute), inside
-    a Python sub-hook, in super().invoke sequences and in the sub-hooks
-    those run: all collected with the environment."""
-    names = ("builtin", "slow", "super", "fork")
+    a Python sub-hook, in super().invoke sequences (queued, on a C timer, in
+    a sub-hook, also after their invocation ended): all collected with the
+    environment."""
+    names = ("builtin", "slow", "super", "super-timer", "fire", "fork")
     ch = FunctionCharacterization(
         IMG,
         FetOracle({("node", i): Constant(4.0) for i in names}),
@@ -952,8 +1085,14 @@ def test_dropped_environment_with_requests_everywhere_is_collected(drop_at):
     )
     env = faassim.Environment(seed=1)
     env.topology = faassim.Topology([faassim.Node("node_0", "16", "64Gi")])
-    classes = {"builtin": lambda: HTTPWatchdog(1, ch), "slow": lambda: SlowExecute(1, ch),
-               "super": lambda: SuperInvoke(1, ch), "fork": lambda: ForkingWatchdog(ch)}
+    classes = {
+        "builtin": lambda: HTTPWatchdog(1, ch),
+        "slow": lambda: SlowExecute(1, ch),
+        "super": lambda: SuperInvoke(1, ch),
+        "super-timer": lambda: SuperInvokeTimer(1, ch),
+        "fire": lambda: FireAndForget(1, ch),
+        "fork": lambda: ForkingWatchdog(ch),
+    }
     env.simulator_factory = Factory(lambda c: classes[c.image](), per_container=True)
     for name in classes:
         deploy(env, name, image=name)

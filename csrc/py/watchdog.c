@@ -641,6 +641,8 @@ int watchdog_timer_fire(struct fs_sim *sim, void *data)
 int watchdog_step_cb(RequestObject *req, EventObject *ev)
 {
     struct fs_inv *inv = req->inv;
+    if (inv && inv->sub_inv)
+        inv = inv->sub_inv; /* the sequence super().invoke runs for it */
     if (!inv || !inv->rep || !inv->rep->simulator || !inv->faas)
         return 0;
     WatchdogObject *wd = (WatchdogObject *)inv->rep->simulator;
@@ -714,6 +716,8 @@ static int check_call(WatchdogObject *self, const char *what, PyObject *const *a
         return -1;
     }
     *inv = ((RequestObject *)args[2])->inv;
+    if (*inv && (*inv)->sub_inv && strcmp(what, "invoke") != 0)
+        *inv = (*inv)->sub_inv; /* the sequence super().invoke runs for it */
     if (!*inv || (*inv)->rep != (ReplicaObject *)args[1]) {
         PyErr_Format(PyExc_RuntimeError, "%s(): %R is not being served by %R", what, args[2], args[1]);
         return -1;
@@ -767,6 +771,15 @@ static PyObject *watchdog_invoke(WatchdogObject *self, PyObject *const *args, Py
     struct fs_inv *outer;
     if (check_call(self, "invoke", args, nargs, &outer) < 0)
         return NULL;
+    /* The sub-hooks get the caller's request: one sequence at a time per
+     * request, and not for one the built-in invoke runs already. */
+    int o = simulator_hook_overridden(&self->sim, FS_HOOK_INVOKE);
+    if (o < 0)
+        return NULL;
+    if (!o || outer->sub || outer->sub_inv) {
+        PyErr_Format(PyExc_RuntimeError, "invoke(): %R already runs the watchdog's sequence for %R", self, args[2]);
+        return NULL;
+    }
     FaasObject *f = outer->faas;
     EventObject *done = event_alloc(self->sim.st->Event_type, f->env);
     if (!done)
@@ -783,6 +796,8 @@ static PyObject *watchdog_invoke(WatchdogObject *self, PyObject *const *args, Py
     inv->t_start = outer->t_start;
     inv->rep = (ReplicaObject *)Py_NewRef((PyObject *)outer->rep);
     inv->done = (EventObject *)Py_NewRef((PyObject *)done);
+    inv->req = (RequestObject *)Py_NewRef(args[2]);
+    outer->sub_inv = inv;
     Py_INCREF(self);
     int rc = wd_start(self, inv);
     Py_DECREF(self);
@@ -864,8 +879,7 @@ static int Watchdog_clear(WatchdogObject *self)
         RequestObject *req = inv->req;
         EventObject *done = inv->done;
         ReplicaObject *rep = inv->rep;
-        if (req)
-            req->inv = NULL;
+        faas_inv_unlink(inv);
         PyMem_Free(inv);
         Py_XDECREF(rep);
         Py_XDECREF(done);
