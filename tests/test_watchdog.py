@@ -1214,3 +1214,30 @@ def test_http_watchdog_workers_must_be_a_positive_int(workers, exc):
         HTTPWatchdog(workers)
     with pytest.raises(exc, match="workers must be an int >= 1"):
         HTTPWatchdog(workers=workers)
+
+
+@pytest.mark.parametrize("make", [lambda ch: HTTPWatchdog(1, ch), lambda ch: ForkingWatchdog(ch)], ids=["http", "fork"])
+def test_fets_go_to_a_replaced_metrics_object(make):
+    """env.metrics replaced mid-run (its tables numbered differently): the
+    next rows go to the new object's fets table, with their values."""
+    env = make_env(lambda: make(characterization(Constant(1.0))))
+    env.faas.add_source("f", Replay([0.0, 5.0, 7.0]))
+    env.run(until=2)
+    first = env.metrics
+    second = faassim.Metrics(env)
+    for k in range(12):
+        second.log(f"other{k}", {"x": float(k)}, tag=str(k))
+    env.metrics = second
+    env.run(until=6.5)
+    third = faassim.Metrics(env)
+    env.metrics = third
+    env.run()
+    http = isinstance(env.faas.get_replicas("f")[0].simulator, HTTPWatchdog)
+    for m, rid, t in ((first, 0, 0.0), (second, 1, 5.0), (third, 2, 7.0)):
+        r = {k: v.tolist() for k, v in m.to_numpy("fets").items()}
+        expected = {"time": [t + 1], "t_fet_start": [t], "t_fet_end": [t + 1]}
+        if http:
+            expected.update(t_wait_start=[t], t_wait_end=[t])
+        expected.update(function_name=["f"], function_image=[IMG], node=["node_0"], replica_id=[0], request_id=[rid])
+        assert r == expected
+    assert second.to_numpy("other11")["x"].tolist() == [11.0]

@@ -356,6 +356,8 @@ static int fet_fast_path(FaasObject *f, PyObject *m)
     faassim_state *st = f->st;
     Py_XSETREF(f->fet_for, Py_NewRef(m));
     f->fast_fet = 0;
+    /* the table and column ids were those of the previous metrics object */
+    f->t_fet = f->f_ws = f->f_req = -1;
     if (!Metrics_Check(st, m) || !st->base_log_fet)
         return 0;
     f->fast_fet = _PyType_Lookup(Py_TYPE(m), st->str_log_fet) == st->base_log_fet;
@@ -380,7 +382,7 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
     int http = wd->workers > 0;
     if (rc == 0 && f->fast_fet) {
         MetricsObject *mo = (MetricsObject *)m;
-        if (f->t_fet <= 0 || f->fet_for != m || f->f_req <= 0) {
+        if (f->t_fet < 0 || f->f_req < 0) {
             /* resolve the columns (first row for this metrics object) */
             if ((f->t_fet = metrics_table(mo, "fets")) < 0 ||
                 (f->f_fs = metrics_column(mo, f->t_fet, "t_fet_start", FS_COL_F64, 0)) < 0 ||
@@ -394,7 +396,7 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
                 (f->f_req = metrics_column(mo, f->t_fet, "request_id", FS_COL_I64, 1)) < 0)
                 rc = -1;
         }
-        if (rc == 0 && http && f->f_ws <= 0 &&
+        if (rc == 0 && http && f->f_ws < 0 &&
             ((f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0 ||
              (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0))
             rc = -1;
