@@ -1012,6 +1012,31 @@ def test_reference_characterizations_execution_times_and_claims():
     assert checked == 77
 
 
+def test_reference_node_named_apart_from_its_type():
+    """A node whose name does not tell its type ('edge_box_1', a nano) is
+    looked up by its node_type."""
+    ref = faassim.load_reference_characterizations()
+    image = "faas-workloads/resnet-inference-gpu"
+    env = faassim.Environment(seed=3)
+    env.topology = faassim.Topology([faassim.Node.from_device("edge_box_1", "nano")])
+    env.simulator_factory = Factory(lambda: HTTPWatchdog(1, ref.characterization(image)))
+    deploy(env, "f", image)
+    env.faas.add_source("f", Replay([0.0, 0.0]))
+    seen = []
+
+    def observer(env):
+        yield env.timeout(1e-6)
+        seen.append(node_resources(env, "edge_box_1"))
+
+    env.process(observer(env))
+    env.run()
+    dist = ref.fet_oracle.get("nano", image)
+    fet = np.array(rows(env)["t_fet_end"]) - np.array(rows(env)["t_fet_start"])
+    assert np.all((fet >= dist.xmin) & (fet <= dist.xmax))
+    r = ref.resource_oracle.get_resources("nano", image)
+    assert seen == [{k: r[k] for k in RES_NAMES if r[k] != 0.0}]
+
+
 # ---------------------------------------------------------------------------
 # 6. Determinism; no Python request objects on the C path
 # ---------------------------------------------------------------------------

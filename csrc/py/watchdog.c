@@ -168,12 +168,14 @@ static int wd_bind(WatchdogObject *wd, ReplicaObject *rep)
     if (!wd->characterization)
         return 0;
     PyObject *ch = wd->characterization;
-    PyObject *node = rep->node_obj != Py_None ? PyObject_GetAttrString(rep->node_obj, "name") : NULL;
-    if (!node) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_RuntimeError, "%R is not placed on a node", rep);
+    /* The host is the Node: the oracles use its node_type (its name need
+     * not tell the type). */
+    if (rep->node_obj == Py_None) {
+        PyErr_Format(PyExc_RuntimeError, "%R is not placed on a node", rep);
+        Py_CLEAR(wd->bound);
         return -1;
     }
+    PyObject *node = Py_NewRef(rep->node_obj);
     int rc = -1;
     PyObject *r = PyObject_CallMethod(ch, "get_resources", "OO", node, rep->image);
     if (!r)
@@ -266,12 +268,9 @@ static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
         int rc = fs_dist_sample(env_rng(env), &wd->fet, out);
         return rc == FS_OK ? 0 : fs_raise_status(rc, "execution time");
     }
-    case 2: {
-        PyObject *node = PyObject_GetAttrString(rep->node_obj, "name");
-        v = node ? PyObject_CallOneArg(wd->fet_py, node) : NULL;
-        Py_XDECREF(node);
+    case 2:
+        v = PyObject_CallOneArg(wd->fet_py, rep->node_obj);
         break;
-    }
     case 3:
         v = PyObject_CallOneArg(wd->fet_py, (PyObject *)env->rng);
         break;
