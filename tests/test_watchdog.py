@@ -1266,3 +1266,60 @@ def test_fets_go_to_a_replaced_metrics_object(make):
         expected.update(function_name=["f"], function_image=[IMG], node=["node_0"], replica_id=[0], request_id=[rid])
         assert r == expected
     assert second.to_numpy("other11")["x"].tolist() == [11.0]
+
+
+def test_steps_resolve_only_what_they_use():
+    """A C step resolves only its part of the characterization: claims in
+    Python need no resource data, an execute in Python no execution-time
+    data."""
+
+    class OwnClaims(HTTPWatchdog):
+        def claim_resources(self, env, replica, request):
+            env.resource_state.put_resource(replica, "cpu", 1.0)
+
+        def release_resources(self, env, replica, request):
+            env.resource_state.remove_resource(replica, "cpu", 1.0)
+
+    class OwnExecute(HTTPWatchdog):
+        def execute(self, env, replica, request):
+            yield env.timeout(2.0)
+
+    no_resources = FunctionCharacterization(IMG, FetOracle({("node", IMG): Constant(1.0)}), ResourceOracle({}))
+    no_fets = FunctionCharacterization(
+        IMG, FetOracle({}), ResourceOracle({("node", IMG): FunctionResourceCharacterization(**RES)})
+    )
+    for make, duration, held in ((lambda: OwnClaims(1, no_resources), 1.0, {"cpu": 1.0}),
+                                 (lambda: OwnExecute(1, no_fets), 2.0, claimed(1))):
+        env = make_env(make)
+        env.faas.add_source("f", Replay([0.0, 0.0]))
+        env.run(until=0.5)
+        (rep,) = env.faas.get_replicas("f")
+        assert resources_of(env, rep) == held
+        env.run()
+        assert by_request(env) == {0: (0.0, 0.0, 0.0, duration), 1: (0.0, duration, duration, 2 * duration)}
+        assert_all_released(env)
+
+
+def test_characterization_replaced_while_requests_run():
+    """A new characterization applies from the next step that needs it:
+    the running request finishes and releases what it claimed; the next
+    one uses the new data (or fails on its missing data)."""
+    for new, outcome in ((characterization(Constant(2.0), cpu=0.5), "ok"),
+                         (characterization(Constant(2.0), node_type="other"), "fails")):
+        env = make_env(lambda: HTTPWatchdog(1, characterization(Constant(1.0))))
+        env.faas.raise_hook_errors = False
+        env.faas.add_source("f", Replay([0.0, 0.25]))
+        env.run(until=0.5)
+        (rep,) = env.faas.get_replicas("f")
+        assert resources_of(env, rep) == claimed(1)
+        rep.simulator.characterization = new
+        assert rep.simulator.characterization is new
+        env.run(until=1.5)
+        if outcome == "ok":
+            assert resources_of(env, rep) == claimed(1, cpu=0.5)
+            env.run()
+            assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0), 1: (0.25, 1.0, 1.0, 3.0)}
+        else:
+            assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0)}
+            assert env.faas.function_stats("f")["failed"] == 1
+        assert_all_released(env)

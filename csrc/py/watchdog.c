@@ -26,9 +26,12 @@
  *            C (the distribution's `spec`, drawn from env.rng) and wait for
  *            it with a C timer (no Python object);
  *   release  remove what claim put.
- * Without a characterization the steps do nothing and take no time. The
- * characterization is resolved once per replica (its node and image never
- * change).
+ * Without a characterization the steps do nothing and take no time. Each
+ * C step resolves its part of the characterization for the replica (by its
+ * Node, whose node_type the oracles use) when it first needs it: the claim
+ * the resources, execute the execution time (a subclass that overrides a
+ * step needs no data for it). Both are kept per replica (its node and image
+ * never change) until the characterization is replaced.
  *
  * Records waiting for a worker belong to the watchdog (traversed here);
  * records on a C timer are on the platform's timed list (traversed there);
@@ -51,9 +54,9 @@ struct WatchdogObject {
     PyObject *characterization; /* or NULL */
     int8_t sub_mask;            /* overridden sub-hooks (SUB_*), -1: not known yet */
     uint8_t pumping;            /* inside wd_pump (its loop starts the queued records) */
-    /* resolved for the replica on first use */
-    ReplicaObject *bound;      /* strong ref */
-    uint8_t has_res, fet_kind; /* fet_kind: 0 none, 1 C distribution, 2 Python sample_fet */
+    /* resolved for a replica when a C step first needs them */
+    ReplicaObject *res_for, *fet_for; /* the replicas res and fet are for (strong refs) */
+    uint8_t has_res, fet_kind;        /* fet_kind: 0 none, 1 C distribution, 2 Python sample_fet */
     double res[NRES];
     struct fs_dist fet;
     PyObject *fet_py; /* callable returning an execution time (fet_kind 2), or NULL */
@@ -112,7 +115,8 @@ static int Watchdog_init(WatchdogObject *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(self->characterization, ch == Py_None ? NULL : Py_NewRef(ch));
     self->fet_kind = 0;
     self->has_res = 0;
-    Py_CLEAR(self->bound);
+    Py_CLEAR(self->res_for);
+    Py_CLEAR(self->fet_for);
     return 0;
 }
 
@@ -156,39 +160,62 @@ static int get_float_attr(PyObject *obj, const char *name, double *out)
     return 0;
 }
 
-/* Resolve the characterization for the replica (once). */
-static int wd_bind(WatchdogObject *wd, ReplicaObject *rep)
+/* The replica's Node (a new reference): the oracles use its node_type (its
+ * name need not tell the type). */
+static PyObject *host_of(ReplicaObject *rep)
 {
-    if (wd->bound == rep)
-        return 0;
-    Py_XSETREF(wd->bound, (ReplicaObject *)Py_NewRef((PyObject *)rep));
-    wd->has_res = 0;
-    wd->fet_kind = 0;
-    Py_CLEAR(wd->fet_py);
-    if (!wd->characterization)
-        return 0;
-    PyObject *ch = wd->characterization;
-    /* The host is the Node: the oracles use its node_type (its name need
-     * not tell the type). */
     if (rep->node_obj == Py_None) {
         PyErr_Format(PyExc_RuntimeError, "%R is not placed on a node", rep);
-        Py_CLEAR(wd->bound);
-        return -1;
+        return NULL;
     }
-    PyObject *node = Py_NewRef(rep->node_obj);
+    return Py_NewRef(rep->node_obj);
+}
+
+/* Resolve the characterized resources for the replica (once; the C claim
+ * and claim_resources from Python need them). */
+static int wd_bind_res(WatchdogObject *wd, ReplicaObject *rep)
+{
+    if (wd->res_for == rep)
+        return 0;
+    wd->has_res = 0;
+    Py_CLEAR(wd->res_for);
+    if (wd->characterization) {
+        PyObject *node = host_of(rep);
+        PyObject *r = node ? PyObject_CallMethod(wd->characterization, "get_resources", "OO", node, rep->image) : NULL;
+        Py_XDECREF(node);
+        if (!r)
+            return -1;
+        for (int i = 0; i < NRES; i++)
+            if (get_float_attr(r, res_names[i], &wd->res[i]) < 0) {
+                Py_DECREF(r);
+                return -1;
+            }
+        Py_DECREF(r);
+        wd->has_res = 1;
+    }
+    wd->res_for = (ReplicaObject *)Py_NewRef((PyObject *)rep);
+    return 0;
+}
+
+/* Resolve the execution time for the replica (once; the C execute and
+ * execute from Python need it): a distribution with a spec (drawn in C), or
+ * the characterization's sample_fet(node) (called per request). */
+static int wd_bind_fet(WatchdogObject *wd, ReplicaObject *rep)
+{
+    if (wd->fet_for == rep)
+        return 0;
+    wd->fet_kind = 0;
+    Py_CLEAR(wd->fet_py);
+    Py_CLEAR(wd->fet_for);
+    if (!wd->characterization) {
+        wd->fet_for = (ReplicaObject *)Py_NewRef((PyObject *)rep);
+        return 0;
+    }
+    PyObject *ch = wd->characterization;
+    PyObject *node = host_of(rep);
+    if (!node)
+        return -1;
     int rc = -1;
-    PyObject *r = PyObject_CallMethod(ch, "get_resources", "OO", node, rep->image);
-    if (!r)
-        goto done;
-    for (int i = 0; i < NRES; i++)
-        if (get_float_attr(r, res_names[i], &wd->res[i]) < 0) {
-            Py_DECREF(r);
-            goto done;
-        }
-    Py_DECREF(r);
-    wd->has_res = 1;
-    /* The execution time: a distribution with a spec (drawn in C), or the
-     * characterization's sample_fet(node) (called per request). */
     PyObject *oracle = PyObject_GetAttrString(ch, "fet_oracle");
     PyObject *dist = oracle ? PyObject_CallMethod(oracle, "get", "OO", node, rep->image) : NULL;
     Py_XDECREF(oracle);
@@ -253,8 +280,12 @@ static int wd_bind(WatchdogObject *wd, ReplicaObject *rep)
     rc = 0;
 done:
     Py_DECREF(node);
-    if (rc < 0)
-        Py_CLEAR(wd->bound); /* try again next time */
+    if (rc == 0)
+        wd->fet_for = (ReplicaObject *)Py_NewRef((PyObject *)rep);
+    else {
+        wd->fet_kind = 0; /* try again next time */
+        Py_CLEAR(wd->fet_py);
+    }
     return rc;
 }
 
@@ -294,14 +325,11 @@ static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
     return 0;
 }
 
-/* Claim or release the characterized resources in C. */
+/* Claim (the resources resolved for inv->rep: wd_bind_res) or release (what
+ * the claim put) in C. */
 static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
 {
-    if (!wd->has_res)
-        return 0;
-    if (put && inv->claimed)
-        return 0;
-    if (!put && !inv->claimed)
+    if (put ? !wd->has_res || inv->claimed : !inv->claimed)
         return 0;
     ReplicaObject *rep = inv->rep;
     PyObject *rs = env_component(rep->faas->env, FS_COMP_RESOURCE_STATE);
@@ -572,7 +600,7 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
 {
     FaasObject *f = inv->faas;
     int mask = sub_mask(wd);
-    if (mask < 0 || wd_bind(wd, inv->rep) < 0)
+    if (mask < 0)
         return wd_fail(wd, inv, NULL);
     faassim_state *st = wd->sim.st;
     for (;;) {
@@ -613,14 +641,14 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             continue;
         }
         if (step == WD_CLAIM || step == WD_RELEASE) {
-            if (wd_resources(wd, inv, step == WD_CLAIM) < 0)
+            if ((step == WD_CLAIM && wd_bind_res(wd, inv->rep) < 0) || wd_resources(wd, inv, step == WD_CLAIM) < 0)
                 return wd_fail(wd, inv, NULL);
             inv->wstep++;
             continue;
         }
         /* WD_EXECUTE in C: wait for the sampled execution time. */
         double t;
-        if (wd_sample_fet(wd, inv->rep, &t) < 0)
+        if (wd_bind_fet(wd, inv->rep) < 0 || wd_sample_fet(wd, inv->rep, &t) < 0)
             return wd_fail(wd, inv, NULL);
         inv->wstep++;
         return wd_timer(f, inv, f->env->sim.now + t) < 0 ? wd_fail(wd, inv, NULL) : 0;
@@ -737,7 +765,7 @@ static PyObject *wd_py_resources(WatchdogObject *self, PyObject *const *args, Py
     struct fs_inv *inv;
     if (check_call(self, put ? "claim_resources" : "release_resources", args, nargs, &inv) < 0)
         return NULL;
-    if (wd_bind(self, inv->rep) < 0 || wd_resources(self, inv, put) < 0)
+    if ((put && wd_bind_res(self, inv->rep) < 0) || wd_resources(self, inv, put) < 0)
         return NULL;
     return timeout_new((EnvironmentObject *)args[0], 0.0, Py_None);
 }
@@ -759,7 +787,7 @@ static PyObject *watchdog_execute(WatchdogObject *self, PyObject *const *args, P
     if (check_call(self, "execute", args, nargs, &inv) < 0)
         return NULL;
     double t;
-    if (wd_bind(self, inv->rep) < 0 || wd_sample_fet(self, inv->rep, &t) < 0)
+    if (wd_bind_fet(self, inv->rep) < 0 || wd_sample_fet(self, inv->rep, &t) < 0)
         return NULL;
     return timeout_new((EnvironmentObject *)args[0], t, Py_None);
 }
@@ -851,7 +879,8 @@ static int wd_set_characterization(WatchdogObject *self, PyObject *v, void *c)
 {
     (void)c;
     Py_XSETREF(self->characterization, v && v != Py_None ? Py_NewRef(v) : NULL);
-    Py_CLEAR(self->bound); /* resolve again */
+    Py_CLEAR(self->res_for); /* resolve again */
+    Py_CLEAR(self->fet_for);
     return 0;
 }
 
@@ -860,7 +889,8 @@ static int Watchdog_traverse(WatchdogObject *self, visitproc visit, void *arg)
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->sim.dict);
     Py_VISIT(self->characterization);
-    Py_VISIT((PyObject *)self->bound);
+    Py_VISIT((PyObject *)self->res_for);
+    Py_VISIT((PyObject *)self->fet_for);
     Py_VISIT(self->fet_py);
     Py_VISIT(self->rs_for);
     for (struct fs_inv *inv = self->qhead; inv; inv = inv->next) {
@@ -890,7 +920,8 @@ static int Watchdog_clear(WatchdogObject *self)
     self->qlen = 0;
     Py_CLEAR(self->sim.dict);
     Py_CLEAR(self->characterization);
-    Py_CLEAR(self->bound);
+    Py_CLEAR(self->res_for);
+    Py_CLEAR(self->fet_for);
     Py_CLEAR(self->fet_py);
     Py_CLEAR(self->rs_for);
     return 0;
