@@ -1323,3 +1323,40 @@ def test_characterization_replaced_while_requests_run():
             assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0)}
             assert env.faas.function_stats("f")["failed"] == 1
         assert_all_released(env)
+
+
+class NoSpec:
+    """A distribution without a spec (drawn in Python)."""
+
+    def sample(self, rng):
+        return rng.uniform(1.0, 2.0)
+
+
+class NoSpecOracle(FetOracle):
+    def get(self, host, image):
+        return NoSpec()
+
+    def sample(self, host, image, rng):
+        assert host.node_type == "nano"  # the Node, named apart from its type
+        return self.get(host, image).sample(rng)
+
+
+@pytest.mark.parametrize("own_rng", [False, True])
+def test_execution_time_without_spec_draws_with_env_rng(own_rng):
+    """The characterization's sample_fet draws the time: with env.rng when
+    its rng is None, else with its own."""
+    res = ResourceOracle({("nano", IMG): FunctionResourceCharacterization(**RES)})
+    ch = FunctionCharacterization(IMG, NoSpecOracle({}), res, rng=faassim.Random(99) if own_rng else None)
+    env = faassim.Environment(seed=5)
+    env.topology = faassim.Topology([faassim.Node.from_device("edge_box_1", "nano")])
+    env.simulator_factory = Factory(lambda: HTTPWatchdog(1, ch))
+    deploy(env, "f")
+    env.faas.add_source("f", Replay([0.0, 0.0, 0.0]))
+    before = env.rng.getstate()
+    env.run()
+    r = rows(env)
+    fet = np.array(r["t_fet_end"]) - np.array(r["t_fet_start"])
+    draw = faassim.Random(99 if own_rng else 5)
+    assert np.allclose(fet, [draw.uniform(1.0, 2.0) for _ in range(3)], rtol=0, atol=1e-12)
+    assert (env.rng.getstate() == before) == own_rng
+    assert_all_released(env)

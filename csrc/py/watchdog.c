@@ -299,9 +299,19 @@ static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
         int rc = fs_dist_sample(env_rng(env), &wd->fet, out);
         return rc == FS_OK ? 0 : fs_raise_status(rc, "execution time");
     }
-    case 2:
-        v = PyObject_CallOneArg(wd->fet_py, rep->node_obj);
+    case 2: {
+        /* sample_fet(host), or sample_fet(host, env.rng) if the
+         * characterization's rng is None (FunctionCharacterization draws
+         * with env.rng in a simulation then) */
+        PyObject *own = PyObject_GetAttrString(wd->characterization, "rng");
+        if (!own && !PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        PyObject *args[2] = {rep->node_obj, (PyObject *)env->rng};
+        v = PyObject_Vectorcall(wd->fet_py, args, own == Py_None ? 2 : 1, NULL);
+        Py_XDECREF(own);
         break;
+    }
     case 3:
         v = PyObject_CallOneArg(wd->fet_py, (PyObject *)env->rng);
         break;
