@@ -1360,3 +1360,39 @@ def test_execution_time_without_spec_draws_with_env_rng(own_rng):
     assert np.allclose(fet, [draw.uniform(1.0, 2.0) for _ in range(3)], rtol=0, atol=1e-12)
     assert (env.rng.getstate() == before) == own_rng
     assert_all_released(env)
+
+
+@pytest.mark.parametrize("raise_errors", [True, False])
+def test_an_error_logging_a_fets_row_fails_no_replica(raise_errors):
+    """A log_fet override that raises is a metrics error, not the
+    function's: the request completes, the replica stays RUNNING, the error
+    reaches run() (with or without raise_hook_errors, as other metrics
+    errors) and the queue goes on."""
+
+    class Strict(faassim.Metrics):
+        def log_fet(self, *args, **kwargs):
+            if kwargs.get("request_id", args[6] if len(args) > 6 else None) == 1:
+                raise ValueError("no row for request 1")
+            return super().log_fet(*args, **kwargs)
+
+    env = make_env(lambda: HTTPWatchdog(1, characterization(Constant(1.0))))
+    env.metrics = Strict(env)
+    env.faas.raise_hook_errors = raise_errors
+    got = {}
+
+    def client(env, i):
+        yield env.timeout(0.125 * i)
+        resp = yield env.faas.invoke(FunctionRequest("f"))
+        got[i] = (env.now, resp.t_exec)
+
+    for i in range(3):
+        env.process(client(env, i))
+    errors = run_all(env)
+    assert [str(e) for e in errors] == ["no row for request 1"]
+    assert got == {0: (1.0, 1.0), 1: (2.0, 1.875), 2: (3.0, 2.75)}
+    assert sorted(by_request(env)) == [0, 2]
+    (rep,) = env.faas.get_replicas("f")
+    assert rep.state == FunctionState.RUNNING
+    stats = env.faas.function_stats("f")
+    assert (stats["completed"], stats["failed"]) == (3, 0)
+    assert_all_released(env)

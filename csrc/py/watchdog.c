@@ -619,19 +619,29 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             double now = f->env->sim.now;
             Py_INCREF(wd);
             Py_INCREF(f);
-            int rc = log_fet(f, wd, inv, now);
+            /* An error logging the row (a log_fet override) is not the
+             * function's: the request completes and the replica stays up;
+             * the error reaches run() (chained to a later one). */
+            PyObject *log_error = log_fet(f, wd, inv, now) < 0 ? fs_err_take() : NULL;
+            int rc;
             wd->busy--;
-            if (rc < 0) {
-                wd->busy++;
-                rc = wd_fail(wd, inv, NULL);
-            }
-            else if (inv->sub) {
+            if (inv->sub) {
                 EventObject *done = inv->done;
                 rc = done && !done->value ? event_succeed(done, Py_None) : 0;
                 faas_inv_free(f, inv);
             }
             else
                 rc = faas_inv_complete(f, inv, NULL);
+            if (log_error) {
+                PyObject *later = rc < 0 ? fs_err_take() : NULL;
+                if (later) {
+                    PyException_SetContext(later, log_error); /* steals */
+                    fs_err_restore(later);
+                }
+                else
+                    fs_err_restore(log_error);
+                rc = -1;
+            }
             rc = wd_pump(wd, f, rc); /* the freed worker takes the next request */
             Py_DECREF(f);
             Py_DECREF(wd);
