@@ -8,6 +8,7 @@ Replay arrivals), from queueing theory (Erlang C for M/M/c), from the
 distributions' exact means, or from a run of the built-in watchdog."""
 
 import gc
+import heapq
 import math
 import traceback
 import weakref
@@ -32,7 +33,7 @@ from faassim import (
     WorkerQueue,
 )
 from faassim import _core
-from faassim.distributions import Constant, Exponential
+from faassim.distributions import Constant, Exponential, Uniform
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -1396,3 +1397,139 @@ def test_an_error_logging_a_fets_row_fails_no_replica(raise_errors):
     stats = env.faas.function_stats("f")
     assert (stats["completed"], stats["failed"]) == (3, 0)
     assert_all_released(env)
+
+
+# ---------------------------------------------------------------------------
+# More: the queue discipline against a reference, shared pools, Python
+# resource states, faas-sim style invoke, re-initialisation
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fifo_c_servers_against_a_reference(seed):
+    """Random worker counts, arrivals on a coarse grid (many simultaneous
+    ones, and ones exactly when a worker frees) and execution times: every
+    request starts at max(arrival, the earliest time a worker is free) in
+    arrival order (a FIFO c-server queue), checked from the fets rows."""
+    rng = np.random.default_rng(seed)
+    workers = int(rng.integers(1, 5))
+    fet = [Constant(0.5), Uniform(0.25, 1.0), Exponential(2.0)][seed % 3]
+    arrivals = np.sort(rng.integers(0, 400, 300)) * 0.125
+    env = make_env(lambda: HTTPWatchdog(workers, characterization(fet)), seed=seed)
+    env.faas.add_source("f", Replay(arrivals))
+    env.run()
+    got = by_request(env)
+    assert sorted(got) == list(range(300))
+    free = [0.0] * workers
+    waited = 0
+    for rid, a in enumerate(arrivals.tolist()):
+        ws, we, fs, fe = got[rid]
+        t = max(a, heapq.heappop(free))
+        assert (ws, we, fs) == (a, t, t), (rid, a, got[rid], t)
+        waited += t > a
+        heapq.heappush(free, fe)
+    assert waited > 20
+    assert_all_released(env)
+
+
+def test_one_watchdog_shared_by_replicas_is_one_pool():
+    """A factory that returns the same watchdog for every replica: its
+    workers serve all of them (one queue); each replica's claims are its
+    node type's."""
+    ch = FunctionCharacterization(
+        IMG,
+        FetOracle({("a", IMG): Constant(1.0), ("b", IMG): Constant(2.0)}),
+        ResourceOracle({("a", IMG): FunctionResourceCharacterization(**RES),
+                        ("b", IMG): FunctionResourceCharacterization(**{**RES, "cpu": 0.5})}),
+    )
+    shared = HTTPWatchdog(2, ch)
+    env = make_env(lambda: shared, replicas=2, nodes=("a_0", "b_0"))
+    env.faas.add_source("f", Replay([0.0] * 5))
+    seen = []
+
+    def observer(env):
+        yield env.timeout(0.5)
+        seen.append((shared.busy, shared.queued, [resources_of(env, r) for r in env.faas.get_replicas("f")]))
+
+    env.process(observer(env))
+    env.run()
+    assert seen == [(2, 3, [claimed(1), claimed(1, cpu=0.5)])]
+    # round robin: 0 -> a, 1 -> b, 2 -> a, 3 -> b, 4 -> a; two workers in all
+    assert by_request(env) == {
+        0: (0.0, 0.0, 0.0, 1.0),
+        1: (0.0, 0.0, 0.0, 2.0),
+        2: (0.0, 1.0, 1.0, 2.0),
+        3: (0.0, 2.0, 2.0, 4.0),
+        4: (0.0, 2.0, 2.0, 3.0),
+    }
+    assert_all_released(env)
+
+
+def test_claims_on_a_python_resource_state():
+    """env.resource_state replaced by a Python object: the steps call its
+    put_resource/remove_resource (faas-sim's API) with the same amounts."""
+
+    class Recorder:
+        def __init__(self):
+            self.calls = []
+
+        def put_resource(self, replica, name, value):
+            self.calls.append(("put", replica.replica_id, name, value))
+
+        def remove_resource(self, replica, name, value):
+            self.calls.append(("remove", replica.replica_id, name, value))
+
+    env = make_env(lambda: HTTPWatchdog(1, characterization(Constant(1.0), gpu=0.0)))
+    env.resource_state = rec = Recorder()
+    env.faas.add_source("f", Replay([0.0, 0.0]))
+    env.run()
+    one = [(n, v) for n, v in zip(RES_NAMES, (0.25, 0.0, 1e6, 2e5, 0.1)) if v]
+    assert rec.calls == 2 * ([("put", 0, n, v) for n, v in one] + [("remove", 0, n, v) for n, v in one])
+
+
+def test_faas_sim_style_invoke_calls_the_steps_itself():
+    """faas-sim's pattern: invoke yields from claim_resources, execute and
+    release_resources itself (no worker pool then) and logs its own row."""
+
+    class Own(HTTPWatchdog):
+        def invoke(self, env, replica, request):
+            t0 = env.now
+            yield from self.claim_resources(env, replica, request)
+            yield from self.execute(env, replica, request)
+            yield from self.release_resources(env, replica, request)
+            env.metrics.log_fet(replica.fn_name, replica.image, replica.node.name, t_fet_start=t0,
+                                t_fet_end=env.now, replica_id=replica.replica_id, request_id=request.request_id)
+
+    env = make_env(lambda: Own(1, characterization(Constant(1.0))))
+    env.faas.add_source("f", Replay([0.0, 0.0, 0.5]))
+    seen = []
+
+    def observer(env):
+        (rep,) = env.faas.get_replicas("f")
+        for t in (0.25, 0.75, 1.25, 2.0):
+            yield env.timeout(t - env.now)
+            seen.append(resources_of(env, rep))
+
+    env.process(observer(env))
+    env.run()
+    assert seen == [claimed(2), claimed(3), claimed(1), claimed(0)]
+    r = rows(env)
+    assert r["t_fet_start"] == [0.0, 0.0, 0.5] and r["t_fet_end"] == [1.0, 1.0, 1.5]
+    assert_all_released(env)
+
+
+def test_reinitialising_a_watchdog():
+    ch = characterization(Constant(1.0))
+    wd = HTTPWatchdog(2, ch)
+    Watchdog.__init__(wd, 3)
+    assert (wd.workers, wd.characterization) == (3, None)
+    wd.characterization = ch
+    env = make_env(lambda: wd)
+    env.faas.add_source("f", Replay([0.0]))
+    env.run(until=0.5)
+    assert wd.busy == 1
+    with pytest.raises(RuntimeError, match="serving requests"):
+        Watchdog.__init__(wd, 1)
+    env.run()
+    Watchdog.__init__(wd, 1, ch)
+    assert wd.workers == 1 and wd.characterization is ch
