@@ -1533,3 +1533,27 @@ def test_reinitialising_a_watchdog():
     env.run()
     Watchdog.__init__(wd, 1, ch)
     assert wd.workers == 1 and wd.characterization is ch
+
+
+def test_python_calls_of_the_steps_return_timeouts():
+    """super().execute(...) is a Timeout of one drawn execution time (each
+    call draws anew); claim_resources/release_resources are zero timeouts
+    that act at once (a second claim of the same request claims nothing)."""
+    seen = []
+
+    class Probe(HTTPWatchdog):
+        def execute(self, env, replica, request):
+            a = super().execute(env, replica, request)
+            b = super().execute(env, replica, request)
+            c = super().claim_resources(env, replica, request)  # claimed already
+            seen.append((type(a), a.delay, b.delay, c.delay, resources_of(env, replica)))
+            yield a
+
+    env = make_env(lambda: Probe(1, characterization(Uniform(1.0, 2.0))), seed=11)
+    env.faas.add_source("f", Replay([0.0]))
+    env.run()
+    draw = faassim.Random(11)
+    d1, d2 = draw.uniform(1.0, 2.0), draw.uniform(1.0, 2.0)
+    assert seen == [(faassim.Timeout, d1, d2, 0.0, claimed(1))]
+    assert by_request(env) == {0: (0.0, 0.0, 0.0, d1)}
+    assert_all_released(env)
