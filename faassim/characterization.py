@@ -398,7 +398,7 @@ class FunctionCharacterization:
 
     The execution times and resource use of one function image, from the
     two oracles (faas-sim's first three arguments). :meth:`sample_fet` draws
-    with :attr:`rng`, which a simulator sets (to ``env.rng``) when it is None.
+    with :attr:`rng`; when it is None, the watchdogs pass ``env.rng``.
 
     >>> import faassim
     >>> ref = load_reference_characterizations()
@@ -438,7 +438,7 @@ class FunctionCharacterization:
         if rng is None:
             raise RuntimeError(
                 f"FunctionCharacterization({self.image!r}).sample_fet() has no random source: set its rng "
-                f"(a simulator sets env.rng) or pass rng="
+                f"or pass rng= (the watchdogs pass env.rng)"
             )
         return self.fet_oracle.sample(host, self.image, rng)
 

@@ -12,6 +12,14 @@ characterized ``cpu``, ``gpu``, ``blkio``, ``net`` and ``ram`` on
 ``release_resources`` (generator or plain function) to change one step; the
 others stay in C.
 
+An overridden ``invoke`` can run the whole sequence with ``yield from
+super().invoke(env, replica, request)``: its steps get the same request,
+which stays in flight until the sequence ends (one sequence per request at a
+time). A step that raises releases the request's claims, frees its worker
+(the queue goes on) and fails the request and its replica, as an ``invoke``
+error does; under ``super().invoke`` it goes to the caller through the event
+it got instead (and fails them if ``invoke`` lets it through).
+
 >>> import faassim as fs
 >>> from faassim.distributions import Constant
 >>> ch = fs.FunctionCharacterization(

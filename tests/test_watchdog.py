@@ -8,6 +8,7 @@ Replay arrivals), from queueing theory (Erlang C for M/M/c), from the
 distributions' exact means, or from a run of the built-in watchdog."""
 
 import gc
+import heapq
 import math
 import traceback
 import weakref
@@ -32,7 +33,7 @@ from faassim import (
     WorkerQueue,
 )
 from faassim import _core
-from faassim.distributions import Constant, Exponential
+from faassim.distributions import Constant, Exponential, Uniform
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -660,6 +661,128 @@ def test_overridden_invoke_with_yield_from_super():
     assert_all_released(env)
 
 
+def test_sub_hooks_under_super_invoke_see_the_callers_request():
+    """The request the platform passes to invoke is the one the sub-hooks
+    get (same object: its size and attributes), and super() calls of the
+    steps accept it."""
+    seen = []
+
+    class W(HTTPWatchdog):
+        def invoke(self, env, replica, request):
+            request.note = "mine"
+            yield from super().invoke(env, replica, request)
+            seen.append(("invoked", request))
+
+        def claim_resources(self, env, replica, request):
+            seen.append(("claim", request, request.size, request.note))
+            yield from super().claim_resources(env, replica, request)
+
+        def execute(self, env, replica, request):
+            seen.append(("execute", request))
+            return super().execute(env, replica, request)
+
+        def release_resources(self, env, replica, request):
+            seen.append(("release", request))
+            super().release_resources(env, replica, request)
+
+    ch = characterization(Constant(1.0))
+    env = make_env(lambda: W(1, ch))
+    reqs = [FunctionRequest("f", size=s) for s in (10, 20)]
+
+    def client(env):
+        for r in reqs:
+            env.faas.invoke(r)
+        yield env.timeout(0)
+
+    env.process(client(env))
+    env.run()
+    a, b = reqs
+    for r, size in ((a, 10), (b, 20)):
+        assert [x for x in seen if x[1] is r] == [
+            ("claim", r, size, "mine"), ("execute", r), ("release", r), ("invoked", r)
+        ]
+    assert len(seen) == 8
+    assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0), 1: (0.0, 1.0, 1.0, 2.0)}
+    assert not a.in_flight and not b.in_flight
+    assert_all_released(env)
+
+
+def test_sequence_fired_and_forgotten_keeps_its_request():
+    """invoke starts the sequence and returns: the invocation ends, the
+    request stays in flight until its sequence ends, and the Python steps of
+    that sequence get it."""
+    seen = []
+
+    class Fire(HTTPWatchdog):
+        def invoke(self, env, replica, request):
+            super().invoke(env, replica, request)
+
+        def execute(self, env, replica, request):
+            seen.append((env.now, request, request.in_flight))
+            yield from super().execute(env, replica, request)
+            seen.append((env.now, request, request.in_flight))
+
+    env = make_env(lambda: Fire(1, characterization(Constant(1.0))))
+    reqs = [FunctionRequest("f", size=i) for i in range(2)]
+    events = []
+
+    def client(env):
+        for r in reqs:
+            events.append(env.faas.invoke(r))
+        yield env.timeout(0.5)
+        assert [e.processed for e in events] == [True, True]
+        assert [r.in_flight for r in reqs] == [True, True]
+        with pytest.raises(RuntimeError, match="in flight"):
+            env.faas.invoke(reqs[0])
+
+    env.process(client(env))
+    env.run()
+    a, b = reqs
+    assert seen == [(0.0, a, True), (1.0, a, True), (1.0, b, True), (2.0, b, True)]
+    assert not a.in_flight and not b.in_flight
+    assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0), 1: (0.0, 1.0, 1.0, 2.0)}
+    assert_all_released(env)
+    # and the requests can be invoked again
+    env.faas.invoke(a)
+    env.run()
+    assert env.now == 3.0
+
+
+def test_super_invoke_refuses_a_second_sequence_for_a_request():
+    errors = []
+
+    class Again(HTTPWatchdog):
+        def invoke(self, env, replica, request):
+            ev = super().invoke(env, replica, request)
+            try:
+                super().invoke(env, replica, request)
+            except RuntimeError as e:
+                errors.append(str(e))
+            yield ev
+
+        def execute(self, env, replica, request):
+            try:
+                super().invoke(env, replica, request)
+            except RuntimeError as e:
+                errors.append(str(e))
+            yield env.timeout(1)  # the sequence is under way when invoke calls again
+
+    class BuiltinInvoke(HTTPWatchdog):
+        def execute(self, env, replica, request):
+            try:
+                super().invoke(env, replica, request)
+            except RuntimeError as e:
+                errors.append(str(e))
+
+    for cls in (Again, BuiltinInvoke):
+        env = make_env(lambda: cls(1, characterization(Constant(1.0))))
+        env.faas.add_source("f", Replay([0.0]))
+        env.run()
+        assert rows(env)["request_id"] == [0]
+        assert_all_released(env)
+    assert len(errors) == 3 and all("already runs the watchdog's sequence" in e for e in errors)
+
+
 def test_super_invoke_fired_and_forgotten():
     """A plain invoke that starts the built-in sequence and returns: the
     invocation ends at once, the sequence runs on (same fets rows)."""
@@ -890,6 +1013,31 @@ def test_reference_characterizations_execution_times_and_claims():
     assert checked == 77
 
 
+def test_reference_node_named_apart_from_its_type():
+    """A node whose name does not tell its type ('edge_box_1', a nano) is
+    looked up by its node_type."""
+    ref = faassim.load_reference_characterizations()
+    image = "faas-workloads/resnet-inference-gpu"
+    env = faassim.Environment(seed=3)
+    env.topology = faassim.Topology([faassim.Node.from_device("edge_box_1", "nano")])
+    env.simulator_factory = Factory(lambda: HTTPWatchdog(1, ref.characterization(image)))
+    deploy(env, "f", image)
+    env.faas.add_source("f", Replay([0.0, 0.0]))
+    seen = []
+
+    def observer(env):
+        yield env.timeout(1e-6)
+        seen.append(node_resources(env, "edge_box_1"))
+
+    env.process(observer(env))
+    env.run()
+    dist = ref.fet_oracle.get("nano", image)
+    fet = np.array(rows(env)["t_fet_end"]) - np.array(rows(env)["t_fet_start"])
+    assert np.all((fet >= dist.xmin) & (fet <= dist.xmax))
+    r = ref.resource_oracle.get_resources("nano", image)
+    assert seen == [{k: r[k] for k in RES_NAMES if r[k] != 0.0}]
+
+
 # ---------------------------------------------------------------------------
 # 6. Determinism; no Python request objects on the C path
 # ---------------------------------------------------------------------------
@@ -939,12 +1087,23 @@ class SuperInvoke(SlowExecute):
         yield env.timeout(1)
 
 
+class SuperInvokeTimer(HTTPWatchdog):
+    def invoke(self, env, replica, request):
+        yield from super().invoke(env, replica, request)
+
+
+class FireAndForget(SlowExecute):
+    def invoke(self, env, replica, request):
+        super().invoke(env, replica, request)
+
+
 @pytest.mark.parametrize("drop_at", [0.5, 3.0, 7.5])
 def test_dropped_environment_with_requests_everywhere_is_collected(drop_at):
     """Requests queued at watchdogs, on C timers (built-in execute), inside
-    a Python sub-hook, in super().invoke sequences and in the sub-hooks
-    those run: all collected with the environment."""
-    names = ("builtin", "slow", "super", "fork")
+    a Python sub-hook, in super().invoke sequences (queued, on a C timer, in
+    a sub-hook, also after their invocation ended): all collected with the
+    environment."""
+    names = ("builtin", "slow", "super", "super-timer", "fire", "fork")
     ch = FunctionCharacterization(
         IMG,
         FetOracle({("node", i): Constant(4.0) for i in names}),
@@ -952,8 +1111,14 @@ def test_dropped_environment_with_requests_everywhere_is_collected(drop_at):
     )
     env = faassim.Environment(seed=1)
     env.topology = faassim.Topology([faassim.Node("node_0", "16", "64Gi")])
-    classes = {"builtin": lambda: HTTPWatchdog(1, ch), "slow": lambda: SlowExecute(1, ch),
-               "super": lambda: SuperInvoke(1, ch), "fork": lambda: ForkingWatchdog(ch)}
+    classes = {
+        "builtin": lambda: HTTPWatchdog(1, ch),
+        "slow": lambda: SlowExecute(1, ch),
+        "super": lambda: SuperInvoke(1, ch),
+        "super-timer": lambda: SuperInvokeTimer(1, ch),
+        "fire": lambda: FireAndForget(1, ch),
+        "fork": lambda: ForkingWatchdog(ch),
+    }
     env.simulator_factory = Factory(lambda c: classes[c.image](), per_container=True)
     for name in classes:
         deploy(env, name, image=name)
@@ -1075,3 +1240,320 @@ def test_http_watchdog_workers_must_be_a_positive_int(workers, exc):
         HTTPWatchdog(workers)
     with pytest.raises(exc, match="workers must be an int >= 1"):
         HTTPWatchdog(workers=workers)
+
+
+@pytest.mark.parametrize("make", [lambda ch: HTTPWatchdog(1, ch), lambda ch: ForkingWatchdog(ch)], ids=["http", "fork"])
+def test_fets_go_to_a_replaced_metrics_object(make):
+    """env.metrics replaced mid-run (its tables numbered differently): the
+    next rows go to the new object's fets table, with their values."""
+    env = make_env(lambda: make(characterization(Constant(1.0))))
+    env.faas.add_source("f", Replay([0.0, 5.0, 7.0]))
+    env.run(until=2)
+    first = env.metrics
+    second = faassim.Metrics(env)
+    for k in range(12):
+        second.log(f"other{k}", {"x": float(k)}, tag=str(k))
+    env.metrics = second
+    env.run(until=6.5)
+    third = faassim.Metrics(env)
+    env.metrics = third
+    env.run()
+    http = isinstance(env.faas.get_replicas("f")[0].simulator, HTTPWatchdog)
+    for m, rid, t in ((first, 0, 0.0), (second, 1, 5.0), (third, 2, 7.0)):
+        r = {k: v.tolist() for k, v in m.to_numpy("fets").items()}
+        expected = {"time": [t + 1], "t_fet_start": [t], "t_fet_end": [t + 1]}
+        if http:
+            expected.update(t_wait_start=[t], t_wait_end=[t])
+        expected.update(function_name=["f"], function_image=[IMG], node=["node_0"], replica_id=[0], request_id=[rid])
+        assert r == expected
+    assert second.to_numpy("other11")["x"].tolist() == [11.0]
+
+
+def test_steps_resolve_only_what_they_use():
+    """A C step resolves only its part of the characterization: claims in
+    Python need no resource data, an execute in Python no execution-time
+    data."""
+
+    class OwnClaims(HTTPWatchdog):
+        def claim_resources(self, env, replica, request):
+            env.resource_state.put_resource(replica, "cpu", 1.0)
+
+        def release_resources(self, env, replica, request):
+            env.resource_state.remove_resource(replica, "cpu", 1.0)
+
+    class OwnExecute(HTTPWatchdog):
+        def execute(self, env, replica, request):
+            yield env.timeout(2.0)
+
+    no_resources = FunctionCharacterization(IMG, FetOracle({("node", IMG): Constant(1.0)}), ResourceOracle({}))
+    no_fets = FunctionCharacterization(
+        IMG, FetOracle({}), ResourceOracle({("node", IMG): FunctionResourceCharacterization(**RES)})
+    )
+    for make, duration, held in ((lambda: OwnClaims(1, no_resources), 1.0, {"cpu": 1.0}),
+                                 (lambda: OwnExecute(1, no_fets), 2.0, claimed(1))):
+        env = make_env(make)
+        env.faas.add_source("f", Replay([0.0, 0.0]))
+        env.run(until=0.5)
+        (rep,) = env.faas.get_replicas("f")
+        assert resources_of(env, rep) == held
+        env.run()
+        assert by_request(env) == {0: (0.0, 0.0, 0.0, duration), 1: (0.0, duration, duration, 2 * duration)}
+        assert_all_released(env)
+
+
+def test_characterization_replaced_while_requests_run():
+    """A new characterization applies from the next step that needs it:
+    the running request finishes and releases what it claimed; the next
+    one uses the new data (or fails on its missing data)."""
+    for new, outcome in ((characterization(Constant(2.0), cpu=0.5), "ok"),
+                         (characterization(Constant(2.0), node_type="other"), "fails")):
+        env = make_env(lambda: HTTPWatchdog(1, characterization(Constant(1.0))))
+        env.faas.raise_hook_errors = False
+        env.faas.add_source("f", Replay([0.0, 0.25]))
+        env.run(until=0.5)
+        (rep,) = env.faas.get_replicas("f")
+        assert resources_of(env, rep) == claimed(1)
+        rep.simulator.characterization = new
+        assert rep.simulator.characterization is new
+        env.run(until=1.5)
+        if outcome == "ok":
+            assert resources_of(env, rep) == claimed(1, cpu=0.5)
+            env.run()
+            assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0), 1: (0.25, 1.0, 1.0, 3.0)}
+        else:
+            assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0)}
+            assert env.faas.function_stats("f")["failed"] == 1
+        assert_all_released(env)
+
+
+class NoSpec:
+    """A distribution without a spec (drawn in Python)."""
+
+    def sample(self, rng):
+        return rng.uniform(1.0, 2.0)
+
+
+class NoSpecOracle(FetOracle):
+    def get(self, host, image):
+        return NoSpec()
+
+    def sample(self, host, image, rng):
+        assert host.node_type == "nano"  # the Node, named apart from its type
+        return self.get(host, image).sample(rng)
+
+
+@pytest.mark.parametrize("own_rng", [False, True])
+def test_execution_time_without_spec_draws_with_env_rng(own_rng):
+    """The characterization's sample_fet draws the time: with env.rng when
+    its rng is None, else with its own."""
+    res = ResourceOracle({("nano", IMG): FunctionResourceCharacterization(**RES)})
+    ch = FunctionCharacterization(IMG, NoSpecOracle({}), res, rng=faassim.Random(99) if own_rng else None)
+    env = faassim.Environment(seed=5)
+    env.topology = faassim.Topology([faassim.Node.from_device("edge_box_1", "nano")])
+    env.simulator_factory = Factory(lambda: HTTPWatchdog(1, ch))
+    deploy(env, "f")
+    env.faas.add_source("f", Replay([0.0, 0.0, 0.0]))
+    before = env.rng.getstate()
+    env.run()
+    r = rows(env)
+    fet = np.array(r["t_fet_end"]) - np.array(r["t_fet_start"])
+    draw = faassim.Random(99 if own_rng else 5)
+    assert np.allclose(fet, [draw.uniform(1.0, 2.0) for _ in range(3)], rtol=0, atol=1e-12)
+    assert (env.rng.getstate() == before) == own_rng
+    assert_all_released(env)
+
+
+@pytest.mark.parametrize("raise_errors", [True, False])
+def test_an_error_logging_a_fets_row_fails_no_replica(raise_errors):
+    """A log_fet override that raises is a metrics error, not the
+    function's: the request completes, the replica stays RUNNING, the error
+    reaches run() (with or without raise_hook_errors, as other metrics
+    errors) and the queue goes on."""
+
+    class Strict(faassim.Metrics):
+        def log_fet(self, *args, **kwargs):
+            if kwargs.get("request_id", args[6] if len(args) > 6 else None) == 1:
+                raise ValueError("no row for request 1")
+            return super().log_fet(*args, **kwargs)
+
+    env = make_env(lambda: HTTPWatchdog(1, characterization(Constant(1.0))))
+    env.metrics = Strict(env)
+    env.faas.raise_hook_errors = raise_errors
+    got = {}
+
+    def client(env, i):
+        yield env.timeout(0.125 * i)
+        resp = yield env.faas.invoke(FunctionRequest("f"))
+        got[i] = (env.now, resp.t_exec)
+
+    for i in range(3):
+        env.process(client(env, i))
+    errors = run_all(env)
+    assert [str(e) for e in errors] == ["no row for request 1"]
+    assert got == {0: (1.0, 1.0), 1: (2.0, 1.875), 2: (3.0, 2.75)}
+    assert sorted(by_request(env)) == [0, 2]
+    (rep,) = env.faas.get_replicas("f")
+    assert rep.state == FunctionState.RUNNING
+    stats = env.faas.function_stats("f")
+    assert (stats["completed"], stats["failed"]) == (3, 0)
+    assert_all_released(env)
+
+
+# ---------------------------------------------------------------------------
+# More: the queue discipline against a reference, shared pools, Python
+# resource states, faas-sim style invoke, re-initialisation
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fifo_c_servers_against_a_reference(seed):
+    """Random worker counts, arrivals on a coarse grid (many simultaneous
+    ones, and ones exactly when a worker frees) and execution times: every
+    request starts at max(arrival, the earliest time a worker is free) in
+    arrival order (a FIFO c-server queue), checked from the fets rows."""
+    rng = np.random.default_rng(seed)
+    workers = int(rng.integers(1, 5))
+    fet = [Constant(0.5), Uniform(0.25, 1.0), Exponential(2.0)][seed % 3]
+    arrivals = np.sort(rng.integers(0, 400, 300)) * 0.125
+    env = make_env(lambda: HTTPWatchdog(workers, characterization(fet)), seed=seed)
+    env.faas.add_source("f", Replay(arrivals))
+    env.run()
+    got = by_request(env)
+    assert sorted(got) == list(range(300))
+    free = [0.0] * workers
+    waited = 0
+    for rid, a in enumerate(arrivals.tolist()):
+        ws, we, fs, fe = got[rid]
+        t = max(a, heapq.heappop(free))
+        assert (ws, we, fs) == (a, t, t), (rid, a, got[rid], t)
+        waited += t > a
+        heapq.heappush(free, fe)
+    assert waited > 20
+    assert_all_released(env)
+
+
+def test_one_watchdog_shared_by_replicas_is_one_pool():
+    """A factory that returns the same watchdog for every replica: its
+    workers serve all of them (one queue); each replica's claims are its
+    node type's."""
+    ch = FunctionCharacterization(
+        IMG,
+        FetOracle({("a", IMG): Constant(1.0), ("b", IMG): Constant(2.0)}),
+        ResourceOracle({("a", IMG): FunctionResourceCharacterization(**RES),
+                        ("b", IMG): FunctionResourceCharacterization(**{**RES, "cpu": 0.5})}),
+    )
+    shared = HTTPWatchdog(2, ch)
+    env = make_env(lambda: shared, replicas=2, nodes=("a_0", "b_0"))
+    env.faas.add_source("f", Replay([0.0] * 5))
+    seen = []
+
+    def observer(env):
+        yield env.timeout(0.5)
+        seen.append((shared.busy, shared.queued, [resources_of(env, r) for r in env.faas.get_replicas("f")]))
+
+    env.process(observer(env))
+    env.run()
+    assert seen == [(2, 3, [claimed(1), claimed(1, cpu=0.5)])]
+    # round robin: 0 -> a, 1 -> b, 2 -> a, 3 -> b, 4 -> a; two workers in all
+    assert by_request(env) == {
+        0: (0.0, 0.0, 0.0, 1.0),
+        1: (0.0, 0.0, 0.0, 2.0),
+        2: (0.0, 1.0, 1.0, 2.0),
+        3: (0.0, 2.0, 2.0, 4.0),
+        4: (0.0, 2.0, 2.0, 3.0),
+    }
+    assert_all_released(env)
+
+
+def test_claims_on_a_python_resource_state():
+    """env.resource_state replaced by a Python object: the steps call its
+    put_resource/remove_resource (faas-sim's API) with the same amounts."""
+
+    class Recorder:
+        def __init__(self):
+            self.calls = []
+
+        def put_resource(self, replica, name, value):
+            self.calls.append(("put", replica.replica_id, name, value))
+
+        def remove_resource(self, replica, name, value):
+            self.calls.append(("remove", replica.replica_id, name, value))
+
+    env = make_env(lambda: HTTPWatchdog(1, characterization(Constant(1.0), gpu=0.0)))
+    env.resource_state = rec = Recorder()
+    env.faas.add_source("f", Replay([0.0, 0.0]))
+    env.run()
+    one = [(n, v) for n, v in zip(RES_NAMES, (0.25, 0.0, 1e6, 2e5, 0.1)) if v]
+    assert rec.calls == 2 * ([("put", 0, n, v) for n, v in one] + [("remove", 0, n, v) for n, v in one])
+
+
+def test_faas_sim_style_invoke_calls_the_steps_itself():
+    """faas-sim's pattern: invoke yields from claim_resources, execute and
+    release_resources itself (no worker pool then) and logs its own row."""
+
+    class Own(HTTPWatchdog):
+        def invoke(self, env, replica, request):
+            t0 = env.now
+            yield from self.claim_resources(env, replica, request)
+            yield from self.execute(env, replica, request)
+            yield from self.release_resources(env, replica, request)
+            env.metrics.log_fet(replica.fn_name, replica.image, replica.node.name, t_fet_start=t0,
+                                t_fet_end=env.now, replica_id=replica.replica_id, request_id=request.request_id)
+
+    env = make_env(lambda: Own(1, characterization(Constant(1.0))))
+    env.faas.add_source("f", Replay([0.0, 0.0, 0.5]))
+    seen = []
+
+    def observer(env):
+        (rep,) = env.faas.get_replicas("f")
+        for t in (0.25, 0.75, 1.25, 2.0):
+            yield env.timeout(t - env.now)
+            seen.append(resources_of(env, rep))
+
+    env.process(observer(env))
+    env.run()
+    assert seen == [claimed(2), claimed(3), claimed(1), claimed(0)]
+    r = rows(env)
+    assert r["t_fet_start"] == [0.0, 0.0, 0.5] and r["t_fet_end"] == [1.0, 1.0, 1.5]
+    assert_all_released(env)
+
+
+def test_reinitialising_a_watchdog():
+    ch = characterization(Constant(1.0))
+    wd = HTTPWatchdog(2, ch)
+    Watchdog.__init__(wd, 3)
+    assert (wd.workers, wd.characterization) == (3, None)
+    wd.characterization = ch
+    env = make_env(lambda: wd)
+    env.faas.add_source("f", Replay([0.0]))
+    env.run(until=0.5)
+    assert wd.busy == 1
+    with pytest.raises(RuntimeError, match="serving requests"):
+        Watchdog.__init__(wd, 1)
+    env.run()
+    Watchdog.__init__(wd, 1, ch)
+    assert wd.workers == 1 and wd.characterization is ch
+
+
+def test_python_calls_of_the_steps_return_timeouts():
+    """super().execute(...) is a Timeout of one drawn execution time (each
+    call draws anew); claim_resources/release_resources are zero timeouts
+    that act at once (a second claim of the same request claims nothing)."""
+    seen = []
+
+    class Probe(HTTPWatchdog):
+        def execute(self, env, replica, request):
+            a = super().execute(env, replica, request)
+            b = super().execute(env, replica, request)
+            c = super().claim_resources(env, replica, request)  # claimed already
+            seen.append((type(a), a.delay, b.delay, c.delay, resources_of(env, replica)))
+            yield a
+
+    env = make_env(lambda: Probe(1, characterization(Uniform(1.0, 2.0))), seed=11)
+    env.faas.add_source("f", Replay([0.0]))
+    env.run()
+    draw = faassim.Random(11)
+    d1, d2 = draw.uniform(1.0, 2.0), draw.uniform(1.0, 2.0)
+    assert seen == [(faassim.Timeout, d1, d2, 0.0, claimed(1))]
+    assert by_request(env) == {0: (0.0, 0.0, 0.0, d1)}
+    assert_all_released(env)

@@ -1065,6 +1065,20 @@ struct fs_inv *faas_inv_alloc(FaasObject *f)
     return inv_alloc(f);
 }
 
+/* A sequence that a Python call of Watchdog.invoke runs for a request (a
+ * record of its own, inv->sub) keeps the request while it runs: the
+ * request's record points to it (sub_inv), and if the invocation ends first
+ * the request moves to it (it stays in flight until the sequence ends). */
+void faas_inv_unlink(struct fs_inv *inv)
+{
+    RequestObject *req = inv->req;
+    if (req && req->inv == inv)
+        req->inv = inv->sub_inv;
+    else if (req && req->inv && req->inv->sub_inv == inv)
+        req->inv->sub_inv = NULL;
+    inv->sub_inv = NULL;
+}
+
 /* Drop the record's references and return it to the pool. The request is
  * released last: its dealloc may run arbitrary code. */
 static void inv_free(FaasObject *f, struct fs_inv *inv)
@@ -1072,8 +1086,7 @@ static void inv_free(FaasObject *f, struct fs_inv *inv)
     RequestObject *req = inv->req;
     EventObject *done = inv->done;
     ReplicaObject *rep = inv->rep;
-    if (req)
-        req->inv = NULL;
+    faas_inv_unlink(inv);
     inv->req = NULL;
     inv->done = NULL;
     inv->rep = NULL;

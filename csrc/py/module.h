@@ -518,11 +518,12 @@ struct fs_inv {
     double t_received, t_start;
     /* built-in watchdogs (watchdog.c) */
     double t_wait_start, t_fet_start;
-    double claim[5]; /* what the C claim put (cpu, gpu, blkio, net, ram) */
-    uint8_t wstep;   /* watchdog step: claim, execute, release, done */
-    uint8_t claimed; /* claim[] is held in env.resource_state */
-    uint8_t tracked; /* in a list that a container traverses (worker queue, timed list) */
-    uint8_t sub;     /* run for a Python call of Watchdog.invoke: `done` is that call's event */
+    double claim[5];        /* what the C claim put (cpu, gpu, blkio, net, ram) */
+    uint8_t wstep;          /* watchdog step: claim, execute, release, done */
+    uint8_t claimed;        /* claim[] is held in env.resource_state */
+    uint8_t tracked;        /* in a list that a container traverses (worker queue, timed list) */
+    uint8_t sub;            /* run for a Python call of Watchdog.invoke: `done` is that call's event */
+    struct fs_inv *sub_inv; /* the record of that run, on the invocation's record (the request's is this one) */
 };
 
 /* A deployed function (a slot of FaasObject.fns; slots are never reused, so
@@ -628,6 +629,9 @@ int faas_invoke_native(struct FaasObject *faas, int32_t fn);
 int faas_inv_complete(struct FaasObject *f, struct fs_inv *inv, PyObject *exc);
 /* The record's FunctionRequest, made on demand (borrowed), or NULL. */
 RequestObject *faas_inv_request(struct FaasObject *f, struct fs_inv *inv);
+/* Detach a record that is going away from its request (req->inv, or the
+ * sub_inv of the request's record). */
+void faas_inv_unlink(struct fs_inv *inv);
 void faas_inv_free(struct FaasObject *f, struct fs_inv *inv);
 struct fs_inv *faas_inv_alloc(struct FaasObject *f);
 /* Metrics string ids of the replica's function, image and node in m. */

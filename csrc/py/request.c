@@ -136,39 +136,64 @@ static int Request_init(RequestObject *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
+/* Whether the request holds the record: in flight, in no list that a
+ * container traverses. */
+static int holds(RequestObject *self, struct fs_inv *inv)
+{
+    return inv && inv->req == self && inv->rep && !inv->tracked;
+}
+
 /* While in flight, the invocation record holds the request, its replica
  * and its event; the request is what holds the record (the platform only
- * tracks waiting records), so the collector sees those references here. */
+ * tracks waiting records), so the collector sees those references here.
+ * The same for the record of a sequence that super().invoke runs for it
+ * (faas_inv_unlink). */
 static int Request_traverse(RequestObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
-    if (self->inv && self->inv->req == self && self->inv->rep && !self->inv->tracked) {
-        Py_VISIT((PyObject *)self); /* the record's reference to the request */
-        Py_VISIT((PyObject *)self->inv->rep);
-        Py_VISIT((PyObject *)self->inv->done);
-    }
+    struct fs_inv *inv = self->inv;
+    for (int i = 0; inv && i < 2; i++, inv = inv->sub_inv)
+        if (holds(self, inv)) {
+            Py_VISIT((PyObject *)self); /* the record's reference to the request */
+            Py_VISIT((PyObject *)inv->rep);
+            Py_VISIT((PyObject *)inv->done);
+        }
     Py_VISIT(self->name);
     Py_VISIT(self->size);
     Py_VISIT(self->dict);
     return 0;
 }
 
+/* Release a record the request holds (collected while in flight, a dropped
+ * environment: the record is in no platform list). */
+static void release_held(RequestObject *self, struct fs_inv *inv)
+{
+    ReplicaObject *rep = inv->rep;
+    EventObject *done = inv->done;
+    inv->req = NULL;
+    inv->rep = NULL;
+    inv->done = NULL;
+    PyMem_Free(inv);
+    Py_XDECREF(rep);
+    Py_XDECREF(done);
+    Py_DECREF(self);
+}
+
 static int Request_clear(RequestObject *self)
 {
     struct fs_inv *inv = self->inv;
-    if (inv && inv->req == self && inv->rep && !inv->tracked) {
-        /* Collected while in flight (a dropped environment): the record is
-         * in no platform list, so it is released here. */
-        self->inv = NULL;
-        ReplicaObject *rep = inv->rep;
-        EventObject *done = inv->done;
-        inv->req = NULL;
-        inv->rep = NULL;
-        inv->done = NULL;
-        PyMem_Free(inv);
-        Py_XDECREF(rep);
-        Py_XDECREF(done);
-        Py_DECREF(self);
+    if (inv) {
+        struct fs_inv *sub = inv->sub_inv;
+        if (sub) {
+            inv->sub_inv = NULL;
+            if (holds(self, sub))
+                release_held(self, sub);
+            /* else a container owns it (it unlinks nothing from here on) */
+        }
+        if (holds(self, inv)) {
+            self->inv = NULL;
+            release_held(self, inv);
+        }
     }
     Py_CLEAR(self->name);
     Py_CLEAR(self->size);

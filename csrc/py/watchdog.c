@@ -26,9 +26,12 @@
  *            C (the distribution's `spec`, drawn from env.rng) and wait for
  *            it with a C timer (no Python object);
  *   release  remove what claim put.
- * Without a characterization the steps do nothing and take no time. The
- * characterization is resolved once per replica (its node and image never
- * change).
+ * Without a characterization the steps do nothing and take no time. Each
+ * C step resolves its part of the characterization for the replica (by its
+ * Node, whose node_type the oracles use) when it first needs it: the claim
+ * the resources, execute the execution time (a subclass that overrides a
+ * step needs no data for it). Both are kept per replica (its node and image
+ * never change) until the characterization is replaced.
  *
  * Records waiting for a worker belong to the watchdog (traversed here);
  * records on a C timer are on the platform's timed list (traversed there);
@@ -51,9 +54,9 @@ struct WatchdogObject {
     PyObject *characterization; /* or NULL */
     int8_t sub_mask;            /* overridden sub-hooks (SUB_*), -1: not known yet */
     uint8_t pumping;            /* inside wd_pump (its loop starts the queued records) */
-    /* resolved for the replica on first use */
-    ReplicaObject *bound;      /* strong ref */
-    uint8_t has_res, fet_kind; /* fet_kind: 0 none, 1 C distribution, 2 Python sample_fet */
+    /* resolved for a replica when a C step first needs them */
+    ReplicaObject *res_for, *fet_for; /* the replicas res and fet are for (strong refs) */
+    uint8_t has_res, fet_kind;        /* fet_kind: 0 none, 1 C distribution, 2 Python sample_fet */
     double res[NRES];
     struct fs_dist fet;
     PyObject *fet_py; /* callable returning an execution time (fet_kind 2), or NULL */
@@ -112,7 +115,8 @@ static int Watchdog_init(WatchdogObject *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(self->characterization, ch == Py_None ? NULL : Py_NewRef(ch));
     self->fet_kind = 0;
     self->has_res = 0;
-    Py_CLEAR(self->bound);
+    Py_CLEAR(self->res_for);
+    Py_CLEAR(self->fet_for);
     return 0;
 }
 
@@ -156,37 +160,62 @@ static int get_float_attr(PyObject *obj, const char *name, double *out)
     return 0;
 }
 
-/* Resolve the characterization for the replica (once). */
-static int wd_bind(WatchdogObject *wd, ReplicaObject *rep)
+/* The replica's Node (a new reference): the oracles use its node_type (its
+ * name need not tell the type). */
+static PyObject *host_of(ReplicaObject *rep)
 {
-    if (wd->bound == rep)
+    if (rep->node_obj == Py_None) {
+        PyErr_Format(PyExc_RuntimeError, "%R is not placed on a node", rep);
+        return NULL;
+    }
+    return Py_NewRef(rep->node_obj);
+}
+
+/* Resolve the characterized resources for the replica (once; the C claim
+ * and claim_resources from Python need them). */
+static int wd_bind_res(WatchdogObject *wd, ReplicaObject *rep)
+{
+    if (wd->res_for == rep)
         return 0;
-    Py_XSETREF(wd->bound, (ReplicaObject *)Py_NewRef((PyObject *)rep));
     wd->has_res = 0;
+    Py_CLEAR(wd->res_for);
+    if (wd->characterization) {
+        PyObject *node = host_of(rep);
+        PyObject *r = node ? PyObject_CallMethod(wd->characterization, "get_resources", "OO", node, rep->image) : NULL;
+        Py_XDECREF(node);
+        if (!r)
+            return -1;
+        for (int i = 0; i < NRES; i++)
+            if (get_float_attr(r, res_names[i], &wd->res[i]) < 0) {
+                Py_DECREF(r);
+                return -1;
+            }
+        Py_DECREF(r);
+        wd->has_res = 1;
+    }
+    wd->res_for = (ReplicaObject *)Py_NewRef((PyObject *)rep);
+    return 0;
+}
+
+/* Resolve the execution time for the replica (once; the C execute and
+ * execute from Python need it): a distribution with a spec (drawn in C), or
+ * the characterization's sample_fet(node) (called per request). */
+static int wd_bind_fet(WatchdogObject *wd, ReplicaObject *rep)
+{
+    if (wd->fet_for == rep)
+        return 0;
     wd->fet_kind = 0;
     Py_CLEAR(wd->fet_py);
-    if (!wd->characterization)
+    Py_CLEAR(wd->fet_for);
+    if (!wd->characterization) {
+        wd->fet_for = (ReplicaObject *)Py_NewRef((PyObject *)rep);
         return 0;
-    PyObject *ch = wd->characterization;
-    PyObject *node = rep->node_obj != Py_None ? PyObject_GetAttrString(rep->node_obj, "name") : NULL;
-    if (!node) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_RuntimeError, "%R is not placed on a node", rep);
-        return -1;
     }
+    PyObject *ch = wd->characterization;
+    PyObject *node = host_of(rep);
+    if (!node)
+        return -1;
     int rc = -1;
-    PyObject *r = PyObject_CallMethod(ch, "get_resources", "OO", node, rep->image);
-    if (!r)
-        goto done;
-    for (int i = 0; i < NRES; i++)
-        if (get_float_attr(r, res_names[i], &wd->res[i]) < 0) {
-            Py_DECREF(r);
-            goto done;
-        }
-    Py_DECREF(r);
-    wd->has_res = 1;
-    /* The execution time: a distribution with a spec (drawn in C), or the
-     * characterization's sample_fet(node) (called per request). */
     PyObject *oracle = PyObject_GetAttrString(ch, "fet_oracle");
     PyObject *dist = oracle ? PyObject_CallMethod(oracle, "get", "OO", node, rep->image) : NULL;
     Py_XDECREF(oracle);
@@ -251,8 +280,12 @@ static int wd_bind(WatchdogObject *wd, ReplicaObject *rep)
     rc = 0;
 done:
     Py_DECREF(node);
-    if (rc < 0)
-        Py_CLEAR(wd->bound); /* try again next time */
+    if (rc == 0)
+        wd->fet_for = (ReplicaObject *)Py_NewRef((PyObject *)rep);
+    else {
+        wd->fet_kind = 0; /* try again next time */
+        Py_CLEAR(wd->fet_py);
+    }
     return rc;
 }
 
@@ -267,9 +300,16 @@ static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
         return rc == FS_OK ? 0 : fs_raise_status(rc, "execution time");
     }
     case 2: {
-        PyObject *node = PyObject_GetAttrString(rep->node_obj, "name");
-        v = node ? PyObject_CallOneArg(wd->fet_py, node) : NULL;
-        Py_XDECREF(node);
+        /* sample_fet(host), or sample_fet(host, env.rng) if the
+         * characterization's rng is None (FunctionCharacterization draws
+         * with env.rng in a simulation then) */
+        PyObject *own = PyObject_GetAttrString(wd->characterization, "rng");
+        if (!own && !PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        PyObject *args[2] = {rep->node_obj, (PyObject *)env->rng};
+        v = PyObject_Vectorcall(wd->fet_py, args, own == Py_None ? 2 : 1, NULL);
+        Py_XDECREF(own);
         break;
     }
     case 3:
@@ -295,14 +335,11 @@ static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
     return 0;
 }
 
-/* Claim or release the characterized resources in C. */
+/* Claim (the resources resolved for inv->rep: wd_bind_res) or release (what
+ * the claim put) in C. */
 static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
 {
-    if (!wd->has_res)
-        return 0;
-    if (put && inv->claimed)
-        return 0;
-    if (!put && !inv->claimed)
+    if (put ? !wd->has_res || inv->claimed : !inv->claimed)
         return 0;
     ReplicaObject *rep = inv->rep;
     PyObject *rs = env_component(rep->faas->env, FS_COMP_RESOURCE_STATE);
@@ -356,6 +393,8 @@ static int fet_fast_path(FaasObject *f, PyObject *m)
     faassim_state *st = f->st;
     Py_XSETREF(f->fet_for, Py_NewRef(m));
     f->fast_fet = 0;
+    /* the table and column ids were those of the previous metrics object */
+    f->t_fet = f->f_ws = f->f_req = -1;
     if (!Metrics_Check(st, m) || !st->base_log_fet)
         return 0;
     f->fast_fet = _PyType_Lookup(Py_TYPE(m), st->str_log_fet) == st->base_log_fet;
@@ -380,7 +419,7 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
     int http = wd->workers > 0;
     if (rc == 0 && f->fast_fet) {
         MetricsObject *mo = (MetricsObject *)m;
-        if (f->t_fet <= 0 || f->fet_for != m || f->f_req <= 0) {
+        if (f->t_fet < 0 || f->f_req < 0) {
             /* resolve the columns (first row for this metrics object) */
             if ((f->t_fet = metrics_table(mo, "fets")) < 0 ||
                 (f->f_fs = metrics_column(mo, f->t_fet, "t_fet_start", FS_COL_F64, 0)) < 0 ||
@@ -394,7 +433,7 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
                 (f->f_req = metrics_column(mo, f->t_fet, "request_id", FS_COL_I64, 1)) < 0)
                 rc = -1;
         }
-        if (rc == 0 && http && f->f_ws <= 0 &&
+        if (rc == 0 && http && f->f_ws < 0 &&
             ((f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0 ||
              (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0))
             rc = -1;
@@ -571,7 +610,7 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
 {
     FaasObject *f = inv->faas;
     int mask = sub_mask(wd);
-    if (mask < 0 || wd_bind(wd, inv->rep) < 0)
+    if (mask < 0)
         return wd_fail(wd, inv, NULL);
     faassim_state *st = wd->sim.st;
     for (;;) {
@@ -580,19 +619,29 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             double now = f->env->sim.now;
             Py_INCREF(wd);
             Py_INCREF(f);
-            int rc = log_fet(f, wd, inv, now);
+            /* An error logging the row (a log_fet override) is not the
+             * function's: the request completes and the replica stays up;
+             * the error reaches run() (chained to a later one). */
+            PyObject *log_error = log_fet(f, wd, inv, now) < 0 ? fs_err_take() : NULL;
+            int rc;
             wd->busy--;
-            if (rc < 0) {
-                wd->busy++;
-                rc = wd_fail(wd, inv, NULL);
-            }
-            else if (inv->sub) {
+            if (inv->sub) {
                 EventObject *done = inv->done;
                 rc = done && !done->value ? event_succeed(done, Py_None) : 0;
                 faas_inv_free(f, inv);
             }
             else
                 rc = faas_inv_complete(f, inv, NULL);
+            if (log_error) {
+                PyObject *later = rc < 0 ? fs_err_take() : NULL;
+                if (later) {
+                    PyException_SetContext(later, log_error); /* steals */
+                    fs_err_restore(later);
+                }
+                else
+                    fs_err_restore(log_error);
+                rc = -1;
+            }
             rc = wd_pump(wd, f, rc); /* the freed worker takes the next request */
             Py_DECREF(f);
             Py_DECREF(wd);
@@ -612,14 +661,14 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             continue;
         }
         if (step == WD_CLAIM || step == WD_RELEASE) {
-            if (wd_resources(wd, inv, step == WD_CLAIM) < 0)
+            if ((step == WD_CLAIM && wd_bind_res(wd, inv->rep) < 0) || wd_resources(wd, inv, step == WD_CLAIM) < 0)
                 return wd_fail(wd, inv, NULL);
             inv->wstep++;
             continue;
         }
         /* WD_EXECUTE in C: wait for the sampled execution time. */
         double t;
-        if (wd_sample_fet(wd, inv->rep, &t) < 0)
+        if (wd_bind_fet(wd, inv->rep) < 0 || wd_sample_fet(wd, inv->rep, &t) < 0)
             return wd_fail(wd, inv, NULL);
         inv->wstep++;
         return wd_timer(f, inv, f->env->sim.now + t) < 0 ? wd_fail(wd, inv, NULL) : 0;
@@ -641,6 +690,8 @@ int watchdog_timer_fire(struct fs_sim *sim, void *data)
 int watchdog_step_cb(RequestObject *req, EventObject *ev)
 {
     struct fs_inv *inv = req->inv;
+    if (inv && inv->sub_inv)
+        inv = inv->sub_inv; /* the sequence super().invoke runs for it */
     if (!inv || !inv->rep || !inv->rep->simulator || !inv->faas)
         return 0;
     WatchdogObject *wd = (WatchdogObject *)inv->rep->simulator;
@@ -714,6 +765,8 @@ static int check_call(WatchdogObject *self, const char *what, PyObject *const *a
         return -1;
     }
     *inv = ((RequestObject *)args[2])->inv;
+    if (*inv && (*inv)->sub_inv && strcmp(what, "invoke") != 0)
+        *inv = (*inv)->sub_inv; /* the sequence super().invoke runs for it */
     if (!*inv || (*inv)->rep != (ReplicaObject *)args[1]) {
         PyErr_Format(PyExc_RuntimeError, "%s(): %R is not being served by %R", what, args[2], args[1]);
         return -1;
@@ -732,7 +785,7 @@ static PyObject *wd_py_resources(WatchdogObject *self, PyObject *const *args, Py
     struct fs_inv *inv;
     if (check_call(self, put ? "claim_resources" : "release_resources", args, nargs, &inv) < 0)
         return NULL;
-    if (wd_bind(self, inv->rep) < 0 || wd_resources(self, inv, put) < 0)
+    if ((put && wd_bind_res(self, inv->rep) < 0) || wd_resources(self, inv, put) < 0)
         return NULL;
     return timeout_new((EnvironmentObject *)args[0], 0.0, Py_None);
 }
@@ -754,7 +807,7 @@ static PyObject *watchdog_execute(WatchdogObject *self, PyObject *const *args, P
     if (check_call(self, "execute", args, nargs, &inv) < 0)
         return NULL;
     double t;
-    if (wd_bind(self, inv->rep) < 0 || wd_sample_fet(self, inv->rep, &t) < 0)
+    if (wd_bind_fet(self, inv->rep) < 0 || wd_sample_fet(self, inv->rep, &t) < 0)
         return NULL;
     return timeout_new((EnvironmentObject *)args[0], t, Py_None);
 }
@@ -767,6 +820,15 @@ static PyObject *watchdog_invoke(WatchdogObject *self, PyObject *const *args, Py
     struct fs_inv *outer;
     if (check_call(self, "invoke", args, nargs, &outer) < 0)
         return NULL;
+    /* The sub-hooks get the caller's request: one sequence at a time per
+     * request, and not for one the built-in invoke runs already. */
+    int o = simulator_hook_overridden(&self->sim, FS_HOOK_INVOKE);
+    if (o < 0)
+        return NULL;
+    if (!o || outer->sub || outer->sub_inv) {
+        PyErr_Format(PyExc_RuntimeError, "invoke(): %R already runs the watchdog's sequence for %R", self, args[2]);
+        return NULL;
+    }
     FaasObject *f = outer->faas;
     EventObject *done = event_alloc(self->sim.st->Event_type, f->env);
     if (!done)
@@ -783,6 +845,8 @@ static PyObject *watchdog_invoke(WatchdogObject *self, PyObject *const *args, Py
     inv->t_start = outer->t_start;
     inv->rep = (ReplicaObject *)Py_NewRef((PyObject *)outer->rep);
     inv->done = (EventObject *)Py_NewRef((PyObject *)done);
+    inv->req = (RequestObject *)Py_NewRef(args[2]);
+    outer->sub_inv = inv;
     Py_INCREF(self);
     int rc = wd_start(self, inv);
     Py_DECREF(self);
@@ -835,7 +899,8 @@ static int wd_set_characterization(WatchdogObject *self, PyObject *v, void *c)
 {
     (void)c;
     Py_XSETREF(self->characterization, v && v != Py_None ? Py_NewRef(v) : NULL);
-    Py_CLEAR(self->bound); /* resolve again */
+    Py_CLEAR(self->res_for); /* resolve again */
+    Py_CLEAR(self->fet_for);
     return 0;
 }
 
@@ -844,7 +909,8 @@ static int Watchdog_traverse(WatchdogObject *self, visitproc visit, void *arg)
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->sim.dict);
     Py_VISIT(self->characterization);
-    Py_VISIT((PyObject *)self->bound);
+    Py_VISIT((PyObject *)self->res_for);
+    Py_VISIT((PyObject *)self->fet_for);
     Py_VISIT(self->fet_py);
     Py_VISIT(self->rs_for);
     for (struct fs_inv *inv = self->qhead; inv; inv = inv->next) {
@@ -864,8 +930,7 @@ static int Watchdog_clear(WatchdogObject *self)
         RequestObject *req = inv->req;
         EventObject *done = inv->done;
         ReplicaObject *rep = inv->rep;
-        if (req)
-            req->inv = NULL;
+        faas_inv_unlink(inv);
         PyMem_Free(inv);
         Py_XDECREF(rep);
         Py_XDECREF(done);
@@ -875,7 +940,8 @@ static int Watchdog_clear(WatchdogObject *self)
     self->qlen = 0;
     Py_CLEAR(self->sim.dict);
     Py_CLEAR(self->characterization);
-    Py_CLEAR(self->bound);
+    Py_CLEAR(self->res_for);
+    Py_CLEAR(self->fet_for);
     Py_CLEAR(self->fet_py);
     Py_CLEAR(self->rs_for);
     return 0;
