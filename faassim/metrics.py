@@ -245,6 +245,48 @@ class Metrics(_core.Metrics):
         :meth:`log_function_resource_utilization`, node)."""
         self.log("node_utilization", _utilization_fields(capacity, utilization), node=node_name)
 
+    # -- power and energy ------------------------------------------------------
+
+    def log_power(self, node_name: str, watts: float, energy: float) -> None:
+        """Log the power a node draws now (measurement ``'power'``: watts, the
+        node's power in W, idle included; energy, its energy so far in J, exact;
+        node). The resource monitor calls it at each sample for every node with
+        power accounting (see :class:`faassim.Energy`); left alone, the monitor
+        writes the same rows in C.
+
+        >>> import faassim
+        >>> m = faassim.Metrics(faassim.Environment())
+        >>> m.log_power("nano_0", 2.5, 10.0)
+        >>> {k: v.tolist() for k, v in m.to_numpy("power").items()}
+        {'time': [0.0], 'watts': [2.5], 'energy': [10.0], 'node': ['nano_0']}
+        """
+        self.log("power", {"watts": watts, "energy": energy}, node=_name_of(node_name))
+
+    def log_energy(
+        self,
+        function_name: str,
+        node_name: str,
+        replica_id: int,
+        request_id: int,
+        t_start: float,
+        t_end: float,
+        watts: float,
+        joules: float,
+    ) -> None:
+        """Log the energy of one request (measurement ``'energy'``: t_start and
+        t_end, when its power claim was put and removed; watts, the claim;
+        joules = watts * (t_end - t_start); function_name, node, replica_id,
+        request_id). :class:`faassim.PowerPredictionSimulator` calls it when a
+        request releases its resources; left alone, it writes the row in C."""
+        self.log(
+            "energy",
+            {"t_start": t_start, "t_end": t_end, "watts": watts, "joules": joules},
+            function_name=function_name,
+            node=_name_of(node_name),
+            replica_id=replica_id,
+            request_id=request_id,
+        )
+
     # -- function deployments ------------------------------------------------
 
     def log_function_deployment(self, fd: Any) -> None:

@@ -279,10 +279,28 @@ static int sync_nodes(FaasObject *f)
         PyErr_SetString(PyExc_RuntimeError, "env.topology lost nodes under the platform (nodes cannot be removed)");
         rc = -1;
     }
+    if (rc == 0 && n > known) {
+        /* when each node joins (its idle energy starts, energy.c): the nodes of
+         * the first sync were there from the start */
+        double *t0 = PyMem_Realloc(f->node_t0, (size_t)n * sizeof *t0);
+        if (!t0) {
+            PyErr_NoMemory();
+            rc = -1;
+        }
+        else
+            f->node_t0 = t0;
+    }
+    double now = known == 0 ? 0.0 : f->env->sim.now;
     for (Py_ssize_t i = known; rc == 0 && i < n; i++)
-        rc = add_node(f, PySequence_Fast_GET_ITEM(seq, i));
+        if ((rc = add_node(f, PySequence_Fast_GET_ITEM(seq, i))) == 0)
+            f->node_t0[i] = now;
     Py_DECREF(seq);
     return rc;
+}
+
+int faas_sync_nodes(FaasObject *f)
+{
+    return sync_nodes(f);
 }
 
 static int log_allocation(FaasObject *f, int64_t node)
@@ -2155,6 +2173,7 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
     Py_VISIT((PyObject *)self->sched_busy);
     Py_VISIT(self->fast_for);
     Py_VISIT(self->fet_for);
+    Py_VISIT(self->energy_for);
     for (struct fs_inv *inv = self->timed; inv; inv = inv->next) {
         Py_VISIT((PyObject *)inv->req);
         Py_VISIT((PyObject *)inv->done);
@@ -2219,6 +2238,7 @@ static int Faas_clear(FaasObject *self)
     Py_CLEAR(self->sched_busy);
     Py_CLEAR(self->fast_for);
     Py_CLEAR(self->fet_for);
+    Py_CLEAR(self->energy_for);
     Py_CLEAR(self->dict);
     return 0;
 }
@@ -2235,6 +2255,7 @@ static void Faas_dealloc(FaasObject *self)
         PyMem_Free(self->fns[i].per_rank);
     }
     PyMem_Free(self->fns);
+    PyMem_Free(self->node_t0);
     fs_sched_free(&self->sched);
     while (self->free_inv) {
         struct fs_inv *inv = self->free_inv;

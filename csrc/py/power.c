@@ -414,6 +414,39 @@ int power_model_predict_c(faassim_state *st, PyObject *model, const double *x, i
     return 1;
 }
 
+int power_model_linear(faassim_state *st, PyObject *model, struct fs_linmodel *out, PyObject **features)
+{
+    if (!LinearPowerModel_Check(st, model))
+        return 0;
+    int o = predict_overridden(st, model);
+    if (o != 0)
+        return o < 0 ? -1 : 0;
+    PM *pm = (PM *)model;
+    if (check_fitted(pm) < 0)
+        return -1;
+    *out = pm->m;
+    *features = pm->features;
+    return 1;
+}
+
+PyObject *power_model_features(faassim_state *st, PyObject *model)
+{
+    return LinearPowerModel_Check(st, model) ? ((PM *)model)->features : NULL;
+}
+
+PyObject *power_np_rows(faassim_state *st, const double *x, int nrows, int ncols)
+{
+    Py_buffer v;
+    PyObject *flat = new_f64(st, (Py_ssize_t)nrows * ncols, &v);
+    if (!flat)
+        return NULL;
+    memcpy(v.buf, x, (size_t)nrows * (size_t)ncols * sizeof(double));
+    PyBuffer_Release(&v);
+    PyObject *r = PyObject_CallMethod(flat, "reshape", "ii", nrows, ncols);
+    Py_DECREF(flat);
+    return r;
+}
+
 /* ------------------------------------------------------------------ */
 /* Type                                                                 */
 

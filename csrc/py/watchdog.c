@@ -30,6 +30,11 @@
  * characterization is resolved once per replica (its node and image never
  * change).
  *
+ * PowerPredictionSimulator is this type with `power` set: its claim also
+ * predicts the request's power with env.power_models[node] (pps_predict,
+ * energy.c) and puts it as a sixth resource, `power` (claim[5]); the
+ * release removes it with the rest and logs the request's `energy` row.
+ *
  * Records waiting for a worker belong to the watchdog (traversed here);
  * records on a C timer are on the platform's timed list (traversed there);
  * records waiting on a Python sub-hook are held by their request object. */
@@ -40,7 +45,8 @@
 enum { WD_CLAIM = 0, WD_EXECUTE, WD_RELEASE, WD_DONE };
 enum { SUB_CLAIM = 1, SUB_EXECUTE = 2, SUB_RELEASE = 4 };
 #define NRES 5
-static const char *const res_names[NRES] = {"cpu", "gpu", "blkio", "net", "ram"};
+/* the five characterized resources, then the power a PowerPredictionSimulator claims */
+static const char *const res_names[NRES + 1] = {"cpu", "gpu", "blkio", "net", "ram", "power"};
 
 struct WatchdogObject {
     SimulatorObject sim;
@@ -58,7 +64,9 @@ struct WatchdogObject {
     struct fs_dist fet;
     PyObject *fet_py; /* callable returning an execution time (fet_kind 2), or NULL */
     PyObject *rs_for; /* the resource state the slots are for (strong ref) */
-    int slots[NRES];
+    int slots[NRES + 1];
+    uint8_t power;     /* a PowerPredictionSimulator: the claim also puts the predicted power */
+    struct fs_pps pps; /* its power model, resolved for the bound replica */
 };
 
 static int parse_workers(PyObject *obj, int64_t *out)
@@ -91,6 +99,7 @@ static PyObject *Watchdog_new(PyTypeObject *type, PyObject *args, PyObject *kwds
         return NULL;
     self->sim.st = st;
     self->sub_mask = -1;
+    self->power = st->PowerPredictionSimulator_type && PyType_IsSubtype(type, st->PowerPredictionSimulator_type);
     return (PyObject *)self;
 }
 
@@ -162,6 +171,7 @@ static int wd_bind(WatchdogObject *wd, ReplicaObject *rep)
     if (wd->bound == rep)
         return 0;
     Py_XSETREF(wd->bound, (ReplicaObject *)Py_NewRef((PyObject *)rep));
+    pps_clear(&wd->pps);
     wd->has_res = 0;
     wd->fet_kind = 0;
     Py_CLEAR(wd->fet_py);
@@ -295,8 +305,10 @@ static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
     return 0;
 }
 
-/* Claim or release the characterized resources in C. */
-static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
+/* Claim or release the characterized resources in C (and, for a
+ * PowerPredictionSimulator, the predicted power: its `energy` row is logged
+ * at a release when log is set). */
+static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put, int log)
 {
     if (!wd->has_res)
         return 0;
@@ -305,46 +317,58 @@ static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
     if (!put && !inv->claimed)
         return 0;
     ReplicaObject *rep = inv->rep;
+    int n = wd->power ? NRES + 1 : NRES;
+    double vals[NRES + 1];
+    if (put) {
+        memcpy(vals, wd->res, sizeof(double) * NRES);
+        if (wd->power && pps_predict(wd->sim.st, &wd->pps, rep, wd->res, &vals[NRES]) < 0)
+            return -1;
+    }
+    else
+        memcpy(vals, inv->claim, sizeof(double) * (size_t)n);
     PyObject *rs = env_component(rep->faas->env, FS_COMP_RESOURCE_STATE);
     if (!rs)
         return -1;
     int rc = 0;
     if (ResourceState_Check(wd->sim.st, rs)) {
         if (wd->rs_for != rs) {
-            for (int i = 0; i < NRES && rc == 0; i++)
+            for (int i = 0; i < n && rc == 0; i++)
                 if ((wd->slots[i] = resource_state_slot((ResourceStateObject *)rs, res_names[i])) < 0)
                     rc = -1;
             if (rc == 0)
                 Py_XSETREF(wd->rs_for, Py_NewRef(rs));
         }
-        for (int i = 0; i < NRES && rc == 0; i++) {
-            double v = put ? wd->res[i] : inv->claim[i];
-            if (v == 0.0)
+        for (int i = 0; i < n && rc == 0; i++) {
+            if (vals[i] == 0.0)
                 continue;
-            rc = put ? resource_state_put((ResourceStateObject *)rs, rep, wd->slots[i], v)
-                     : resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[i], v);
+            rc = put ? resource_state_put((ResourceStateObject *)rs, rep, wd->slots[i], vals[i])
+                     : resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[i], vals[i]);
             if (rc < 0 && put) /* undo the ones put: all or nothing */
                 for (int j = 0; j < i; j++)
-                    if (wd->res[j] != 0.0)
-                        resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[j], wd->res[j]);
+                    if (vals[j] != 0.0)
+                        resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[j], vals[j]);
         }
     }
     else { /* a replaced resource state: its Python methods */
-        for (int i = 0; i < NRES && rc == 0; i++) {
-            double v = put ? wd->res[i] : inv->claim[i];
-            if (v == 0.0)
+        for (int i = 0; i < n && rc == 0; i++) {
+            if (vals[i] == 0.0)
                 continue;
             PyObject *r = PyObject_CallMethod(rs, put ? "put_resource" : "remove_resource", "Osd", rep, res_names[i],
-                                              v); /* re-entrancy point */
+                                              vals[i]); /* re-entrancy point */
             rc = r ? 0 : -1;
             Py_XDECREF(r);
         }
     }
     Py_DECREF(rs);
     if (rc == 0) {
-        if (put)
-            memcpy(inv->claim, wd->res, sizeof inv->claim);
+        FaasObject *f = rep->faas;
+        if (put) {
+            memcpy(inv->claim, vals, sizeof(double) * (size_t)n);
+            inv->t_claim = f->env->sim.now;
+        }
         inv->claimed = (uint8_t)put;
+        if (!put && log && wd->power)
+            rc = energy_log_request(f, inv, f->env->sim.now);
     }
     return rc;
 }
@@ -512,7 +536,7 @@ static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc)
     PyObject *error = exc ? Py_NewRef(exc) : fs_err_take();
     Py_INCREF(wd);
     Py_INCREF(f);
-    if (inv->claimed && wd_resources(wd, inv, 0) < 0)
+    if (inv->claimed && wd_resources(wd, inv, 0, 0) < 0)
         PyErr_Clear(); /* the original error is the one to report */
     wd->busy--;
     int rc;
@@ -612,7 +636,7 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             continue;
         }
         if (step == WD_CLAIM || step == WD_RELEASE) {
-            if (wd_resources(wd, inv, step == WD_CLAIM) < 0)
+            if (wd_resources(wd, inv, step == WD_CLAIM, 1) < 0)
                 return wd_fail(wd, inv, NULL);
             inv->wstep++;
             continue;
@@ -732,7 +756,7 @@ static PyObject *wd_py_resources(WatchdogObject *self, PyObject *const *args, Py
     struct fs_inv *inv;
     if (check_call(self, put ? "claim_resources" : "release_resources", args, nargs, &inv) < 0)
         return NULL;
-    if (wd_bind(self, inv->rep) < 0 || wd_resources(self, inv, put) < 0)
+    if (wd_bind(self, inv->rep) < 0 || wd_resources(self, inv, put, 1) < 0)
         return NULL;
     return timeout_new((EnvironmentObject *)args[0], 0.0, Py_None);
 }
@@ -847,6 +871,9 @@ static int Watchdog_traverse(WatchdogObject *self, visitproc visit, void *arg)
     Py_VISIT((PyObject *)self->bound);
     Py_VISIT(self->fet_py);
     Py_VISIT(self->rs_for);
+    int r = pps_traverse(&self->pps, visit, arg);
+    if (r)
+        return r;
     for (struct fs_inv *inv = self->qhead; inv; inv = inv->next) {
         Py_VISIT((PyObject *)inv->req);
         Py_VISIT((PyObject *)inv->done);
@@ -878,6 +905,7 @@ static int Watchdog_clear(WatchdogObject *self)
     Py_CLEAR(self->bound);
     Py_CLEAR(self->fet_py);
     Py_CLEAR(self->rs_for);
+    pps_clear(&self->pps);
     return 0;
 }
 
@@ -902,7 +930,8 @@ static PyMethodDef Watchdog_methods[] = {
     METH("claim_resources", watchdog_claim,
          "claim_resources(env, replica, request)\n--\n\nPut the characterized cpu, gpu, blkio, net and ram of the "
          "replica's\n"
-         "node and image on env.resource_state (nothing without a characterization)."),
+         "node and image on env.resource_state (nothing without a characterization);\n"
+         "a PowerPredictionSimulator also puts the predicted `power`."),
     METH("execute", watchdog_execute,
          "execute(env, replica, request)\n--\n\nA timeout of an execution time drawn from the characterization's\n"
          "fet_oracle for the replica's node and image (zero without one)."),
@@ -940,6 +969,31 @@ static PyType_Spec Watchdog_spec = {
     .slots = Watchdog_slots,
 };
 
+PyDoc_STRVAR(PPS_doc, "PowerPredictionSimulator(workers=0, characterization=None)\n--\n\n"
+                      "A Watchdog (faas-sim's power-prediction simulator) whose claim also predicts\n"
+                      "the request's power draw with env.power_models[node name] from the features\n"
+                      "[cpu, gpu, blkio, net, ram] of the characterization, and puts it as the\n"
+                      "resource `power` (watts) on env.resource_state with the five resources;\n"
+                      "the release removes exactly what the claim put and logs the request's\n"
+                      "`energy` row (watts x execution time, joules). A LinearPowerModel is\n"
+                      "evaluated in C (its features picked by name; a NodePowerModel's claim is its\n"
+                      "prediction minus its idle power, which env.energy counts per node); any\n"
+                      "other model's predict(X) is called with one row of the five features.");
+
+static PyType_Slot PPS_slots[] = {
+    {Py_tp_traverse, Watchdog_traverse},
+    {Py_tp_clear, Watchdog_clear},
+    {Py_tp_doc, (void *)PPS_doc},
+    {0, NULL},
+};
+
+static PyType_Spec PPS_spec = {
+    .name = "faassim.PowerPredictionSimulator",
+    .basicsize = sizeof(WatchdogObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = PPS_slots,
+};
+
 int Watchdog_setup(PyObject *m, faassim_state *st)
 {
     PyObject *bases = PyTuple_Pack(1, (PyObject *)st->FunctionSimulator_type);
@@ -947,7 +1001,14 @@ int Watchdog_setup(PyObject *m, faassim_state *st)
         return -1;
     st->Watchdog_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &Watchdog_spec, bases);
     Py_DECREF(bases);
-    if (!st->Watchdog_type)
+    if (!st->Watchdog_type || PyModule_AddType(m, st->Watchdog_type) < 0)
         return -1;
-    return PyModule_AddType(m, st->Watchdog_type);
+    bases = PyTuple_Pack(1, (PyObject *)st->Watchdog_type);
+    if (!bases)
+        return -1;
+    st->PowerPredictionSimulator_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &PPS_spec, bases);
+    Py_DECREF(bases);
+    if (!st->PowerPredictionSimulator_type)
+        return -1;
+    return PyModule_AddType(m, st->PowerPredictionSimulator_type);
 }
