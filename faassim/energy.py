@@ -25,9 +25,13 @@ sampled:
   found first; a node added during the run counts from the platform's next
   look at the topology, e.g. its next scheduling decision or an
   ``env.energy`` query).
-- a **function**: the sum over every replica it had; a **request**: its
-  ``energy`` row in ``env.metrics`` (watts x execution time, logged by
-  PowerPredictionSimulator at release).
+- a **function**: the sum over every replica it had; a **request**: the
+  ``watts`` and ``joules`` fields of its ``fets`` row (its power claim, and
+  the claim times the time it was held), which PowerPredictionSimulator adds.
+
+With a :class:`~faassim.ResourceMonitor` running, each sample also logs a
+``power`` row (watts) and an ``energy`` row (joules so far, exact) per node
+that has a power model or an idle power.
 
 A NodePowerModel node served by a PowerPredictionSimulator gets the same
 energy either way: the simulator claims each request's dynamic power
@@ -55,8 +59,9 @@ run (claimed ``power`` keeps the model of each request's time); use
     >>> env.run(until=10)
     >>> env.energy.node_energy("node_0"), env.energy.idle_energy("node_0"), env.energy.function_energy("f")
     (36.0, 20.0, 16.0)
-    >>> env.metrics.to_numpy("energy")["joules"].tolist()
-    [8.0, 8.0]
+    >>> fets = env.metrics.to_numpy("fets")
+    >>> fets["watts"].tolist(), fets["joules"].tolist()
+    ([4.0, 4.0], [8.0, 8.0])
 """
 
 from __future__ import annotations
@@ -78,8 +83,8 @@ class Energy(_core.Energy):
     module documentation): :meth:`total`, :meth:`node_energy` (=
     :meth:`idle_energy` + :meth:`dynamic_energy`), :meth:`replica_energy`,
     :meth:`function_energy`, :meth:`power` (watts now), :meth:`table` (every
-    node, replica and function); per request, the ``energy`` rows of
-    ``env.metrics``. Node arguments are names or Nodes.
+    node, replica and function); per request, the ``watts`` and ``joules``
+    of its ``fets`` row. Node arguments are names or Nodes.
     """
 
     def table(self) -> Dict[str, np.ndarray]:

@@ -247,45 +247,35 @@ class Metrics(_core.Metrics):
 
     # -- power and energy ------------------------------------------------------
 
-    def log_power(self, node_name: str, watts: float, energy: float) -> None:
-        """Log the power a node draws now (measurement ``'power'``: watts, the
-        node's power in W, idle included; energy, its energy so far in J, exact;
-        node). The resource monitor calls it at each sample for every node with
-        power accounting (see :class:`faassim.Energy`); left alone, the monitor
-        writes the same rows in C.
+    def log_power(self, node_name: str, watts: float) -> None:
+        """Log the power a node draws now (measurement ``'power'``: watts, in
+        W, idle included; node). The resource monitor calls it at each sample
+        for every node with power accounting (see :class:`faassim.Energy`);
+        left alone, the monitor writes the same rows in C.
 
         >>> import faassim
         >>> m = faassim.Metrics(faassim.Environment())
-        >>> m.log_power("nano_0", 2.5, 10.0)
+        >>> m.log_power("nano_0", 2.5)
         >>> {k: v.tolist() for k, v in m.to_numpy("power").items()}
-        {'time': [0.0], 'watts': [2.5], 'energy': [10.0], 'node': ['nano_0']}
+        {'time': [0.0], 'watts': [2.5], 'node': ['nano_0']}
         """
-        self.log("power", {"watts": watts, "energy": energy}, node=_name_of(node_name))
+        self.log("power", {"watts": watts}, node=_name_of(node_name))
 
-    def log_energy(
-        self,
-        function_name: str,
-        node_name: str,
-        replica_id: int,
-        request_id: int,
-        t_start: float,
-        t_end: float,
-        watts: float,
-        joules: float,
-    ) -> None:
-        """Log the energy of one request (measurement ``'energy'``: t_start and
-        t_end, when its power claim was put and removed; watts, the claim;
-        joules = watts * (t_end - t_start); function_name, node, replica_id,
-        request_id). :class:`faassim.PowerPredictionSimulator` calls it when a
-        request releases its resources; left alone, it writes the row in C."""
-        self.log(
-            "energy",
-            {"t_start": t_start, "t_end": t_end, "watts": watts, "joules": joules},
-            function_name=function_name,
-            node=_name_of(node_name),
-            replica_id=replica_id,
-            request_id=request_id,
-        )
+    def log_energy(self, node_name: str, joules: float) -> None:
+        """Log the energy a node has used so far (measurement ``'energy'``:
+        joules, exact, idle included; node). The resource monitor calls it
+        after :meth:`log_power`, for the same nodes; left alone, it writes the
+        same rows in C. (Per request, the ``fets`` rows of a
+        :class:`faassim.PowerPredictionSimulator` carry ``watts`` and
+        ``joules``.)
+
+        >>> import faassim
+        >>> m = faassim.Metrics(faassim.Environment())
+        >>> m.log_energy("nano_0", 12.5)
+        >>> {k: v.tolist() for k, v in m.to_numpy("energy").items()}
+        {'time': [0.0], 'joules': [12.5], 'node': ['nano_0']}
+        """
+        self.log("energy", {"joules": joules}, node=_name_of(node_name))
 
     # -- function deployments ------------------------------------------------
 
@@ -549,7 +539,10 @@ class Metrics(_core.Metrics):
     ) -> None:
         """Log the function execution time of a request (measurement
         ``'fets'``: t_fet_start, t_fet_end, the *kwargs* fields,
-        function_name, function_image, node, replica_id, request_id)."""
+        function_name, function_image, node, replica_id, request_id). An
+        HTTPWatchdog passes t_wait_start and t_wait_end, and a
+        PowerPredictionSimulator watts (its power claim) and joules (watts x
+        the time the claim was held)."""
         self.log(
             "fets",
             {"t_fet_start": t_fet_start, "t_fet_end": t_fet_end, **kwargs},

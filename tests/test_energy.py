@@ -136,15 +136,14 @@ def test_constant_load_energy_is_power_times_duration():
     assert env.energy.function_energy("f") == 62.5
     assert env.energy.total() == 78.25
     assert env.resource_state.get_integral(rep, "power") == 62.5
-    e = rows(env, "energy")
+    e = rows(env, "fets")
     assert e["watts"] == [6.25] * 10 and e["joules"] == [6.25] * 10
-    assert e["t_start"] == [float(t) for t in range(10)]
-    assert e["t_end"] == [float(t + 1) for t in range(10)]
+    assert e["t_fet_start"] == [float(t) for t in range(10)]
+    assert e["t_fet_end"] == [float(t + 1) for t in range(10)]
     assert e["request_id"] == list(range(10))
     assert e["node"] == ["node_0"] * 10 and e["function_name"] == ["f"] * 10 and e["replica_id"] == [rep.replica_id] * 10
-    assert list(e) == ["time", "t_start", "t_end", "watts", "joules", "function_name", "node", "replica_id",
-                       "request_id"]
-    assert e["time"] == e["t_end"]
+    assert list(e) == ["time", "t_fet_start", "t_fet_end", "t_wait_start", "t_wait_end", "watts", "joules",
+                       "function_name", "function_image", "node", "replica_id", "request_id"]
     # the claim: the five resources and power, released exactly
     assert env.resource_state.get_resource_utilization(rep).list_resources() == {
         "cpu": 0.0, "gpu": 0.0, "blkio": 0.0, "net": 0.0, "ram": 0.0, "power": 0.0}
@@ -176,7 +175,7 @@ def test_features_are_picked_by_name():
     deploy(env, "f")
     env.faas.add_source("f", Replay([0.0]))
     env.run()
-    assert rows(env, "energy")["watts"] == [2.0 * 0.125 + 4.0 * 0.25]
+    assert rows(env, "fets")["watts"] == [2.0 * 0.125 + 4.0 * 0.25]
 
 
 def test_node_power_model_claims_its_dynamic_part_and_counts_idle_per_node():
@@ -188,7 +187,7 @@ def test_node_power_model_claims_its_dynamic_part_and_counts_idle_per_node():
     deploy(env, "f")
     env.faas.add_source("f", Replay([1.0, 1.5, 6.0]))  # two overlap on [1.5, 2]
     env.run(until=8)
-    assert rows(env, "energy")["watts"] == [7.0, 7.0, 7.0]
+    assert rows(env, "fets")["watts"] == [7.0, 7.0, 7.0]
     assert env.energy.idle_energy("node_0") == 16.0
     assert env.energy.dynamic_energy("node_0") == 21.0
     assert env.energy.node_energy("node_0") == 37.0
@@ -214,7 +213,7 @@ def test_utilization_model_without_power_claims():
     env.energy.utilization_model = False
     assert env.energy.node_energy("node_0") == 10.0
     assert env.energy.replica_energy(rep) == 0.0
-    assert rows(env, "energy") == {"time": []}  # no request claimed power
+    assert "watts" not in rows(env, "fets")  # no request claimed power
 
 
 def test_set_idle_power_is_piecewise_exact():
@@ -266,7 +265,7 @@ def test_model_replaced_during_the_run_takes_effect_at_the_next_claim():
 
     env.process(swap(env))
     env.run()
-    assert rows(env, "energy")["watts"] == [6.25, 2.0, 2.0]
+    assert rows(env, "fets")["watts"] == [6.25, 2.0, 2.0]
     assert env.energy.node_energy("node_0") == 10.25
 
 
@@ -283,7 +282,7 @@ def test_refit_model_is_read_at_every_claim():
 
     env.process(refit(env))
     env.run()
-    assert rows(env, "energy")["watts"] == [6.25, 2.0]
+    assert rows(env, "fets")["watts"] == [6.25, 2.0]
 
 
 def test_python_predict_models():
@@ -308,7 +307,7 @@ def test_python_predict_models():
     deploy(env, "f", replicas=2)
     env.faas.add_source("f", Replay([0.0, 0.0]))
     env.run()
-    assert sorted(rows(env, "energy")["watts"]) == [1.0, 6.75]
+    assert sorted(rows(env, "fets")["watts"]) == [1.0, 6.75]
     assert sorted(calls) == [[[0.25, 0.0625 * 2]], [[0.25, 0.5, 1.0, 2.0, 0.125]]]
 
 
@@ -327,23 +326,27 @@ def test_sub_hooks_around_the_builtin_claim():
             yield env.timeout(2.0)
 
     ch = characterization(Constant(1.0))
-    for cls, t_start, t_end in ((LateClaim, [0.5, 4.5], [1.5, 5.5]), (SlowExecute, [0.0, 4.0], [2.0, 6.0])):
+    for cls, held, t_end in ((LateClaim, 1.0, [1.5, 5.5]), (SlowExecute, 2.0, [2.0, 6.0])):
         env = make_env(lambda c: cls(1, ch))
         deploy(env, "f")
         env.faas.add_source("f", Replay([0.0, 4.0]))
         env.run()
-        e = rows(env, "energy")
-        assert (e["t_start"], e["t_end"], e["watts"]) == (t_start, t_end, [6.25, 6.25])
-        assert env.energy.node_energy("node_0") == 6.25 * (t_end[0] - t_start[0]) * 2
+        e = rows(env, "fets")
+        assert (e["t_fet_start"], e["t_fet_end"]) == ([0.0, 4.0], t_end)
+        assert (e["watts"], e["joules"]) == ([6.25, 6.25], [6.25 * held] * 2)  # the time the claim was held
+        assert env.energy.node_energy("node_0") == 6.25 * held * 2
 
 
 def test_energy_rows_through_python_hooks_are_the_c_rows():
     class Logged(faassim.Metrics):
-        def log_energy(self, *args):
-            super().log_energy(*args)
+        def log_fet(self, *args, **kwargs):
+            super().log_fet(*args, **kwargs)
 
-        def log_power(self, node_name, watts, energy):
-            super().log_power(node_name, watts, energy)
+        def log_energy(self, node_name, joules):
+            super().log_energy(node_name, joules)
+
+        def log_power(self, node_name, watts):
+            super().log_power(node_name, watts)
 
         def log_resource_utilization(self, node_name, capacity, utilization):
             super().log_resource_utilization(node_name, capacity, utilization)
@@ -358,10 +361,10 @@ def test_energy_rows_through_python_hooks_are_the_c_rows():
         env.faas.add_source("f", Poisson(2.0), max_requests=100)
         faassim.ResourceMonitor(env, 1.0).start()
         env.run(until=80)
-        results.append((rows(env, "energy"), rows(env, "power"), rows(env, "node_utilization")))
-    (e0, p0, n0), (e1, p1, n1) = results
-    assert len(e0["joules"]) == 100
-    assert e0 == e1 and p0 == p1
+        results.append((rows(env, "fets"), rows(env, "power"), rows(env, "energy"), rows(env, "node_utilization")))
+    (f0, p0, e0, n0), (f1, p1, e1, n1) = results
+    assert len(f0["joules"]) == 100 and len(p0["watts"]) == 2 * 79 and len(e0["joules"]) == 2 * 79
+    assert f0 == f1 and p0 == p1 and e0 == e1
     # node_power is a field of the C rows only (the hook keeps faas-sim's signature)
     assert n0.pop("node_power") is not None and n0 == n1
 
@@ -403,10 +406,10 @@ def test_node_energy_is_idle_plus_request_energies():
     ch = chars()
     env = scenario(lambda c: PowerPredictionSimulator(2, ch[c.image]))
     env.run(until=400)
-    e = rows(env, "energy")
+    e = rows(env, "fets")
     assert len(e["joules"]) == 900
     # requests overlapped: some replica ran two at once
-    spans = sorted(zip(e["replica_id"], e["t_start"], e["t_end"]))
+    spans = sorted(zip(e["replica_id"], e["t_fet_start"], e["t_fet_end"]))
     assert any(r1 == r2 and s2 < t1 for (r1, _, t1), (r2, s2, _) in zip(spans, spans[1:]))
     total = []
     for node in ("node_0", "node_1", "node_2"):
@@ -426,7 +429,7 @@ def test_node_energy_is_idle_plus_request_energies():
     for name in "abc":
         req = math.fsum(j for j, f in zip(e["joules"], e["function_name"]) if f == name)
         assert close(env.energy.function_energy(name), req)
-    for w, j, t0, t1 in zip(e["watts"], e["joules"], e["t_start"], e["t_end"]):
+    for w, j, t0, t1 in zip(e["watts"], e["joules"], e["t_fet_start"], e["t_fet_end"]):
         assert j == w * (t1 - t0)
     # the per-request energy equals the watts predicted from the characterization
     models = env.power_models
@@ -469,7 +472,9 @@ def test_python_subclass_gives_the_builtin_energies():
         ))
         if cls is PySim:
             assert all(not r.simulator.resources for r in reps)
-            assert rows(env, "energy") == {"time": []}  # its own claims: it logs no energy rows
+            assert "joules" not in rows(env, "fets")  # its own claims: the C release keeps no energy
+    for k in ("watts", "joules"):
+        del out[0][-1][k]
     assert out[0][-1]["t_fet_end"] and out[0][-1] == out[1][-1]
     assert out[0][:4] == out[1][:4]
 
@@ -513,10 +518,10 @@ def test_monitor_power_rows_are_the_exact_energy_at_sample_times():
     faassim.ResourceMonitor(env, 1).start()
     env.process(probe(env))
     env.run(until=6.5)
-    p = rows(env, "power")
-    assert p["time"] == [float(t) for t in range(1, 7) for _ in (0, 1)]
-    assert p["node"] == ["node_0", "node_1"] * 6
-    assert [(w, j) for w, j in zip(p["watts"], p["energy"])] == [x for s in seen for x in s]
+    p, e = rows(env, "power"), rows(env, "energy")
+    assert p["time"] == e["time"] == [float(t) for t in range(1, 7) for _ in (0, 1)]
+    assert p["node"] == e["node"] == ["node_0", "node_1"] * 6
+    assert list(zip(p["watts"], e["joules"])) == [x for s in seen for x in s]
     assert p["watts"][:2] == [2.0 + 7.0 * 2, 0.5]  # both requests run at t = 1
     n = rows(env, "node_utilization")
     assert n["node_power"] == p["watts"][::2]  # node_0 holds the replica
@@ -581,9 +586,8 @@ def test_reference_scenario_matches_the_analytic_energy():
         used += bool(joules)
     assert used >= 4
     assert close(env.energy.total(), math.fsum(env.energy.node_energy(n) for n in node_type))
-    # the energy rows are the same requests
-    e = rows(env, "energy")
-    assert sorted(e["request_id"]) == sorted(fets["request_id"])
+    # the requests' joules
+    assert close(math.fsum(fets["joules"]), math.fsum(j for js in per_node.values() for j in js))
     # the utilization model and the claimed power agree
     env.energy.utilization_model = False
     for node, joules in per_node.items():
@@ -595,8 +599,9 @@ def test_reference_scenario_http_watchdog_with_the_utilization_model():
     the NodePowerModel utilization model gives the same node energies."""
     env_p, _, _ = reference_run(PowerPredictionSimulator)
     env_h, _, _ = reference_run(HTTPWatchdog)
-    assert rows(env_h, "fets") == rows(env_p, "fets")
-    assert rows(env_h, "energy") == {"time": []}
+    fets = rows(env_p, "fets")
+    del fets["watts"], fets["joules"]
+    assert rows(env_h, "fets") == fets
     assert env_h.now == env_p.now
     for node in env_p.topology.get_nodes():
         assert close(env_h.energy.node_energy(node), env_p.energy.node_energy(node))
@@ -662,6 +667,20 @@ def test_python_model_errors_propagate():
 
     with pytest.raises(RuntimeError, match="model file missing"):
         run_one(Broken())
+
+
+def test_a_failing_claim_puts_nothing():
+    """The claim is all or nothing: the second request's ram (1e308 + 1e308)
+    overflows the node's total after its cpu, gpu, blkio and net were put."""
+    ch = characterization(Constant(10.0), ram=1e308)
+    env = make_env(lambda c: PowerPredictionSimulator(0, ch), models={"node_0": LinearPowerModel(COEF[:4] + [0.0])})
+    deploy(env, "f")
+    env.faas.add_source("f", Replay([0.0, 1.0]))
+    with pytest.raises(OverflowError, match="overflow"):
+        env.run()
+    assert env.now == 1.0
+    held = env.resource_state.get_node_resource_utilization("node_0").total_utilization.list_resources()
+    assert held == {"cpu": 0.25, "gpu": 0.5, "blkio": 1.0, "net": 2.0, "ram": 1e308, "power": 6.0}
 
 
 def test_energy_api_errors():

@@ -1,5 +1,5 @@
-/* energy.c: env.energy (faassim.Energy, exact energy accounting), the power
- * claims of PowerPredictionSimulator and the `energy` rows of its requests.
+/* energy.c: env.energy (faassim.Energy, exact energy accounting) and the
+ * power claims of PowerPredictionSimulator.
  *
  * Design note
  * -----------
@@ -40,9 +40,13 @@
  * dynamic part (the prediction without the intercept: its idle power is
  * counted once per node, not per request); any other object gets
  * model.predict(numpy row [cpu, gpu, blkio, net, ram])[0] from Python, as
- * faas-sim's extension did. At release, the request's `energy` row:
- * watts * (t_end - t_start), through the metrics C API unless
- * env.metrics overrides log_energy. */
+ * faas-sim's extension did. The release (watchdog.c) keeps the request's
+ * energy, watts * (t_release - t_claim), for its `fets` row (fields watts
+ * and joules): per-request energies cost two columns of a row that is
+ * written anyway, not a row of their own.
+ *
+ * Monitor rows: energy_node_state gives the resource monitor a node's power
+ * and energy at a sample (its `power` and `energy` rows, monitor.c). */
 #include "module.h"
 
 #include <math.h>
@@ -146,6 +150,7 @@ void pps_clear(struct fs_pps *p)
     p->kind = 0;
     p->dynamic = 0;
     p->nfeat = 0;
+    p->cached = 0;
 }
 
 int pps_traverse(struct fs_pps *p, visitproc visit, void *arg)
@@ -255,18 +260,26 @@ int pps_predict(faassim_state *st, struct fs_pps *p, ReplicaObject *rep, const d
     }
     Py_DECREF(models);
     int rc = -1;
-    struct fs_linmodel lin;
+    const struct fs_linmodel *lp = NULL;
+    uint64_t version = 0;
     PyObject *feats = NULL;
-    int c = power_model_linear(st, model, &lin, &feats);
+    int c = power_model_linear(st, model, &lp, &version, &feats);
     if (c < 0)
         goto done;
     int kind = c == 1 ? 1 : 2;
+    if (kind == 1 && p->cached && model == p->model && version == p->version && feats == p->features) {
+        *watts = p->watts; /* the same model, unchanged, and the same resources: the same prediction */
+        rc = 0;
+        goto done;
+    }
     if (model != p->model || kind != p->kind || power_model_features(st, model) != p->features)
         if (pps_resolve(st, p, model, kind) < 0)
             goto done;
+    p->cached = 0;
     double y;
     if (kind == 1) {
         double x[FS_LINMODEL_MAX_FEATURES];
+        struct fs_linmodel lin = *lp;
         if ((size_t)p->nfeat != lin.nfeat) {
             PyErr_Format(PyExc_ValueError,
                          "PowerPredictionSimulator: the power model of node %R (%R) has %zu "
@@ -296,83 +309,14 @@ int pps_predict(faassim_state *st, struct fs_pps *p, ReplicaObject *rep, const d
         goto done;
     }
     *watts = y;
+    if (kind == 1) {
+        p->cached = 1;
+        p->version = version;
+        p->watts = y;
+    }
     rc = 0;
 done:
     Py_DECREF(model);
-    return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* `energy` rows                                                         */
-
-static int energy_fast(FaasObject *f, PyObject *m)
-{
-    if (f->energy_for == m)
-        return 0;
-    faassim_state *st = f->st;
-    Py_XSETREF(f->energy_for, Py_NewRef(m));
-    f->fast_energy = 0;
-    f->t_en = f->e_ts = f->e_te = f->e_w = f->e_j = f->e_fn = f->e_node = f->e_rid = f->e_req = -1;
-    if (!Metrics_Check(st, m) || !st->base_log_energy)
-        return 0;
-    f->fast_energy = _PyType_Lookup(Py_TYPE(m), st->str_log_energy) == st->base_log_energy;
-    PyObject **dp = _PyObject_GetDictPtr(m);
-    if (f->fast_energy && dp && *dp) {
-        PyObject *v = PyDict_GetItemWithError(*dp, st->str_log_energy);
-        if (v || PyErr_Occurred()) {
-            PyErr_Clear();
-            f->fast_energy = 0;
-        }
-    }
-    return 0;
-}
-
-int energy_log_request(FaasObject *f, struct fs_inv *inv, double t_end)
-{
-    ReplicaObject *rep = inv->rep;
-    PyObject *m = env_component(f->env, FS_COMP_METRICS);
-    if (!m)
-        return -1;
-    int rc = 0;
-    if (m == Py_None)
-        goto done;
-    double w = inv->claim[5], t0 = inv->t_claim, j = w * (t_end - t0);
-    energy_fast(f, m);
-    if (f->fast_energy) {
-        MetricsObject *mo = (MetricsObject *)m;
-        if (f->t_en < 0 && ((f->t_en = metrics_table(mo, "energy")) < 0 ||
-                            (f->e_ts = metrics_column(mo, f->t_en, "t_start", FS_COL_F64, 0)) < 0 ||
-                            (f->e_te = metrics_column(mo, f->t_en, "t_end", FS_COL_F64, 0)) < 0 ||
-                            (f->e_w = metrics_column(mo, f->t_en, "watts", FS_COL_F64, 0)) < 0 ||
-                            (f->e_j = metrics_column(mo, f->t_en, "joules", FS_COL_F64, 0)) < 0 ||
-                            (f->e_fn = metrics_column(mo, f->t_en, "function_name", FS_COL_STR, 1)) < 0 ||
-                            (f->e_node = metrics_column(mo, f->t_en, "node", FS_COL_STR, 1)) < 0 ||
-                            (f->e_rid = metrics_column(mo, f->t_en, "replica_id", FS_COL_I64, 1)) < 0 ||
-                            (f->e_req = metrics_column(mo, f->t_en, "request_id", FS_COL_I64, 1)) < 0)) {
-            f->t_en = -1;
-            rc = -1;
-            goto done;
-        }
-        int t = f->t_en;
-        if (faas_replica_sids(f, mo, rep) < 0 || metrics_begin_row(mo, t) < 0 ||
-            metrics_set_f64(mo, t, f->e_ts, t0) < 0 || metrics_set_f64(mo, t, f->e_te, t_end) < 0 ||
-            metrics_set_f64(mo, t, f->e_w, w) < 0 || metrics_set_f64(mo, t, f->e_j, j) < 0 ||
-            metrics_set_str(mo, t, f->e_fn, rep->fn_sid) < 0 || metrics_set_str(mo, t, f->e_node, rep->node_sid) < 0 ||
-            metrics_set_i64(mo, t, f->e_rid, rep->id) < 0 || metrics_set_i64(mo, t, f->e_req, inv->request_id) < 0 ||
-            metrics_end_row(mo, t) < 0)
-            rc = -1;
-    }
-    else {
-        PyObject *node = PyObject_GetAttrString(rep->node_obj, "name");
-        PyObject *r = node ? PyObject_CallMethod(m, "log_energy", "OOILdddd", f->fns[inv->fn].name, node, rep->id,
-                                                 (long long)inv->request_id, t0, t_end, w, j)
-                           : NULL; /* re-entrancy point */
-        rc = r ? 0 : -1;
-        Py_XDECREF(r);
-        Py_XDECREF(node);
-    }
-done:
-    Py_DECREF(m);
     return rc;
 }
 
@@ -516,10 +460,13 @@ static int node_model(EnergyObject *self, struct en_ctx *c, int64_t node, struct
         goto done;
     out->kind = 3;
     if (nm) {
-        int lc = power_model_linear(st, out->model, &out->lin, &out->features);
+        const struct fs_linmodel *lp = NULL;
+        uint64_t version;
+        int lc = power_model_linear(st, out->model, &lp, &version, &out->features);
         if (lc < 0)
             goto done;
         if (lc) {
+            out->lin = *lp;
             out->kind = 1;
             out->idle = out->lin.intercept;
         }
@@ -1117,7 +1064,7 @@ static PyMethodDef Energy_methods[] = {
         "the replica holds; replicas have no idle energy)."),
     ONE("function_energy", en_function_energy,
         "function_energy(name)\n--\n\nDynamic energy (J) of a function so far: the compensated sum over\n"
-        "every replica it had (equal to the sum of its requests' `energy` rows,\n"
+        "every replica it had (equal to the sum of its requests' joules in `fets`,\n"
         "up to rounding). KeyError for a name never deployed."),
     ONE("power", en_power,
         "power(node)\n--\n\nPower (W) a node draws now: its idle power plus its `power` amount (or\n"

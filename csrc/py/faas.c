@@ -2173,7 +2173,6 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
     Py_VISIT((PyObject *)self->sched_busy);
     Py_VISIT(self->fast_for);
     Py_VISIT(self->fet_for);
-    Py_VISIT(self->energy_for);
     for (struct fs_inv *inv = self->timed; inv; inv = inv->next) {
         Py_VISIT((PyObject *)inv->req);
         Py_VISIT((PyObject *)inv->done);
@@ -2238,7 +2237,6 @@ static int Faas_clear(FaasObject *self)
     Py_CLEAR(self->sched_busy);
     Py_CLEAR(self->fast_for);
     Py_CLEAR(self->fet_for);
-    Py_CLEAR(self->energy_for);
     Py_CLEAR(self->dict);
     return 0;
 }

@@ -138,7 +138,7 @@ static PyObject *faassim_register_platform(PyObject *module, PyObject *const *ar
     }
     Py_XSETREF(st->base_log_function_resource_utilization, fru);
     Py_XSETREF(st->base_log_resource_utilization, ru);
-    /* the energy rows (energy.c) and power rows (monitor.c) */
+    /* the resource monitor's power and energy rows (monitor.c) */
     PyObject *le = PyObject_GetAttr(args[2], st->str_log_energy);
     PyObject *lp = le ? PyObject_GetAttr(args[2], st->str_log_power) : NULL;
     if (!lp) {

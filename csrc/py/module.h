@@ -527,12 +527,14 @@ struct fs_inv {
     double t_received, t_start;
     /* built-in watchdogs (watchdog.c) */
     double t_wait_start, t_fet_start;
-    double claim[6]; /* what the C claim put (cpu, gpu, blkio, net, ram, and power for a PowerPredictionSimulator) */
-    double t_claim;  /* when the C claim put it */
-    uint8_t wstep;   /* watchdog step: claim, execute, release, done */
-    uint8_t claimed; /* claim[] is held in env.resource_state */
-    uint8_t tracked; /* in a list that a container traverses (worker queue, timed list) */
-    uint8_t sub;     /* run for a Python call of Watchdog.invoke: `done` is that call's event */
+    double claim[6];    /* what the C claim put (cpu, gpu, blkio, net, ram, and power for a PowerPredictionSimulator) */
+    double t_claim;     /* when the C claim put it */
+    double joules;      /* has_energy: the power claim times the time it was held, set by the C release */
+    uint8_t wstep;      /* watchdog step: claim, execute, release, done */
+    uint8_t claimed;    /* claim[] is held in env.resource_state */
+    uint8_t tracked;    /* in a list that a container traverses (worker queue, timed list) */
+    uint8_t sub;        /* run for a Python call of Watchdog.invoke: `done` is that call's event */
+    uint8_t has_energy; /* joules is set (its fets row gets watts and joules) */
 };
 
 /* A deployed function (a slot of FaasObject.fns; slots are never reused, so
@@ -586,11 +588,7 @@ typedef struct FaasObject {
     int t_fet, f_fs, f_fe, f_ws, f_we, f_fn, f_img, f_node, f_rid, f_req;
     struct fs_inv *timed; /* records waiting on a C timer (built-in watchdog execution) */
     int t_inv, c_wait, c_exec, c_start, c_mem, c_fn, c_img, c_node, c_rid;
-    /* `energy` rows of PowerPredictionSimulator requests (energy.c): C fast path when env.metrics does not
-     * override log_energy */
-    PyObject *energy_for; /* the metrics object the fields below are for (strong ref) */
-    int8_t fast_energy;
-    int t_en, e_ts, e_te, e_w, e_j, e_fn, e_node, e_rid, e_req;
+    int f_w, f_j;    /* fets columns watts and joules (PowerPredictionSimulator requests) */
     double *node_t0; /* by node index: when the platform took the node from env.topology (its idle energy starts) */
     PyObject *dict;
     PyObject *weaklist;
@@ -680,6 +678,9 @@ struct fs_pps {
     int8_t dynamic;     /* a NodePowerModel: the claim is its prediction minus its idle power */
     int nfeat;          /* model features (kind 1, or a LinearPowerModel of kind 2); 0: the 5 resources */
     int8_t map[FS_LINMODEL_MAX_FEATURES]; /* model feature j is resource map[j] (cpu, gpu, blkio, net, ram) */
+    uint8_t cached;                       /* kind 1: watts is the prediction of model at version */
+    uint64_t version;
+    double watts;
 };
 struct ResourceStateObject;
 void pps_clear(struct fs_pps *p);
@@ -689,10 +690,6 @@ int pps_traverse(struct fs_pps *p, visitproc visit, void *arg);
  * with an exception (KeyError: no model for the node; ValueError: a
  * prediction that is not finite and >= 0). */
 int pps_predict(faassim_state *st, struct fs_pps *p, ReplicaObject *rep, const double res[5], double *watts);
-/* The `energy` row of a request whose power claim (inv->claim[5] since
- * inv->t_claim) ends at t_end: C when env.metrics does not override
- * log_energy. */
-int energy_log_request(struct FaasObject *f, struct fs_inv *inv, double t_end);
 /* Node `node` of the platform: its power now (W, idle included) and energy
  * so far (J) as env.energy accounts them. Returns 1, 0 when the node has no
  * power accounting (no model in env.power_models, no idle power set, or
@@ -724,6 +721,11 @@ int resource_state_slot(ResourceStateObject *rs, const char *name);
  * first use). */
 int resource_state_put(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value);
 int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value);
+/* Put (remove == 0) or remove values[i] of slots[i], i < n (distinct
+ * slots), on rep: all or nothing, as n calls of the above but with one
+ * validation of the replica. */
+int resource_state_apply(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values, int n,
+                         int remove);
 /* Amount rep holds (the exact amount rounded once), 0.0 if never put. */
 double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot);
 /* Total of a node (its index in the platform's node table), 0.0 if none. */
@@ -773,11 +775,14 @@ typedef struct PowerModelObject PowerModelObject;
 int Power_setup(PyObject *m, faassim_state *st);
 int power_model_predict_c(faassim_state *st, PyObject *model, const double *x, int nfeat, double *out);
 /* 1 if model is a LinearPowerModel (or subclass) whose predict is not
- * overridden: *out gets a copy of its coefficients and intercept (predict is
- * fs_linmodel_predict on them) and *features its feature names (a tuple of
- * str, borrowed: it may be replaced by a later fit). 0 if not (predict is
- * Python). -1 with ValueError if the model is not fitted. */
-int power_model_linear(faassim_state *st, PyObject *model, struct fs_linmodel *out, PyObject **features);
+ * overridden: *out points to its coefficients and intercept (predict is
+ * fs_linmodel_predict on them; valid until Python code runs), *version
+ * counts the changes of those (equal versions of one model: equal
+ * coefficients) and *features are its feature names (a tuple of str,
+ * borrowed: a later fit may replace it). 0 if not (predict is Python). -1
+ * with ValueError if the model is not fitted. */
+int power_model_linear(faassim_state *st, PyObject *model, const struct fs_linmodel **out, uint64_t *version,
+                       PyObject **features);
 /* The feature names (tuple of str, borrowed) of any LinearPowerModel, or
  * NULL (no exception) for other objects. */
 PyObject *power_model_features(faassim_state *st, PyObject *model);

@@ -19,8 +19,9 @@
  *     in env.power_models, or an idle power set on env.energy) also gets the
  *     field node_power: its power now in W, idle included (energy.c);
  *   - for every node of the platform with power accounting, one 'power'
- *     row (env.metrics.log_power(node_name, watts, energy): the node's power
- *     now and its exact energy so far, as env.energy gives them);
+ *     row (env.metrics.log_power(node_name, watts): the node's power now)
+ *     and one 'energy' row (env.metrics.log_energy(node_name, joules): its
+ *     exact energy so far), as env.energy gives them;
  *   - a checkpoint: the time integral of every amount of every registered
  *     replica still alive (not SUSPENDED or FAILED) and of every node, so
  *     that ResourceMonitor.integral/average give exact means over windows
@@ -682,8 +683,9 @@ typedef struct {
     int t_fu, t_nu;
     int fu_col[FS_RES_MAX_SLOTS], nu_col[FS_RES_MAX_SLOTS];
     int fu_cpu, fu_mem, fu_node, fu_rid, nu_cpu, nu_mem, nu_node;
-    int8_t fast_pw;                        /* log_power is the base one */
-    int nu_pow, t_pw, pw_w, pw_e, pw_node; /* node_power in node_utilization; the `power` rows */
+    int8_t fast_pw;                               /* log_power and log_energy are the base ones */
+    int nu_pow;                                   /* node_power in node_utilization */
+    int t_pw, pw_w, pw_node, t_en, en_j, en_node; /* the `power` and `energy` rows */
     int32_t *node_sid;
     uint32_t nnode_sid;
     /* metric server fast path (for srv_for and ck_rs) */
@@ -711,7 +713,7 @@ static void reset_metric_cols(MonitorObject *self)
         self->fu_col[s] = self->nu_col[s] = -1;
     self->fu_cpu = self->fu_mem = self->fu_node = self->fu_rid = -1;
     self->nu_cpu = self->nu_mem = self->nu_node = -1;
-    self->nu_pow = self->t_pw = self->pw_w = self->pw_e = self->pw_node = -1;
+    self->nu_pow = self->t_pw = self->pw_w = self->pw_node = self->t_en = self->en_j = self->en_node = -1;
     for (uint32_t i = 0; i < self->nnode_sid; i++)
         self->node_sid[i] = -1;
 }
@@ -872,7 +874,8 @@ static int metrics_fast(MonitorObject *self, PyObject *m)
     self->fast_fru = self->fast_ru = self->fast_pw = 0;
     if (!Metrics_Check(st, m))
         return 0;
-    self->fast_pw = (int8_t)is_base_method(m, st->str_log_power, st->base_log_power);
+    self->fast_pw = (int8_t)(is_base_method(m, st->str_log_power, st->base_log_power) &&
+                             is_base_method(m, st->str_log_energy, st->base_log_energy));
     PyObject *n1 = PyUnicode_InternFromString("log_function_resource_utilization");
     PyObject *n2 = n1 ? PyUnicode_InternFromString("log_resource_utilization") : NULL;
     if (!n2) {
@@ -1136,8 +1139,8 @@ static int node_slow(PyObject *metrics, ResourceStateObject *rs, FaasObject *f, 
     return rc;
 }
 
-/* A `power` row (node power now, energy so far) for every node of the
- * platform with power accounting (see energy.c). */
+/* A `power` row (the node's power now) and an `energy` row (its energy so
+ * far) for every node of the platform with power accounting (energy.c). */
 static int log_power_rows(MonitorObject *self, PyObject *metrics, FaasObject *f, ResourceStateObject *rs)
 {
     int rc = 0;
@@ -1156,21 +1159,25 @@ static int log_power_rows(MonitorObject *self, PyObject *metrics, FaasObject *f,
             if (node_sid(self, m, f, n, &sid) < 0 ||
                 (self->t_pw < 0 && ((self->t_pw = metrics_table(m, "power")) < 0 ||
                                     (self->pw_w = metrics_column(m, self->t_pw, "watts", FS_COL_F64, 0)) < 0 ||
-                                    (self->pw_e = metrics_column(m, self->t_pw, "energy", FS_COL_F64, 0)) < 0 ||
-                                    (self->pw_node = metrics_column(m, self->t_pw, "node", FS_COL_STR, 1)) < 0))) {
-                self->t_pw = -1;
+                                    (self->pw_node = metrics_column(m, self->t_pw, "node", FS_COL_STR, 1)) < 0)) ||
+                (self->t_en < 0 && ((self->t_en = metrics_table(m, "energy")) < 0 ||
+                                    (self->en_j = metrics_column(m, self->t_en, "joules", FS_COL_F64, 0)) < 0 ||
+                                    (self->en_node = metrics_column(m, self->t_en, "node", FS_COL_STR, 1)) < 0))) {
+                self->t_pw = self->t_en = -1;
                 rc = -1;
                 continue;
             }
-            int t = self->t_pw;
+            int t = self->t_pw, e = self->t_en;
             if (metrics_begin_row(m, t) < 0 || metrics_set_f64(m, t, self->pw_w, watts) < 0 ||
-                metrics_set_f64(m, t, self->pw_e, joules) < 0 || metrics_set_str(m, t, self->pw_node, sid) < 0 ||
-                metrics_end_row(m, t) < 0)
+                metrics_set_str(m, t, self->pw_node, sid) < 0 || metrics_end_row(m, t) < 0 ||
+                metrics_begin_row(m, e) < 0 || metrics_set_f64(m, e, self->en_j, joules) < 0 ||
+                metrics_set_str(m, e, self->en_node, sid) < 0 || metrics_end_row(m, e) < 0)
                 rc = -1;
         }
         else {
             PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(f->nodes, n), "name");
-            PyObject *r = name ? PyObject_CallMethod(metrics, "log_power", "Odd", name, watts, joules) : NULL;
+            PyObject *r = name ? PyObject_CallMethod(metrics, "log_power", "Od", name, watts) : NULL;
+            Py_XSETREF(r, r ? PyObject_CallMethod(metrics, "log_energy", "Od", name, joules) : NULL);
             rc = r ? 0 : -1;
             Py_XDECREF(r);
             Py_XDECREF(name);

@@ -41,6 +41,7 @@ struct PowerModelObject {
     struct fs_linmodel m;  /* m.nfeat == 0: not fitted */
     PyObject *features;    /* tuple of exact str (strong, never NULL after tp_new) */
     uint8_t auto_features; /* features were not given: they follow the number of coefficients */
+    uint64_t version;      /* counts the changes of m (power_model_linear) */
     PyObject *dict;
     PyObject *weaklist;
 };
@@ -366,6 +367,7 @@ static int pm_set(PM *self, const double *coef, size_t p, double intercept, PyOb
         return -1;
     }
     self->m = m;
+    self->version++;
     self->auto_features = (uint8_t)autof;
     Py_SETREF(self->features, names);
     return 0;
@@ -414,7 +416,8 @@ int power_model_predict_c(faassim_state *st, PyObject *model, const double *x, i
     return 1;
 }
 
-int power_model_linear(faassim_state *st, PyObject *model, struct fs_linmodel *out, PyObject **features)
+int power_model_linear(faassim_state *st, PyObject *model, const struct fs_linmodel **out, uint64_t *version,
+                       PyObject **features)
 {
     if (!LinearPowerModel_Check(st, model))
         return 0;
@@ -424,7 +427,8 @@ int power_model_linear(faassim_state *st, PyObject *model, struct fs_linmodel *o
     PM *pm = (PM *)model;
     if (check_fitted(pm) < 0)
         return -1;
-    *out = pm->m;
+    *out = &pm->m;
+    *version = pm->version;
     *features = pm->features;
     return 1;
 }
@@ -739,6 +743,7 @@ static PyObject *pm_fit(PM *self, PyObject *args, PyObject *kwds)
         Py_SETREF(self->features, names);
     }
     self->m = m;
+    self->version++;
     result = Py_NewRef(self);
 done:
     f64in_release(&xin);
@@ -986,6 +991,7 @@ static int pm_set_intercept(PM *self, PyObject *value, void *c)
         return -1;
     }
     self->m.intercept = d;
+    self->version++;
     return 0;
 }
 

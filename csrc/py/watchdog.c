@@ -33,7 +33,8 @@
  * PowerPredictionSimulator is this type with `power` set: its claim also
  * predicts the request's power with env.power_models[node] (pps_predict,
  * energy.c) and puts it as a sixth resource, `power` (claim[5]); the
- * release removes it with the rest and logs the request's `energy` row.
+ * release removes it with the rest and keeps its energy, watts x the time
+ * it was held, which the `fets` row gets as the fields watts and joules.
  *
  * Records waiting for a worker belong to the watchdog (traversed here);
  * records on a C timer are on the platform's timed list (traversed there);
@@ -306,9 +307,9 @@ static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
 }
 
 /* Claim or release the characterized resources in C (and, for a
- * PowerPredictionSimulator, the predicted power: its `energy` row is logged
- * at a release when log is set). */
-static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put, int log)
+ * PowerPredictionSimulator, the predicted power, whose energy the release
+ * keeps for the fets row). */
+static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
 {
     if (!wd->has_res)
         return 0;
@@ -338,16 +339,15 @@ static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put, int log
             if (rc == 0)
                 Py_XSETREF(wd->rs_for, Py_NewRef(rs));
         }
-        for (int i = 0; i < n && rc == 0; i++) {
-            if (vals[i] == 0.0)
-                continue;
-            rc = put ? resource_state_put((ResourceStateObject *)rs, rep, wd->slots[i], vals[i])
-                     : resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[i], vals[i]);
-            if (rc < 0 && put) /* undo the ones put: all or nothing */
-                for (int j = 0; j < i; j++)
-                    if (vals[j] != 0.0)
-                        resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[j], vals[j]);
-        }
+        int slots[NRES + 1], k = 0;
+        double v[NRES + 1];
+        for (int i = 0; i < n && rc == 0; i++)
+            if (vals[i] != 0.0) {
+                slots[k] = wd->slots[i];
+                v[k++] = vals[i];
+            }
+        if (rc == 0) /* all or nothing */
+            rc = resource_state_apply((ResourceStateObject *)rs, rep, slots, v, k, !put);
     }
     else { /* a replaced resource state: its Python methods */
         for (int i = 0; i < n && rc == 0; i++) {
@@ -367,9 +367,19 @@ static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put, int log
             inv->t_claim = f->env->sim.now;
         }
         inv->claimed = (uint8_t)put;
-        if (!put && log && wd->power)
-            rc = energy_log_request(f, inv, f->env->sim.now);
+        if (!put && wd->power) {
+            inv->joules = inv->claim[NRES] * (f->env->sim.now - inv->t_claim);
+            inv->has_energy = 1;
+        }
     }
+    return rc;
+}
+
+static int set_float_item(PyObject *d, const char *key, double v)
+{
+    PyObject *o = PyFloat_FromDouble(v);
+    int rc = o ? PyDict_SetItemString(d, key, o) : -1;
+    Py_XDECREF(o);
     return rc;
 }
 
@@ -380,6 +390,9 @@ static int fet_fast_path(FaasObject *f, PyObject *m)
     faassim_state *st = f->st;
     Py_XSETREF(f->fet_for, Py_NewRef(m));
     f->fast_fet = 0;
+    /* the column ids are the old metrics object's */
+    f->t_fet = f->f_fs = f->f_fe = f->f_ws = f->f_we = f->f_fn = f->f_img = f->f_node = f->f_rid = f->f_req = -1;
+    f->f_w = f->f_j = -1;
     if (!Metrics_Check(st, m) || !st->base_log_fet)
         return 0;
     f->fast_fet = _PyType_Lookup(Py_TYPE(m), st->str_log_fet) == st->base_log_fet;
@@ -404,13 +417,16 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
     int http = wd->workers > 0;
     if (rc == 0 && f->fast_fet) {
         MetricsObject *mo = (MetricsObject *)m;
-        if (f->t_fet <= 0 || f->fet_for != m || f->f_req <= 0) {
-            /* resolve the columns (first row for this metrics object) */
+        int energy = inv->has_energy;
+        if (f->t_fet < 0 || f->f_req < 0) {
+            /* resolve the columns (first row for this metrics object), in the order log_fet() makes them */
             if ((f->t_fet = metrics_table(mo, "fets")) < 0 ||
                 (f->f_fs = metrics_column(mo, f->t_fet, "t_fet_start", FS_COL_F64, 0)) < 0 ||
                 (f->f_fe = metrics_column(mo, f->t_fet, "t_fet_end", FS_COL_F64, 0)) < 0 ||
                 (http && (f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0) ||
                 (http && (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0) ||
+                (energy && (f->f_w = metrics_column(mo, f->t_fet, "watts", FS_COL_F64, 0)) < 0) ||
+                (energy && (f->f_j = metrics_column(mo, f->t_fet, "joules", FS_COL_F64, 0)) < 0) ||
                 (f->f_fn = metrics_column(mo, f->t_fet, "function_name", FS_COL_STR, 1)) < 0 ||
                 (f->f_img = metrics_column(mo, f->t_fet, "function_image", FS_COL_STR, 1)) < 0 ||
                 (f->f_node = metrics_column(mo, f->t_fet, "node", FS_COL_STR, 1)) < 0 ||
@@ -418,9 +434,13 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
                 (f->f_req = metrics_column(mo, f->t_fet, "request_id", FS_COL_I64, 1)) < 0)
                 rc = -1;
         }
-        if (rc == 0 && http && f->f_ws <= 0 &&
+        if (rc == 0 && http && f->f_ws < 0 &&
             ((f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0 ||
              (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0))
+            rc = -1;
+        if (rc == 0 && energy && f->f_w < 0 &&
+            ((f->f_w = metrics_column(mo, f->t_fet, "watts", FS_COL_F64, 0)) < 0 ||
+             (f->f_j = metrics_column(mo, f->t_fet, "joules", FS_COL_F64, 0)) < 0))
             rc = -1;
         if (rc == 0)
             rc = faas_replica_sids(f, mo, rep);
@@ -430,6 +450,8 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
              metrics_set_f64(mo, t, f->f_fe, t_end) < 0 ||
              (http && (metrics_set_f64(mo, t, f->f_ws, inv->t_wait_start) < 0 ||
                        metrics_set_f64(mo, t, f->f_we, inv->t_fet_start) < 0)) ||
+             (energy && (metrics_set_f64(mo, t, f->f_w, inv->claim[NRES]) < 0 ||
+                         metrics_set_f64(mo, t, f->f_j, inv->joules) < 0)) ||
              metrics_set_str(mo, t, f->f_fn, rep->fn_sid) < 0 || metrics_set_str(mo, t, f->f_img, rep->image_sid) < 0 ||
              metrics_set_str(mo, t, f->f_node, rep->node_sid) < 0 || metrics_set_i64(mo, t, f->f_rid, rep->id) < 0 ||
              metrics_set_i64(mo, t, f->f_req, inv->request_id) < 0 || metrics_end_row(mo, t) < 0))
@@ -441,10 +463,14 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
         PyObject *args = node ? Py_BuildValue("(OOOddIL)", fn, rep->image, node, inv->t_fet_start, t_end, rep->id,
                                               (long long)inv->request_id)
                               : NULL;
-        PyObject *kw =
-            args && http ? Py_BuildValue("{s:d,s:d}", "t_wait_start", inv->t_wait_start, "t_wait_end", inv->t_fet_start)
-                         : NULL;
-        PyObject *meth = args && (!http || kw) ? PyObject_GetAttr(m, f->st->str_log_fet) : NULL;
+        PyObject *kw = args && (http || inv->has_energy) ? PyDict_New() : NULL;
+        int ok = args && (kw || !(http || inv->has_energy));
+        if (kw && http)
+            ok = set_float_item(kw, "t_wait_start", inv->t_wait_start) == 0 &&
+                 set_float_item(kw, "t_wait_end", inv->t_fet_start) == 0;
+        if (ok && kw && inv->has_energy)
+            ok = set_float_item(kw, "watts", inv->claim[NRES]) == 0 && set_float_item(kw, "joules", inv->joules) == 0;
+        PyObject *meth = ok ? PyObject_GetAttr(m, f->st->str_log_fet) : NULL;
         PyObject *r = meth ? PyObject_Call(meth, args, kw) : NULL; /* re-entrancy point */
         rc = r ? 0 : -1;
         Py_XDECREF(r);
@@ -536,7 +562,7 @@ static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc)
     PyObject *error = exc ? Py_NewRef(exc) : fs_err_take();
     Py_INCREF(wd);
     Py_INCREF(f);
-    if (inv->claimed && wd_resources(wd, inv, 0, 0) < 0)
+    if (inv->claimed && wd_resources(wd, inv, 0) < 0)
         PyErr_Clear(); /* the original error is the one to report */
     wd->busy--;
     int rc;
@@ -636,7 +662,7 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             continue;
         }
         if (step == WD_CLAIM || step == WD_RELEASE) {
-            if (wd_resources(wd, inv, step == WD_CLAIM, 1) < 0)
+            if (wd_resources(wd, inv, step == WD_CLAIM) < 0)
                 return wd_fail(wd, inv, NULL);
             inv->wstep++;
             continue;
@@ -691,6 +717,7 @@ static int wd_start(WatchdogObject *wd, struct fs_inv *inv)
     inv->t_wait_start = inv->faas->env->sim.now;
     inv->wstep = WD_CLAIM;
     inv->claimed = 0;
+    inv->has_energy = 0;
     if (wd->workers > 0 && wd->busy >= wd->workers) {
         inv->next = NULL;
         inv->prev = NULL;
@@ -756,7 +783,7 @@ static PyObject *wd_py_resources(WatchdogObject *self, PyObject *const *args, Py
     struct fs_inv *inv;
     if (check_call(self, put ? "claim_resources" : "release_resources", args, nargs, &inv) < 0)
         return NULL;
-    if (wd_bind(self, inv->rep) < 0 || wd_resources(self, inv, put, 1) < 0)
+    if (wd_bind(self, inv->rep) < 0 || wd_resources(self, inv, put) < 0)
         return NULL;
     return timeout_new((EnvironmentObject *)args[0], 0.0, Py_None);
 }
@@ -974,8 +1001,9 @@ PyDoc_STRVAR(PPS_doc, "PowerPredictionSimulator(workers=0, characterization=None
                       "the request's power draw with env.power_models[node name] from the features\n"
                       "[cpu, gpu, blkio, net, ram] of the characterization, and puts it as the\n"
                       "resource `power` (watts) on env.resource_state with the five resources;\n"
-                      "the release removes exactly what the claim put and logs the request's\n"
-                      "`energy` row (watts x execution time, joules). A LinearPowerModel is\n"
+                      "the release removes exactly what the claim put, and the request's `fets`\n"
+                      "row gets the fields watts and joules (watts x the time the claim was held).\n"
+                      "A LinearPowerModel is\n"
                       "evaluated in C (its features picked by name; a NodePowerModel's claim is its\n"
                       "prediction minus its idle power, which env.energy counts per node); any\n"
                       "other model's predict(X) is called with one row of the five features.");
