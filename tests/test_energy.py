@@ -274,15 +274,23 @@ def test_refit_model_is_read_at_every_claim():
     model = LinearPowerModel(COEF, 0.0)
     env = make_env(lambda c: PowerPredictionSimulator(0, ch), models={"node_0": model})
     deploy(env, "f")
-    env.faas.add_source("f", Replay([0.0, 2.0]))
+    env.faas.add_source("f", Replay([0.0, 2.0, 4.0, 6.0, 8.0]))
+    X = np.array([[1.0, 0, 0, 0, 0], [0, 1.0, 0, 0, 0], [0, 0, 1.0, 0, 0], [0, 0, 0, 1.0, 0], [0, 0, 0, 0, 1.0],
+                  [0, 0, 0, 0, 0]])
 
     def refit(env):
         yield env.timeout(1)
         model.coef_ = [0.0, 0.0, 0.0, 0.0, 16.0]
+        yield env.timeout(2)
+        model.intercept_ = 0.5
+        yield env.timeout(2)
+        model.fit(X, X @ np.array([8.0, 0.0, 0.0, 0.0, 0.0]) + 0.25)  # 8 * cpu + 0.25
+        yield env.timeout(2)
+        model.predict = lambda X: np.array([3.0])  # now predicted from Python
 
     env.process(refit(env))
     env.run()
-    assert rows(env, "fets")["watts"] == [6.25, 2.0]
+    assert np.allclose(rows(env, "fets")["watts"], [6.25, 2.0, 2.5, 2.25, 3.0], rtol=1e-12, atol=0)
 
 
 def test_python_predict_models():

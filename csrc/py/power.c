@@ -380,9 +380,8 @@ static int pm_set(PM *self, const double *coef, size_t p, double intercept, PyOb
 static int predict_overridden(faassim_state *st, PyObject *model)
 {
     PyTypeObject *tp = Py_TYPE(model);
-    if (tp == st->LinearPowerModel_type)
-        return 0;
-    if (_PyType_Lookup(tp, st->str_predict) != _PyType_Lookup(st->LinearPowerModel_type, st->str_predict))
+    if (tp != st->LinearPowerModel_type &&
+        _PyType_Lookup(tp, st->str_predict) != _PyType_Lookup(st->LinearPowerModel_type, st->str_predict))
         return 1;
     PM *pm = (PM *)model;
     if (pm->dict) {
