@@ -92,7 +92,7 @@ from faassim.faas import (
     Scheduler,
     WeightedRoundRobinLoadBalancer,
 )
-from faassim.watchdog import ForkingWatchdog, HTTPWatchdog, Watchdog, WorkerQueue
+from faassim.watchdog import ForkingWatchdog, HTTPWatchdog, PowerPredictionSimulator, Watchdog, WorkerQueue
 from faassim.monitor import MetricsServer, ResourceMonitor, ResourceWindow
 from faassim import _components
 from faassim.topology import (
@@ -107,6 +107,7 @@ from faassim.topology import (
 )
 from faassim import distributions
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
+from faassim.energy import Energy
 from faassim.characterization import (
     FetOracle,
     FunctionCharacterization,
@@ -222,4 +223,7 @@ __all__ = [
     "LinearPowerModel",
     "NodePowerModel",
     "load_power_profiles",
+    # energy
+    "PowerPredictionSimulator",
+    "Energy",
 ]

@@ -245,6 +245,38 @@ class Metrics(_core.Metrics):
         :meth:`log_function_resource_utilization`, node)."""
         self.log("node_utilization", _utilization_fields(capacity, utilization), node=node_name)
 
+    # -- power and energy ------------------------------------------------------
+
+    def log_power(self, node_name: str, watts: float) -> None:
+        """Log the power a node draws now (measurement ``'power'``: watts, in
+        W, idle included; node). The resource monitor calls it at each sample
+        for every node with power accounting (see :class:`faassim.Energy`);
+        left alone, the monitor writes the same rows in C.
+
+        >>> import faassim
+        >>> m = faassim.Metrics(faassim.Environment())
+        >>> m.log_power("nano_0", 2.5)
+        >>> {k: v.tolist() for k, v in m.to_numpy("power").items()}
+        {'time': [0.0], 'watts': [2.5], 'node': ['nano_0']}
+        """
+        self.log("power", {"watts": watts}, node=_name_of(node_name))
+
+    def log_energy(self, node_name: str, joules: float) -> None:
+        """Log the energy a node has used so far (measurement ``'energy'``:
+        joules, exact, idle included; node). The resource monitor calls it
+        after :meth:`log_power`, for the same nodes; left alone, it writes the
+        same rows in C. (Per request, the ``fets`` rows of a
+        :class:`faassim.PowerPredictionSimulator` carry ``watts`` and
+        ``joules``.)
+
+        >>> import faassim
+        >>> m = faassim.Metrics(faassim.Environment())
+        >>> m.log_energy("nano_0", 12.5)
+        >>> {k: v.tolist() for k, v in m.to_numpy("energy").items()}
+        {'time': [0.0], 'joules': [12.5], 'node': ['nano_0']}
+        """
+        self.log("energy", {"joules": joules}, node=_name_of(node_name))
+
     # -- function deployments ------------------------------------------------
 
     def log_function_deployment(self, fd: Any) -> None:
@@ -507,7 +539,10 @@ class Metrics(_core.Metrics):
     ) -> None:
         """Log the function execution time of a request (measurement
         ``'fets'``: t_fet_start, t_fet_end, the *kwargs* fields,
-        function_name, function_image, node, replica_id, request_id)."""
+        function_name, function_image, node, replica_id, request_id). An
+        HTTPWatchdog passes t_wait_start and t_wait_end, and a
+        PowerPredictionSimulator watts (its power claim) and joules (watts x
+        the time the claim was held)."""
         self.log(
             "fets",
             {"t_fet_start": t_fet_start, "t_fet_end": t_fet_end, **kwargs},

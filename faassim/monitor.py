@@ -6,9 +6,15 @@ A :class:`ResourceMonitor` samples ``env.resource_state`` every
 row per RUNNING replica that holds something (its resources, ``cpu_util``,
 ``mem_util``; tags ``node``, ``replica_id``), a ``node_utilization`` row per
 node with replicas (the node's totals), and puts a :class:`ResourceWindow`
-per such replica into ``env.metrics_server``. Start it with ``start()``
-(a C-native periodic action) or, as faas-sim code does, with
-``env.process(monitor.run())``.
+per such replica into ``env.metrics_server``. With power models
+(``env.power_models``, or idle powers set on ``env.energy``), each sample also
+logs a ``power`` row (``watts``: the node's power now, idle included) and an
+``energy`` row (``joules``: its exact energy so far, as
+:class:`~faassim.Energy` accounts it) per node that has one (tag ``node``),
+and, when ``log_resource_utilization`` is not overridden, the node's
+``node_utilization`` row gets the field ``node_power`` (W, idle included).
+Start it with ``start()`` (a C-native periodic action) or, as faas-sim code
+does, with ``env.process(monitor.run())``.
 
 ``env.resource_state`` integrates every amount over time at each change, and
 the monitor keeps those integrals at its sample times, so

@@ -10,7 +10,8 @@ characterized ``cpu``, ``gpu``, ``blkio``, ``net`` and ``ram`` on
 ``env.resource_state`` and draw the execution time from its ``fet_oracle``
 (in C, from ``env.rng``). Override ``claim_resources``, ``execute`` or
 ``release_resources`` (generator or plain function) to change one step; the
-others stay in C.
+others stay in C. :class:`PowerPredictionSimulator` also claims the
+request's predicted ``power`` (see :mod:`faassim.energy`).
 
 An overridden ``invoke`` can run the whole sequence with ``yield from
 super().invoke(env, replica, request)``: its steps get the same request,
@@ -44,9 +45,9 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-from faassim._core import Watchdog
+from faassim._core import PowerPredictionSimulator, Watchdog
 
-__all__ = ["Watchdog", "ForkingWatchdog", "HTTPWatchdog", "WorkerQueue"]
+__all__ = ["Watchdog", "ForkingWatchdog", "HTTPWatchdog", "WorkerQueue", "PowerPredictionSimulator"]
 
 
 class WorkerQueue:

@@ -566,6 +566,7 @@ static const char *const component_names[FS_NCOMP] = {
     "metrics_server",
     "resource_monitor",
     "power_models",
+    "energy",
 };
 
 PyObject *env_component(EnvironmentObject *env, int i)
@@ -660,6 +661,10 @@ static PyGetSetDef Environment_getset[] = {
      "Power models (e.g. faassim.LinearPowerModel) keyed by node name, as faas-sim's\n"
      "power-prediction code keeps them (a dict, empty unless set).",
      (void *)(intptr_t)FS_COMP_POWER_MODELS},
+    {"energy", (getter)environment_get_component, (setter)environment_set_component,
+     "Exact energy accounting per node, replica and function (faassim.Energy(env)\n"
+     "unless set).",
+     (void *)(intptr_t)FS_COMP_ENERGY},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -279,10 +279,28 @@ static int sync_nodes(FaasObject *f)
         PyErr_SetString(PyExc_RuntimeError, "env.topology lost nodes under the platform (nodes cannot be removed)");
         rc = -1;
     }
+    if (rc == 0 && n > known) {
+        /* when each node joins (its idle energy starts, energy.c): the nodes of
+         * the first sync were there from the start */
+        double *t0 = PyMem_Realloc(f->node_t0, (size_t)n * sizeof *t0);
+        if (!t0) {
+            PyErr_NoMemory();
+            rc = -1;
+        }
+        else
+            f->node_t0 = t0;
+    }
+    double now = known == 0 ? 0.0 : f->env->sim.now;
     for (Py_ssize_t i = known; rc == 0 && i < n; i++)
-        rc = add_node(f, PySequence_Fast_GET_ITEM(seq, i));
+        if ((rc = add_node(f, PySequence_Fast_GET_ITEM(seq, i))) == 0)
+            f->node_t0[i] = now;
     Py_DECREF(seq);
     return rc;
+}
+
+int faas_sync_nodes(FaasObject *f)
+{
+    return sync_nodes(f);
 }
 
 static int log_allocation(FaasObject *f, int64_t node)
@@ -2256,6 +2274,7 @@ static void Faas_dealloc(FaasObject *self)
         PyMem_Free(self->fns[i].per_rank);
     }
     PyMem_Free(self->fns);
+    PyMem_Free(self->node_t0);
     fs_sched_free(&self->sched);
     while (self->free_inv) {
         struct fs_inv *inv = self->free_inv;

@@ -138,6 +138,15 @@ static PyObject *faassim_register_platform(PyObject *module, PyObject *const *ar
     }
     Py_XSETREF(st->base_log_function_resource_utilization, fru);
     Py_XSETREF(st->base_log_resource_utilization, ru);
+    /* the resource monitor's power and energy rows (monitor.c) */
+    PyObject *le = PyObject_GetAttr(args[2], st->str_log_energy);
+    PyObject *lp = le ? PyObject_GetAttr(args[2], st->str_log_power) : NULL;
+    if (!lp) {
+        Py_XDECREF(le);
+        return NULL;
+    }
+    Py_XSETREF(st->base_log_energy, le);
+    Py_XSETREF(st->base_log_power, lp);
     Py_RETURN_NONE;
 }
 
@@ -217,6 +226,8 @@ static int module_exec(PyObject *m)
     INTERN(str_claim_resources, "claim_resources");
     INTERN(str_release_resources, "release_resources");
     INTERN(str_execute, "execute");
+    INTERN(str_log_energy, "log_energy");
+    INTERN(str_log_power, "log_power");
 #undef INTERN
     if (import_pytypes(st) < 0)
         return -1;
@@ -230,7 +241,7 @@ static int module_exec(PyObject *m)
         Metrics_setup(m, st) < 0 || Simulator_setup(m, st) < 0 || Replica_setup(m, st) < 0 ||
         Request_setup(m, st) < 0 || Balancer_setup(m, st) < 0 || Scheduler_setup(m, st) < 0 || Faas_setup(m, st) < 0 ||
         Source_setup(m, st) < 0 || ResourceState_setup(m, st) < 0 || Watchdog_setup(m, st) < 0 ||
-        Power_setup(m, st) < 0)
+        Power_setup(m, st) < 0 || Energy_setup(m, st) < 0)
         return -1;
     if (Monitor_setup(m, st) < 0)
         return -1;

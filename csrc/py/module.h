@@ -29,6 +29,7 @@
 #include "fs_sim.h"
 #include "fs_rng.h"
 #include "fs_metrics.h"
+#include "fs_power.h"
 
 /* Every object the module state owns, as an X-macro so that traverse and
  * clear cannot miss one. */
@@ -78,7 +79,9 @@
     X(ResourceUtilization_type) \
     X(NodeResourceUtilization_type) \
     X(ResourceMonitor_type)     \
-    X(MetricsServer_type)
+    X(MetricsServer_type)       \
+    X(PowerPredictionSimulator_type) \
+    X(Energy_type)
 
 #define FAASSIM_STATE_OBJECTS(X) \
     X(Interrupt)                 \
@@ -139,6 +142,11 @@
     X(base_log_fet)              \
     X(base_log_function_resource_utilization) \
     X(base_log_resource_utilization) \
+    X(base_log_energy)           \
+    X(base_log_power)            \
+    X(str_log_energy)            \
+    X(str_log_power)             \
+    X(NodePowerModel)            \
     X(component_factory)
 // clang-format on
 
@@ -188,6 +196,7 @@ enum fs_component {
     FS_COMP_METRICS_SERVER,
     FS_COMP_RESOURCE_MONITOR,
     FS_COMP_POWER_MODELS,
+    FS_COMP_ENERGY,
     FS_NCOMP
 };
 
@@ -518,12 +527,15 @@ struct fs_inv {
     double t_received, t_start;
     /* built-in watchdogs (watchdog.c) */
     double t_wait_start, t_fet_start;
-    double claim[5];        /* what the C claim put (cpu, gpu, blkio, net, ram) */
-    uint8_t wstep;          /* watchdog step: claim, execute, release, done */
-    uint8_t claimed;        /* claim[] is held in env.resource_state */
-    uint8_t tracked;        /* in a list that a container traverses (worker queue, timed list) */
-    uint8_t sub;            /* run for a Python call of Watchdog.invoke: `done` is that call's event */
-    struct fs_inv *sub_inv; /* the record of that run, on the invocation's record (the request's is this one) */
+    double claim[6];    /* what the C claim put (cpu, gpu, blkio, net, ram, and power for a PowerPredictionSimulator) */
+    double t_claim;     /* when the C claim put it */
+    double joules;      /* has_energy: the power claim times the time it was held, set by the C release */
+    uint8_t wstep;      /* watchdog step: claim, execute, release, done */
+    uint8_t claimed;    /* claim[] is held in env.resource_state */
+    uint8_t tracked;    /* in a list that a container traverses (worker queue, timed list) */
+    uint8_t sub;        /* run for a Python call of Watchdog.invoke: `done` is that call's event */
+    uint8_t has_energy; /* joules is set (its fets row gets watts and joules) */
+    struct fs_inv *sub_inv; /* the record of a Python Watchdog.invoke run, on the invocation's record */
 };
 
 /* A deployed function (a slot of FaasObject.fns; slots are never reused, so
@@ -577,6 +589,8 @@ typedef struct FaasObject {
     int t_fet, f_fs, f_fe, f_ws, f_we, f_fn, f_img, f_node, f_rid, f_req;
     struct fs_inv *timed; /* records waiting on a C timer (built-in watchdog execution) */
     int t_inv, c_wait, c_exec, c_start, c_mem, c_fn, c_img, c_node, c_rid;
+    int f_w, f_j;    /* fets columns watts and joules (PowerPredictionSimulator requests) */
+    double *node_t0; /* by node index: when the platform took the node from env.topology (its idle energy starts) */
     PyObject *dict;
     PyObject *weaklist;
 } FaasObject;
@@ -650,6 +664,43 @@ int watchdog_timer_fire(struct fs_sim *sim, void *data);
 int watchdog_step_cb(RequestObject *req, EventObject *ev);
 /* Function slot of name, or -1 with KeyError. */
 int32_t faas_function_slot(struct FaasObject *faas, PyObject *name);
+/* Bring the platform's node table up to date with env.topology. */
+int faas_sync_nodes(struct FaasObject *f);
+
+/* ------------------------------------------------------------------ */
+/* energy.c: env.energy (faassim.Energy), the power claims of           */
+/* PowerPredictionSimulator and the `energy` rows of its requests        */
+
+/* What a PowerPredictionSimulator resolved for its replica's node (kept in
+ * the watchdog, reset when it binds another replica): the node's power model
+ * and how the request's features map onto the model's. */
+struct fs_pps {
+    PyObject *node;     /* the replica's node name (strong), or NULL: not resolved */
+    PyObject *model;    /* env.power_models[node] the fields below are for (strong), or NULL */
+    PyObject *features; /* the model's feature names the map is for (strong), or NULL */
+    int8_t kind;        /* 1: LinearPowerModel predicted in C, 2: predict called from Python */
+    int8_t dynamic;     /* a NodePowerModel: the claim is its prediction minus its idle power */
+    int nfeat;          /* model features (kind 1, or a LinearPowerModel of kind 2); 0: the 5 resources */
+    int8_t map[FS_LINMODEL_MAX_FEATURES]; /* model feature j is resource map[j] (cpu, gpu, blkio, net, ram) */
+    uint8_t cached;                       /* kind 1: watts is the prediction of model at version */
+    uint64_t version;
+    double watts;
+};
+struct ResourceStateObject;
+void pps_clear(struct fs_pps *p);
+int pps_traverse(struct fs_pps *p, visitproc visit, void *arg);
+/* The power (W) a request with resources res (cpu, gpu, blkio, net, ram)
+ * draws on rep's node, predicted by env.power_models[node name]. 0, or -1
+ * with an exception (KeyError: no model for the node; ValueError: a
+ * prediction that is not finite and >= 0). */
+int pps_predict(faassim_state *st, struct fs_pps *p, ReplicaObject *rep, const double res[5], double *watts);
+/* Node `node` of the platform: its power now (W, idle included) and energy
+ * so far (J) as env.energy accounts them. Returns 1, 0 when the node has no
+ * power accounting (no model in env.power_models, no idle power set, or
+ * env.energy is not a faassim Energy), -1 on error. */
+int energy_node_state(EnvironmentObject *env, struct FaasObject *f, struct ResourceStateObject *rs, int64_t node,
+                      double *watts, double *joules);
+int Energy_setup(PyObject *m, faassim_state *st);
 
 /* ------------------------------------------------------------------ */
 /* resource_state.c: env.resource_state (faassim.ResourceState) over the  */
@@ -674,6 +725,11 @@ int resource_state_slot(ResourceStateObject *rs, const char *name);
  * first use). */
 int resource_state_put(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value);
 int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value);
+/* Put (remove == 0) or remove values[i] of slots[i], i < n (distinct
+ * slots), on rep: all or nothing, as n calls of the above but with one
+ * validation of the replica. */
+int resource_state_apply(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values, int n,
+                         int remove);
 /* Amount rep holds (the exact amount rounded once), 0.0 if never put. */
 double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot);
 /* Total of a node (its index in the platform's node table), 0.0 if none. */
@@ -722,6 +778,20 @@ typedef struct PowerModelObject PowerModelObject;
 #define LinearPowerModel_Check(st, o) PyObject_TypeCheck((o), (st)->LinearPowerModel_type)
 int Power_setup(PyObject *m, faassim_state *st);
 int power_model_predict_c(faassim_state *st, PyObject *model, const double *x, int nfeat, double *out);
+/* 1 if model is a LinearPowerModel (or subclass) whose predict is not
+ * overridden: *out points to its coefficients and intercept (predict is
+ * fs_linmodel_predict on them; valid until Python code runs), *version
+ * counts the changes of those (equal versions of one model: equal
+ * coefficients) and *features are its feature names (a tuple of str,
+ * borrowed: a later fit may replace it). 0 if not (predict is Python). -1
+ * with ValueError if the model is not fitted. */
+int power_model_linear(faassim_state *st, PyObject *model, const struct fs_linmodel **out, uint64_t *version,
+                       PyObject **features);
+/* The feature names (tuple of str, borrowed) of any LinearPowerModel, or
+ * NULL (no exception) for other objects. */
+PyObject *power_model_features(faassim_state *st, PyObject *model);
+/* A new C-contiguous float64 array of shape (nrows, ncols) holding x. */
+PyObject *power_np_rows(faassim_state *st, const double *x, int nrows, int ncols);
 
 /* helpers */
 

@@ -15,7 +15,13 @@
  *   - then, for every node with replicas registered in env.resource_state
  *     (node order), one 'node_utilization' row (env.metrics.log_resource_
  *     utilization(node_name, capacity, total)) - faas-sim had the hook but
- *     never called it;
+ *     never called it; on the C path a node with power accounting (a model
+ *     in env.power_models, or an idle power set on env.energy) also gets the
+ *     field node_power: its power now in W, idle included (energy.c);
+ *   - for every node of the platform with power accounting, one 'power'
+ *     row (env.metrics.log_power(node_name, watts): the node's power now)
+ *     and one 'energy' row (env.metrics.log_energy(node_name, joules): its
+ *     exact energy so far), as env.energy gives them;
  *   - a checkpoint: the time integral of every amount of every registered
  *     replica still alive (not SUSPENDED or FAILED) and of every node, so
  *     that ResourceMonitor.integral/average give exact means over windows
@@ -677,6 +683,9 @@ typedef struct {
     int t_fu, t_nu;
     int fu_col[FS_RES_MAX_SLOTS], nu_col[FS_RES_MAX_SLOTS];
     int fu_cpu, fu_mem, fu_node, fu_rid, nu_cpu, nu_mem, nu_node;
+    int8_t fast_pw;                               /* log_power and log_energy are the base ones */
+    int nu_pow;                                   /* node_power in node_utilization */
+    int t_pw, pw_w, pw_node, t_en, en_j, en_node; /* the `power` and `energy` rows */
     int32_t *node_sid;
     uint32_t nnode_sid;
     /* metric server fast path (for srv_for and ck_rs) */
@@ -704,6 +713,7 @@ static void reset_metric_cols(MonitorObject *self)
         self->fu_col[s] = self->nu_col[s] = -1;
     self->fu_cpu = self->fu_mem = self->fu_node = self->fu_rid = -1;
     self->nu_cpu = self->nu_mem = self->nu_node = -1;
+    self->nu_pow = self->t_pw = self->pw_w = self->pw_node = self->t_en = self->en_j = self->en_node = -1;
     for (uint32_t i = 0; i < self->nnode_sid; i++)
         self->node_sid[i] = -1;
 }
@@ -861,9 +871,11 @@ static int metrics_fast(MonitorObject *self, PyObject *m)
     faassim_state *st = self->st;
     Py_XSETREF(self->fast_for, Py_NewRef(m));
     reset_metric_cols(self);
-    self->fast_fru = self->fast_ru = 0;
+    self->fast_fru = self->fast_ru = self->fast_pw = 0;
     if (!Metrics_Check(st, m))
         return 0;
+    self->fast_pw = (int8_t)(is_base_method(m, st->str_log_power, st->base_log_power) &&
+                             is_base_method(m, st->str_log_energy, st->base_log_energy));
     PyObject *n1 = PyUnicode_InternFromString("log_function_resource_utilization");
     PyObject *n2 = n1 ? PyUnicode_InternFromString("log_resource_utilization") : NULL;
     if (!n2) {
@@ -979,9 +991,10 @@ static int node_sid(MonitorObject *self, MetricsObject *m, FaasObject *f, int64_
     return 0;
 }
 
-/* One row of 'function_utilization' (rep != NULL) or 'node_utilization' in C. */
+/* One row of 'function_utilization' (rep != NULL) or 'node_utilization' in C
+ * (with the field node_power when node_power is not NULL). */
 static int log_util_fast(MonitorObject *self, MetricsObject *m, ResourceStateObject *rs, FaasObject *f,
-                         ReplicaObject *rep, int64_t node, uint64_t touched)
+                         ReplicaObject *rep, int64_t node, uint64_t touched, const double *node_power)
 {
     int is_rep = rep != NULL;
     int *table = is_rep ? &self->t_fu : &self->t_nu;
@@ -1017,6 +1030,7 @@ static int log_util_fast(MonitorObject *self, MetricsObject *m, ResourceStateObj
     }
     if ((*c_cpu < 0 && (*c_cpu = metrics_column(m, t, "cpu_util", cpu_f ? FS_COL_F64 : FS_COL_I64, 0)) < 0) ||
         (*c_mem < 0 && (*c_mem = metrics_column(m, t, "mem_util", mem_f ? FS_COL_F64 : FS_COL_I64, 0)) < 0) ||
+        (node_power && self->nu_pow < 0 && (self->nu_pow = metrics_column(m, t, "node_power", FS_COL_F64, 0)) < 0) ||
         (*c_node < 0 && (*c_node = metrics_column(m, t, "node", FS_COL_STR, 1)) < 0) ||
         (is_rep && self->fu_rid < 0 && (self->fu_rid = metrics_column(m, t, "replica_id", FS_COL_I64, 1)) < 0))
         return -1;
@@ -1030,6 +1044,7 @@ static int log_util_fast(MonitorObject *self, MetricsObject *m, ResourceStateObj
     }
     if ((cpu_f ? metrics_set_f64(m, t, *c_cpu, cpu_u) : metrics_set_i64(m, t, *c_cpu, 0)) < 0 ||
         (mem_f ? metrics_set_f64(m, t, *c_mem, mem_u) : metrics_set_i64(m, t, *c_mem, 0)) < 0 ||
+        (node_power && metrics_set_f64(m, t, self->nu_pow, *node_power) < 0) ||
         metrics_set_str(m, t, *c_node, sid) < 0 || (is_rep && metrics_set_i64(m, t, self->fu_rid, rep->id) < 0))
         return -1;
     return metrics_end_row(m, t);
@@ -1124,6 +1139,55 @@ static int node_slow(PyObject *metrics, ResourceStateObject *rs, FaasObject *f, 
     return rc;
 }
 
+/* A `power` row (the node's power now) and an `energy` row (its energy so
+ * far) for every node of the platform with power accounting (energy.c). */
+static int log_power_rows(MonitorObject *self, PyObject *metrics, FaasObject *f, ResourceStateObject *rs)
+{
+    int rc = 0;
+    Py_INCREF(f);
+    Py_INCREF(metrics);
+    for (Py_ssize_t n = 0; rc == 0 && n < PyList_GET_SIZE(f->nodes); n++) {
+        double watts, joules;
+        int has = energy_node_state(self->env, f, rs, n, &watts, &joules);
+        if (has <= 0) {
+            rc = has;
+            continue;
+        }
+        if (self->fast_pw && self->fast_for == metrics) {
+            MetricsObject *m = (MetricsObject *)metrics;
+            int32_t sid;
+            if (node_sid(self, m, f, n, &sid) < 0 ||
+                (self->t_pw < 0 && ((self->t_pw = metrics_table(m, "power")) < 0 ||
+                                    (self->pw_w = metrics_column(m, self->t_pw, "watts", FS_COL_F64, 0)) < 0 ||
+                                    (self->pw_node = metrics_column(m, self->t_pw, "node", FS_COL_STR, 1)) < 0)) ||
+                (self->t_en < 0 && ((self->t_en = metrics_table(m, "energy")) < 0 ||
+                                    (self->en_j = metrics_column(m, self->t_en, "joules", FS_COL_F64, 0)) < 0 ||
+                                    (self->en_node = metrics_column(m, self->t_en, "node", FS_COL_STR, 1)) < 0))) {
+                self->t_pw = self->t_en = -1;
+                rc = -1;
+                continue;
+            }
+            int t = self->t_pw, e = self->t_en;
+            if (metrics_begin_row(m, t) < 0 || metrics_set_f64(m, t, self->pw_w, watts) < 0 ||
+                metrics_set_str(m, t, self->pw_node, sid) < 0 || metrics_end_row(m, t) < 0 ||
+                metrics_begin_row(m, e) < 0 || metrics_set_f64(m, e, self->en_j, joules) < 0 ||
+                metrics_set_str(m, e, self->en_node, sid) < 0 || metrics_end_row(m, e) < 0)
+                rc = -1;
+        }
+        else {
+            PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(f->nodes, n), "name");
+            PyObject *r = name ? PyObject_CallMethod(metrics, "log_power", "Od", name, watts) : NULL;
+            Py_XSETREF(r, r ? PyObject_CallMethod(metrics, "log_energy", "Od", name, joules) : NULL);
+            rc = r ? 0 : -1;
+            Py_XDECREF(r);
+            Py_XDECREF(name);
+        }
+    }
+    Py_DECREF(metrics);
+    Py_DECREF(f);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* A sample */
 
@@ -1177,7 +1241,7 @@ static int sample_native(MonitorObject *self, FaasObject *f, ResourceStateObject
                 continue;
             int r = 0;
             if (fast_fru)
-                r = log_util_fast(self, (MetricsObject *)metrics, rs, f, rep, rep->node, touched);
+                r = log_util_fast(self, (MetricsObject *)metrics, rs, f, rep, rep->node, touched, NULL);
             if (r == 0 && fast_put)
                 r = put_fast(self, (ServerObject *)srv, rs, rep, touched, now);
             if (r == 0 && slow) {
@@ -1204,8 +1268,13 @@ static int sample_native(MonitorObject *self, FaasObject *f, ResourceStateObject
             if (touched && (grow_ents(&self->node_ck, &self->nnode_ck, n + 1) < 0 ||
                             checkpoint(rs, &self->node_ck[n], NULL, n, touched, tick) < 0))
                 r = -1;
+            double watts = 0.0, joules = 0.0;
+            int has_power = r == 0 && metrics && fast_ru ? energy_node_state(env, rf, rs, n, &watts, &joules) : 0;
+            if (has_power < 0)
+                r = -1;
             if (r == 0 && metrics)
-                r = fast_ru ? log_util_fast(self, (MetricsObject *)metrics, rs, rf, NULL, n, touched)
+                r = fast_ru ? log_util_fast(self, (MetricsObject *)metrics, rs, rf, NULL, n, touched,
+                                            has_power ? &watts : NULL)
                             : node_slow(metrics, rs, rf, n);
             if (r < 0) {
                 Py_DECREF(rf);
@@ -1214,6 +1283,8 @@ static int sample_native(MonitorObject *self, FaasObject *f, ResourceStateObject
         }
         Py_DECREF(rf);
     }
+    if (metrics && log_power_rows(self, metrics, f, rs) < 0)
+        goto done;
     rc = 0;
 done:
     Py_XDECREF(metrics);

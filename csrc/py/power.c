@@ -41,6 +41,7 @@ struct PowerModelObject {
     struct fs_linmodel m;  /* m.nfeat == 0: not fitted */
     PyObject *features;    /* tuple of exact str (strong, never NULL after tp_new) */
     uint8_t auto_features; /* features were not given: they follow the number of coefficients */
+    uint64_t version;      /* counts the changes of m (power_model_linear) */
     PyObject *dict;
     PyObject *weaklist;
 };
@@ -366,6 +367,7 @@ static int pm_set(PM *self, const double *coef, size_t p, double intercept, PyOb
         return -1;
     }
     self->m = m;
+    self->version++;
     self->auto_features = (uint8_t)autof;
     Py_SETREF(self->features, names);
     return 0;
@@ -378,9 +380,8 @@ static int pm_set(PM *self, const double *coef, size_t p, double intercept, PyOb
 static int predict_overridden(faassim_state *st, PyObject *model)
 {
     PyTypeObject *tp = Py_TYPE(model);
-    if (tp == st->LinearPowerModel_type)
-        return 0;
-    if (_PyType_Lookup(tp, st->str_predict) != _PyType_Lookup(st->LinearPowerModel_type, st->str_predict))
+    if (tp != st->LinearPowerModel_type &&
+        _PyType_Lookup(tp, st->str_predict) != _PyType_Lookup(st->LinearPowerModel_type, st->str_predict))
         return 1;
     PM *pm = (PM *)model;
     if (pm->dict) {
@@ -412,6 +413,41 @@ int power_model_predict_c(faassim_state *st, PyObject *model, const double *x, i
         return -1;
     *out = fs_linmodel_predict(&pm->m, x, (size_t)nfeat);
     return 1;
+}
+
+int power_model_linear(faassim_state *st, PyObject *model, const struct fs_linmodel **out, uint64_t *version,
+                       PyObject **features)
+{
+    if (!LinearPowerModel_Check(st, model))
+        return 0;
+    int o = predict_overridden(st, model);
+    if (o != 0)
+        return o < 0 ? -1 : 0;
+    PM *pm = (PM *)model;
+    if (check_fitted(pm) < 0)
+        return -1;
+    *out = &pm->m;
+    *version = pm->version;
+    *features = pm->features;
+    return 1;
+}
+
+PyObject *power_model_features(faassim_state *st, PyObject *model)
+{
+    return LinearPowerModel_Check(st, model) ? ((PM *)model)->features : NULL;
+}
+
+PyObject *power_np_rows(faassim_state *st, const double *x, int nrows, int ncols)
+{
+    Py_buffer v;
+    PyObject *flat = new_f64(st, (Py_ssize_t)nrows * ncols, &v);
+    if (!flat)
+        return NULL;
+    memcpy(v.buf, x, (size_t)nrows * (size_t)ncols * sizeof(double));
+    PyBuffer_Release(&v);
+    PyObject *r = PyObject_CallMethod(flat, "reshape", "ii", nrows, ncols);
+    Py_DECREF(flat);
+    return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -706,6 +742,7 @@ static PyObject *pm_fit(PM *self, PyObject *args, PyObject *kwds)
         Py_SETREF(self->features, names);
     }
     self->m = m;
+    self->version++;
     result = Py_NewRef(self);
 done:
     f64in_release(&xin);
@@ -953,6 +990,7 @@ static int pm_set_intercept(PM *self, PyObject *value, void *c)
         return -1;
     }
     self->m.intercept = d;
+    self->version++;
     return 0;
 }
 

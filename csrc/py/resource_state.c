@@ -487,8 +487,11 @@ static int rs_integrate(ResourceStateObject *rs, ReplicaObject *rep, int slot)
     if (!ni)
         return -1;
     double now = rs->env ? rs->env->sim.now : 0.0, na = 0.0;
-    integ_advance(ri, book_get(b, rid, slot), now);
-    fs_res_node_get(&b->res, node, slot, &na);
+    /* the amounts are read (rounded from the exact sums) only when time has
+     * passed since the last change: the same integrals, fewer reads */
+    integ_advance(ri, now > ri->last ? book_get(b, rid, slot) : 0.0, now);
+    if (now > ni->last)
+        fs_res_node_get(&b->res, node, slot, &na);
     integ_advance(ni, na, now);
     return 0;
 }
@@ -733,6 +736,60 @@ int resource_state_put(ResourceStateObject *rs, ReplicaObject *rep, int slot, do
 int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value)
 {
     return rs_capi_apply(rs, rep, slot, value, 1, "resource_state_remove");
+}
+
+int resource_state_apply(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values, int n,
+                         int remove)
+{
+    const char *fname = remove ? "resource_state_remove" : "resource_state_put";
+    if (!check_replica(rs, (PyObject *)rep, fname))
+        return -1;
+    struct rs_book *b = &rs->book;
+    int registered = book_registered(b, rep->id);
+    for (int i = 0; i < n; i++) {
+        double v = values[i];
+        if (check_slot(rs, slots[i], fname) < 0)
+            return -1;
+        if (!(v >= 0) || isinf(v) || (remove && v > 0 && !registered)) {
+            if (!(v >= 0) || isinf(v)) {
+                PyObject *value = PyFloat_FromDouble(v);
+                if (value) {
+                    raise_for_call(PyExc_ValueError, fname, (PyObject *)rep, b->names[slots[i]], value,
+                                   "value must be a finite number >= 0");
+                    Py_DECREF(value);
+                }
+            }
+            else
+                raise_apply_v(b, FS_ERES_INSUFFICIENT, rep->id, slots[i], fname, (PyObject *)rep, b->names[slots[i]],
+                              NULL, v);
+            return -1;
+        }
+    }
+    int newly = rs_register(rs, rep);
+    if (newly < 0)
+        return -1;
+    int i;
+    for (i = 0; i < n; i++) {
+        if (rs_integrate(rs, rep, slots[i]) < 0)
+            break;
+        int rc = book_apply(b, rep->id, slots[i], values[i], remove);
+        if (rc) {
+            raise_apply_v(b, rc, rep->id, slots[i], fname, (PyObject *)rep, b->names[slots[i]], NULL, values[i]);
+            break;
+        }
+    }
+    if (i == n)
+        return 0;
+    /* undo the ones applied, exactly (at the same time: the integrals do not
+     * change), and the registration */
+    PyObject *exc = fs_err_take();
+    for (int j = i - 1; j >= 0; j--)
+        (void)book_apply(b, rep->id, slots[j], values[j], !remove);
+    if (exc)
+        fs_err_restore(exc);
+    if (newly)
+        rs_unregister_last(rs, rep);
+    return -1;
 }
 
 double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot)

@@ -33,6 +33,12 @@
  * step needs no data for it). Both are kept per replica (its node and image
  * never change) until the characterization is replaced.
  *
+ * PowerPredictionSimulator is this type with `power` set: its claim also
+ * predicts the request's power with env.power_models[node] (pps_predict,
+ * energy.c) and puts it as a sixth resource, `power` (claim[5]); the
+ * release removes it with the rest and keeps its energy, watts x the time
+ * it was held, which the `fets` row gets as the fields watts and joules.
+ *
  * Records waiting for a worker belong to the watchdog (traversed here);
  * records on a C timer are on the platform's timed list (traversed there);
  * records waiting on a Python sub-hook are held by their request object. */
@@ -43,7 +49,8 @@
 enum { WD_CLAIM = 0, WD_EXECUTE, WD_RELEASE, WD_DONE };
 enum { SUB_CLAIM = 1, SUB_EXECUTE = 2, SUB_RELEASE = 4 };
 #define NRES 5
-static const char *const res_names[NRES] = {"cpu", "gpu", "blkio", "net", "ram"};
+/* the five characterized resources, then the power a PowerPredictionSimulator claims */
+static const char *const res_names[NRES + 1] = {"cpu", "gpu", "blkio", "net", "ram", "power"};
 
 struct WatchdogObject {
     SimulatorObject sim;
@@ -61,7 +68,9 @@ struct WatchdogObject {
     struct fs_dist fet;
     PyObject *fet_py; /* callable returning an execution time (fet_kind 2), or NULL */
     PyObject *rs_for; /* the resource state the slots are for (strong ref) */
-    int slots[NRES];
+    int slots[NRES + 1];
+    uint8_t power;     /* a PowerPredictionSimulator: the claim also puts the predicted power */
+    struct fs_pps pps; /* its power model, resolved for the bound replica */
 };
 
 static int parse_workers(PyObject *obj, int64_t *out)
@@ -94,6 +103,7 @@ static PyObject *Watchdog_new(PyTypeObject *type, PyObject *args, PyObject *kwds
         return NULL;
     self->sim.st = st;
     self->sub_mask = -1;
+    self->power = st->PowerPredictionSimulator_type && PyType_IsSubtype(type, st->PowerPredictionSimulator_type);
     return (PyObject *)self;
 }
 
@@ -177,6 +187,7 @@ static int wd_bind_res(WatchdogObject *wd, ReplicaObject *rep)
 {
     if (wd->res_for == rep)
         return 0;
+    pps_clear(&wd->pps);
     wd->has_res = 0;
     Py_CLEAR(wd->res_for);
     if (wd->characterization) {
@@ -335,54 +346,76 @@ static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
     return 0;
 }
 
-/* Claim (the resources resolved for inv->rep: wd_bind_res) or release (what
- * the claim put) in C. */
+/* Claim or release the characterized resources in C (and, for a
+ * PowerPredictionSimulator, the predicted power, whose energy the release
+ * keeps for the fets row). */
 static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
 {
     if (put ? !wd->has_res || inv->claimed : !inv->claimed)
         return 0;
     ReplicaObject *rep = inv->rep;
+    int n = wd->power ? NRES + 1 : NRES;
+    double vals[NRES + 1];
+    if (put) {
+        memcpy(vals, wd->res, sizeof(double) * NRES);
+        if (wd->power && pps_predict(wd->sim.st, &wd->pps, rep, wd->res, &vals[NRES]) < 0)
+            return -1;
+    }
+    else
+        memcpy(vals, inv->claim, sizeof(double) * (size_t)n);
     PyObject *rs = env_component(rep->faas->env, FS_COMP_RESOURCE_STATE);
     if (!rs)
         return -1;
     int rc = 0;
     if (ResourceState_Check(wd->sim.st, rs)) {
         if (wd->rs_for != rs) {
-            for (int i = 0; i < NRES && rc == 0; i++)
+            for (int i = 0; i < n && rc == 0; i++)
                 if ((wd->slots[i] = resource_state_slot((ResourceStateObject *)rs, res_names[i])) < 0)
                     rc = -1;
             if (rc == 0)
                 Py_XSETREF(wd->rs_for, Py_NewRef(rs));
         }
-        for (int i = 0; i < NRES && rc == 0; i++) {
-            double v = put ? wd->res[i] : inv->claim[i];
-            if (v == 0.0)
-                continue;
-            rc = put ? resource_state_put((ResourceStateObject *)rs, rep, wd->slots[i], v)
-                     : resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[i], v);
-            if (rc < 0 && put) /* undo the ones put: all or nothing */
-                for (int j = 0; j < i; j++)
-                    if (wd->res[j] != 0.0)
-                        resource_state_remove((ResourceStateObject *)rs, rep, wd->slots[j], wd->res[j]);
-        }
+        int slots[NRES + 1], k = 0;
+        double v[NRES + 1];
+        for (int i = 0; i < n && rc == 0; i++)
+            if (vals[i] != 0.0) {
+                slots[k] = wd->slots[i];
+                v[k++] = vals[i];
+            }
+        if (rc == 0) /* all or nothing */
+            rc = resource_state_apply((ResourceStateObject *)rs, rep, slots, v, k, !put);
     }
     else { /* a replaced resource state: its Python methods */
-        for (int i = 0; i < NRES && rc == 0; i++) {
-            double v = put ? wd->res[i] : inv->claim[i];
-            if (v == 0.0)
+        for (int i = 0; i < n && rc == 0; i++) {
+            if (vals[i] == 0.0)
                 continue;
             PyObject *r = PyObject_CallMethod(rs, put ? "put_resource" : "remove_resource", "Osd", rep, res_names[i],
-                                              v); /* re-entrancy point */
+                                              vals[i]); /* re-entrancy point */
             rc = r ? 0 : -1;
             Py_XDECREF(r);
         }
     }
     Py_DECREF(rs);
     if (rc == 0) {
-        if (put)
-            memcpy(inv->claim, wd->res, sizeof inv->claim);
+        FaasObject *f = rep->faas;
+        if (put) {
+            memcpy(inv->claim, vals, sizeof(double) * (size_t)n);
+            inv->t_claim = f->env->sim.now;
+        }
         inv->claimed = (uint8_t)put;
+        if (!put && wd->power) {
+            inv->joules = inv->claim[NRES] * (f->env->sim.now - inv->t_claim);
+            inv->has_energy = 1;
+        }
     }
+    return rc;
+}
+
+static int set_float_item(PyObject *d, const char *key, double v)
+{
+    PyObject *o = PyFloat_FromDouble(v);
+    int rc = o ? PyDict_SetItemString(d, key, o) : -1;
+    Py_XDECREF(o);
     return rc;
 }
 
@@ -393,8 +426,9 @@ static int fet_fast_path(FaasObject *f, PyObject *m)
     faassim_state *st = f->st;
     Py_XSETREF(f->fet_for, Py_NewRef(m));
     f->fast_fet = 0;
-    /* the table and column ids were those of the previous metrics object */
-    f->t_fet = f->f_ws = f->f_req = -1;
+    /* the column ids are the old metrics object's */
+    f->t_fet = f->f_fs = f->f_fe = f->f_ws = f->f_we = f->f_fn = f->f_img = f->f_node = f->f_rid = f->f_req = -1;
+    f->f_w = f->f_j = -1;
     if (!Metrics_Check(st, m) || !st->base_log_fet)
         return 0;
     f->fast_fet = _PyType_Lookup(Py_TYPE(m), st->str_log_fet) == st->base_log_fet;
@@ -419,13 +453,16 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
     int http = wd->workers > 0;
     if (rc == 0 && f->fast_fet) {
         MetricsObject *mo = (MetricsObject *)m;
+        int energy = inv->has_energy;
         if (f->t_fet < 0 || f->f_req < 0) {
-            /* resolve the columns (first row for this metrics object) */
+            /* resolve the columns (first row for this metrics object), in the order log_fet() makes them */
             if ((f->t_fet = metrics_table(mo, "fets")) < 0 ||
                 (f->f_fs = metrics_column(mo, f->t_fet, "t_fet_start", FS_COL_F64, 0)) < 0 ||
                 (f->f_fe = metrics_column(mo, f->t_fet, "t_fet_end", FS_COL_F64, 0)) < 0 ||
                 (http && (f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0) ||
                 (http && (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0) ||
+                (energy && (f->f_w = metrics_column(mo, f->t_fet, "watts", FS_COL_F64, 0)) < 0) ||
+                (energy && (f->f_j = metrics_column(mo, f->t_fet, "joules", FS_COL_F64, 0)) < 0) ||
                 (f->f_fn = metrics_column(mo, f->t_fet, "function_name", FS_COL_STR, 1)) < 0 ||
                 (f->f_img = metrics_column(mo, f->t_fet, "function_image", FS_COL_STR, 1)) < 0 ||
                 (f->f_node = metrics_column(mo, f->t_fet, "node", FS_COL_STR, 1)) < 0 ||
@@ -437,6 +474,10 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
             ((f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0 ||
              (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0))
             rc = -1;
+        if (rc == 0 && energy && f->f_w < 0 &&
+            ((f->f_w = metrics_column(mo, f->t_fet, "watts", FS_COL_F64, 0)) < 0 ||
+             (f->f_j = metrics_column(mo, f->t_fet, "joules", FS_COL_F64, 0)) < 0))
+            rc = -1;
         if (rc == 0)
             rc = faas_replica_sids(f, mo, rep);
         int t = f->t_fet;
@@ -445,6 +486,8 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
              metrics_set_f64(mo, t, f->f_fe, t_end) < 0 ||
              (http && (metrics_set_f64(mo, t, f->f_ws, inv->t_wait_start) < 0 ||
                        metrics_set_f64(mo, t, f->f_we, inv->t_fet_start) < 0)) ||
+             (energy && (metrics_set_f64(mo, t, f->f_w, inv->claim[NRES]) < 0 ||
+                         metrics_set_f64(mo, t, f->f_j, inv->joules) < 0)) ||
              metrics_set_str(mo, t, f->f_fn, rep->fn_sid) < 0 || metrics_set_str(mo, t, f->f_img, rep->image_sid) < 0 ||
              metrics_set_str(mo, t, f->f_node, rep->node_sid) < 0 || metrics_set_i64(mo, t, f->f_rid, rep->id) < 0 ||
              metrics_set_i64(mo, t, f->f_req, inv->request_id) < 0 || metrics_end_row(mo, t) < 0))
@@ -456,10 +499,14 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
         PyObject *args = node ? Py_BuildValue("(OOOddIL)", fn, rep->image, node, inv->t_fet_start, t_end, rep->id,
                                               (long long)inv->request_id)
                               : NULL;
-        PyObject *kw =
-            args && http ? Py_BuildValue("{s:d,s:d}", "t_wait_start", inv->t_wait_start, "t_wait_end", inv->t_fet_start)
-                         : NULL;
-        PyObject *meth = args && (!http || kw) ? PyObject_GetAttr(m, f->st->str_log_fet) : NULL;
+        PyObject *kw = args && (http || inv->has_energy) ? PyDict_New() : NULL;
+        int ok = args && (kw || !(http || inv->has_energy));
+        if (kw && http)
+            ok = set_float_item(kw, "t_wait_start", inv->t_wait_start) == 0 &&
+                 set_float_item(kw, "t_wait_end", inv->t_fet_start) == 0;
+        if (ok && kw && inv->has_energy)
+            ok = set_float_item(kw, "watts", inv->claim[NRES]) == 0 && set_float_item(kw, "joules", inv->joules) == 0;
+        PyObject *meth = ok ? PyObject_GetAttr(m, f->st->str_log_fet) : NULL;
         PyObject *r = meth ? PyObject_Call(meth, args, kw) : NULL; /* re-entrancy point */
         rc = r ? 0 : -1;
         Py_XDECREF(r);
@@ -718,6 +765,7 @@ static int wd_start(WatchdogObject *wd, struct fs_inv *inv)
     inv->t_wait_start = inv->faas->env->sim.now;
     inv->wstep = WD_CLAIM;
     inv->claimed = 0;
+    inv->has_energy = 0;
     if (wd->workers > 0 && wd->busy >= wd->workers) {
         inv->next = NULL;
         inv->prev = NULL;
@@ -913,6 +961,9 @@ static int Watchdog_traverse(WatchdogObject *self, visitproc visit, void *arg)
     Py_VISIT((PyObject *)self->fet_for);
     Py_VISIT(self->fet_py);
     Py_VISIT(self->rs_for);
+    int r = pps_traverse(&self->pps, visit, arg);
+    if (r)
+        return r;
     for (struct fs_inv *inv = self->qhead; inv; inv = inv->next) {
         Py_VISIT((PyObject *)inv->req);
         Py_VISIT((PyObject *)inv->done);
@@ -944,6 +995,7 @@ static int Watchdog_clear(WatchdogObject *self)
     Py_CLEAR(self->fet_for);
     Py_CLEAR(self->fet_py);
     Py_CLEAR(self->rs_for);
+    pps_clear(&self->pps);
     return 0;
 }
 
@@ -968,7 +1020,8 @@ static PyMethodDef Watchdog_methods[] = {
     METH("claim_resources", watchdog_claim,
          "claim_resources(env, replica, request)\n--\n\nPut the characterized cpu, gpu, blkio, net and ram of the "
          "replica's\n"
-         "node and image on env.resource_state (nothing without a characterization)."),
+         "node and image on env.resource_state (nothing without a characterization);\n"
+         "a PowerPredictionSimulator also puts the predicted `power`."),
     METH("execute", watchdog_execute,
          "execute(env, replica, request)\n--\n\nA timeout of an execution time drawn from the characterization's\n"
          "fet_oracle for the replica's node and image (zero without one)."),
@@ -1006,6 +1059,32 @@ static PyType_Spec Watchdog_spec = {
     .slots = Watchdog_slots,
 };
 
+PyDoc_STRVAR(PPS_doc, "PowerPredictionSimulator(workers=0, characterization=None)\n--\n\n"
+                      "A Watchdog (faas-sim's power-prediction simulator) whose claim also predicts\n"
+                      "the request's power draw with env.power_models[node name] from the features\n"
+                      "[cpu, gpu, blkio, net, ram] of the characterization, and puts it as the\n"
+                      "resource `power` (watts) on env.resource_state with the five resources;\n"
+                      "the release removes exactly what the claim put, and the request's `fets`\n"
+                      "row gets the fields watts and joules (watts x the time the claim was held).\n"
+                      "A LinearPowerModel is\n"
+                      "evaluated in C (its features picked by name; a NodePowerModel's claim is its\n"
+                      "prediction minus its idle power, which env.energy counts per node); any\n"
+                      "other model's predict(X) is called with one row of the five features.");
+
+static PyType_Slot PPS_slots[] = {
+    {Py_tp_traverse, Watchdog_traverse},
+    {Py_tp_clear, Watchdog_clear},
+    {Py_tp_doc, (void *)PPS_doc},
+    {0, NULL},
+};
+
+static PyType_Spec PPS_spec = {
+    .name = "faassim.PowerPredictionSimulator",
+    .basicsize = sizeof(WatchdogObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = PPS_slots,
+};
+
 int Watchdog_setup(PyObject *m, faassim_state *st)
 {
     PyObject *bases = PyTuple_Pack(1, (PyObject *)st->FunctionSimulator_type);
@@ -1013,7 +1092,14 @@ int Watchdog_setup(PyObject *m, faassim_state *st)
         return -1;
     st->Watchdog_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &Watchdog_spec, bases);
     Py_DECREF(bases);
-    if (!st->Watchdog_type)
+    if (!st->Watchdog_type || PyModule_AddType(m, st->Watchdog_type) < 0)
         return -1;
-    return PyModule_AddType(m, st->Watchdog_type);
+    bases = PyTuple_Pack(1, (PyObject *)st->Watchdog_type);
+    if (!bases)
+        return -1;
+    st->PowerPredictionSimulator_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &PPS_spec, bases);
+    Py_DECREF(bases);
+    if (!st->PowerPredictionSimulator_type)
+        return -1;
+    return PyModule_AddType(m, st->PowerPredictionSimulator_type);
 }
