@@ -1557,3 +1557,27 @@ def test_python_calls_of_the_steps_return_timeouts():
     assert seen == [(faassim.Timeout, d1, d2, 0.0, claimed(1))]
     assert by_request(env) == {0: (0.0, 0.0, 0.0, d1)}
     assert_all_released(env)
+
+
+def test_steps_called_with_another_environment():
+    """A step called with an environment that is not the replica's raises
+    (its timeout would fire in that other environment: the request hung)."""
+    other = faassim.Environment()
+    errors = []
+
+    class Confused(HTTPWatchdog):
+        def execute(self, env, replica, request):
+            for name in ("claim_resources", "execute", "release_resources", "invoke"):
+                try:
+                    getattr(super(), name)(other, replica, request)
+                except ValueError as e:
+                    errors.append(str(e))
+            yield from super().execute(env, replica, request)
+
+    env = make_env(lambda: Confused(1, characterization(Constant(1.0))))
+    env.faas.add_source("f", Replay([0.0]))
+    env.run()
+    assert len(errors) == 4 and all("is not the environment of" in e for e in errors)
+    assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0)}
+    assert other.peek() == math.inf
+    assert_all_released(env)

@@ -775,6 +775,10 @@ static int check_call(WatchdogObject *self, const char *what, PyObject *const *a
         PyErr_Format(PyExc_RuntimeError, "%s(): %R is not the simulator of %R", what, self, args[1]);
         return -1;
     }
+    if ((EnvironmentObject *)args[0] != (*inv)->faas->env) {
+        PyErr_Format(PyExc_ValueError, "%s(): %R is not the environment of %R", what, args[0], args[1]);
+        return -1;
+    }
     return 0;
 }
 
