@@ -1372,7 +1372,7 @@ def test_an_error_logging_a_fets_row_fails_no_replica(raise_errors):
 
     class Strict(faassim.Metrics):
         def log_fet(self, *args, **kwargs):
-            if kwargs.get("request_id", args[6] if len(args) > 6 else None) == 1:
+            if kwargs["request_id"] == 1:
                 raise ValueError("no row for request 1")
             return super().log_fet(*args, **kwargs)
 
@@ -1581,3 +1581,29 @@ def test_steps_called_with_another_environment():
     assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0)}
     assert other.peek() == math.inf
     assert_all_released(env)
+
+
+@pytest.mark.parametrize("make", [lambda ch: HTTPWatchdog(1, ch), lambda ch: ForkingWatchdog(ch)], ids=["http", "fork"])
+def test_log_fet_override_gets_faas_sim_arguments(make):
+    """A log_fet override is called as faas-sim calls it: the function
+    name, image and node name positional, the rest by keyword."""
+    calls = []
+
+    class FaasSimMetrics(faassim.Metrics):
+        def log_fet(self, function_name, function_image, node_name, **kwargs):
+            calls.append((function_name, function_image, node_name, kwargs))
+            super().log_fet(function_name, function_image, node_name, **kwargs)
+
+    env = make_env(lambda: make(characterization(Constant(1.0))))
+    env.metrics = FaasSimMetrics(env)
+    env.faas.add_source("f", Replay([0.0, 0.5]))
+    env.run()
+    http = isinstance(env.faas.get_replicas("f")[0].simulator, HTTPWatchdog)
+    expected = []
+    for rid, (ws, fs) in enumerate([(0.0, 0.0), (0.5, 1.0 if http else 0.5)]):
+        kw = {"t_fet_start": fs, "t_fet_end": fs + 1.0, "replica_id": 0, "request_id": rid}
+        if http:
+            kw.update(t_wait_start=ws, t_wait_end=fs)
+        expected.append(("f", IMG, "node_0", kw))
+    assert calls == expected
+    assert list(calls[0][3]) == list(expected[0][3])  # faas-sim's order

@@ -451,15 +451,18 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
             rc = -1;
     }
     else if (rc == 0) {
-        PyObject *node = rep->node_obj != Py_None ? PyObject_GetAttrString(rep->node_obj, "name") : NULL;
+        /* faas-sim's call: the names positional, the rest by keyword */
+        PyObject *node = PyObject_GetAttrString(rep->node_obj, "name");
         PyObject *fn = f->fns[inv->fn].name;
-        PyObject *args = node ? Py_BuildValue("(OOOddIL)", fn, rep->image, node, inv->t_fet_start, t_end, rep->id,
-                                              (long long)inv->request_id)
-                              : NULL;
-        PyObject *kw =
-            args && http ? Py_BuildValue("{s:d,s:d}", "t_wait_start", inv->t_wait_start, "t_wait_end", inv->t_fet_start)
-                         : NULL;
-        PyObject *meth = args && (!http || kw) ? PyObject_GetAttr(m, f->st->str_log_fet) : NULL;
+        PyObject *args = node ? Py_BuildValue("(OOO)", fn, rep->image, node) : NULL;
+        long long rid = (long long)inv->request_id;
+        PyObject *kw = !args  ? NULL
+                       : http ? Py_BuildValue("{s:d,s:d,s:I,s:L,s:d,s:d}", "t_fet_start", inv->t_fet_start, "t_fet_end",
+                                              t_end, "replica_id", rep->id, "request_id", rid, "t_wait_start",
+                                              inv->t_wait_start, "t_wait_end", inv->t_fet_start)
+                              : Py_BuildValue("{s:d,s:d,s:I,s:L}", "t_fet_start", inv->t_fet_start, "t_fet_end", t_end,
+                                              "replica_id", rep->id, "request_id", rid);
+        PyObject *meth = kw ? PyObject_GetAttr(m, f->st->str_log_fet) : NULL;
         PyObject *r = meth ? PyObject_Call(meth, args, kw) : NULL; /* re-entrancy point */
         rc = r ? 0 : -1;
         Py_XDECREF(r);
