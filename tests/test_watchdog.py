@@ -162,7 +162,7 @@ def test_mmc_waiting_time_matches_erlang_c(workers):
     mu = 2.0
     lam = 0.6 * workers * mu
     ch = characterization(Exponential(mu))
-    waits, execs, n = [], [], 0
+    waits, execs = [], []
     for seed in range(6):
         env = make_env(lambda: HTTPWatchdog(workers, ch), seed=seed)
         env.faas.add_source("f", Poisson(lam), max_requests=200_000)
@@ -435,8 +435,11 @@ class MyWatchdog(HTTPWatchdog):
 
 
 def replay_times(n=3000, rate=3.0, seed=0):
-    """Poisson arrival times drawn apart from env.rng (so that env.rng only
-    draws execution times and every variant draws them in the same order)."""
+    """Poisson arrival times drawn apart from env.rng, so that env.rng only
+    draws execution times and every variant draws them in the same order. (A
+    Poisson source draws its next gap from env.rng when it has dispatched a
+    request: after the built-in execute's draw for it, but before that of a
+    variant whose Python claim waits a zero timeout first.)"""
     return np.cumsum(np.random.default_rng(seed).exponential(1 / rate, n))
 
 
