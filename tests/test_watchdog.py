@@ -10,6 +10,7 @@ distributions' exact means, or from a run of the built-in watchdog."""
 import gc
 import heapq
 import math
+import random
 import traceback
 import weakref
 from fractions import Fraction
@@ -1610,3 +1611,109 @@ def test_log_fet_override_gets_faas_sim_arguments(make):
         expected.append(("f", IMG, "node_0", kw))
     assert calls == expected
     assert list(calls[0][3]) == list(expected[0][3])  # faas-sim's order
+
+
+# ---------------------------------------------------------------------------
+# Random workloads: sub-hooks that sometimes fail, super().invoke (waited
+# for or not), forking and HTTP pools, sources and Python clients
+# ---------------------------------------------------------------------------
+
+
+def random_platform(seed):
+    """An environment with six functions, each served by a random watchdog
+    class; returns (env, function names)."""
+    rng = random.Random(seed)
+
+    def execute(self, env, replica, request):
+        yield env.timeout(rng.random())
+        if rng.random() < self.p_fail:
+            raise Boom("execute")
+        yield from HTTPWatchdog.execute(self, env, replica, request)
+
+    def claim_resources(self, env, replica, request):
+        if rng.random() < self.p_fail:
+            raise Boom("claim")
+        HTTPWatchdog.claim_resources(self, env, replica, request)
+
+    def release_resources(self, env, replica, request):
+        yield env.timeout(0)
+        if rng.random() < self.p_fail:
+            raise Boom("release")
+        yield from HTTPWatchdog.release_resources(self, env, replica, request)
+
+    def invoke_and_wait(self, env, replica, request):
+        yield from HTTPWatchdog.invoke(self, env, replica, request)
+        yield env.timeout(rng.random() * 0.1)
+
+    def invoke_and_go(self, env, replica, request):
+        HTTPWatchdog.invoke(self, env, replica, request)
+
+    steps = {"execute": execute, "claim_resources": claim_resources, "release_resources": release_resources}
+    names = [f"i{k}" for k in range(6)]
+    classes = {}
+    for name in names:
+        attrs = {k: v for k, v in steps.items() if rng.random() < 0.4}
+        pick = rng.random()
+        if pick < 0.3:
+            attrs["invoke"] = invoke_and_wait
+        elif pick < 0.45:
+            attrs["invoke"] = invoke_and_go
+        base = ForkingWatchdog if rng.random() < 0.2 else HTTPWatchdog
+        classes[name] = type(f"W{name}", (base,), attrs)
+    ch = FunctionCharacterization(
+        IMG,
+        FetOracle({("node", i): Exponential(2.0) for i in names}),
+        ResourceOracle({("node", i): FunctionResourceCharacterization(**RES) for i in names}),
+    )
+
+    def make(container):
+        cls = classes[container.image]
+        wd = cls(ch) if issubclass(cls, ForkingWatchdog) else cls(rng.randint(1, 3), ch)
+        wd.p_fail = rng.random() * 0.1
+        return wd
+
+    env = faassim.Environment(seed=seed)
+    env.faas.raise_hook_errors = rng.random() < 0.5
+    env.topology = faassim.Topology([faassim.Node(n, "64", "64Gi") for n in ("node_0", "node_1")])
+    env.simulator_factory = Factory(make, per_container=True)
+    for name in names:
+        deploy(env, name, image=name, replicas=rng.randint(1, 2))
+        env.faas.add_source(name, Poisson(rng.uniform(1, 6)), max_requests=rng.randint(0, 60))
+
+    def client(env):
+        for _ in range(30):
+            yield env.timeout(rng.random())
+            try:
+                yield env.faas.invoke(FunctionRequest(rng.choice(names), size=1))
+            except Boom:
+                pass
+
+    for _ in range(3):
+        env.process(client(env))
+    return env, names
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_workload_accounts_for_every_request(seed):
+    env, names = random_platform(seed)
+    run_all(env)
+    assert_all_released(env)
+    for name in names:
+        stats = env.faas.function_stats(name)
+        assert stats["invoked"] == stats["completed"] + stats["failed"] and stats["waiting"] == 0
+        for rep in env.faas.get_replicas(name) + env.faas.get_replicas(name, FunctionState.FAILED):
+            assert (rep.simulator.busy, rep.simulator.queued) == (0, 0)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_workload_dropped_midway_is_collected(seed):
+    env, _ = random_platform(seed)
+    until = random.Random(-seed).uniform(0.5, 15)
+    try:
+        env.run(until=until)
+    except Boom:
+        pass
+    ref = weakref.ref(env)
+    del env
+    gc.collect()
+    assert ref() is None
