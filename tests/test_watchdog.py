@@ -10,6 +10,7 @@ distributions' exact means, or from a run of the built-in watchdog."""
 import gc
 import heapq
 import math
+import random
 import traceback
 import weakref
 from fractions import Fraction
@@ -162,7 +163,7 @@ def test_mmc_waiting_time_matches_erlang_c(workers):
     mu = 2.0
     lam = 0.6 * workers * mu
     ch = characterization(Exponential(mu))
-    waits, execs, n = [], [], 0
+    waits, execs = [], []
     for seed in range(6):
         env = make_env(lambda: HTTPWatchdog(workers, ch), seed=seed)
         env.faas.add_source("f", Poisson(lam), max_requests=200_000)
@@ -435,8 +436,11 @@ class MyWatchdog(HTTPWatchdog):
 
 
 def replay_times(n=3000, rate=3.0, seed=0):
-    """Poisson arrival times drawn apart from env.rng (so that env.rng only
-    draws execution times and every variant draws them in the same order)."""
+    """Poisson arrival times drawn apart from env.rng, so that env.rng only
+    draws execution times and every variant draws them in the same order. (A
+    Poisson source draws its next gap from env.rng when it has dispatched a
+    request: after the built-in execute's draw for it, but before that of a
+    variant whose Python claim waits a zero timeout first.)"""
     return np.cumsum(np.random.default_rng(seed).exponential(1 / rate, n))
 
 
@@ -1372,7 +1376,7 @@ def test_an_error_logging_a_fets_row_fails_no_replica(raise_errors):
 
     class Strict(faassim.Metrics):
         def log_fet(self, *args, **kwargs):
-            if kwargs.get("request_id", args[6] if len(args) > 6 else None) == 1:
+            if kwargs["request_id"] == 1:
                 raise ValueError("no row for request 1")
             return super().log_fet(*args, **kwargs)
 
@@ -1557,3 +1561,159 @@ def test_python_calls_of_the_steps_return_timeouts():
     assert seen == [(faassim.Timeout, d1, d2, 0.0, claimed(1))]
     assert by_request(env) == {0: (0.0, 0.0, 0.0, d1)}
     assert_all_released(env)
+
+
+def test_steps_called_with_another_environment():
+    """A step called with an environment that is not the replica's raises
+    (its timeout would fire in that other environment: the request hung)."""
+    other = faassim.Environment()
+    errors = []
+
+    class Confused(HTTPWatchdog):
+        def execute(self, env, replica, request):
+            for name in ("claim_resources", "execute", "release_resources", "invoke"):
+                try:
+                    getattr(super(), name)(other, replica, request)
+                except ValueError as e:
+                    errors.append(str(e))
+            yield from super().execute(env, replica, request)
+
+    env = make_env(lambda: Confused(1, characterization(Constant(1.0))))
+    env.faas.add_source("f", Replay([0.0]))
+    env.run()
+    assert len(errors) == 4 and all("is not the environment of" in e for e in errors)
+    assert by_request(env) == {0: (0.0, 0.0, 0.0, 1.0)}
+    assert other.peek() == math.inf
+    assert_all_released(env)
+
+
+@pytest.mark.parametrize("make", [lambda ch: HTTPWatchdog(1, ch), lambda ch: ForkingWatchdog(ch)], ids=["http", "fork"])
+def test_log_fet_override_gets_faas_sim_arguments(make):
+    """A log_fet override is called as faas-sim calls it: the function
+    name, image and node name positional, the rest by keyword."""
+    calls = []
+
+    class FaasSimMetrics(faassim.Metrics):
+        def log_fet(self, function_name, function_image, node_name, **kwargs):
+            calls.append((function_name, function_image, node_name, kwargs))
+            super().log_fet(function_name, function_image, node_name, **kwargs)
+
+    env = make_env(lambda: make(characterization(Constant(1.0))))
+    env.metrics = FaasSimMetrics(env)
+    env.faas.add_source("f", Replay([0.0, 0.5]))
+    env.run()
+    http = isinstance(env.faas.get_replicas("f")[0].simulator, HTTPWatchdog)
+    expected = []
+    for rid, (ws, fs) in enumerate([(0.0, 0.0), (0.5, 1.0 if http else 0.5)]):
+        kw = {"t_fet_start": fs, "t_fet_end": fs + 1.0, "replica_id": 0, "request_id": rid}
+        if http:
+            kw.update(t_wait_start=ws, t_wait_end=fs)
+        expected.append(("f", IMG, "node_0", kw))
+    assert calls == expected
+    assert list(calls[0][3]) == list(expected[0][3])  # faas-sim's order
+
+
+# ---------------------------------------------------------------------------
+# Random workloads: sub-hooks that sometimes fail, super().invoke (waited
+# for or not), forking and HTTP pools, sources and Python clients
+# ---------------------------------------------------------------------------
+
+
+def random_platform(seed):
+    """An environment with six functions, each served by a random watchdog
+    class; returns (env, function names)."""
+    rng = random.Random(seed)
+
+    def execute(self, env, replica, request):
+        yield env.timeout(rng.random())
+        if rng.random() < self.p_fail:
+            raise Boom("execute")
+        yield from HTTPWatchdog.execute(self, env, replica, request)
+
+    def claim_resources(self, env, replica, request):
+        if rng.random() < self.p_fail:
+            raise Boom("claim")
+        HTTPWatchdog.claim_resources(self, env, replica, request)
+
+    def release_resources(self, env, replica, request):
+        yield env.timeout(0)
+        if rng.random() < self.p_fail:
+            raise Boom("release")
+        yield from HTTPWatchdog.release_resources(self, env, replica, request)
+
+    def invoke_and_wait(self, env, replica, request):
+        yield from HTTPWatchdog.invoke(self, env, replica, request)
+        yield env.timeout(rng.random() * 0.1)
+
+    def invoke_and_go(self, env, replica, request):
+        HTTPWatchdog.invoke(self, env, replica, request)
+
+    steps = {"execute": execute, "claim_resources": claim_resources, "release_resources": release_resources}
+    names = [f"i{k}" for k in range(6)]
+    classes = {}
+    for name in names:
+        attrs = {k: v for k, v in steps.items() if rng.random() < 0.4}
+        pick = rng.random()
+        if pick < 0.3:
+            attrs["invoke"] = invoke_and_wait
+        elif pick < 0.45:
+            attrs["invoke"] = invoke_and_go
+        base = ForkingWatchdog if rng.random() < 0.2 else HTTPWatchdog
+        classes[name] = type(f"W{name}", (base,), attrs)
+    ch = FunctionCharacterization(
+        IMG,
+        FetOracle({("node", i): Exponential(2.0) for i in names}),
+        ResourceOracle({("node", i): FunctionResourceCharacterization(**RES) for i in names}),
+    )
+
+    def make(container):
+        cls = classes[container.image]
+        wd = cls(ch) if issubclass(cls, ForkingWatchdog) else cls(rng.randint(1, 3), ch)
+        wd.p_fail = rng.random() * 0.1
+        return wd
+
+    env = faassim.Environment(seed=seed)
+    env.faas.raise_hook_errors = rng.random() < 0.5
+    env.topology = faassim.Topology([faassim.Node(n, "64", "64Gi") for n in ("node_0", "node_1")])
+    env.simulator_factory = Factory(make, per_container=True)
+    for name in names:
+        deploy(env, name, image=name, replicas=rng.randint(1, 2))
+        env.faas.add_source(name, Poisson(rng.uniform(1, 6)), max_requests=rng.randint(0, 60))
+
+    def client(env):
+        for _ in range(30):
+            yield env.timeout(rng.random())
+            try:
+                yield env.faas.invoke(FunctionRequest(rng.choice(names), size=1))
+            except Boom:
+                pass
+
+    for _ in range(3):
+        env.process(client(env))
+    return env, names
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_workload_accounts_for_every_request(seed):
+    env, names = random_platform(seed)
+    run_all(env)
+    assert_all_released(env)
+    for name in names:
+        stats = env.faas.function_stats(name)
+        assert stats["invoked"] == stats["completed"] + stats["failed"] and stats["waiting"] == 0
+        for rep in env.faas.get_replicas(name) + env.faas.get_replicas(name, FunctionState.FAILED):
+            assert (rep.simulator.busy, rep.simulator.queued) == (0, 0)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_workload_dropped_midway_is_collected(seed):
+    env, _ = random_platform(seed)
+    until = random.Random(-seed).uniform(0.5, 15)
+    try:
+        env.run(until=until)
+    except Boom:
+        pass
+    ref = weakref.ref(env)
+    del env
+    gc.collect()
+    assert ref() is None

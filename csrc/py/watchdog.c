@@ -494,17 +494,19 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
             rc = -1;
     }
     else if (rc == 0) {
-        PyObject *node = rep->node_obj != Py_None ? PyObject_GetAttrString(rep->node_obj, "name") : NULL;
+        /* faas-sim's call: the names positional, the rest by keyword */
+        PyObject *node = PyObject_GetAttrString(rep->node_obj, "name");
         PyObject *fn = f->fns[inv->fn].name;
-        PyObject *args = node ? Py_BuildValue("(OOOddIL)", fn, rep->image, node, inv->t_fet_start, t_end, rep->id,
-                                              (long long)inv->request_id)
-                              : NULL;
-        PyObject *kw = args && (http || inv->has_energy) ? PyDict_New() : NULL;
-        int ok = args && (kw || !(http || inv->has_energy));
-        if (kw && http)
+        PyObject *args = node ? Py_BuildValue("(OOO)", fn, rep->image, node) : NULL;
+        long long rid = (long long)inv->request_id;
+        PyObject *kw = !args ? NULL
+                             : Py_BuildValue("{s:d,s:d,s:I,s:L}", "t_fet_start", inv->t_fet_start, "t_fet_end", t_end,
+                                             "replica_id", rep->id, "request_id", rid);
+        int ok = kw != NULL;
+        if (ok && http)
             ok = set_float_item(kw, "t_wait_start", inv->t_wait_start) == 0 &&
                  set_float_item(kw, "t_wait_end", inv->t_fet_start) == 0;
-        if (ok && kw && inv->has_energy)
+        if (ok && inv->has_energy)
             ok = set_float_item(kw, "watts", inv->claim[NRES]) == 0 && set_float_item(kw, "joules", inv->joules) == 0;
         PyObject *meth = ok ? PyObject_GetAttr(m, f->st->str_log_fet) : NULL;
         PyObject *r = meth ? PyObject_Call(meth, args, kw) : NULL; /* re-entrancy point */
@@ -821,6 +823,10 @@ static int check_call(WatchdogObject *self, const char *what, PyObject *const *a
     }
     if (((ReplicaObject *)args[1])->simulator != (PyObject *)self) {
         PyErr_Format(PyExc_RuntimeError, "%s(): %R is not the simulator of %R", what, self, args[1]);
+        return -1;
+    }
+    if ((EnvironmentObject *)args[0] != (*inv)->faas->env) {
+        PyErr_Format(PyExc_ValueError, "%s(): %R is not the environment of %R", what, args[0], args[1]);
         return -1;
     }
     return 0;
