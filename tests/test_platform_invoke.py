@@ -1863,3 +1863,37 @@ def test_dropping_the_environment_inside_a_hook():
     del run
     gc.collect()
     assert _core._live_objects()["environments"] == 0
+
+
+def test_a_raising_log_invocation_fails_the_waiting_client_instead_of_hanging():
+    class Boom(faassim.Metrics):
+        def log_invocation(self, *args, **kwargs):
+            raise RuntimeError("metrics down")
+
+    class Slow(faassim.FunctionSimulator):
+        def invoke(self, env, replica, request):
+            yield env.timeout(1.5)
+
+    class Factory(faassim.SimulatorFactory):
+        def create(self, env, container):
+            return Slow()
+
+    env = faassim.Environment(seed=1)
+    env.topology = faassim.Topology([faassim.Node("n_0", "2", "4Gi")])
+    env.metrics = Boom(env)
+    env.simulator_factory = Factory()
+    fn = faassim.Function("f", [faassim.FunctionImage("f-img")])
+    env.faas.deploy(faassim.FunctionDeployment(fn, [faassim.FunctionContainer(fn.fn_images[0])]))
+    seen = []
+
+    def client(env):
+        try:
+            yield env.faas.invoke(faassim.FunctionRequest("f"))
+        except RuntimeError as e:
+            seen.append((env.now, str(e)))
+
+    env.process(client(env))
+    with pytest.raises(RuntimeError, match="metrics down"):
+        env.run()
+    env.run()  # the client resumes with the error: it does not hang
+    assert seen == [(1.5, "metrics down")]

@@ -1413,6 +1413,18 @@ static int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
         rc = resp ? event_succeed(done, resp) : -1;
         Py_XDECREF(resp);
     }
+    if (rc < 0 && done && !done->value) {
+        /* A metrics override (or the response) failed: the request's
+         * waiters get the error too instead of waiting for ever; it reaches
+         * run() once, from here (the event is defused). */
+        PyObject *exc = fs_err_take();
+        if (exc && event_fail(done, exc) == 0)
+            done->defused = 1;
+        else
+            PyErr_Clear();
+        if (exc)
+            fs_err_restore(exc);
+    }
     inv_free(f, inv);
     return rc;
 }
