@@ -817,8 +817,8 @@ def test_a_full_cluster_fails_the_replica_clearly(cpu, memory, lacking):
         False,
         f"0/2 nodes fit: 2 lack {lacking}",
     )
-    assert rows(env, "replica_deployment", "value", "node_name", "replica_id", "phase") == [
-        ("failed", "None", 0, "schedule")
+    assert rows(env, "replica_deployment", "value", "node_name", "replica_id", "phase", "error") == [
+        ("failed", "None", 0, "schedule", f"0/2 nodes fit: 2 lack {lacking}")
     ]
     assert env.faas.function_stats("f")["unplaced"] == 0
 

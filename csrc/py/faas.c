@@ -845,6 +845,8 @@ static int place_one(FaasObject *f, ReplicaObject *rep, double *latency)
     else if (!reason && !(reason = PyUnicode_FromFormat("%.100s.schedule() found no node", Py_TYPE(sched)->tp_name)))
         goto fail;
     Py_DECREF(sched);
+    if (reason && !rep->allocated) /* kept for the replica's 'failed' row */
+        Py_XSETREF(rep->fail_reason, Py_NewRef(reason));
     int rc = log_call(f, "log_finish_schedule", "(OOO)", rep, node, reason ? reason : Py_None);
     if (rc == 0 && rep->allocated)
         rc = log_allocation(f, rep->node);
@@ -867,7 +869,7 @@ static int placement_failed(FaasObject *f, ReplicaObject *rep)
     struct fs_fn *fn = &f->fns[rep->fn];
     int32_t rank = rep->rank;
     Py_INCREF(rep);
-    int rc = replica_fail(rep, "schedule", Py_None);
+    int rc = replica_fail(rep, "schedule", rep->fail_reason ? rep->fail_reason : Py_None);
     if (rc == 0 && fn->active && !rep->remove_pending && rank + 1 < (int32_t)PyTuple_GET_SIZE(fn->containers)) {
         ReplicaObject *retry = create_replica(f, rep->fn, rank + 1);
         if (!retry)

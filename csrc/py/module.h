@@ -499,6 +499,7 @@ typedef struct ReplicaObject {
     PyObject *simulator;             /* FunctionSimulator (any object with the hooks) */
     PyObject *memory;                /* the container's memory requirement (int) or None, for metrics */
     PyObject *removed;               /* event succeeded when its teardown ends (created on removal), or NULL */
+    PyObject *fail_reason;           /* why its placement failed (str), or NULL */
     int image_sid, node_sid, fn_sid; /* metrics string ids (-1: not interned yet) */
     PyObject *metrics_for_sids;      /* the Metrics the ids belong to (borrowed identity only) */
     PyObject *dict;

@@ -67,6 +67,7 @@ static int Replica_traverse(ReplicaObject *self, visitproc visit, void *arg)
     Py_VISIT(self->simulator);
     Py_VISIT(self->memory);
     Py_VISIT(self->removed);
+    Py_VISIT(self->fail_reason);
     Py_VISIT(self->dict);
     return 0;
 }
@@ -81,6 +82,7 @@ static int Replica_clear(ReplicaObject *self)
     Py_CLEAR(self->simulator);
     Py_CLEAR(self->memory);
     Py_CLEAR(self->removed);
+    Py_CLEAR(self->fail_reason);
     Py_CLEAR(self->dict);
     return 0;
 }
