@@ -304,6 +304,9 @@ class ResourceOracle(_Oracle[FunctionResourceCharacterization]):
 
     def __init__(self, resources: Mapping[Key, FunctionResourceCharacterization]):
         self._load(resources, "resources")
+        # (host, image) -> key, filled by get_resources: a watchdog asks per
+        # request, so a name is resolved once.
+        self._resolved: Dict[Tuple[Any, str], Key] = {}
 
     def _check_value(self, value: Any, key: Key) -> FunctionResourceCharacterization:
         """A copy of a FunctionResourceCharacterization, else TypeError."""
@@ -320,17 +323,14 @@ class ResourceOracle(_Oracle[FunctionResourceCharacterization]):
         copy, so changing it does not change the oracle. KeyError, naming the
         known images of the node type, when there is no entry."""
         try:
-            # Lookups repeat (a watchdog asks per request): names resolve once.
             return self._data[self._resolved[host, image]].copy()
-        except (KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError):  # not resolved yet, or an unhashable host
             pass
         key = self._key(host, image)
         try:
             self._resolved[host, image] = key
-        except TypeError:  # unhashable host
+        except TypeError:  # unhashable host: not cached
             pass
-        except AttributeError:
-            self._resolved = {(host, image): key}
         return self._data[key].copy()
 
     def items(self) -> List[Tuple[Key, FunctionResourceCharacterization]]:

@@ -417,8 +417,10 @@ PyObject *faas_c_schedule(FaasObject *f, ReplicaObject *rep, int policy, PyObjec
     PyMem_Free(sel);
     if (rc == FS_OK)
         return Py_NewRef(PyList_GET_ITEM(f->nodes, node));
-    if (rc != FS_ENOSPACE)
-        return fs_raise_status(rc, "schedule") < 0 ? NULL : NULL;
+    if (rc != FS_ENOSPACE) {
+        fs_raise_status(rc, "schedule");
+        return NULL;
+    }
     char buf[512];
     fs_sched_explain(&report, buf, sizeof buf);
     *reason = PyUnicode_FromString(buf);
@@ -822,7 +824,7 @@ static int place_one(FaasObject *f, ReplicaObject *rep, double *latency)
         }
         size_t at = (size_t)PyLong_AsSsize_t(idx);
         int rc = fs_sched_allocate(&f->sched, at, &rep->demand);
-        if (rc == FS_ENOSPACE || (o && rc == FS_OK && 0)) {
+        if (rc == FS_ENOSPACE) {
             PyObject *why = reason_for_node(f, rep, at);
             PyErr_Format(PyExc_ValueError, "%.100s.schedule(%R) chose node %R, which lacks free %S for it",
                          Py_TYPE(sched)->tp_name, rep, PyList_GET_ITEM(f->nodes, at), why ? why : Py_None);
@@ -1265,8 +1267,10 @@ static ReplicaObject *route(FaasObject *f, struct fs_inv *inv)
     if (!python || n == 1) {
         uint32_t id;
         int rc = fs_lb_route(&fn->lb, policy, env_rng(f->env), &id);
-        if (rc != FS_OK)
-            return fs_raise_status(rc, "load balancer") < 0 ? NULL : NULL;
+        if (rc != FS_OK) {
+            fs_raise_status(rc, "load balancer");
+            return NULL;
+        }
         return f->reps[id];
     }
     RequestObject *req = inv_request(f, inv);
@@ -2222,9 +2226,9 @@ static int timer_of(const struct fs_entry *e, void *ctx)
     return e->fn == watchdog_timer_fire && ((struct fs_inv *)e->data)->faas == ctx;
 }
 
-/* Records of requests in flight are referenced from the hook processes'
- * callbacks (through their request objects), not from the platform; the
- * platform only owns waiting ones. */
+/* The platform owns the records of waiting requests and those on a C timer
+ * (the timed list); records waiting on a Python hook are held by their
+ * request objects, and records in a worker queue by their watchdog. */
 static int Faas_clear(FaasObject *self)
 {
     /* Records on a C timer: cancel the timers, then drop the records. */
