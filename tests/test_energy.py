@@ -484,7 +484,14 @@ def test_python_subclass_gives_the_builtin_energies():
     for k in ("watts", "joules"):
         del out[0][-1][k]
     assert out[0][-1]["t_fet_end"] and out[0][-1] == out[1][-1]
-    assert out[0][:4] == out[1][:4]
+    # The built-in simulator holds its claims as standing claims (the
+    # integral of the power claimed is watts * integral of the number held),
+    # the subclass puts and removes loose amounts (summed segment by
+    # segment): the same energies, up to the rounding of the two sums.
+    built, py = out[0][:4], out[1][:4]
+    for a, b in zip(built[:3], py[:3]):
+        assert a == pytest.approx(b, rel=1e-13, abs=0)
+    assert built[3] == pytest.approx(py[3], rel=1e-13, abs=0)
 
 
 def test_sampled_power_converges_to_the_exact_integral():

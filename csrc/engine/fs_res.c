@@ -239,12 +239,10 @@ static int clz64(uint64_t x)
     return n;
 }
 
-double fs_res_acc_to_double(const struct fs_res_acc *a)
+/* The amount sum(L[i] * 2^(64 * (base + i))), L[n-1] != 0, rounded once. */
+static double limbs_to_double(const uint64_t *L, int n, int base)
 {
-    if (!a->n)
-        return 0.0;
-    const uint64_t *L = climbs(a);
-    int n = a->n, lz = clz64(L[n - 1]);
+    int lz = clz64(L[n - 1]);
     /* w: the 64 bits below and including the highest set bit; sticky: is
      * anything set below them? */
     uint64_t next = n >= 2 ? L[n - 2] : 0;
@@ -258,7 +256,7 @@ double fs_res_acc_to_double(const struct fs_res_acc *a)
     uint64_t mant = w >> 11, rest = w & 0x7FF;
     if (rest > 0x400 || (rest == 0x400 && (sticky || (mant & 1))))
         mant++; /* may reach 2^53: still exact */
-    int e = 64 * (a->base + n - 1) - lz + 11;
+    int e = 64 * (base + n - 1) - lz + 11;
     /* mant * 2^e, built from its bits when the result is a normal double
      * (mant is 2^52 .. 2^53 here), else by ldexp (subnormals, overflow). */
     if (mant == UINT64_C(1) << 53) {
@@ -275,6 +273,95 @@ double fs_res_acc_to_double(const struct fs_res_acc *a)
     return ldexp((double)mant, e);
 }
 
+double fs_res_acc_to_double(const struct fs_res_acc *a)
+{
+    return a->n ? limbs_to_double(climbs(a), a->n, a->base) : 0.0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Wide sums: exact amounts on a fixed frame of limbs, on the stack, for
+ * reads that add standing claims (k * v) to loose amounts. Limb index j of
+ * the frame has weight 2^(64 * (j - WIDE_OFF)); amounts stay below 2^1030
+ * (see the design note), products k * v below 2^(960 + 31 + 1) each. */
+#define WIDE_OFF 18
+#define WIDE_LIMBS 40
+
+struct wide {
+    uint64_t L[WIDE_LIMBS];
+};
+
+/* Add `x` at frame index j (and carry up). */
+static void wide_add_limb(struct wide *w, int j, uint64_t x)
+{
+    for (; x && j < WIDE_LIMBS; j++) {
+        uint64_t s = w->L[j] + x;
+        x = s < x;
+        w->L[j] = s;
+    }
+    assert(!x);
+}
+
+static void wide_add_acc(struct wide *w, const struct fs_res_acc *a)
+{
+    const uint64_t *L = climbs(a);
+    for (int i = 0; i < a->n; i++)
+        wide_add_limb(w, a->base + i + WIDE_OFF, L[i]);
+}
+
+/* hi:lo = a * b (portable 64 x 64 -> 128). */
+static void mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t a0 = a & 0xFFFFFFFFu, a1 = a >> 32, b0 = b & 0xFFFFFFFFu, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (p01 & 0xFFFFFFFFu) + (p10 & 0xFFFFFFFFu);
+    *lo = (mid << 32) | (p00 & 0xFFFFFFFFu);
+    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+
+/* Add k * x exactly (x finite, >= 0, k >= 0). */
+static void wide_add_mul(struct wide *w, double x, uint64_t k)
+{
+    if (x == 0 || k == 0)
+        return;
+    struct fs_res_acc a;
+    fs_res_acc_from_double(&a, x); /* at most 2 limbs: inline */
+    const uint64_t *L = climbs(&a);
+    for (int i = 0; i < a.n; i++) {
+        uint64_t hi, lo;
+        mul64(L[i], k, &hi, &lo);
+        wide_add_limb(w, a.base + i + WIDE_OFF, lo);
+        wide_add_limb(w, a.base + i + 1 + WIDE_OFF, hi);
+    }
+}
+
+static double wide_to_double(const struct wide *w)
+{
+    int hi = WIDE_LIMBS;
+    while (hi > 0 && !w->L[hi - 1])
+        hi--;
+    return hi ? limbs_to_double(w->L, hi, -WIDE_OFF) : 0.0;
+}
+
+/* The canonical accumulator of w's amount (FS_ENOMEM: *out is zero). */
+static int wide_to_acc(const struct wide *w, struct fs_res_acc *out)
+{
+    memset(out, 0, sizeof *out);
+    int hi = WIDE_LIMBS, lo = 0;
+    while (hi > 0 && !w->L[hi - 1])
+        hi--;
+    while (lo < hi && !w->L[lo])
+        lo++;
+    if (hi == lo)
+        return FS_OK;
+    int rc = acc_reserve(out, hi - lo);
+    if (rc)
+        return rc;
+    memcpy(limbs(out), &w->L[lo], (size_t)(hi - lo) * sizeof(uint64_t));
+    out->base = (int16_t)(lo - WIDE_OFF);
+    out->n = (uint8_t)(hi - lo);
+    return FS_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Slots */
 
@@ -288,6 +375,8 @@ static void entity_clear(struct fs_res_entity *e)
     for (uint32_t s = 0; s < e->nacc; s++)
         fs_res_acc_free(&e->acc[s]);
     free(e->acc);
+    free(e->claim);
+    free(e->claimers);
     memset(e, 0, sizeof *e);
 }
 
@@ -430,9 +519,17 @@ int fs_res_replica_remove(struct fs_res *t, uint32_t replica, int force)
     struct fs_res_entity *r = find_replica(t, replica);
     if (!r)
         return FS_ERES_UNKNOWN_REPLICA;
-    if (r->mask && !force)
+    if ((r->mask || (r->claim && r->claim->k)) && !force)
         return FS_ERES_NOTEMPTY;
     struct fs_res_entity *nd = &t->node[r->node];
+    if (r->claim) { /* its standing claims go with it: out of the node's claimers */
+        uint32_t i = 0;
+        while (i < nd->nclaimers && nd->claimers[i] != replica)
+            i++;
+        assert(i < nd->nclaimers);
+        memmove(&nd->claimers[i], &nd->claimers[i + 1], (size_t)(nd->nclaimers - i - 1) * sizeof(uint32_t));
+        nd->nclaimers--;
+    }
     /* Reserve first, so that the subtractions below cannot fail half-way. */
     for (uint64_t m = r->mask; m;) {
         int s = fs_res_mask_next(&m);
@@ -520,27 +617,119 @@ int fs_res_remove(struct fs_res *t, uint32_t replica, int slot, double value)
     return rc;
 }
 
-static int entity_get(const struct fs_res *t, const struct fs_res_entity *e, int slot, double *out)
+static const struct fs_res_acc *loose_acc(const struct fs_res_entity *e, int slot)
 {
-    if (!out || slot < 0 || (uint32_t)slot >= t->nslots)
+    static const struct fs_res_acc zero;
+    return (uint32_t)slot < e->nacc ? &e->acc[slot] : &zero;
+}
+
+/* The standing amount of slot on a claim: its value, and the multiplicity
+ * (0 if the slot is not in the vector or nothing is held). */
+static double claim_value(const struct fs_res_claim *c, int slot, uint64_t *k)
+{
+    *k = 0;
+    if (!c || !c->k || !((c->mask >> slot) & 1))
+        return 0.0;
+    for (int i = 0; i < c->nv; i++)
+        if (c->slot[i] == slot) {
+            *k = (uint64_t)c->k;
+            return c->v[i];
+        }
+    return 0.0;
+}
+
+/* Does any claimer of node nd hold standing claims of slot? */
+static int node_has_standing(const struct fs_res *t, const struct fs_res_entity *nd, int slot)
+{
+    for (uint32_t i = 0; i < nd->nclaimers; i++) {
+        const struct fs_res_claim *c = t->rep[nd->claimers[i]].claim;
+        if (c->k && ((c->mask >> slot) & 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* The exact total (loose + standing) of slot on a replica or node into w. */
+static void entity_wide(const struct fs_res *t, const struct fs_res_entity *e, int is_node, int slot, struct wide *w)
+{
+    memset(w, 0, sizeof *w);
+    wide_add_acc(w, loose_acc(e, slot));
+    uint64_t k;
+    if (!is_node) {
+        double v = claim_value(e->claim, slot, &k);
+        wide_add_mul(w, v, k);
+        return;
+    }
+    for (uint32_t i = 0; i < e->nclaimers; i++) {
+        double v = claim_value(t->rep[e->claimers[i]].claim, slot, &k);
+        wide_add_mul(w, v, k);
+    }
+}
+
+static const struct fs_res_entity *find_entity(const struct fs_res *t, int is_node, uint32_t id)
+{
+    if (is_node)
+        return id < t->nnode ? &t->node[id] : NULL;
+    return find_replica(t, id);
+}
+
+static int entity_get(const struct fs_res *t, int is_node, uint32_t id, int slot, int loose, double *out)
+{
+    if (!t || !out || slot < 0 || (uint32_t)slot >= t->nslots)
         return FS_EINVAL;
-    *out = (uint32_t)slot < e->nacc ? fs_res_acc_to_double(&e->acc[slot]) : 0.0;
+    const struct fs_res_entity *e = find_entity(t, is_node, id);
+    if (!e)
+        return is_node ? FS_ERES_UNKNOWN_NODE : FS_ERES_UNKNOWN_REPLICA;
+    uint64_t k = 0;
+    if (!loose) {
+        if (is_node)
+            k = node_has_standing(t, e, slot);
+        else
+            (void)claim_value(e->claim, slot, &k);
+    }
+    if (!k) { /* the common case: the loose accumulator alone */
+        *out = fs_res_acc_to_double(loose_acc(e, slot));
+        return FS_OK;
+    }
+    struct wide w;
+    entity_wide(t, e, is_node, slot, &w);
+    *out = wide_to_double(&w);
     return FS_OK;
 }
 
 int fs_res_get(const struct fs_res *t, uint32_t replica, int slot, double *out)
 {
-    if (!t)
-        return FS_EINVAL;
-    const struct fs_res_entity *r = find_replica(t, replica);
-    return r ? entity_get(t, r, slot, out) : FS_ERES_UNKNOWN_REPLICA;
+    return entity_get(t, 0, replica, slot, 0, out);
 }
 
 int fs_res_node_get(const struct fs_res *t, uint32_t node, int slot, double *out)
 {
-    if (!t)
+    return entity_get(t, 1, node, slot, 0, out);
+}
+
+int fs_res_get_loose(const struct fs_res *t, uint32_t replica, int slot, double *out)
+{
+    return entity_get(t, 0, replica, slot, 1, out);
+}
+
+int fs_res_node_get_loose(const struct fs_res *t, uint32_t node, int slot, double *out)
+{
+    return entity_get(t, 1, node, slot, 1, out);
+}
+
+int fs_res_amount(const struct fs_res *t, int is_node, uint32_t id, int slot, struct fs_res_acc *out)
+{
+    if (!out)
         return FS_EINVAL;
-    return node < t->nnode ? entity_get(t, &t->node[node], slot, out) : FS_ERES_UNKNOWN_NODE;
+    memset(out, 0, sizeof *out);
+    if (!t || slot < 0 || (uint32_t)slot >= t->nslots)
+        return FS_EINVAL;
+    const struct fs_res_entity *e = find_entity(t, is_node, id);
+    if (!e)
+        return is_node ? FS_ERES_UNKNOWN_NODE : FS_ERES_UNKNOWN_REPLICA;
+    struct wide w;
+    entity_wide(t, e, is_node, slot, &w);
+    return wide_to_acc(&w, out);
 }
 
 int fs_res_replica_mask(const struct fs_res *t, uint32_t replica, uint64_t *mask)
@@ -550,7 +739,7 @@ int fs_res_replica_mask(const struct fs_res *t, uint32_t replica, uint64_t *mask
     const struct fs_res_entity *r = find_replica(t, replica);
     if (!r)
         return FS_ERES_UNKNOWN_REPLICA;
-    *mask = r->mask;
+    *mask = r->mask | (r->claim && r->claim->k ? r->claim->mask : 0);
     return FS_OK;
 }
 
@@ -560,8 +749,150 @@ int fs_res_node_mask(const struct fs_res *t, uint32_t node, uint64_t *mask)
         return FS_EINVAL;
     if (node >= t->nnode)
         return FS_ERES_UNKNOWN_NODE;
-    *mask = t->node[node].mask;
+    const struct fs_res_entity *nd = &t->node[node];
+    uint64_t m = nd->mask;
+    for (uint32_t i = 0; i < nd->nclaimers; i++) {
+        const struct fs_res_claim *c = t->rep[nd->claimers[i]].claim;
+        if (c->k)
+            m |= c->mask;
+    }
+    *mask = m;
     return FS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Standing claims */
+
+#define CLAIM_MAX_VALUE 0x1p960
+#define CLAIM_MAX_K (INT64_C(1) << 31)
+
+const struct fs_res_claim *fs_res_claim_of(const struct fs_res *t, uint32_t replica)
+{
+    const struct fs_res_entity *r = t ? find_replica(t, replica) : NULL;
+    return r ? r->claim : NULL;
+}
+
+int fs_res_node_claimers(const struct fs_res *t, uint32_t node, const uint32_t **ids, uint32_t *n)
+{
+    if (!t || !ids || !n)
+        return FS_EINVAL;
+    if (node >= t->nnode)
+        return FS_ERES_UNKNOWN_NODE;
+    *ids = t->node[node].claimers;
+    *n = t->node[node].nclaimers;
+    return FS_OK;
+}
+
+int fs_res_claim_set(struct fs_res *t, uint32_t replica, int n, const int *slots, const double *values)
+{
+    if (!t || n < 0 || n > FS_RES_CLAIM_MAX || (n && (!slots || !values)))
+        return FS_EINVAL;
+    uint64_t mask = 0;
+    for (int i = 0; i < n; i++) {
+        int s = slots[i];
+        double v = values[i];
+        if (s < 0 || (uint32_t)s >= t->nslots || !(v >= 0) || !(v <= CLAIM_MAX_VALUE))
+            return FS_EINVAL; /* also NaN and infinity */
+        if (v > 0) {
+            if ((mask >> s) & 1)
+                return FS_EINVAL; /* a slot twice */
+            mask |= UINT64_C(1) << s;
+        }
+    }
+    struct fs_res_entity *r = (struct fs_res_entity *)find_replica(t, replica);
+    if (!r)
+        return FS_ERES_UNKNOWN_REPLICA;
+    if (r->claim && r->claim->k)
+        return FS_ERES_CLAIMED;
+    if (!r->claim) {
+        struct fs_res_entity *nd = &t->node[r->node];
+        if (nd->nclaimers == nd->capclaimers) {
+            uint32_t ncap = nd->capclaimers ? 2 * nd->capclaimers : 4;
+            uint32_t *p = realloc(nd->claimers, (size_t)ncap * sizeof *p);
+            if (!p)
+                return FS_ENOMEM;
+            nd->claimers = p;
+            nd->capclaimers = ncap;
+        }
+        struct fs_res_claim *c = calloc(1, sizeof *c);
+        if (!c)
+            return FS_ENOMEM;
+        r->claim = c;
+        nd->claimers[nd->nclaimers++] = replica;
+    }
+    struct fs_res_claim *c = r->claim;
+    c->nv = 0;
+    for (int i = 0; i < n; i++)
+        if (values[i] > 0) {
+            c->slot[c->nv] = slots[i];
+            c->v[c->nv++] = values[i];
+        }
+    c->mask = mask;
+    return FS_OK;
+}
+
+int fs_res_claim_add(struct fs_res *t, uint32_t replica, int64_t delta)
+{
+    if (!t)
+        return FS_EINVAL;
+    const struct fs_res_entity *r = find_replica(t, replica);
+    if (!r)
+        return FS_ERES_UNKNOWN_REPLICA;
+    struct fs_res_claim *c = r->claim;
+    if (!c)
+        return FS_ERES_NO_CLAIM;
+    if (delta < -c->k)
+        return FS_ERES_INSUFFICIENT;
+    if (delta > CLAIM_MAX_K - c->k)
+        return FS_EOVERFLOW;
+    c->k += delta;
+    return FS_OK;
+}
+
+int fs_res_claim_fold(struct fs_res *t, uint32_t replica)
+{
+    if (!t)
+        return FS_EINVAL;
+    struct fs_res_entity *r = (struct fs_res_entity *)find_replica(t, replica);
+    if (!r)
+        return FS_ERES_UNKNOWN_REPLICA;
+    struct fs_res_claim *c = r->claim;
+    if (!c)
+        return FS_ERES_NO_CLAIM;
+    struct fs_res_entity *nd = &t->node[r->node];
+    struct fs_res_acc add[FS_RES_CLAIM_MAX];
+    int rc = FS_OK, made = 0;
+    /* All allocation first: the products, then room for the sums. */
+    for (; made < c->nv && c->k && rc == FS_OK; made++) {
+        struct wide w;
+        memset(&w, 0, sizeof w);
+        wide_add_mul(&w, c->v[made], (uint64_t)c->k);
+        rc = wide_to_acc(&w, &add[made]);
+    }
+    for (int i = 0; i < made && rc == FS_OK; i++) {
+        int s = c->slot[i];
+        if ((rc = entity_cover(t, r, s)) || (rc = entity_cover(t, nd, s)) ||
+            (rc = acc_reserve(&r->acc[s], add_need(&r->acc[s], &add[i]))) ||
+            (rc = acc_reserve(&nd->acc[s], add_need(&nd->acc[s], &add[i]))))
+            break;
+    }
+    if (rc == FS_OK) {
+        for (int i = 0; i < made; i++) {
+            int s = c->slot[i];
+            int rc2 = fs_res_acc_add(&r->acc[s], &add[i]);
+            assert(rc2 == FS_OK);
+            rc2 = fs_res_acc_add(&nd->acc[s], &add[i]);
+            assert(rc2 == FS_OK);
+            (void)rc2;
+            r->mask |= UINT64_C(1) << s;
+            nd->mask |= UINT64_C(1) << s;
+        }
+        c->k = 0;
+        c->epoch++;
+    }
+    for (int i = 0; i < made; i++)
+        fs_res_acc_free(&add[i]);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -596,7 +927,7 @@ int fs_res_valid(const struct fs_res *t)
     for (uint32_t i = 0; i < t->nrep && ok && !rc; i++) {
         const struct fs_res_entity *r = &t->rep[i];
         if (!r->registered) {
-            ok = !r->nacc && !r->mask && !r->acc;
+            ok = !r->nacc && !r->mask && !r->acc && !r->claim;
             continue;
         }
         if (r->node >= t->nnode || !entity_valid(t, r)) {
@@ -604,12 +935,35 @@ int fs_res_valid(const struct fs_res *t)
             break;
         }
         count[r->node]++;
+        if (r->claim) { /* a sound vector, listed once among its node's claimers */
+            const struct fs_res_claim *c = r->claim;
+            uint64_t m = 0;
+            uint32_t seen = 0;
+            for (int v = 0; v < c->nv; v++) {
+                if (c->slot[v] < 0 || (uint32_t)c->slot[v] >= t->nslots || !(c->v[v] > 0) ||
+                    !(c->v[v] <= CLAIM_MAX_VALUE) || ((m >> c->slot[v]) & 1))
+                    ok = 0;
+                else
+                    m |= UINT64_C(1) << c->slot[v];
+            }
+            const struct fs_res_entity *nd = &t->node[r->node];
+            for (uint32_t j = 0; j < nd->nclaimers; j++)
+                seen += nd->claimers[j] == i;
+            if (!ok || m != c->mask || c->k < 0 || c->k > CLAIM_MAX_K || c->nv > FS_RES_CLAIM_MAX || seen != 1) {
+                ok = 0;
+                break;
+            }
+        }
         for (uint32_t s = 0; s < r->nacc && !rc; s++)
             rc = fs_res_acc_add(&sum[(size_t)r->node * ns + s], &r->acc[s]);
     }
     for (uint32_t n = 0; n < t->nnode && ok && !rc; n++) {
         const struct fs_res_entity *nd = &t->node[n];
-        if (!entity_valid(t, nd) || nd->node != count[n]) {
+        for (uint32_t j = 0; j < nd->nclaimers && ok; j++) {
+            uint32_t id = nd->claimers[j];
+            ok = id < t->nrep && t->rep[id].registered && t->rep[id].node == n && t->rep[id].claim;
+        }
+        if (!ok || nd->nclaimers > nd->capclaimers || !entity_valid(t, nd) || nd->node != count[n]) {
             ok = 0;
             break;
         }

@@ -53,6 +53,27 @@
  * (exactly) and checks the canonical form and the masks; O(everything),
  * for tests and debug builds.
  *
+ * Standing claims: a replica may also hold k copies of one fixed vector v
+ * of (slot, value) pairs (a simulator that claims the same characterized
+ * resources for every request it runs). fs_res_claim_set defines v while
+ * k == 0; fs_res_claim_add changes k by one in O(1), touching neither the
+ * accumulators nor the node: the cheap path of a request's claim and
+ * release. Everything that reads amounts includes them: a replica's amount
+ * of slot s is exactly loose + k * v_s (loose: what put / remove hold), a
+ * node's is its loose amount plus the exact sum of k_r * v_{r,s} over the
+ * replicas registered on it that have a vector (each node keeps the list of
+ * those "claimers"), rounded once as above; masks likewise. The *_loose
+ * getters read the put / remove part alone. fs_res_claim_fold moves a
+ * replica's k * v into its (and its node's) loose amounts exactly and sets k
+ * to 0 (bumping the claim's epoch, so that holders of the folded claims
+ * know to remove them as loose amounts); a remove that needs more than the
+ * loose amount holds gives FS_ERES_INSUFFICIENT and the caller may fold
+ * and retry. Values of a vector are finite, >= 0 and at most 2^960, at
+ * most FS_RES_CLAIM_MAX of them, k at most 2^31: sums of standing claims
+ * stay far from overflow (a node amount can read as +inf only once its
+ * loose part is already near DBL_MAX). Reads that include standing claims
+ * cost O(number of claimers on the node) for a node.
+ *
  * Threading: none; callers serialise (the Python binding holds the GIL).
  */
 #ifndef FS_RES_H
@@ -72,7 +93,9 @@ enum fs_res_status {
     FS_ERES_DUP_REPLICA = -67,     /* replica id already registered */
     FS_ERES_INSUFFICIENT = -68,    /* remove more than the replica holds */
     FS_ERES_NOTEMPTY = -69,        /* unregister (without force) a replica holding amounts */
-    FS_ERES_NO_SLOT = -70          /* fs_res_slot_find: the name has no slot */
+    FS_ERES_NO_SLOT = -70,         /* fs_res_slot_find: the name has no slot */
+    FS_ERES_CLAIMED = -71,         /* fs_res_claim_set while standing claims are held */
+    FS_ERES_NO_CLAIM = -72         /* fs_res_claim_add on a replica without a claim vector */
 };
 
 #define FS_RES_MAX_SLOTS 64
@@ -92,12 +115,27 @@ struct fs_res_acc {
     uint8_t cap;
 };
 
+#define FS_RES_CLAIM_MAX 8
+
+/* A replica's standing claims: k copies of (slot[i], v[i]), i < nv. */
+struct fs_res_claim {
+    int64_t k;
+    uint64_t mask;  /* the slots of the vector (every v[i] > 0) */
+    uint32_t epoch; /* bumped by each fs_res_claim_fold */
+    int nv;
+    int slot[FS_RES_CLAIM_MAX];
+    double v[FS_RES_CLAIM_MAX];
+};
+
 struct fs_res_entity {
-    struct fs_res_acc *acc; /* acc[0 .. nacc), indexed by slot */
+    struct fs_res_acc *acc; /* acc[0 .. nacc), indexed by slot: the loose amounts */
     uint32_t nacc;
-    uint32_t node;  /* replicas: the node; nodes: number of replicas registered */
-    uint64_t mask;  /* bit s set <=> acc[s] != 0 */
-    int registered; /* replicas only */
+    uint32_t node;              /* replicas: the node; nodes: number of replicas registered */
+    uint64_t mask;              /* bit s set <=> acc[s] != 0 */
+    int registered;             /* replicas only */
+    struct fs_res_claim *claim; /* replicas: the standing claims, or NULL (never defined) */
+    uint32_t *claimers;         /* nodes: ids of the replicas on it that have a claim vector */
+    uint32_t nclaimers, capclaimers;
 };
 
 struct fs_res {
@@ -162,6 +200,24 @@ static inline int fs_res_mask_next(uint64_t *mask)
     *mask = m & (m - 1);
     return s;
 }
+
+/* Loose amounts only (what put / remove hold, no standing claims). */
+int fs_res_get_loose(const struct fs_res *t, uint32_t replica, int slot, double *out);
+int fs_res_node_get_loose(const struct fs_res *t, uint32_t node, int slot, double *out);
+/* The exact amount (loose plus standing) of a replica (is_node 0) or node
+ * as a canonical accumulator; *out is overwritten (free it with
+ * fs_res_acc_free). */
+int fs_res_amount(const struct fs_res *t, int is_node, uint32_t id, int slot, struct fs_res_acc *out);
+
+/* Standing claims; see the design note. */
+int fs_res_claim_set(struct fs_res *t, uint32_t replica, int n, const int *slots, const double *values);
+int fs_res_claim_add(struct fs_res *t, uint32_t replica, int64_t delta);
+int fs_res_claim_fold(struct fs_res *t, uint32_t replica);
+/* The replica's claim, or NULL (unknown replica, or no vector defined). */
+const struct fs_res_claim *fs_res_claim_of(const struct fs_res *t, uint32_t replica);
+/* The replicas of a node that have a claim vector (*ids valid until the
+ * next change of fs_res); FS_ERES_UNKNOWN_NODE. */
+int fs_res_node_claimers(const struct fs_res *t, uint32_t node, const uint32_t **ids, uint32_t *n);
 
 /* 1 if every invariant holds (node amounts equal the exact sums of their
  * replicas', canonical accumulators, masks), 0 if not, FS_ENOMEM. */

@@ -536,6 +536,8 @@ struct fs_inv {
     uint8_t tracked;    /* in a list that a container traverses (worker queue, timed list) */
     uint8_t sub;        /* run for a Python call of Watchdog.invoke: `done` is that call's event */
     uint8_t has_energy; /* joules is set (its fets row gets watts and joules) */
+    uint32_t claim_token;   /* how env.resource_state holds the claim (resource_state_claim) */
+    const void *claim_rs;   /* the resource state that gave claim_token (identity only, never dereferenced) */
     struct fs_inv *sub_inv; /* the record of a Python Watchdog.invoke run, on the invocation's record */
 };
 
@@ -731,6 +733,15 @@ int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot,
  * validation of the replica. */
 int resource_state_apply(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values, int n,
                          int remove);
+/* The claim of a built-in simulator: as resource_state_apply(put), but
+ * when rep claims the same vector for every request it is held as a
+ * standing claim (fs_res_claim_*: O(1), no accumulator touched). *token
+ * tells resource_state_unclaim how it is held (0: loose amounts). */
+int resource_state_claim(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values, int n,
+                         uint32_t *token);
+/* Release what resource_state_claim put (the same slots and values). */
+int resource_state_unclaim(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values, int n,
+                           uint32_t token);
 /* Amount rep holds (the exact amount rounded once), 0.0 if never put. */
 double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot);
 /* Total of a node (its index in the platform's node table), 0.0 if none. */

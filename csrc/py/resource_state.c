@@ -48,7 +48,20 @@
  * the amount was 0 (so is the integral). Reads integrate the open segment up
  * to env.now (resource_state_integral, ResourceState.get_integral); the
  * resource monitor (monitor.c) keeps the integrals at its sample times, so
- * that means over past windows are exact too. Snapshots are not integrated. */
+ * that means over past windows are exact too. Snapshots are not integrated.
+ *
+ * Standing claims: the built-in watchdogs claim the same characterized
+ * vector for every request (resource_state_claim / resource_state_unclaim);
+ * the state holds them as fs_res standing claims, a multiplicity k per
+ * replica (one integer change per claim, whatever the number of resources),
+ * and integrates k itself (struct rs_kint): the integral of slot s is then
+ * v_s * integral(k), added to the loose integral at reads (over the node's
+ * claimers for a node). A claim with another vector while k > 0 is put
+ * loose; a vector replaced while k == 0 first retires the old one's
+ * integral into the loose integrals; a Python remove that needs more than
+ * the loose amount folds the standing claims into it (the epoch of the
+ * claim changes, so the watchdog releases those as loose amounts). Reads
+ * are exact as before: fs_res adds k * v exactly. */
 #include "module.h"
 #include "fs_res.h"
 
@@ -71,6 +84,15 @@ struct rs_integ {
     double first;     /* time of the first change; +inf if none */
 };
 
+/* The time integral of a replica's standing-claim multiplicity k (the
+ * amount of slot s held as standing claims is k * v_s, so its integral is
+ * v_s times this). */
+struct rs_kint {
+    double sum, comp; /* Neumaier, as rs_integ */
+    double last;      /* time of the last change of k */
+    double first;     /* time of the first claim since the last retire; +inf if none */
+};
+
 /* An entity's integrals, indexed by slot (v[0 .. n)). */
 struct rs_ient {
     struct rs_integ *v;
@@ -88,6 +110,8 @@ struct ResourceStateObject {
     uint32_t nrep_int;
     struct rs_ient *node_int; /* by node index */
     uint32_t nnode_int;
+    struct rs_kint *kint; /* by replica id: the integral of its standing claims' multiplicity */
+    uint32_t nkint;
     PyObject *dict;
     PyObject *weaklist;
 };
@@ -489,11 +513,141 @@ static int rs_integrate(ResourceStateObject *rs, ReplicaObject *rep, int slot)
     double now = rs->env ? rs->env->sim.now : 0.0, na = 0.0;
     /* the amounts are read (rounded from the exact sums) only when time has
      * passed since the last change: the same integrals, fewer reads */
-    integ_advance(ri, now > ri->last ? book_get(b, rid, slot) : 0.0, now);
+    double ra = 0.0;
+    if (now > ri->last)
+        fs_res_get_loose(&b->res, rid, slot, &ra);
+    integ_advance(ri, ra, now);
     if (now > ni->last)
-        fs_res_node_get(&b->res, node, slot, &na);
+        fs_res_node_get_loose(&b->res, node, slot, &na);
     integ_advance(ni, na, now);
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Standing claims (fs_res_claim_*): what the built-in simulators claim for
+ * every request, the same vector each time, held as a multiplicity k per
+ * replica. The integrals above are of the loose amounts (put / remove);
+ * those of the standing part are v_s * K, K the integral of k (rs_kint),
+ * added at reads. */
+
+static struct rs_kint *kint_get(ResourceStateObject *rs, uint32_t rid)
+{
+    if (rid >= rs->nkint) {
+        uint32_t n = rs->nkint ? rs->nkint : 8;
+        while (n <= rid)
+            n *= 2;
+        struct rs_kint *p = PyMem_Realloc(rs->kint, (size_t)n * sizeof *p);
+        if (!p) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        for (uint32_t i = rs->nkint; i < n; i++)
+            p[i] = (struct rs_kint){0.0, 0.0, -INFINITY, INFINITY};
+        rs->kint = p;
+        rs->nkint = n;
+    }
+    return &rs->kint[rid];
+}
+
+/* Close the open segment of k at now (k is about to change). */
+static void kint_advance(struct rs_kint *ki, int64_t k, double now)
+{
+    if (k && now > ki->last) {
+        struct rs_integ g = {ki->sum, ki->comp, 0.0, 0.0};
+        integ_add(&g, (double)k * (now - ki->last));
+        ki->sum = g.sum;
+        ki->comp = g.comp;
+    }
+    ki->last = now;
+}
+
+/* K up to now. */
+static double kint_value(const struct rs_kint *ki, int64_t k, double now)
+{
+    struct rs_integ g = {ki->sum, ki->comp, 0.0, 0.0};
+    if (k && now > ki->last)
+        integ_add(&g, (double)k * (now - ki->last));
+    return g.sum + g.comp;
+}
+
+/* The value of slot in a claim vector, 0.0 if absent. */
+static double claim_slot_value(const struct fs_res_claim *c, int slot)
+{
+    if ((c->mask >> slot) & 1)
+        for (int i = 0; i < c->nv; i++)
+            if (c->slot[i] == slot)
+                return c->v[i];
+    return 0.0;
+}
+
+/* Add the standing part of replica rid's slot to an integral read: its
+ * integral up to now, and the times of its last and first change. */
+static void standing_integral(ResourceStateObject *rs, uint32_t rid, int slot, double now, struct rs_integ *acc,
+                              double *last, double *first)
+{
+    const struct fs_res_claim *c = fs_res_claim_of(&rs->book.res, rid);
+    if (!c || rid >= rs->nkint)
+        return;
+    double v = claim_slot_value(c, slot);
+    const struct rs_kint *ki = &rs->kint[rid];
+    if (v == 0.0 || ki->first == INFINITY)
+        return;
+    integ_add(acc, v * kint_value(ki, c->k, now));
+    if (ki->last > *last)
+        *last = ki->last;
+    if (ki->first < *first)
+        *first = ki->first;
+}
+
+/* Retire rep's standing-claim integrals into the loose ones (before its
+ * vector changes), and with fold, move its k claims into the loose amounts
+ * too (fs_res_claim_fold). 0, or -1 with an exception (nothing observable
+ * changed). */
+static int rs_retire(ResourceStateObject *rs, ReplicaObject *rep, int fold)
+{
+    struct rs_book *b = &rs->book;
+    const struct fs_res_claim *c = fs_res_claim_of(&b->res, rep->id);
+    if (!c)
+        return 0;
+    struct rs_kint *ki = kint_get(rs, rep->id);
+    if (!ki)
+        return -1;
+    /* the loose integrals up to now (with the loose amounts before the fold) */
+    for (int i = 0; i < c->nv; i++)
+        if (rs_integrate(rs, rep, c->slot[i]) < 0)
+            return -1;
+    double now = rs->env ? rs->env->sim.now : 0.0;
+    kint_advance(ki, c->k, now);
+    if (fold) {
+        int rc = fs_res_claim_fold(&b->res, rep->id);
+        if (rc)
+            return fs_raise_status(rc, "resource state: fold standing claims");
+    }
+    double K = ki->sum + ki->comp;
+    uint32_t node = b->res.rep[rep->id].node;
+    for (int i = 0; i < c->nv && ki->first != INFINITY; i++) {
+        struct rs_integ *ri = integ_slot(&rs->rep_int, &rs->nrep_int, rep->id, c->slot[i]);
+        struct rs_integ *ni = integ_slot(&rs->node_int, &rs->nnode_int, node, c->slot[i]);
+        if (!ri || !ni) /* cannot happen: rs_integrate made them (MemoryError set otherwise) */
+            return -1;
+        integ_add(ri, c->v[i] * K);
+        integ_add(ni, c->v[i] * K);
+        ri->first = fmin(ri->first, ki->first);
+        ni->first = fmin(ni->first, ki->first);
+    }
+    ki->sum = ki->comp = 0.0;
+    ki->first = INFINITY;
+    return 0;
+}
+
+/* A remove that found the loose amount short: if standing claims are held,
+ * fold them and say so (1: retry), else 0; -1 with an exception. */
+static int rs_fold_for_remove(ResourceStateObject *rs, ReplicaObject *rep)
+{
+    const struct fs_res_claim *c = fs_res_claim_of(&rs->book.res, rep->id);
+    if (!c || !c->k)
+        return 0;
+    return rs_retire(rs, rep, 1) < 0 ? -1 : 1;
 }
 
 /* raise_apply with the value given as a double when value is NULL (the C
@@ -532,6 +686,13 @@ static int rs_apply(ResourceStateObject *rs, ReplicaObject *rep, int slot, doubl
         return -1;
     }
     int rc = book_apply(b, rep->id, slot, v, remove);
+    if (rc == FS_ERES_INSUFFICIENT && remove) {
+        int f = rs_fold_for_remove(rs, rep);
+        if (f < 0)
+            return -1;
+        if (f)
+            rc = book_apply(b, rep->id, slot, v, remove);
+    }
     if (rc) {
         raise_apply_v(b, rc, rep->id, slot, fname, (PyObject *)rep, name, value, v);
         if (newly)
@@ -773,6 +934,13 @@ int resource_state_apply(ResourceStateObject *rs, ReplicaObject *rep, const int 
         if (rs_integrate(rs, rep, slots[i]) < 0)
             break;
         int rc = book_apply(b, rep->id, slots[i], values[i], remove);
+        if (rc == FS_ERES_INSUFFICIENT && remove) {
+            int f = rs_fold_for_remove(rs, rep);
+            if (f < 0)
+                break;
+            if (f)
+                rc = book_apply(b, rep->id, slots[i], values[i], remove);
+        }
         if (rc) {
             raise_apply_v(b, rc, rep->id, slots[i], fname, (PyObject *)rep, b->names[slots[i]], NULL, values[i]);
             break;
@@ -790,6 +958,70 @@ int resource_state_apply(ResourceStateObject *rs, ReplicaObject *rep, const int 
     if (newly)
         rs_unregister_last(rs, rep);
     return -1;
+}
+
+/* Is the claim's vector exactly the non-zero (slot, value) pairs given, in
+ * order? */
+static int claim_same(const struct fs_res_claim *c, const int *slots, const double *values, int n)
+{
+    int j = 0;
+    for (int i = 0; i < n; i++) {
+        if (values[i] == 0.0)
+            continue;
+        if (j >= c->nv || c->slot[j] != slots[i] || memcmp(&c->v[j], &values[i], sizeof(double)) != 0)
+            return 0;
+        j++;
+    }
+    return j == c->nv;
+}
+
+int resource_state_claim(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values, int n,
+                         uint32_t *token)
+{
+    *token = 0;
+    struct rs_book *b = &rs->book;
+    int ok = n <= FS_RES_CLAIM_MAX && rep->faas == rs->faas && rs->env;
+    for (int i = 0; i < n && ok; i++)
+        ok = values[i] >= 0 && values[i] <= 0x1p960 && slots[i] >= 0 && (uint32_t)slots[i] < b->res.nslots;
+    if (!ok || !book_registered(b, rep->id)) /* the general path validates, registers and raises */
+        return resource_state_apply(rs, rep, slots, values, n, 0);
+    const struct fs_res_claim *c = fs_res_claim_of(&b->res, rep->id);
+    struct rs_kint *ki = kint_get(rs, rep->id);
+    if (!ki)
+        return -1;
+    if (c && c->k && !claim_same(c, slots, values, n)) /* another vector while one is held: loose */
+        return resource_state_apply(rs, rep, slots, values, n, 0);
+    double now = rs->env->sim.now;
+    if (!c || (!c->k && !claim_same(c, slots, values, n))) {
+        if (rs_retire(rs, rep, 0) < 0)
+            return -1;
+        int rc = fs_res_claim_set(&b->res, rep->id, n, slots, values);
+        if (rc)
+            return fs_raise_status(rc, "resource state: claim");
+        c = fs_res_claim_of(&b->res, rep->id);
+        b->rep_touched[rep->id] |= c->mask;
+        b->node_touched[b->res.rep[rep->id].node] |= c->mask;
+    }
+    kint_advance(ki, c->k, now);
+    if (!c->k && ki->first > now)
+        ki->first = now;
+    int rc = fs_res_claim_add(&b->res, rep->id, 1);
+    if (rc)
+        return fs_raise_status(rc, "resource state: claim");
+    *token = c->epoch + 1;
+    return 0;
+}
+
+int resource_state_unclaim(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values, int n,
+                           uint32_t token)
+{
+    struct rs_book *b = &rs->book;
+    const struct fs_res_claim *c = token && rep->faas == rs->faas && rs->env ? fs_res_claim_of(&b->res, rep->id) : NULL;
+    if (!c || c->epoch + 1 != token || !c->k || rep->id >= rs->nkint) /* held as loose amounts */
+        return resource_state_apply(rs, rep, slots, values, n, 1);
+    kint_advance(&rs->kint[rep->id], c->k, rs->env->sim.now);
+    int rc = fs_res_claim_add(&b->res, rep->id, -1);
+    return rc ? fs_raise_status(rc, "resource state: release") : 0;
 }
 
 double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot)
@@ -868,21 +1100,35 @@ int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t
         PyErr_Format(PyExc_ValueError, "resource_state_integral(): invalid resource slot %d", slot);
         return -1;
     }
+    double now = rs->env ? rs->env->sim.now : 0.0, loose = 0.0;
+    struct rs_integ acc = {0.0, 0.0, 0.0, 0.0};
+    out->last = -INFINITY;
+    out->first = INFINITY;
     if (rep) {
         if (rs_knows(rs, rep)) {
             g = integ_find(rs->rep_int, rs->nrep_int, rep->id, slot);
             amount = book_get(b, rep->id, slot);
+            fs_res_get_loose(&b->res, rep->id, slot, &loose);
+            standing_integral(rs, rep->id, slot, now, &acc, &out->last, &out->first);
         }
     }
     else if (node >= 0 && node < FS_RES_MAX_ID) {
         g = integ_find(rs->node_int, rs->nnode_int, (uint32_t)node, slot);
         fs_res_node_get(&b->res, (uint32_t)node, slot, &amount);
+        fs_res_node_get_loose(&b->res, (uint32_t)node, slot, &loose);
+        const uint32_t *ids;
+        uint32_t n = 0;
+        if (fs_res_node_claimers(&b->res, (uint32_t)node, &ids, &n) == FS_OK)
+            for (uint32_t i = 0; i < n; i++)
+                standing_integral(rs, ids[i], slot, now, &acc, &out->last, &out->first);
     }
-    double now = rs->env ? rs->env->sim.now : 0.0;
-    out->integral = integ_value(g, amount, now);
+    integ_add(&acc, integ_value(g, loose, now));
+    out->integral = acc.sum + acc.comp;
     out->amount = amount;
-    out->last = g ? g->last : -INFINITY;
-    out->first = g ? g->first : INFINITY;
+    if (g) {
+        out->last = fmax(out->last, g->last);
+        out->first = fmin(out->first, g->first);
+    }
     return 0;
 }
 
@@ -1120,6 +1366,7 @@ static void ResourceState_dealloc(ResourceStateObject *self)
         PyMem_Free(self->node_int[i].v);
     PyMem_Free(self->rep_int);
     PyMem_Free(self->node_int);
+    PyMem_Free(self->kint);
     book_free(&self->book);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -1303,15 +1550,19 @@ static PyObject *util_copy(UtilObject *self, PyObject *Py_UNUSED(ignored))
     UtilObject *snap = util_snapshot_new(self->st->ResourceUtilization_type, self->st);
     if (!snap)
         return NULL;
-    const struct fs_res_entity *e = NULL;
-    if (self->kind == UTIL_NODE)
-        e = self->id < b->res.nnode ? &b->res.node[self->id] : NULL;
-    else
-        e = &b->res.rep[self->id];
+    int is_node = self->kind == UTIL_NODE;
+    int known = is_node ? self->id < b->res.nnode : 1;
     for (uint64_t m = util_touched(self); m;) {
         int s = fs_res_mask_next(&m);
         int d = book_slot(snap->own, b->names[s], 1);
-        if (d < 0 || (e && (uint32_t)s < e->nacc && put_exact(snap->own, d, &e->acc[s]) < 0)) {
+        int rc = d < 0 ? -1 : 0;
+        if (rc == 0 && known) {
+            struct fs_res_acc a; /* the exact amount, standing claims included */
+            int st = fs_res_amount(&b->res, is_node, self->id, s, &a);
+            rc = st ? fs_raise_status(st, "ResourceUtilization.copy") : put_exact(snap->own, d, &a);
+            fs_res_acc_free(&a);
+        }
+        if (rc < 0) {
             Py_DECREF(snap);
             return NULL;
         }

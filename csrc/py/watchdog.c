@@ -382,10 +382,17 @@ static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
                 slots[k] = wd->slots[i];
                 v[k++] = vals[i];
             }
-        if (rc == 0) /* all or nothing */
-            rc = resource_state_apply((ResourceStateObject *)rs, rep, slots, v, k, !put);
+        if (rc == 0) { /* all or nothing; the same vector per request: a standing claim */
+            if (put)
+                rc = resource_state_claim((ResourceStateObject *)rs, rep, slots, v, k, &inv->claim_token);
+            else /* a token is only good on the state that gave it */
+                rc = resource_state_unclaim((ResourceStateObject *)rs, rep, slots, v, k,
+                                            inv->claim_rs == rs ? inv->claim_token : 0);
+            inv->claim_rs = rs;
+        }
     }
     else { /* a replaced resource state: its Python methods */
+        inv->claim_token = 0;
         for (int i = 0; i < n && rc == 0; i++) {
             if (vals[i] == 0.0)
                 continue;
@@ -767,6 +774,8 @@ static int wd_start(WatchdogObject *wd, struct fs_inv *inv)
     inv->t_wait_start = inv->faas->env->sim.now;
     inv->wstep = WD_CLAIM;
     inv->claimed = 0;
+    inv->claim_token = 0;
+    inv->claim_rs = NULL;
     inv->has_energy = 0;
     if (wd->workers > 0 && wd->busy >= wd->workers) {
         inv->next = NULL;

@@ -700,6 +700,256 @@ static void test_res_unregister(void)
     fs_res_free(&t); /* frees what replica 0 and the nodes still own */
 }
 
+/* Standing claims against the same operations spelled as loose puts and
+ * removes on a second book: every read (replicas, nodes, masks, exact
+ * amounts) must agree bit for bit, through claims, releases, vector
+ * changes, folds (after which the outstanding claims are removed as loose
+ * amounts) and loose removes that need a fold first. */
+#define SC_REPS 6
+#define SC_NODES 3
+#define SC_SLOTS 5
+
+static void sc_compare(const struct fs_res *a, const struct fs_res *b)
+{
+    for (uint32_t r = 0; r < SC_REPS; r++) {
+        uint64_t ma = 0, mb = 0;
+        CHECK_EQ_I(fs_res_replica_mask(a, r, &ma), FS_OK);
+        CHECK_EQ_I(fs_res_replica_mask(b, r, &mb), FS_OK);
+        CHECK_EQ_U(ma, mb);
+        for (int s = 0; s < SC_SLOTS; s++) {
+            double x = get(a, r, s), y = get(b, r, s);
+            if (!CHECK(bits_equal(x, y)))
+                return;
+            struct fs_res_acc ea, eb;
+            CHECK_EQ_I(fs_res_amount(a, 0, r, s, &ea), FS_OK);
+            CHECK_EQ_I(fs_res_amount(b, 0, r, s, &eb), FS_OK);
+            CHECK_EQ_I(fs_res_acc_cmp(&ea, &eb), 0);
+            fs_res_acc_free(&ea);
+            fs_res_acc_free(&eb);
+        }
+    }
+    for (uint32_t n = 0; n < SC_NODES; n++) {
+        uint64_t ma = 0, mb = 0;
+        CHECK_EQ_I(fs_res_node_mask(a, n, &ma), FS_OK);
+        CHECK_EQ_I(fs_res_node_mask(b, n, &mb), FS_OK);
+        CHECK_EQ_U(ma, mb);
+        for (int s = 0; s < SC_SLOTS; s++) {
+            double x = node_get(a, n, s), y = node_get(b, n, s);
+            if (!CHECK(bits_equal(x, y)))
+                return;
+            struct fs_res_acc ea, eb;
+            CHECK_EQ_I(fs_res_amount(a, 1, n, s, &ea), FS_OK);
+            CHECK_EQ_I(fs_res_amount(b, 1, n, s, &eb), FS_OK);
+            CHECK_EQ_I(fs_res_acc_cmp(&ea, &eb), 0);
+            fs_res_acc_free(&ea);
+            fs_res_acc_free(&eb);
+        }
+    }
+}
+
+static void test_res_standing_claims(void)
+{
+    struct fs_res a, b;
+    fs_res_init(&a);
+    fs_res_init(&b);
+    const char *names[SC_SLOTS] = {"cpu", "gpu", "blkio", "net", "ram"};
+    for (int s = 0; s < SC_SLOTS; s++) {
+        CHECK_EQ_I(fs_res_slot(&a, names[s], strlen(names[s])), s);
+        CHECK_EQ_I(fs_res_slot(&b, names[s], strlen(names[s])), s);
+    }
+    for (uint32_t r = 0; r < SC_REPS; r++) {
+        CHECK_EQ_I(fs_res_replica_add(&a, r, r % SC_NODES), FS_OK);
+        CHECK_EQ_I(fs_res_replica_add(&b, r, r % SC_NODES), FS_OK);
+    }
+    /* per replica: the vector, and the claims held as standing (k, in a)
+     * or loose after a fold (lk: removed as loose amounts later) */
+    int vs[SC_REPS][SC_SLOTS], vn[SC_REPS];
+    double vv[SC_REPS][SC_SLOTS];
+    int64_t k[SC_REPS], lk[SC_REPS];
+    int defined[SC_REPS];
+    memset(vn, 0, sizeof vn);
+    memset(k, 0, sizeof k);
+    memset(lk, 0, sizeof lk);
+    memset(defined, 0, sizeof defined);
+    /* loose amounts put directly, to remove later: (replica, slot, value) */
+    struct {
+        uint32_t r;
+        int s;
+        double v;
+    } loose[256];
+    int nloose = 0;
+    for (int step = 0; step < 20000; step++) {
+        uint32_t r = fs_test_below(SC_REPS);
+        switch (fs_test_below(8)) {
+        case 0: /* a new vector (only while nothing standing is held; the
+                 * model also waits for the folded ones to be released) */
+            if (lk[r])
+                break;
+            if (k[r]) {
+                int one = 0;
+                double x = 1.0;
+                CHECK_EQ_I(fs_res_claim_set(&a, r, 1, &one, &x), FS_ERES_CLAIMED);
+                break;
+            }
+            vn[r] = (int)fs_test_below(SC_SLOTS + 1);
+            for (int i = 0; i < vn[r]; i++) {
+                vs[r][i] = (int)((i + r) % SC_SLOTS);
+                vv[r][i] = fs_test_below(4) ? rand_value() : 0.0; /* zeros are dropped */
+            }
+            CHECK_EQ_I(fs_res_claim_set(&a, r, vn[r], vs[r], vv[r]), FS_OK);
+            defined[r] = 1;
+            break;
+        case 1:
+        case 2: /* claim */
+            if (!defined[r]) {
+                CHECK_EQ_I(fs_res_claim_add(&a, r, 1), FS_ERES_NO_CLAIM);
+                break;
+            }
+            CHECK_EQ_I(fs_res_claim_add(&a, r, 1), FS_OK);
+            k[r]++;
+            for (int i = 0; i < vn[r]; i++)
+                CHECK_EQ_I(fs_res_put(&b, r, vs[r][i], vv[r][i]), FS_OK);
+            break;
+        case 3: /* release a standing claim, or one that a fold made loose */
+            if (k[r]) {
+                CHECK_EQ_I(fs_res_claim_add(&a, r, -1), FS_OK);
+                k[r]--;
+            }
+            else if (lk[r]) {
+                for (int i = 0; i < vn[r]; i++)
+                    CHECK_EQ_I(fs_res_remove(&a, r, vs[r][i], vv[r][i]), FS_OK);
+                lk[r]--;
+            }
+            else {
+                if (defined[r])
+                    CHECK_EQ_I(fs_res_claim_add(&a, r, -1), FS_ERES_INSUFFICIENT);
+                break;
+            }
+            for (int i = 0; i < vn[r]; i++)
+                CHECK_EQ_I(fs_res_remove(&b, r, vs[r][i], vv[r][i]), FS_OK);
+            break;
+        case 4: /* fold */
+            if (!defined[r])
+                break;
+            CHECK_EQ_I(fs_res_claim_fold(&a, r), FS_OK);
+            lk[r] += k[r];
+            k[r] = 0;
+            break;
+        case 5: /* a loose put */
+            if (nloose < 256) {
+                int s = (int)fs_test_below(SC_SLOTS);
+                double v = rand_value();
+                CHECK_EQ_I(fs_res_put(&a, r, s, v), FS_OK);
+                CHECK_EQ_I(fs_res_put(&b, r, s, v), FS_OK);
+                loose[nloose].r = r;
+                loose[nloose].s = s;
+                loose[nloose++].v = v;
+            }
+            break;
+        default: /* remove a loose put; if the loose amount is short, fold and retry */
+            if (nloose) {
+                int i = (int)fs_test_below((uint32_t)nloose);
+                uint32_t lr = loose[i].r;
+                int rc = fs_res_remove(&a, lr, loose[i].s, loose[i].v);
+                if (rc == FS_ERES_INSUFFICIENT) {
+                    CHECK(k[lr] > 0); /* only standing claims can make it short */
+                    CHECK_EQ_I(fs_res_claim_fold(&a, lr), FS_OK);
+                    lk[lr] += k[lr];
+                    k[lr] = 0;
+                    rc = fs_res_remove(&a, lr, loose[i].s, loose[i].v);
+                }
+                CHECK_EQ_I(rc, FS_OK);
+                CHECK_EQ_I(fs_res_remove(&b, lr, loose[i].s, loose[i].v), FS_OK);
+                loose[i] = loose[--nloose];
+            }
+            break;
+        }
+        if (step % 97 == 0) {
+            sc_compare(&a, &b);
+            CHECK_EQ_I(fs_res_valid(&a), 1);
+        }
+    }
+    sc_compare(&a, &b);
+    /* drain: everything back to exactly zero */
+    for (uint32_t r = 0; r < SC_REPS; r++) {
+        for (; k[r]; k[r]--)
+            CHECK_EQ_I(fs_res_claim_add(&a, r, -1), FS_OK);
+        for (; lk[r]; lk[r]--)
+            for (int i = 0; i < vn[r]; i++)
+                CHECK_EQ_I(fs_res_remove(&a, r, vs[r][i], vv[r][i]), FS_OK);
+    }
+    for (int i = 0; i < nloose; i++)
+        CHECK_EQ_I(fs_res_remove(&a, loose[i].r, loose[i].s, loose[i].v), FS_OK);
+    for (uint32_t n = 0; n < SC_NODES; n++) {
+        uint64_t m = 1;
+        CHECK_EQ_I(fs_res_node_mask(&a, n, &m), FS_OK);
+        CHECK_EQ_U(m, 0);
+        for (int s = 0; s < SC_SLOTS; s++)
+            CHECK_EQ_D(node_get(&a, n, s), 0.0);
+    }
+    CHECK_EQ_I(fs_res_valid(&a), 1);
+    fs_res_free(&a);
+    fs_res_free(&b);
+}
+
+/* Errors of the standing-claim calls change nothing; unregistering. */
+static void test_res_claim_errors(void)
+{
+    struct fs_res t;
+    fs_res_init(&t);
+    int cpu = fs_res_slot(&t, "cpu", 3), ram = fs_res_slot(&t, "ram", 3);
+    CHECK_EQ_I(fs_res_replica_add(&t, 0, 0), FS_OK);
+    int sl[2] = {cpu, ram};
+    double bad[][2] = {{NAN, 1}, {-1, 1}, {INFINITY, 1}, {0x1p961, 1}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_EQ_I(fs_res_claim_set(&t, 0, 2, sl, bad[i]), FS_EINVAL);
+    int dup[2] = {cpu, cpu};
+    double ok[2] = {0.5, 0.25};
+    CHECK_EQ_I(fs_res_claim_set(&t, 0, 2, dup, ok), FS_EINVAL);
+    int badslot[2] = {cpu, 7};
+    CHECK_EQ_I(fs_res_claim_set(&t, 0, 2, badslot, ok), FS_EINVAL);
+    CHECK_EQ_I(fs_res_claim_set(&t, 0, FS_RES_CLAIM_MAX + 1, sl, ok), FS_EINVAL);
+    CHECK_EQ_I(fs_res_claim_set(&t, 5, 2, sl, ok), FS_ERES_UNKNOWN_REPLICA);
+    CHECK(fs_res_claim_of(&t, 0) == NULL);
+    CHECK_EQ_I(fs_res_claim_add(&t, 0, 1), FS_ERES_NO_CLAIM);
+    CHECK_EQ_I(fs_res_claim_set(&t, 0, 2, sl, ok), FS_OK);
+    CHECK_EQ_I(fs_res_claim_add(&t, 0, 3), FS_OK);
+    CHECK_EQ_D(get(&t, 0, cpu), 1.5);
+    CHECK_EQ_D(node_get(&t, 0, ram), 0.75);
+    double lo = -1;
+    CHECK_EQ_I(fs_res_get_loose(&t, 0, cpu, &lo), FS_OK);
+    CHECK_EQ_D(lo, 0.0);
+    CHECK_EQ_I(fs_res_claim_set(&t, 0, 2, sl, ok), FS_ERES_CLAIMED);
+    CHECK_EQ_I(fs_res_claim_add(&t, 0, -4), FS_ERES_INSUFFICIENT);
+    CHECK_EQ_I(fs_res_claim_add(&t, 0, INT64_C(1) << 31), FS_EOVERFLOW);
+    CHECK_EQ_I((int)fs_res_claim_of(&t, 0)->k, 3);
+    CHECK_EQ_I(fs_res_replica_remove(&t, 0, 0), FS_ERES_NOTEMPTY);
+    /* a fold moves them to the loose amounts, exactly */
+    uint32_t epoch = fs_res_claim_of(&t, 0)->epoch;
+    CHECK_EQ_I(fs_res_claim_fold(&t, 0), FS_OK);
+    CHECK_EQ_U(fs_res_claim_of(&t, 0)->epoch, epoch + 1);
+    CHECK_EQ_I(fs_res_get_loose(&t, 0, cpu, &lo), FS_OK);
+    CHECK_EQ_D(lo, 1.5);
+    CHECK_EQ_D(get(&t, 0, cpu), 1.5);
+    /* force-unregistering drops standing and loose amounts from the node */
+    CHECK_EQ_I(fs_res_claim_add(&t, 0, 2), FS_OK);
+    CHECK_EQ_I(fs_res_replica_add(&t, 1, 0), FS_OK);
+    CHECK_EQ_I(fs_res_claim_set(&t, 1, 1, sl, ok), FS_OK);
+    CHECK_EQ_I(fs_res_claim_add(&t, 1, 1), FS_OK);
+    CHECK_EQ_D(node_get(&t, 0, cpu), 3.0);
+    CHECK_EQ_I(fs_res_replica_remove(&t, 0, 1), FS_OK);
+    CHECK_EQ_D(node_get(&t, 0, cpu), 0.5);
+    CHECK_EQ_D(node_get(&t, 0, ram), 0.0);
+    const uint32_t *ids;
+    uint32_t n;
+    CHECK_EQ_I(fs_res_node_claimers(&t, 0, &ids, &n), FS_OK);
+    CHECK_EQ_U(n, 1);
+    CHECK_EQ_U(ids[0], 1);
+    CHECK_EQ_I(fs_res_node_claimers(&t, 9, &ids, &n), FS_ERES_UNKNOWN_NODE);
+    CHECK_EQ_I(fs_res_valid(&t), 1);
+    fs_res_free(&t);
+}
+
 void fs_test_res_suite(void)
 {
     RUN_TEST(test_res_slots);
@@ -712,4 +962,6 @@ void fs_test_res_suite(void)
     RUN_TEST(test_res_many_slots);
     RUN_TEST(test_res_unregister);
     RUN_TEST(test_res_random_balanced);
+    RUN_TEST(test_res_standing_claims);
+    RUN_TEST(test_res_claim_errors);
 }
