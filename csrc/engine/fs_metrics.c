@@ -778,6 +778,51 @@ int fs_table_end_row(struct fs_table *t)
     return FS_OK;
 }
 
+int fs_table_log_row(struct fs_table *t, double time, const int *cols, const union fs_value *vals, size_t n)
+{
+    if (t->in_row || isnan(time) || t->ncols > 64 || n > t->ncols)
+        return FS_EINVAL;
+    uint64_t set = 0;
+    for (size_t k = 0; k < n; k++) {
+        int c = cols[k];
+        if (c < 0 || (size_t)c >= t->ncols || ((set >> c) & 1))
+            return FS_EINVAL;
+        int type = t->cols[c].type;
+        if (type == FS_COL_NONE || type == FS_COL_OBJ ||
+            (type == FS_COL_STR && (vals[k].str < FS_STR_NULL || vals[k].str >= t->reg->strings.n)))
+            return FS_EINVAL;
+        set |= UINT64_C(1) << c;
+    }
+    if (t->keep) {
+        int rc = table_reserve_row(t);
+        if (rc != FS_OK)
+            return rc;
+        size_t i = t->nrows;
+        for (size_t k = 0; k < n; k++) {
+            struct fs_column *c = &t->cols[cols[k]];
+            store_value(c->type, c->buf->data, i, fs_value_is_null(c->type, vals[k]) ? null_value(c->type) : vals[k]);
+        }
+        if (set != (t->ncols == 64 ? ~UINT64_C(0) : (UINT64_C(1) << t->ncols) - 1))
+            for (size_t k = 0; k < t->ncols; k++) {
+                struct fs_column *c = &t->cols[k];
+                if (!((set >> k) & 1) && c->type != FS_COL_NONE)
+                    store_value(c->type, c->buf->data, i, null_value(c->type));
+            }
+        ((double *)t->time->data)[i] = time;
+        ((int64_t *)t->seq->data)[i] = (int64_t)t->reg->next_seq;
+        t->nrows++;
+    }
+    else {
+        table_fold(t);
+        for (size_t k = 0; k < n; k++)
+            agg_value(&t->cols[cols[k]], vals[k]);
+        agg_add(&t->time_agg, time);
+    }
+    t->reg->next_seq++;
+    t->count++;
+    return FS_OK;
+}
+
 void fs_table_abort_row(struct fs_table *t)
 {
     if (!t->in_row)

@@ -1219,6 +1219,50 @@ int metrics_end_row(MetricsObject *m, int table)
     return 0;
 }
 
+int metrics_log_row(MetricsObject *m, int table, const int *cols, const int *kinds, const union fs_value *vals, int n)
+{
+    if (metrics_ready(m) < 0)
+        return -1;
+    struct fs_table *t = api_table(m, table);
+    if (!t)
+        return -1;
+    int fast = !t->in_row && n <= 64;
+    for (int k = 0; k < n && fast; k++) {
+        int c = cols[k];
+        if (c < 0 || (size_t)c >= t->ncols || kinds[k] == FS_COL_OBJ)
+            fast = 0;
+        else if (t->cols[c].type == FS_COL_NONE) { /* a first value: the column takes its type */
+            if (fs_table_promote(t, c, kinds[k]) != FS_OK)
+                fast = 0;
+        }
+        else
+            fast = t->cols[c].type == kinds[k];
+    }
+    if (fast) {
+        int rc = fs_table_log_row(t, m->env->sim.now, cols, vals, (size_t)n);
+        if (rc == FS_OK)
+            return 0;
+        if (rc == FS_ENOMEM)
+            return fs_raise_status(rc, "Metrics: row");
+    }
+    /* anything else (a widened or object column, a row open, ...): one value at a time, as log() */
+    if (metrics_begin_row(m, table) < 0)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        int rc = kinds[k] == FS_COL_F64   ? metrics_set_f64(m, table, cols[k], vals[k].f64)
+                 : kinds[k] == FS_COL_I64 ? metrics_set_i64(m, table, cols[k], vals[k].i64)
+                 : kinds[k] == FS_COL_STR ? metrics_set_str(m, table, cols[k], vals[k].str)
+                 : kinds[k] == FS_COL_BOOL
+                     ? metrics_set_bool(m, table, cols[k], vals[k].b)
+                     : (PyErr_Format(PyExc_TypeError, "metrics_log_row(): unsupported kind %d", kinds[k]), -1);
+        if (rc < 0) {
+            metrics_abort_row(m, table);
+            return -1;
+        }
+    }
+    return metrics_end_row(m, table);
+}
+
 void metrics_abort_row(MetricsObject *m, int table)
 {
     struct fs_table *t = fs_metrics_get(&m->reg, table);

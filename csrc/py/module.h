@@ -428,6 +428,11 @@ int metrics_set_str(MetricsObject *m, int table, int col, int str_id);
 int metrics_set_obj(MetricsObject *m, int table, int col, PyObject *obj);
 int metrics_end_row(MetricsObject *m, int table);
 void metrics_abort_row(MetricsObject *m, int table);
+/* A whole row at env.now in one call: vals[k] of kind kinds[k] (F64, I64,
+ * STR or BOOL) in column cols[k]; as begin_row, the setters and end_row
+ * (same rows, widening and errors), but a row whose columns already have
+ * the values' types is stored directly (fs_table_log_row). */
+int metrics_log_row(MetricsObject *m, int table, const int *cols, const int *kinds, const union fs_value *vals, int n);
 
 /* simulator.c */
 enum fs_hook { FS_HOOK_DEPLOY, FS_HOOK_STARTUP, FS_HOOK_SETUP, FS_HOOK_INVOKE, FS_HOOK_TEARDOWN, FS_NHOOKS };

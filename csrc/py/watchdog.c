@@ -487,18 +487,33 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
             rc = -1;
         if (rc == 0)
             rc = faas_replica_sids(f, mo, rep);
-        int t = f->t_fet;
-        if (rc == 0 &&
-            (metrics_begin_row(mo, t) < 0 || metrics_set_f64(mo, t, f->f_fs, inv->t_fet_start) < 0 ||
-             metrics_set_f64(mo, t, f->f_fe, t_end) < 0 ||
-             (http && (metrics_set_f64(mo, t, f->f_ws, inv->t_wait_start) < 0 ||
-                       metrics_set_f64(mo, t, f->f_we, inv->t_fet_start) < 0)) ||
-             (energy && (metrics_set_f64(mo, t, f->f_w, inv->claim[NRES]) < 0 ||
-                         metrics_set_f64(mo, t, f->f_j, inv->joules) < 0)) ||
-             metrics_set_str(mo, t, f->f_fn, rep->fn_sid) < 0 || metrics_set_str(mo, t, f->f_img, rep->image_sid) < 0 ||
-             metrics_set_str(mo, t, f->f_node, rep->node_sid) < 0 || metrics_set_i64(mo, t, f->f_rid, rep->id) < 0 ||
-             metrics_set_i64(mo, t, f->f_req, inv->request_id) < 0 || metrics_end_row(mo, t) < 0))
-            rc = -1;
+        if (rc == 0) { /* one call per row (metrics_log_row), in the order of the setters it replaces */
+            int cols[11], kinds[11], n = 0;
+            union fs_value v[11];
+#define FETS_COL(col, kind, field, x)                                                                                  \
+    do {                                                                                                               \
+        cols[n] = (col);                                                                                               \
+        kinds[n] = (kind);                                                                                             \
+        v[n++].field = (x);                                                                                            \
+    } while (0)
+            FETS_COL(f->f_fs, FS_COL_F64, f64, inv->t_fet_start);
+            FETS_COL(f->f_fe, FS_COL_F64, f64, t_end);
+            if (http) {
+                FETS_COL(f->f_ws, FS_COL_F64, f64, inv->t_wait_start);
+                FETS_COL(f->f_we, FS_COL_F64, f64, inv->t_fet_start);
+            }
+            if (energy) {
+                FETS_COL(f->f_w, FS_COL_F64, f64, inv->claim[NRES]);
+                FETS_COL(f->f_j, FS_COL_F64, f64, inv->joules);
+            }
+            FETS_COL(f->f_fn, FS_COL_STR, str, rep->fn_sid);
+            FETS_COL(f->f_img, FS_COL_STR, str, rep->image_sid);
+            FETS_COL(f->f_node, FS_COL_STR, str, rep->node_sid);
+            FETS_COL(f->f_rid, FS_COL_I64, i64, rep->id);
+            FETS_COL(f->f_req, FS_COL_I64, i64, inv->request_id);
+#undef FETS_COL
+            rc = metrics_log_row(mo, f->t_fet, cols, kinds, v, n);
+        }
     }
     else if (rc == 0) {
         /* faas-sim's call: the names positional, the rest by keyword */

@@ -474,9 +474,103 @@ static void bench_append(void)
     fs_metrics_free(&reg);
 }
 
+/* fs_table_log_row against begin_row / set_* / end_row on a twin table:
+ * the same stored columns (bits), times, sequence numbers and aggregates,
+ * with nulls, columns left out, a column the whole-row calls never set, and
+ * both storage modes; its errors log nothing. */
+static void test_log_row_matches_row_by_row(void)
+{
+    for (int keep = 0; keep <= 1; keep++) {
+        struct fs_metrics ra, rb;
+        fs_metrics_init(&ra, keep);
+        fs_metrics_init(&rb, keep);
+        struct fs_table *a = new_table(&ra, "fets"), *b = new_table(&rb, "fets");
+        int s1 = fs_strpool_intern(&ra.strings, NAME("fn")), s2 = fs_strpool_intern(&ra.strings, NAME("node"));
+        CHECK_EQ_I(fs_strpool_intern(&rb.strings, NAME("fn")), s1);
+        CHECK_EQ_I(fs_strpool_intern(&rb.strings, NAME("node")), s2);
+        struct fs_table *tt[2] = {a, b};
+        int cf[2], ci[2], cs[2], cb[2], cx[2];
+        for (int k = 0; k < 2; k++) {
+            cf[k] = fs_table_column(tt[k], NAME("t"), FS_COL_F64, 0);
+            ci[k] = fs_table_column(tt[k], NAME("id"), FS_COL_I64, FS_COL_TAG);
+            cs[k] = fs_table_column(tt[k], NAME("node"), FS_COL_STR, FS_COL_TAG);
+            cb[k] = fs_table_column(tt[k], NAME("ok"), FS_COL_BOOL, 0);
+            cx[k] = fs_table_column(tt[k], NAME("extra"), FS_COL_F64, 0); /* never set by log_row */
+        }
+        for (int r = 0; r < 5000; r++) {
+            double x = r % 7 == 0 ? NAN : (double)(fs_test_rand() % 100000) / 7.0;
+            int64_t id = r % 11 == 0 ? INT64_MIN : (int64_t)r;
+            int32_t str = r % 5 == 0 ? FS_STR_NULL : (r % 2 ? s1 : s2);
+            int skip_bool = r % 3 == 0;
+            int cols[4] = {cs[0], cf[0], ci[0], cb[0]};
+            union fs_value v[4] = {{.str = str}, {.f64 = x}, {.i64 = id}, {.b = (int8_t)(r % 2)}};
+            CHECK_EQ_I(fs_table_log_row(a, r * 0.5, cols, v, skip_bool ? 3 : 4), FS_OK);
+            fs_table_begin_row(b, r * 0.5);
+            fs_table_set_str(b, cs[1], str);
+            fs_table_set_f64(b, cf[1], x);
+            fs_table_set_i64(b, ci[1], id);
+            if (!skip_bool)
+                fs_table_set_bool(b, cb[1], r % 2);
+            CHECK_EQ_I(fs_table_end_row(b), FS_OK);
+        }
+        CHECK_EQ_U(a->count, b->count);
+        CHECK_EQ_U(a->nrows, b->nrows);
+        CHECK_EQ_U(ra.next_seq, rb.next_seq);
+        int all[6] = {FS_COL_TIME, FS_COL_SEQ, cf[0], ci[0], cs[0], cb[0]};
+        for (int k = 0; k < 6; k++) {
+            struct fs_summary sa, sb;
+            if (all[k] != FS_COL_SEQ) {
+                CHECK_EQ_I(fs_table_summary(a, all[k], &sa), FS_OK);
+                CHECK_EQ_I(fs_table_summary(b, all[k], &sb), FS_OK);
+                CHECK(memcmp(&sa, &sb, sizeof sa) == 0);
+            }
+            if (keep) {
+                struct fs_export ea, eb;
+                CHECK_EQ_I(fs_table_export(a, all[k], &ea), FS_OK);
+                CHECK_EQ_I(fs_table_export(b, all[k], &eb), FS_OK);
+                CHECK_EQ_U(ea.n, eb.n);
+                size_t w = ea.type == FS_COL_BOOL ? 1 : ea.type == FS_COL_STR ? 4 : 8;
+                CHECK(ea.n == 0 || memcmp(ea.data, eb.data, ea.n * w) == 0);
+                if (ea.buf)
+                    fs_buf_release(ea.buf);
+                if (eb.buf)
+                    fs_buf_release(eb.buf);
+            }
+        }
+        if (keep) { /* the column log_row never set is null in every row */
+            struct fs_export e;
+            CHECK_EQ_I(fs_table_export(a, cx[0], &e), FS_OK);
+            CHECK_EQ_U(e.n, 5000);
+            for (size_t r = 0; r < e.n; r++)
+                CHECK(isnan(((const double *)e.data)[r]));
+            if (e.buf)
+                fs_buf_release(e.buf);
+        }
+        /* errors: nothing logged */
+        uint64_t count = a->count, seq = ra.next_seq;
+        int dup[2] = {cf[0], cf[0]}, bad[1] = {99};
+        union fs_value v2[2] = {{.f64 = 1.0}, {.f64 = 2.0}};
+        union fs_value badstr = {.str = 12345};
+        int none = fs_table_column(a, NAME("untyped"), FS_COL_NONE, 0);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, dup, v2, 2), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, bad, v2, 1), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, NAN, cf, v2, 1), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, &cs[0], &badstr, 1), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, &none, v2, 1), FS_EINVAL);
+        fs_table_begin_row(a, 1.0);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, cf, v2, 1), FS_EINVAL);
+        fs_table_abort_row(a);
+        CHECK_EQ_U(a->count, count);
+        CHECK_EQ_U(ra.next_seq, seq);
+        fs_metrics_free(&ra);
+        fs_metrics_free(&rb);
+    }
+}
+
 void fs_test_metrics_suite(void)
 {
     RUN_TEST(test_values_round_trip);
+    RUN_TEST(test_log_row_matches_row_by_row);
     RUN_TEST(test_backfill_and_missing);
     RUN_TEST(test_type_conflicts_and_promotion);
     RUN_TEST(test_abort_row);
