@@ -114,7 +114,7 @@ static void fill_null(int type, void *data, size_t from, size_t to)
     }
 }
 
-int fs_value_is_null(int type, union fs_value v)
+static inline int is_null(int type, union fs_value v)
 {
     switch (type) {
     case FS_COL_BOOL:
@@ -130,6 +130,11 @@ int fs_value_is_null(int type, union fs_value v)
     default:
         return 1;
     }
+}
+
+int fs_value_is_null(int type, union fs_value v)
+{
+    return is_null(type, v);
 }
 
 static union fs_value null_value(int type)
@@ -505,7 +510,7 @@ int fs_table_column(struct fs_table *t, const char *name, size_t len, int type, 
  * stay nulls). */
 static union fs_value widen(int from, int to, union fs_value v)
 {
-    if (fs_value_is_null(from, v))
+    if (is_null(from, v))
         return null_value(to);
     union fs_value w;
     memset(&w, 0, sizeof w);
@@ -703,7 +708,7 @@ static int table_reserve_row(struct fs_table *t)
 /* Add one value of column c to its aggregates (nulls are not counted). */
 static inline void agg_value(struct fs_column *c, union fs_value v)
 {
-    if (fs_value_is_null(c->type, v))
+    if (is_null(c->type, v))
         return;
     switch (c->type) {
     case FS_COL_F64:
@@ -756,7 +761,7 @@ int fs_table_end_row(struct fs_table *t)
             struct fs_column *c = &t->cols[k];
             if (c->type == FS_COL_NONE)
                 continue;
-            int set = c->set_gen == gen && !fs_value_is_null(c->type, c->pending);
+            int set = c->set_gen == gen && !is_null(c->type, c->pending);
             store_value(c->type, c->buf->data, i, set ? c->pending : null_value(c->type));
         }
         ((double *)t->time->data)[i] = t->row_time;
@@ -778,7 +783,8 @@ int fs_table_end_row(struct fs_table *t)
     return FS_OK;
 }
 
-int fs_table_log_row(struct fs_table *t, double time, const int *cols, const union fs_value *vals, size_t n)
+int fs_table_log_row(struct fs_table *t, double time, const int *cols, const int *types, const union fs_value *vals,
+                     size_t n)
 {
     if (t->in_row || isnan(time) || t->ncols > 64 || n > t->ncols)
         return FS_EINVAL;
@@ -788,7 +794,7 @@ int fs_table_log_row(struct fs_table *t, double time, const int *cols, const uni
         if (c < 0 || (size_t)c >= t->ncols || ((set >> c) & 1))
             return FS_EINVAL;
         int type = t->cols[c].type;
-        if (type == FS_COL_NONE || type == FS_COL_OBJ ||
+        if (type != types[k] || type == FS_COL_NONE || type == FS_COL_OBJ ||
             (type == FS_COL_STR && (vals[k].str < FS_STR_NULL || vals[k].str >= t->reg->strings.n)))
             return FS_EINVAL;
         set |= UINT64_C(1) << c;
@@ -800,7 +806,7 @@ int fs_table_log_row(struct fs_table *t, double time, const int *cols, const uni
         size_t i = t->nrows;
         for (size_t k = 0; k < n; k++) {
             struct fs_column *c = &t->cols[cols[k]];
-            store_value(c->type, c->buf->data, i, fs_value_is_null(c->type, vals[k]) ? null_value(c->type) : vals[k]);
+            store_value(c->type, c->buf->data, i, is_null(c->type, vals[k]) ? null_value(c->type) : vals[k]);
         }
         if (set != (t->ncols == 64 ? ~UINT64_C(0) : (UINT64_C(1) << t->ncols) - 1))
             for (size_t k = 0; k < t->ncols; k++) {

@@ -217,12 +217,13 @@ int fs_table_end_row(struct fs_table *t);
  * No-op when no row is open. */
 void fs_table_abort_row(struct fs_table *t);
 /* Log a whole row in one call: vals[k] in column cols[k] (k < n, distinct
- * columns whose type is already the value's: not FS_COL_NONE, not
- * FS_COL_OBJ), every other column null; the same row, aggregates and
- * sequence number as begin_row, the set_* calls and end_row, without the
- * pending values. FS_EINVAL (a row is open, NaN time, a bad column or more
- * than 64 columns) or FS_ENOMEM: nothing is logged. */
-int fs_table_log_row(struct fs_table *t, double time, const int *cols, const union fs_value *vals, size_t n);
+ * columns whose type is types[k]: not FS_COL_NONE, not FS_COL_OBJ), every
+ * other column null; the same row, aggregates and sequence number as
+ * begin_row, the set_* calls and end_row, without the pending values.
+ * FS_EINVAL (a row is open, NaN time, a bad column, a type that differs, or
+ * more than 64 columns) or FS_ENOMEM: nothing is logged. */
+int fs_table_log_row(struct fs_table *t, double time, const int *cols, const int *types, const union fs_value *vals,
+                     size_t n);
 
 /* A retained view of the committed rows of a column. */
 struct fs_export {

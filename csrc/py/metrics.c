@@ -1226,25 +1226,20 @@ int metrics_log_row(MetricsObject *m, int table, const int *cols, const int *kin
     struct fs_table *t = api_table(m, table);
     if (!t)
         return -1;
-    int fast = !t->in_row && n <= 64;
-    for (int k = 0; k < n && fast; k++) {
-        int c = cols[k];
-        if (c < 0 || (size_t)c >= t->ncols || kinds[k] == FS_COL_OBJ)
-            fast = 0;
-        else if (t->cols[c].type == FS_COL_NONE) { /* a first value: the column takes its type */
-            if (fs_table_promote(t, c, kinds[k]) != FS_OK)
-                fast = 0;
-        }
-        else
-            fast = t->cols[c].type == kinds[k];
+    int rc = fs_table_log_row(t, m->env->sim.now, cols, kinds, vals, (size_t)n);
+    if (rc == FS_EINVAL && !t->in_row) { /* columns still untyped (a first row) take the values' types */
+        int promoted = 0;
+        for (int k = 0; k < n; k++)
+            if (cols[k] >= 0 && (size_t)cols[k] < t->ncols && t->cols[cols[k]].type == FS_COL_NONE &&
+                kinds[k] != FS_COL_OBJ && fs_table_promote(t, cols[k], kinds[k]) == FS_OK)
+                promoted = 1;
+        if (promoted)
+            rc = fs_table_log_row(t, m->env->sim.now, cols, kinds, vals, (size_t)n);
     }
-    if (fast) {
-        int rc = fs_table_log_row(t, m->env->sim.now, cols, vals, (size_t)n);
-        if (rc == FS_OK)
-            return 0;
-        if (rc == FS_ENOMEM)
-            return fs_raise_status(rc, "Metrics: row");
-    }
+    if (rc == FS_OK)
+        return 0;
+    if (rc == FS_ENOMEM)
+        return fs_raise_status(rc, "Metrics: row");
     /* anything else (a widened or object column, a row open, ...): one value at a time, as log() */
     if (metrics_begin_row(m, table) < 0)
         return -1;

@@ -367,7 +367,7 @@ static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
     if (!rs)
         return -1;
     int rc = 0;
-    if (ResourceState_Check(wd->sim.st, rs)) {
+    if (wd->rs_for == rs || ResourceState_Check(wd->sim.st, rs)) { /* rs_for is a ResourceState */
         if (wd->rs_for != rs) {
             for (int i = 0; i < n && rc == 0; i++)
                 if ((wd->slots[i] = resource_state_slot((ResourceStateObject *)rs, res_names[i])) < 0)

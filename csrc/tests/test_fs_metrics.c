@@ -502,9 +502,9 @@ static void test_log_row_matches_row_by_row(void)
             int64_t id = r % 11 == 0 ? INT64_MIN : (int64_t)r;
             int32_t str = r % 5 == 0 ? FS_STR_NULL : (r % 2 ? s1 : s2);
             int skip_bool = r % 3 == 0;
-            int cols[4] = {cs[0], cf[0], ci[0], cb[0]};
+            int cols[4] = {cs[0], cf[0], ci[0], cb[0]}, types[4] = {FS_COL_STR, FS_COL_F64, FS_COL_I64, FS_COL_BOOL};
             union fs_value v[4] = {{.str = str}, {.f64 = x}, {.i64 = id}, {.b = (int8_t)(r % 2)}};
-            CHECK_EQ_I(fs_table_log_row(a, r * 0.5, cols, v, skip_bool ? 3 : 4), FS_OK);
+            CHECK_EQ_I(fs_table_log_row(a, r * 0.5, cols, types, v, skip_bool ? 3 : 4), FS_OK);
             fs_table_begin_row(b, r * 0.5);
             fs_table_set_str(b, cs[1], str);
             fs_table_set_f64(b, cf[1], x);
@@ -552,13 +552,15 @@ static void test_log_row_matches_row_by_row(void)
         union fs_value v2[2] = {{.f64 = 1.0}, {.f64 = 2.0}};
         union fs_value badstr = {.str = 12345};
         int none = fs_table_column(a, NAME("untyped"), FS_COL_NONE, 0);
-        CHECK_EQ_I(fs_table_log_row(a, 1.0, dup, v2, 2), FS_EINVAL);
-        CHECK_EQ_I(fs_table_log_row(a, 1.0, bad, v2, 1), FS_EINVAL);
-        CHECK_EQ_I(fs_table_log_row(a, NAN, cf, v2, 1), FS_EINVAL);
-        CHECK_EQ_I(fs_table_log_row(a, 1.0, &cs[0], &badstr, 1), FS_EINVAL);
-        CHECK_EQ_I(fs_table_log_row(a, 1.0, &none, v2, 1), FS_EINVAL);
+        int f64s[2] = {FS_COL_F64, FS_COL_F64}, strt = FS_COL_STR, i64t = FS_COL_I64, nonet = FS_COL_NONE;
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, dup, f64s, v2, 2), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, bad, f64s, v2, 1), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, NAN, cf, f64s, v2, 1), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, &cs[0], &strt, &badstr, 1), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, &none, &nonet, v2, 1), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, &cf[0], &i64t, v2, 1), FS_EINVAL); /* a type that differs */
         fs_table_begin_row(a, 1.0);
-        CHECK_EQ_I(fs_table_log_row(a, 1.0, cf, v2, 1), FS_EINVAL);
+        CHECK_EQ_I(fs_table_log_row(a, 1.0, cf, f64s, v2, 1), FS_EINVAL);
         fs_table_abort_row(a);
         CHECK_EQ_U(a->count, count);
         CHECK_EQ_U(ra.next_seq, seq);
