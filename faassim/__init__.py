@@ -79,17 +79,22 @@ from faassim.model import (
 from faassim._core import FunctionReplica, FunctionRequest
 from faassim._core import NodeResourceUtilization, ResourceState, ResourceUtilization
 from faassim.faas import (
+    Bursts,
     Constant,
     DefaultFaasSystem,
     FaasSystem,
     LeastOutstandingLoadBalancer,
     LoadBalancer,
+    OnOff,
+    PerMinute,
     Poisson,
     RandomLoadBalancer,
+    RandomWalk,
     Replay,
     RequestSource,
     RoundRobinLoadBalancer,
     Scheduler,
+    Sine,
     WeightedRoundRobinLoadBalancer,
 )
 from faassim.watchdog import ForkingWatchdog, HTTPWatchdog, PowerPredictionSimulator, Watchdog, WorkerQueue
@@ -211,6 +216,11 @@ __all__ = [
     "Poisson",
     "Constant",
     "Replay",
+    "Sine",
+    "RandomWalk",
+    "Bursts",
+    "OnOff",
+    "PerMinute",
     # resource accounting
     "ResourceState",
     "ResourceUtilization",
