@@ -111,6 +111,7 @@ from faassim.topology import (
     node_type_of,
 )
 from faassim import distributions
+from faassim import workload
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy
 from faassim.characterization import (
@@ -221,6 +222,8 @@ __all__ = [
     "Bursts",
     "OnOff",
     "PerMinute",
+    # workloads: Azure Functions traces and faas-sim's generators (faassim.workload)
+    "workload",
     # resource accounting
     "ResourceState",
     "ResourceUtilization",
