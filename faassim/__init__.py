@@ -79,17 +79,22 @@ from faassim.model import (
 from faassim._core import FunctionReplica, FunctionRequest
 from faassim._core import NodeResourceUtilization, ResourceState, ResourceUtilization
 from faassim.faas import (
+    Bursts,
     Constant,
     DefaultFaasSystem,
     FaasSystem,
     LeastOutstandingLoadBalancer,
     LoadBalancer,
+    OnOff,
+    PerMinute,
     Poisson,
     RandomLoadBalancer,
+    RandomWalk,
     Replay,
     RequestSource,
     RoundRobinLoadBalancer,
     Scheduler,
+    Sine,
     WeightedRoundRobinLoadBalancer,
 )
 from faassim.watchdog import ForkingWatchdog, HTTPWatchdog, PowerPredictionSimulator, Watchdog, WorkerQueue
@@ -106,6 +111,7 @@ from faassim.topology import (
     node_type_of,
 )
 from faassim import distributions
+from faassim import workload
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy
 from faassim.characterization import (
@@ -211,6 +217,13 @@ __all__ = [
     "Poisson",
     "Constant",
     "Replay",
+    "Sine",
+    "RandomWalk",
+    "Bursts",
+    "OnOff",
+    "PerMinute",
+    # workloads: Azure Functions traces and faas-sim's generators (faassim.workload)
+    "workload",
     # resource accounting
     "ResourceState",
     "ResourceUtilization",

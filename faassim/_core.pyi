@@ -306,8 +306,11 @@ class FunctionRequest:
     request_id: Optional[int]
     name: str
     size: Any
+    exec_time: Optional[float]
     in_flight: bool
-    def __init__(self, name: str, size: Any = None, request_id: Optional[int] = None) -> None: ...
+    def __init__(
+        self, name: str, size: Any = None, request_id: Optional[int] = None, exec_time: Optional[float] = None
+    ) -> None: ...
 
 class FunctionReplica:
     replica_id: int
@@ -338,7 +341,35 @@ class RequestSource:
     active: bool
     kind: Optional[str]
     rate: Optional[float]
-    def __init__(self, kind: str, rate: Optional[float] = None, times: Any = None) -> None: ...
+    params: Dict[str, Any]
+    def __init__(
+        self,
+        kind: str,
+        rate: Optional[float] = None,
+        times: Any = None,
+        *,
+        durations: Any = None,
+        counts: Any = None,
+        mean_rate: Optional[float] = None,
+        amplitude: Optional[float] = None,
+        period: Optional[float] = None,
+        phase: Optional[float] = None,
+        sigma: Optional[float] = None,
+        step: Optional[float] = None,
+        min_rate: Optional[float] = None,
+        max_rate: Optional[float] = None,
+        base_rate: Optional[float] = None,
+        burst_rate: Optional[float] = None,
+        burst_every: Optional[float] = None,
+        burst_length: Optional[float] = None,
+        offset: Optional[float] = None,
+        on: Optional[float] = None,
+        off: Optional[float] = None,
+        exponential: Optional[bool] = None,
+        interval: Optional[float] = None,
+        start: Optional[float] = None,
+        spread: Optional[str] = None,
+    ) -> None: ...
     def _attach(self, faas: FaasSystem, fn_name: str, max_requests: Optional[int] = None, until: Optional[float] = None) -> RequestSource: ...
     def stop(self) -> None: ...
 

@@ -59,6 +59,11 @@ __all__ = [
     "Poisson",
     "Constant",
     "Replay",
+    "Sine",
+    "RandomWalk",
+    "Bursts",
+    "OnOff",
+    "PerMinute",
 ]
 
 RequestSource = _core.RequestSource
@@ -93,13 +98,19 @@ class FaasSystem(_core.FaasSystem):
         """add_source(fn_name, source, *, max_requests=None, until=None) -> source
 
         Send the requests of a C-native *source* (:class:`Poisson`,
-        :class:`Constant`, :class:`Replay`) to function *fn_name*, at most
-        *max_requests* of them and none after simulated time *until*. The
-        requests are the same as ``invoke(FunctionRequest(fn_name))``'s but
-        no Python object is made for them unless Python code needs one.
+        :class:`Constant`, :class:`Replay`, :class:`Sine`,
+        :class:`RandomWalk`, :class:`Bursts`, :class:`OnOff`,
+        :class:`PerMinute`) to function *fn_name*, at most *max_requests* of
+        them and none after simulated time *until*. The requests are the
+        same as ``invoke(FunctionRequest(fn_name))``'s but no Python object
+        is made for them unless Python code needs one. Time patterns of the
+        sources count from the time the source is attached.
         """
         if not isinstance(source, _core.RequestSource):
-            raise TypeError(f"add_source(): source must be a RequestSource (Poisson, Constant, Replay), not {source!r}")
+            raise TypeError(
+                "add_source(): source must be a RequestSource (Poisson, Constant, Replay, Sine, RandomWalk, "
+                f"Bursts, OnOff, PerMinute), not {source!r}"
+            )
         return source._attach(self, fn_name, max_requests=max_requests, until=until)
 
     @property
@@ -210,6 +221,15 @@ class Scheduler(_core.Scheduler):
     """
 
 
+def _seq(values: Any) -> Any:
+    """A one-shot iterable (generator) as a list; sequences, arrays and
+    anything else (which the C core then refuses with a clear message) as
+    they are."""
+    if values is None or hasattr(values, "__len__") or not hasattr(values, "__iter__"):
+        return values
+    return list(values)
+
+
 class Poisson(_core.RequestSource):
     """Poisson(rate): requests with exponential inter-arrival times, *rate*
     requests per second on average, drawn from ``env.rng``. Attach with
@@ -228,8 +248,132 @@ class Constant(_core.RequestSource):
 
 
 class Replay(_core.RequestSource):
-    """Replay(times): one request at each of the given absolute simulated
-    times (a sorted sequence or NumPy array; copied)."""
+    """Replay(times, durations=None): one request at each of the given
+    absolute simulated times (a sorted sequence or NumPy array; copied).
 
-    def __init__(self, times: Iterable[float]):
-        super().__init__("replay", times=list(times) if not hasattr(times, "__len__") else times)
+    *durations* (seconds, one per time, >= 0) are the requests' recorded
+    execution times (``FunctionRequest.exec_time``): the C invoke of
+    :class:`~faassim.FunctionSimulator` then takes exactly that long, and a
+    watchdog's C ``execute`` step waits that long instead of sampling its
+    characterization. A Python ``invoke`` override sees it as
+    ``request.exec_time``.
+
+    >>> Replay([0.5, 1.0, 1.0], durations=[0.2, 0.1, 0.3])
+    <Replay replay of 3 arrivals with durations, 0 sent>
+    """
+
+    def __init__(self, times: Iterable[float], durations: Optional[Iterable[float]] = None):
+        super().__init__("replay", times=_seq(times), durations=_seq(durations))
+
+
+class Sine(_core.RequestSource):
+    """Sine(mean_rate, amplitude, period, phase=0.0): Poisson arrivals whose
+    rate (requests/s) follows a sine,
+    ``mean_rate + amplitude * sin(2 * pi * s / period + phase)`` at ``s``
+    seconds after the source is attached; ``0 <= amplitude <= mean_rate``.
+
+    A non-homogeneous Poisson process generated in C by thinning (Lewis and
+    Shedler): candidates at ``mean_rate + amplitude``, each kept with
+    probability ``rate / (mean_rate + amplitude)``, drawn from ``env.rng``.
+    faas-sim's ``sine_rps_profile(env, max_rps, period)`` has the rate
+    ``Sine(max_rps / 2, max_rps / 2, period)`` (for a source attached at 0).
+
+    >>> Sine(10, 5, period=60).params
+    {'mean_rate': 10.0, 'amplitude': 5.0, 'period': 60.0, 'phase': 0.0}
+    """
+
+    def __init__(self, mean_rate: float, amplitude: float, period: float, phase: float = 0.0):
+        super().__init__("sine", mean_rate=mean_rate, amplitude=amplitude, period=period, phase=phase)
+
+
+class RandomWalk(_core.RequestSource):
+    """RandomWalk(rate, sigma, step, min_rate, max_rate): Poisson arrivals
+    whose rate (requests/s) is a random walk: *rate* for the first *step*
+    seconds, then every *step* seconds it moves by a normal increment of
+    standard deviation *sigma* drawn from ``env.rng``, reflected at
+    *min_rate* and *max_rate* (folded back into the range, so it never
+    sticks to a bound; faas-sim's ``randomwalk_rps_profile`` instead keeps
+    the old rate and returns the bound for that step).
+    ``0 <= min_rate <= rate <= max_rate``, ``max_rate > 0``.
+
+    Generated by thinning at *max_rate*, in C; the walk advances as time
+    does (one normal draw per step).
+
+    >>> RandomWalk(20, sigma=2, step=1, min_rate=5, max_rate=40).params["max_rate"]
+    40.0
+    """
+
+    def __init__(self, rate: float, sigma: float, step: float, min_rate: float, max_rate: float):
+        super().__init__("random_walk", rate=rate, sigma=sigma, step=step, min_rate=min_rate, max_rate=max_rate)
+
+
+class Bursts(_core.RequestSource):
+    """Bursts(base_rate, burst_rate, burst_every, burst_length, offset=0.0):
+    Poisson arrivals at *burst_rate* (requests/s) during bursts of
+    *burst_length* seconds that start every *burst_every* seconds (the first
+    *offset* seconds after the source is attached), at *base_rate* between
+    them. ``0 <= burst_length <= burst_every``.
+
+    Generated by thinning at ``max(base_rate, burst_rate)``, in C.
+
+    >>> Bursts(base_rate=2, burst_rate=50, burst_every=60, burst_length=5).kind
+    'bursts'
+    """
+
+    def __init__(
+        self, base_rate: float, burst_rate: float, burst_every: float, burst_length: float, offset: float = 0.0
+    ):
+        super().__init__(
+            "bursts",
+            base_rate=base_rate,
+            burst_rate=burst_rate,
+            burst_every=burst_every,
+            burst_length=burst_length,
+            offset=offset,
+        )
+
+
+class OnOff(_core.RequestSource):
+    """OnOff(rate, on, off, exponential=False): Poisson arrivals at *rate*
+    (requests/s) during on periods and none during off periods, starting
+    with an on period when the source is attached. Periods last *on* and
+    *off* seconds, or, with ``exponential=True``, are exponentially
+    distributed with those means (drawn from ``env.rng``).
+
+    Generated by thinning at *rate*, in C.
+
+    >>> OnOff(100, on=2, off=8, exponential=True).params["exponential"]
+    True
+    """
+
+    def __init__(self, rate: float, on: float, off: float, exponential: bool = False):
+        super().__init__("on_off", rate=rate, on=on, off=off, exponential=exponential)
+
+
+class PerMinute(_core.RequestSource):
+    """PerMinute(counts, spread='uniform', start=0.0, interval=60.0): replay
+    per-minute invocation counts exactly: ``counts[b]`` requests in minute
+    ``b``, which covers ``[t0 + start + b * interval, t0 + start + (b + 1) *
+    interval)`` (t0: when the source is attached; that float expression is
+    the bin edge).
+
+    *spread* places a minute's ``n`` requests: ``'uniform'`` evenly, the
+    k-th (from 0) at ``edge + interval * ((k + 0.5) / n)`` (no random
+    draws); ``'poisson'`` as ``n`` independent uniform times in the minute,
+    in order (a Poisson process conditioned on its count; one ``env.rng``
+    draw per request). Either way every minute gets exactly its count. The
+    Azure Functions 2019 trace gives such counts
+    (:func:`faassim.workload.replay_azure_2019`).
+
+    >>> PerMinute([3, 0, 12], spread="poisson").params["total"]
+    15
+    """
+
+    def __init__(self, counts: Iterable[int], spread: str = "uniform", start: float = 0.0, interval: float = 60.0):
+        super().__init__(
+            "per_minute",
+            counts=_seq(counts),
+            spread=spread,
+            start=start,
+            interval=interval,
+        )

@@ -12,11 +12,23 @@ import faassim.simulator
 import faassim.model
 import faassim.power
 import faassim.topology
+import faassim.faas
+import faassim.workload
 
 
 @pytest.mark.parametrize(
     "module",
-    [faassim, faassim._pytypes, faassim._demo, faassim.model, faassim.topology, faassim.simulator, faassim.power],
+    [
+        faassim,
+        faassim._pytypes,
+        faassim._demo,
+        faassim.model,
+        faassim.topology,
+        faassim.simulator,
+        faassim.power,
+        faassim.faas,
+        faassim.workload,
+    ],
 )
 def test_doctests(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

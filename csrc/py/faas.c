@@ -1079,6 +1079,7 @@ static struct fs_inv *inv_alloc(FaasObject *f)
     }
     memset(inv, 0, sizeof *inv);
     inv->faas = f;
+    inv->exec_time = NAN;
     return inv;
 }
 
@@ -1132,6 +1133,7 @@ static RequestObject *inv_request(FaasObject *f, struct fs_inv *inv)
         RequestObject *r = request_new(f->st, f->fns[inv->fn].name, Py_None, inv->request_id);
         if (!r)
             return NULL;
+        r->exec_time = inv->exec_time;
         r->inv = inv;
         inv->req = r;
     }
@@ -1452,6 +1454,50 @@ RequestObject *faas_inv_request(FaasObject *f, struct fs_inv *inv)
     return inv_request(f, inv);
 }
 
+/* The default (C) invoke of a request with a recorded execution time: the
+ * record waits on a C timer, on the platform's timed list (as a watchdog's
+ * execute step does), then completes. */
+static int exec_timer_fire(struct fs_sim *sim, void *data)
+{
+    (void)sim;
+    struct fs_inv *inv = (struct fs_inv *)data;
+    FaasObject *f = inv->faas;
+    if (inv->prev)
+        inv->prev->next = inv->next;
+    else
+        f->timed = inv->next;
+    if (inv->next)
+        inv->next->prev = inv->prev;
+    inv->next = inv->prev = NULL;
+    inv->tracked = 0;
+    Py_INCREF(f);
+    int rc = inv_complete(f, inv, NULL);
+    Py_DECREF(f);
+    return rc < 0 ? FS_EPYTHON : FS_OK;
+}
+
+static int exec_timer_start(FaasObject *f, struct fs_inv *inv)
+{
+    int rc = fs_queue_push(&f->env->sim.queue, f->env->sim.now + inv->exec_time, FS_PRIO_NORMAL, exec_timer_fire, inv);
+    if (rc != FS_OK) {
+        PyObject *exc;
+        fs_raise_status(rc, "execution timer");
+        exc = fs_err_take();
+        rc = inv_complete(f, inv, exc);
+        if (rc == 0)
+            fs_err_restore(Py_NewRef(exc));
+        Py_DECREF(exc);
+        return -1;
+    }
+    inv->prev = NULL;
+    inv->next = f->timed;
+    if (f->timed)
+        f->timed->prev = inv;
+    f->timed = inv;
+    inv->tracked = 1;
+    return 0;
+}
+
 /* Send the record to rep: invoke hook, then complete (now, or when the
  * hook's process ends). */
 static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep)
@@ -1489,8 +1535,12 @@ static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep)
         inv_free(f, inv);
         return -1;
     }
-    if (!o)
-        return Watchdog_Check(f->st, (PyObject *)sim) ? watchdog_dispatch(f, inv) : inv_complete(f, inv, NULL);
+    if (!o) {
+        if (Watchdog_Check(f->st, (PyObject *)sim))
+            return watchdog_dispatch(f, inv);
+        /* The C invoke takes no time, or the request's recorded one. */
+        return inv->exec_time > 0 ? exec_timer_start(f, inv) : inv_complete(f, inv, NULL);
+    }
     RequestObject *req = inv_request(f, inv);
     if (!req) {
         if (rep->routable)
@@ -1547,12 +1597,13 @@ int faas_invoked_cb(RequestObject *req, EventObject *ev)
     return rc;
 }
 
-int faas_invoke_native(FaasObject *f, int32_t slot)
+int faas_invoke_native(FaasObject *f, int32_t slot, double exec_time)
 {
     struct fs_inv *inv = inv_alloc(f);
     if (!inv)
         return -1;
     inv->fn = slot;
+    inv->exec_time = exec_time;
     inv->request_id = f->next_request_id++;
     inv->t_received = f->env->sim.now;
     return inv_submit(f, inv);
@@ -1612,6 +1663,7 @@ static PyObject *faas_invoke(FaasObject *self, PyObject *request)
         req->request_id = self->next_request_id++;
     inv->fn = slot;
     inv->request_id = req->request_id;
+    inv->exec_time = req->exec_time;
     inv->t_received = self->env->sim.now;
     inv->req = (RequestObject *)Py_NewRef(request);
     req->inv = inv;
@@ -2230,7 +2282,7 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
 
 static int timer_of(const struct fs_entry *e, void *ctx)
 {
-    return e->fn == watchdog_timer_fire && ((struct fs_inv *)e->data)->faas == ctx;
+    return (e->fn == watchdog_timer_fire || e->fn == exec_timer_fire) && ((struct fs_inv *)e->data)->faas == ctx;
 }
 
 /* The platform owns the records of waiting requests and those on a C timer

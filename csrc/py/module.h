@@ -516,6 +516,7 @@ typedef struct RequestObject {
     PyObject *name;     /* str */
     PyObject *size;     /* any, default None */
     int64_t request_id; /* -1: assigned at invoke */
+    double exec_time;   /* recorded execution time (s), NaN: unset (see struct fs_inv) */
     struct fs_inv *inv; /* while in flight (owned by the FaasSystem), else NULL */
     PyObject *dict;
 } RequestObject;
@@ -531,6 +532,11 @@ struct fs_inv {
     int64_t request_id;
     int32_t fn;
     double t_received, t_start;
+    /* The request's recorded execution time (a replay of traced durations,
+     * FunctionRequest.exec_time), or NaN. When set, the C invoke of a
+     * FunctionSimulator and the C execute step of a watchdog wait exactly
+     * this long instead of taking no time / sampling one. */
+    double exec_time;
     /* built-in watchdogs (watchdog.c) */
     double t_wait_start, t_fet_start;
     double claim[6];    /* what the C claim put (cpu, gpu, blkio, net, ram, and power for a PowerPredictionSimulator) */
@@ -644,8 +650,9 @@ int scheduler_overridden(SchedulerObject *s);
 int faas_lifecycle_cb(ReplicaObject *rep, EventObject *ev);
 int faas_invoked_cb(RequestObject *req, EventObject *ev);
 /* Invoke function slot fn for a C-native source (no Python request unless a
- * hook needs one). Returns 0 or -1 with an exception. */
-int faas_invoke_native(struct FaasObject *faas, int32_t fn);
+ * hook needs one), with a recorded execution time or NaN. Returns 0 or -1
+ * with an exception. */
+int faas_invoke_native(struct FaasObject *faas, int32_t fn, double exec_time);
 /* The invocation ended (exc NULL: ok; else the hook's exception, borrowed);
  * frees the record. */
 int faas_inv_complete(struct FaasObject *f, struct fs_inv *inv, PyObject *exc);

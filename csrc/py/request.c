@@ -9,8 +9,18 @@
  * finished (it keeps its id); invoking it while it is in flight is an error.
  *
  * Requests from C-native sources exist as Python objects only when Python
- * code needs them (a Python hook or load balancer). */
+ * code needs them (a Python hook or load balancer).
+ *
+ * exec_time (None or seconds >= 0) is a recorded execution time that the
+ * built-in simulators honour: the C invoke of FunctionSimulator waits that
+ * long (instead of taking no time) and the C execute step of a watchdog
+ * waits that long (instead of sampling the characterization). A Replay
+ * source with durations sets it on its requests. While the request is in
+ * flight its invocation record holds the value; setting the attribute then
+ * changes the record too (a claim_resources override may decide it). */
 #include "module.h"
+
+#include <math.h>
 
 RequestObject *request_new(faassim_state *st, PyObject *name, PyObject *size, int64_t request_id)
 {
@@ -21,8 +31,32 @@ RequestObject *request_new(faassim_state *st, PyObject *name, PyObject *size, in
     r->name = Py_NewRef(name);
     r->size = Py_NewRef(size);
     r->request_id = request_id;
+    r->exec_time = NAN;
     st->live_requests++;
     return r;
+}
+
+/* None -> NaN, or a number finite and >= 0. */
+static int parse_exec_time(PyObject *obj, double *out)
+{
+    if (obj == Py_None) {
+        *out = NAN;
+        return 0;
+    }
+    if (PyBool_Check(obj) || !(PyFloat_Check(obj) || PyLong_Check(obj) || PyNumber_Check(obj))) {
+        PyErr_Format(PyExc_TypeError, "FunctionRequest: exec_time must be a number (seconds) or None, not %.100s (%R)",
+                     Py_TYPE(obj)->tp_name, obj);
+        return -1;
+    }
+    double v = PyFloat_AsDouble(obj);
+    if (v == -1.0 && PyErr_Occurred())
+        return -1;
+    if (!(v >= 0) || !isfinite(v)) {
+        PyErr_Format(PyExc_ValueError, "FunctionRequest: exec_time must be finite and >= 0 (seconds), got %R", obj);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }
 
 static int parse_id(PyObject *obj, int64_t *out)
@@ -48,8 +82,8 @@ static int parse_id(PyObject *obj, int64_t *out)
 
 static PyObject *request_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    static const char *const names[] = {"name", "size", "request_id"};
-    PyObject *a[3];
+    static const char *const names[] = {"name", "size", "request_id", "exec_time"};
+    PyObject *a[4];
     faassim_state *st = faassim_state_from_type((PyTypeObject *)type);
     if (!st)
         return NULL;
@@ -81,7 +115,7 @@ static PyObject *request_vectorcall(PyObject *type, PyObject *const *args, size_
         Py_XDECREF(kw);
         return NULL;
     }
-    if (fs_parse_args("FunctionRequest", args, PyVectorcall_NARGS(nargsf), kwnames, names, 3, 1, a) < 0)
+    if (fs_parse_args("FunctionRequest", args, PyVectorcall_NARGS(nargsf), kwnames, names, 4, 1, a) < 0)
         return NULL;
     if (!PyUnicode_Check(a[0])) {
         PyErr_Format(PyExc_TypeError, "FunctionRequest: name must be a str (the function's name), not %.100s (%R)",
@@ -89,9 +123,13 @@ static PyObject *request_vectorcall(PyObject *type, PyObject *const *args, size_
         return NULL;
     }
     int64_t id = -1;
-    if (a[2] && parse_id(a[2], &id) < 0)
+    double exec_time = NAN;
+    if ((a[2] && parse_id(a[2], &id) < 0) || (a[3] && parse_exec_time(a[3], &exec_time) < 0))
         return NULL;
-    return (PyObject *)request_new(st, a[0], a[1] ? a[1] : Py_None, id);
+    RequestObject *r = request_new(st, a[0], a[1] ? a[1] : Py_None, id);
+    if (r)
+        r->exec_time = exec_time;
+    return (PyObject *)r;
 }
 
 static PyObject *Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -108,15 +146,16 @@ static PyObject *Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     r->name = Py_NewRef(Py_None);
     r->size = Py_NewRef(Py_None);
     r->request_id = -1;
+    r->exec_time = NAN;
     st->live_requests++;
     return (PyObject *)r;
 }
 
 static int Request_init(RequestObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"name", "size", "request_id", NULL};
-    PyObject *name, *size = Py_None, *id = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OO:FunctionRequest", kwlist, &name, &size, &id))
+    static char *kwlist[] = {"name", "size", "request_id", "exec_time", NULL};
+    PyObject *name, *size = Py_None, *id = Py_None, *exec_time = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOO:FunctionRequest", kwlist, &name, &size, &id, &exec_time))
         return -1;
     if (!PyUnicode_Check(name)) {
         PyErr_Format(PyExc_TypeError, "FunctionRequest: name must be a str (the function's name), not %.100s (%R)",
@@ -128,11 +167,13 @@ static int Request_init(RequestObject *self, PyObject *args, PyObject *kwds)
         return -1;
     }
     int64_t v;
-    if (parse_id(id, &v) < 0)
+    double x;
+    if (parse_id(id, &v) < 0 || parse_exec_time(exec_time, &x) < 0)
         return -1;
     Py_SETREF(self->name, Py_NewRef(name));
     Py_SETREF(self->size, Py_NewRef(size));
     self->request_id = v;
+    self->exec_time = x;
     return 0;
 }
 
@@ -269,6 +310,30 @@ static int request_set_size(RequestObject *self, PyObject *value, void *c)
     return 0;
 }
 
+static PyObject *request_get_exec_time(RequestObject *self, void *c)
+{
+    (void)c;
+    if (isnan(self->exec_time))
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble(self->exec_time);
+}
+
+static int request_set_exec_time(RequestObject *self, PyObject *value, void *c)
+{
+    (void)c;
+    double v;
+    if (parse_exec_time(value ? value : Py_None, &v) < 0)
+        return -1;
+    self->exec_time = v;
+    /* in flight: the record (and that of a super().invoke sequence) runs with it */
+    if (self->inv) {
+        self->inv->exec_time = v;
+        if (self->inv->sub_inv)
+            self->inv->sub_inv->exec_time = v;
+    }
+    return 0;
+}
+
 static PyObject *request_get_in_flight(RequestObject *self, void *c)
 {
     (void)c;
@@ -290,6 +355,10 @@ static PyGetSetDef Request_getset[] = {
      "The request's id: None until invoked, then numbered per environment (0, 1, ...).", NULL},
     {"name", (getter)request_get_name, (setter)request_set_name, "Name of the function to invoke.", NULL},
     {"size", (getter)request_get_size, (setter)request_set_size, "Payload size (any value; faas-sim's).", NULL},
+    {"exec_time", (getter)request_get_exec_time, (setter)request_set_exec_time,
+     "Recorded execution time in seconds (a replayed trace duration), or None: the built-in simulators\n"
+     "wait exactly this long instead of taking no time (FunctionSimulator) or sampling one (watchdogs).",
+     NULL},
     {"in_flight", (getter)request_get_in_flight, NULL, "True while the platform holds the request.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -299,9 +368,10 @@ static PyMemberDef Request_members[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
-PyDoc_STRVAR(Request_doc, "FunctionRequest(name, size=None, request_id=None)\n--\n\n"
+PyDoc_STRVAR(Request_doc, "FunctionRequest(name, size=None, request_id=None, exec_time=None)\n--\n\n"
                           "A request to invoke the function `name`. request_id is assigned by\n"
-                          "env.faas.invoke() (per environment, in invocation order) unless given.");
+                          "env.faas.invoke() (per environment, in invocation order) unless given.\n"
+                          "exec_time (seconds) makes the built-in simulators run it for exactly that long.");
 
 static PyType_Slot Request_slots[] = {
     {Py_tp_new, Request_new},         {Py_tp_init, Request_init},

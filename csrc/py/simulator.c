@@ -9,13 +9,16 @@
  * the name is looked up on the instance's type (so grandchildren and mixins
  * count) and compared with the base type's method; an instance attribute of
  * that name counts as an override too. A hook that is not overridden runs as
- * C code: it takes no simulated time and creates no Python object.
+ * C code: it takes no simulated time and creates no Python object; only the
+ * C invoke of a request with a recorded exec_time (a replayed trace
+ * duration) takes that long, on a C timer (faas.c).
  *
  * simulator_call_hook() is what the platform uses: it either completes at
  * once (not overridden, or a plain function that returned) or hands back an
  * event to wait for (the Process driving the hook's generator, or an event the
- * hook returned). Called from Python, the base methods return env.timeout(0),
- * so `yield from super().invoke(env, replica, request)` works as in faas-sim. */
+ * hook returned). Called from Python, the base methods return env.timeout(0)
+ * (invoke: env.timeout(request.exec_time) when set), so
+ * `yield from super().invoke(env, replica, request)` works as in faas-sim. */
 #include "module.h"
 
 static const char *const hook_names[FS_NHOOKS] = {"deploy", "startup", "setup", "invoke", "teardown"};
@@ -157,7 +160,7 @@ int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, 
     return simulator_call_method(sim, sim->st->hook_names[hook], env, args, hook_nargs[hook] - 1, wait_on);
 }
 
-/* The base hooks, as seen from Python: zero simulated time. */
+/* The base hooks, as seen from Python: zero simulated time (but see invoke). */
 static PyObject *base_hook(SimulatorObject *self, int hook, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != hook_nargs[hook]) {
@@ -170,7 +173,13 @@ static PyObject *base_hook(SimulatorObject *self, int hook, PyObject *const *arg
                      Py_TYPE(args[0])->tp_name, args[0]);
         return NULL;
     }
-    return timeout_new((EnvironmentObject *)args[0], 0.0, Py_None);
+    /* invoke of a request with a recorded execution time takes that long,
+     * as the C invoke does */
+    double t = 0.0;
+    if (hook == FS_HOOK_INVOKE && PyObject_TypeCheck(args[2], self->st->FunctionRequest_type) &&
+        ((RequestObject *)args[2])->exec_time > 0)
+        t = ((RequestObject *)args[2])->exec_time;
+    return timeout_new((EnvironmentObject *)args[0], t, Py_None);
 }
 
 #define BASE_HOOK(fname, hook)                                                                                         \
@@ -275,7 +284,8 @@ static PyMethodDef Simulator_methods[] = {
     {"setup", (PyCFunction)(void (*)(void))simulator_setup, METH_FASTCALL,
      "setup(env, replica)\n--\n\nFunction-specific setup before the replica runs. Default: no time."},
     {"invoke", (PyCFunction)(void (*)(void))simulator_invoke, METH_FASTCALL,
-     "invoke(env, replica, request)\n--\n\nExecute one request on the replica. Default: no time."},
+     "invoke(env, replica, request)\n--\n\nExecute one request on the replica. Default: no time, or the\n"
+     "request's exec_time when it has one."},
     {"teardown", (PyCFunction)(void (*)(void))simulator_teardown, METH_FASTCALL,
      "teardown(env, replica)\n--\n\nStop the replica before it is removed. Default: no time."},
     {"_overridden_hooks", (PyCFunction)simulator_overridden_hooks, METH_NOARGS, overridden_doc},

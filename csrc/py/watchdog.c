@@ -24,7 +24,9 @@
  *            release removes exactly what was put);
  *   execute  sample the execution time from fet_oracle.get(node, image) in
  *            C (the distribution's `spec`, drawn from env.rng) and wait for
- *            it with a C timer (no Python object);
+ *            it with a C timer (no Python object); a request with a
+ *            recorded execution time (inv->exec_time, e.g. a replayed
+ *            trace duration) waits that long instead, without sampling;
  *   release  remove what claim put.
  * Without a characterization the steps do nothing and take no time. Each
  * C step resolves its part of the characterization for the replica (by its
@@ -737,9 +739,9 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             inv->wstep++;
             continue;
         }
-        /* WD_EXECUTE in C: wait for the sampled execution time. */
-        double t;
-        if (wd_bind_fet(wd, inv->rep) < 0 || wd_sample_fet(wd, inv->rep, &t) < 0)
+        /* WD_EXECUTE in C: wait for the recorded or sampled execution time. */
+        double t = inv->exec_time;
+        if (isnan(t) && (wd_bind_fet(wd, inv->rep) < 0 || wd_sample_fet(wd, inv->rep, &t) < 0))
             return wd_fail(wd, inv, NULL);
         inv->wstep++;
         return wd_timer(f, inv, f->env->sim.now + t) < 0 ? wd_fail(wd, inv, NULL) : 0;
@@ -878,14 +880,14 @@ static PyObject *watchdog_release(WatchdogObject *self, PyObject *const *args, P
     return wd_py_resources(self, args, nargs, 0);
 }
 
-/* execute from Python: a timeout of the sampled execution time. */
+/* execute from Python: a timeout of the recorded or sampled execution time. */
 static PyObject *watchdog_execute(WatchdogObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     struct fs_inv *inv;
     if (check_call(self, "execute", args, nargs, &inv) < 0)
         return NULL;
-    double t;
-    if (wd_bind_fet(self, inv->rep) < 0 || wd_sample_fet(self, inv->rep, &t) < 0)
+    double t = inv->exec_time;
+    if (isnan(t) && (wd_bind_fet(self, inv->rep) < 0 || wd_sample_fet(self, inv->rep, &t) < 0))
         return NULL;
     return timeout_new((EnvironmentObject *)args[0], t, Py_None);
 }
@@ -919,6 +921,7 @@ static PyObject *watchdog_invoke(WatchdogObject *self, PyObject *const *args, Py
     inv->sub = 1;
     inv->fn = outer->fn;
     inv->request_id = outer->request_id;
+    inv->exec_time = outer->exec_time;
     inv->t_received = outer->t_received;
     inv->t_start = outer->t_start;
     inv->rep = (ReplicaObject *)Py_NewRef((PyObject *)outer->rep);

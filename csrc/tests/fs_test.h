@@ -71,5 +71,6 @@ void fs_test_sched_suite(void);
 void fs_test_lb_suite(void);
 void fs_test_power_suite(void);
 void fs_test_res_suite(void);
+void fs_test_arrival_suite(void);
 
 #endif

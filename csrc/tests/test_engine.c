@@ -25,6 +25,7 @@ int main(int argc, char **argv)
     fs_test_lb_suite();
     fs_test_power_suite();
     fs_test_res_suite();
+    fs_test_arrival_suite();
     printf("%ld checks\n", fs_test_checks);
     fflush(stdout);
     printf("%d passed, %d failed\n", fs_test_passed, fs_test_failed);
