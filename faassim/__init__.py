@@ -112,6 +112,7 @@ from faassim.topology import (
 )
 from faassim import distributions
 from faassim import workload
+from faassim.sweeps import SweepError, sweep
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy
 from faassim.characterization import (
@@ -224,6 +225,9 @@ __all__ = [
     "PerMinute",
     # workloads: Azure Functions traces and faas-sim's generators (faassim.workload)
     "workload",
+    # parameter sweeps over executors (faassim.sweeps)
+    "sweep",
+    "SweepError",
     # resource accounting
     "ResourceState",
     "ResourceUtilization",

@@ -14,6 +14,7 @@ import faassim.power
 import faassim.topology
 import faassim.faas
 import faassim.workload
+import faassim.sweeps
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,7 @@ import faassim.workload
         faassim.power,
         faassim.faas,
         faassim.workload,
+        faassim.sweeps,
     ],
 )
 def test_doctests(module):
