@@ -1454,13 +1454,8 @@ RequestObject *faas_inv_request(FaasObject *f, struct fs_inv *inv)
     return inv_request(f, inv);
 }
 
-/* The default (C) invoke of a request with a recorded execution time: the
- * record waits on a C timer, on the platform's timed list (as a watchdog's
- * execute step does), then completes. */
-static int exec_timer_fire(struct fs_sim *sim, void *data)
+void faas_timed_remove(struct fs_inv *inv)
 {
-    (void)sim;
-    struct fs_inv *inv = (struct fs_inv *)data;
     FaasObject *f = inv->faas;
     if (inv->prev)
         inv->prev->next = inv->next;
@@ -1470,6 +1465,31 @@ static int exec_timer_fire(struct fs_sim *sim, void *data)
         inv->next->prev = inv->prev;
     inv->next = inv->prev = NULL;
     inv->tracked = 0;
+}
+
+int faas_timed_push(FaasObject *f, struct fs_inv *inv, double t, fs_action_fn fire)
+{
+    int rc = fs_queue_push(&f->env->sim.queue, t, FS_PRIO_NORMAL, fire, inv);
+    if (rc != FS_OK)
+        return rc;
+    inv->prev = NULL;
+    inv->next = f->timed;
+    if (f->timed)
+        f->timed->prev = inv;
+    f->timed = inv;
+    inv->tracked = 1;
+    return FS_OK;
+}
+
+/* The default (C) invoke of a request with a recorded execution time: the
+ * record waits on a C timer, on the platform's timed list (as a watchdog's
+ * execute step does), then completes. */
+static int exec_timer_fire(struct fs_sim *sim, void *data)
+{
+    (void)sim;
+    struct fs_inv *inv = (struct fs_inv *)data;
+    FaasObject *f = inv->faas;
+    faas_timed_remove(inv);
     Py_INCREF(f);
     int rc = inv_complete(f, inv, NULL);
     Py_DECREF(f);
@@ -1478,7 +1498,7 @@ static int exec_timer_fire(struct fs_sim *sim, void *data)
 
 static int exec_timer_start(FaasObject *f, struct fs_inv *inv)
 {
-    int rc = fs_queue_push(&f->env->sim.queue, f->env->sim.now + inv->exec_time, FS_PRIO_NORMAL, exec_timer_fire, inv);
+    int rc = faas_timed_push(f, inv, f->env->sim.now + inv->exec_time, exec_timer_fire);
     if (rc != FS_OK) {
         PyObject *exc;
         fs_raise_status(rc, "execution timer");
@@ -1489,12 +1509,6 @@ static int exec_timer_start(FaasObject *f, struct fs_inv *inv)
         Py_DECREF(exc);
         return -1;
     }
-    inv->prev = NULL;
-    inv->next = f->timed;
-    if (f->timed)
-        f->timed->prev = inv;
-    f->timed = inv;
-    inv->tracked = 1;
     return 0;
 }
 

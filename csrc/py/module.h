@@ -653,6 +653,12 @@ int faas_invoked_cb(RequestObject *req, EventObject *ev);
  * hook needs one), with a recorded execution time or NaN. Returns 0 or -1
  * with an exception. */
 int faas_invoke_native(struct FaasObject *faas, int32_t fn, double exec_time);
+/* The platform's timed list (records waiting on a C timer, which the
+ * platform's GC traversal and teardown know about): push a record on a
+ * timer at t calling fire (an fs status; nothing changed on failure), and
+ * take it off (its timer entry must be gone or about to fire). */
+int faas_timed_push(FaasObject *f, struct fs_inv *inv, double t, fs_action_fn fire);
+void faas_timed_remove(struct fs_inv *inv);
 /* The invocation ended (exc NULL: ok; else the hook's exception, borrowed);
  * frees the record. */
 int faas_inv_complete(struct FaasObject *f, struct fs_inv *inv, PyObject *exc);

@@ -550,15 +550,7 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv);
 /* Take a record off the platform's timed list. */
 static void untime(struct fs_inv *inv)
 {
-    FaasObject *f = inv->faas;
-    if (inv->prev)
-        inv->prev->next = inv->next;
-    else
-        f->timed = inv->next;
-    if (inv->next)
-        inv->next->prev = inv->prev;
-    inv->next = inv->prev = NULL;
-    inv->tracked = 0;
+    faas_timed_remove(inv);
 }
 
 static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc);
@@ -566,16 +558,8 @@ static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc);
 /* Put the record on a C timer firing at t (it then continues from its step). */
 static int wd_timer(FaasObject *f, struct fs_inv *inv, double t)
 {
-    int rc = fs_queue_push(&f->env->sim.queue, t, FS_PRIO_NORMAL, watchdog_timer_fire, inv);
-    if (rc != FS_OK)
-        return fs_raise_status(rc, "watchdog timer");
-    inv->prev = NULL;
-    inv->next = f->timed;
-    if (f->timed)
-        f->timed->prev = inv;
-    f->timed = inv;
-    inv->tracked = 1;
-    return 0;
+    int rc = faas_timed_push(f, inv, t, watchdog_timer_fire);
+    return rc != FS_OK ? fs_raise_status(rc, "watchdog timer") : 0;
 }
 
 /* Free workers take the queued records, in order. rc < 0: an error is on
