@@ -6,17 +6,27 @@ import inspect
 import pytest
 
 import faassim
-import faassim._demo
 import faassim._pytypes
 import faassim.simulator
 import faassim.model
 import faassim.power
+import faassim.scenario
+import faassim.simulation
 import faassim.topology
 
 
 @pytest.mark.parametrize(
     "module",
-    [faassim, faassim._pytypes, faassim._demo, faassim.model, faassim.topology, faassim.simulator, faassim.power],
+    [
+        faassim,
+        faassim._pytypes,
+        faassim.model,
+        faassim.topology,
+        faassim.simulator,
+        faassim.power,
+        faassim.simulation,
+        faassim.scenario,
+    ],
 )
 def test_doctests(module):
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
@@ -79,11 +89,9 @@ def test_readme_main_job_output_is_current():
     import pathlib
     import re
 
-    from faassim import _demo
+    from faassim.scenario import run_scenario
 
     readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
-    shown = re.search(r"```\n(faassim: one function.*?)```", readme, re.S).group(1).splitlines()
-    result = _demo.run_demo()
-    printed = ["faassim: one function, Poisson arrivals, exponential execution times (M/M/c)"]
-    printed += _demo.format_summary(result, 4).splitlines()
-    assert [l for l in shown if not l.startswith("wall time")] == [l for l in printed if not l.startswith("wall time")]
+    shown = re.search(r"```\n(faassim: edge-cloud scenario.*?)```", readme, re.S).group(1).splitlines()
+    printed = run_scenario().format().splitlines()
+    assert [l for l in shown if not l.startswith("wall time")] == printed
