@@ -927,8 +927,18 @@ def _request_times(env: Any, names: List[str]) -> Dict[str, Tuple[np.ndarray, np
         raise RuntimeError("the invocations and fets rows of the scenario do not match one to one")
     wait = inv["t_wait"] + (fets["t_fet_start"] - fets["t_wait_start"])
     execution = fets["t_fet_end"] - fets["t_fet_start"]
-    fn = inv["function_name"]
-    return {name: (wait[fn == name], execution[fn == name]) for name in names}
+    # group by replica id (ints) rather than by name (a string compare per row)
+    rid = inv["replica_id"]
+    lookup = np.full(int(rid.max()) + 1, -1, dtype=np.int64)
+    for i, name in enumerate(names):
+        for replica in env.faas.get_replicas(name):
+            if replica.replica_id < lookup.size:
+                lookup[replica.replica_id] = i
+    codes = lookup[rid]
+    if (codes < 0).any():  # a replica that is gone: compare names
+        fn = inv["function_name"]
+        return {name: (wait[fn == name], execution[fn == name]) for name in names}
+    return {name: (wait[codes == i], execution[codes == i]) for i, name in enumerate(names)}
 
 
 def _summarize(config: ScenarioConfig, env: Any, wall: float) -> ScenarioResult:
