@@ -95,3 +95,18 @@ def test_readme_main_job_output_is_current():
     shown = re.search(r"```\n(faassim: edge-cloud scenario.*?)```", readme, re.S).group(1).splitlines()
     printed = run_scenario().format().splitlines()
     assert [l for l in shown if not l.startswith("wall time")] == printed
+
+
+def test_coming_from_faas_sim_guide_examples_run():
+    """The faassim blocks of the guide (```python) run in order as one script;
+    the faas-sim blocks (```python faas-sim) are not run."""
+    import pathlib
+    import re
+
+    guide = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "coming-from-faas-sim.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    before = re.findall(r"```python faas-sim\n(.*?)```", guide, re.S)
+    assert len(blocks) >= 12 and len(before) >= 8
+    namespace = {}
+    for i, code in enumerate(blocks):
+        exec(compile(code, f"coming-from-faas-sim.md block {i + 1}", "exec"), namespace)
