@@ -68,6 +68,7 @@ __all__ = [
     "NodeTypeSummary",
     "run_scenario",
     "build_scenario",
+    "ScenarioSimulatorFactory",
     "LOAD_MODELS",
     "register_load",
 ]

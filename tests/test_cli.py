@@ -70,6 +70,15 @@ def test_progress_bar_on_a_terminal_only(monkeypatch, capsys):
     assert strip(outs[1]) == strip(outs[2])
 
 
+def test_scenario_file_and_options(tmp_path, capsys):
+    path = tmp_path / "small.toml"
+    path.write_text("duration = 3\nseed = 1\n\n[nodes]\nxeongpu = 2\nnx = 1\n")
+    assert main(["run", "--scenario", str(path), "--seed", "5", "--nodes", "12", "--no-progress"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    # the file sets the duration; the options override its seed and scale its node counts
+    assert first.endswith("3 s simulated, seed 5") and ", 12 nodes of 10 types" in first
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
