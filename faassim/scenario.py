@@ -56,7 +56,30 @@ from dataclasses import dataclass, field
 from importlib import resources as _resources
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+import tomllib
+
 import numpy as np
+
+from faassim._core import Environment
+from faassim.characterization import load_reference_characterizations
+from faassim.faas import LeastOutstandingLoadBalancer, Poisson, RandomLoadBalancer, RoundRobinLoadBalancer
+from faassim.metrics import Metrics
+from faassim.model import (
+    DeploymentRanking,
+    Function,
+    FunctionContainer,
+    FunctionDeployment,
+    FunctionImage,
+    KubernetesResourceConfiguration,
+    Resources,
+    ScalingConfiguration,
+)
+from faassim.monitor import ResourceMonitor
+from faassim.power import NodePowerModel
+from faassim.simulation import Benchmark, Simulation
+from faassim.simulator import SimulatorFactory
+from faassim.topology import Node, Topology, load_device_types
+from faassim.watchdog import HTTPWatchdog, PowerPredictionSimulator
 
 __all__ = [
     "ScenarioConfig",
@@ -264,8 +287,6 @@ class ScenarioConfig:
         false`` removes it), ``[load_options]`` replaces the load options.
         Unknown keys and bad values raise :class:`ScenarioError` naming the
         file and the key. ``to_toml()`` writes a complete file."""
-        import tomllib
-
         path = os.fspath(path)
         try:
             with open(path, "rb") as f:
@@ -552,15 +573,11 @@ def _image_table() -> Dict[str, Dict[str, Dict[str, str]]]:
 
 @functools.lru_cache(maxsize=1)
 def _device_types() -> Dict[str, Any]:
-    from faassim.topology import load_device_types
-
     return load_device_types()
 
 
 @functools.lru_cache(maxsize=1)
 def _reference() -> Any:
-    from faassim.characterization import load_reference_characterizations
-
     return load_reference_characterizations()
 
 
@@ -580,8 +597,6 @@ LoadModel = Callable[[Any, str, float, float, Mapping[str, Any]], List[Any]]
 
 def _poisson_load(env: Any, function: str, rate: float, end: float, options: Mapping[str, Any]) -> List[Any]:
     """Poisson arrivals at *rate* requests/s until *end* (no options)."""
-    from faassim.faas import Poisson
-
     if options:
         raise ScenarioError(f"load 'poisson' takes no load_options, got {', '.join(options)}")
     if rate <= 0:
@@ -613,8 +628,6 @@ def register_load(name: str, attach: LoadModel) -> None:
 
 def _nodes(config: ScenarioConfig) -> List[Any]:
     """The topology's nodes, labelled with the images they may run."""
-    from faassim.topology import Node
-
     runs_on: Dict[str, List[str]] = {}
     for fc in config.functions.values():
         for p in fc.images:
@@ -633,17 +646,6 @@ def _deployments(config: ScenarioConfig) -> List[Any]:
     """One deployment per function: a container per image (the image's
     requests, limited to its node types), as many replicas as its node types
     have nodes (times replicas_per_node), image by image."""
-    from faassim.model import (
-        DeploymentRanking,
-        Function,
-        FunctionContainer,
-        FunctionDeployment,
-        FunctionImage,
-        KubernetesResourceConfiguration,
-        Resources,
-        ScalingConfiguration,
-    )
-
     images = _image_table()
     devices = _device_types()
     out = []
@@ -661,7 +663,7 @@ def _deployments(config: ScenarioConfig) -> List[Any]:
                     KubernetesResourceConfiguration(
                         Resources(int(row["cpu_request_millis"]), int(row["memory_request_bytes"]))
                     ),
-                    labels={"watchdog": row["watchdog"], "workers": workers},
+                    labels={"watchdog": row["watchdog"], "workers": str(workers)},
                     node_selector={PLACEMENT_LABEL + p.image: "true"},
                 )
             )
@@ -675,14 +677,12 @@ def _deployments(config: ScenarioConfig) -> List[Any]:
     return out
 
 
-class ScenarioSimulatorFactory:
+class ScenarioSimulatorFactory(SimulatorFactory):
     """The scenario's simulators: per container, an HTTPWatchdog (or a
     PowerPredictionSimulator) with the container's ``workers`` label and the
     reference characterization of its image."""
 
     def __init__(self, simulator: str = "http"):
-        from faassim.watchdog import HTTPWatchdog, PowerPredictionSimulator
-
         self.cls = PowerPredictionSimulator if simulator == "power" else HTTPWatchdog
         self.characterizations: Dict[str, Any] = {}
 
@@ -696,16 +696,12 @@ class ScenarioSimulatorFactory:
 
 
 def _node_power_model(node_type: str) -> Any:
-    from faassim.power import NodePowerModel
-
     preset = NodePowerModel.for_device(node_type)
     cpu, gpu, _net, memory = preset.coef_.tolist()
     return NodePowerModel(preset.idle, [cpu, gpu, memory], features=POWER_FEATURES)
 
 
 def _make_benchmark(config: ScenarioConfig) -> Any:
-    from faassim.simulation import Benchmark
-
     class ScenarioBenchmark(Benchmark):
         """The scenario as a Benchmark: images and power models in setup,
         deployments and loads in run."""
@@ -749,13 +745,6 @@ def build_scenario(config: Optional[ScenarioConfig] = None) -> Any:
     The scenario as a :class:`~faassim.Simulation` (not run yet): its
     environment is ``simulation.env``, its benchmark deploys the functions
     and attaches the loads. :func:`run_scenario` runs it and summarizes."""
-    from faassim._core import Environment
-    from faassim.faas import LeastOutstandingLoadBalancer, RandomLoadBalancer, RoundRobinLoadBalancer
-    from faassim.metrics import Metrics
-    from faassim.monitor import ResourceMonitor
-    from faassim.simulation import Simulation
-    from faassim.topology import Topology
-
     config = ScenarioConfig() if config is None else config
     balancers = {
         "least_outstanding": LeastOutstandingLoadBalancer,

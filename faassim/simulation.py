@@ -47,6 +47,7 @@ Differences from faas-sim, on purpose:
 from __future__ import annotations
 
 import logging
+import numbers
 import time
 from typing import Any, Callable, Generator, Optional
 
@@ -117,7 +118,7 @@ class Benchmark:
 
 
 def _check_duration(duration: Any) -> float:
-    if isinstance(duration, bool) or not isinstance(duration, (int, float)):
+    if isinstance(duration, bool) or not isinstance(duration, numbers.Real):
         raise TypeError(f"Benchmark duration must be a number of seconds, not {type(duration).__name__} {duration!r}")
     value = float(duration)
     if not (value > 0 and value != float("inf")):
