@@ -124,6 +124,8 @@ from faassim.characterization import (
     load_reference_characterizations,
 )
 
+from faassim.simulation import Benchmark, Simulation, SimulationTimeoutError
+
 _core._register_platform(FunctionState, FunctionResponse, Metrics, _components.create)
 
 __version__ = "0.1.0"
@@ -243,4 +245,8 @@ __all__ = [
     # energy
     "PowerPredictionSimulator",
     "Energy",
+    # experiments
+    "Benchmark",
+    "Simulation",
+    "SimulationTimeoutError",
 ]

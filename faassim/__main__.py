@@ -1,39 +1,116 @@
-"""Command line: ``python -m faassim run`` (or the ``faassim`` script)."""
+"""Command line: ``python -m faassim run`` (or the ``faassim`` script) runs
+the default edge-cloud scenario (:mod:`faassim.scenario`) and prints a
+summary; ``--output DIR`` also writes every measurement."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional
+import time
+from typing import List, Optional, TextIO
+
+
+class ProgressBar:
+    """ProgressBar(stream): a one-line bar of simulated time against the
+    target, redrawn in place (for ``Simulation.run(progress=...)``)."""
+
+    def __init__(self, stream: TextIO, width: int = 30):
+        self.stream = stream
+        self.width = width
+        self.started = time.perf_counter()
+        self.done = False
+
+    def __call__(self, now: float, end: Optional[float]) -> None:
+        if end is None or end <= 0 or self.done:
+            return
+        frac = min(1.0, max(0.0, now / end))
+        filled = int(frac * self.width)
+        bar = "#" * filled + "." * (self.width - filled)
+        elapsed = time.perf_counter() - self.started
+        self.stream.write(f"\r[{bar}] {frac:4.0%}  {now:,.0f} / {end:,.0f} s simulated  {elapsed:5.1f} s")
+        if frac >= 1.0:
+            self.stream.write("\n")
+            self.done = True
+        self.stream.flush()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="faassim", description="Simulate serverless (FaaS) platforms on edge-cloud infrastructure."
+    )
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser(
+        "run",
+        help="run the default edge-cloud scenario and print a summary",
+        description="Run the default edge-cloud scenario (a mixed cluster of cloud VMs and edge devices, AI "
+        "inference and service functions with HTTP watchdogs, Poisson load, resource monitor, power and energy) "
+        "and print a summary. Options override the scenario file, which overrides the defaults.",
+    )
+    run.add_argument("--duration", type=float, metavar="S", help="simulated seconds (default 600)")
+    run.add_argument("--seed", type=int, metavar="N", help="random seed (default 42)")
+    run.add_argument(
+        "--load-scale", type=float, metavar="X", help="factor on every function's request rate (default 1: 1,000 req/s)"
+    )
+    run.add_argument(
+        "--nodes", type=int, metavar="N", help="total node count, spread over the node types by share (default 230)"
+    )
+    run.add_argument("--scenario", metavar="FILE", help="a scenario file (TOML) changing any knob of the scenario")
+    run.add_argument(
+        "--output",
+        metavar="DIR",
+        help="write every measurement (Parquet with pyarrow, else CSV), summary.json and scenario.toml to DIR",
+    )
+    run.add_argument(
+        "--no-records", action="store_true", help="keep aggregates only, no per-request rows (no wait/exec percentiles)"
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bar (shown only on a terminal anyway)")
+    return parser
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="faassim", description="Simulate serverless platforms.")
-    sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="run the built-in scenario and print a summary")
-    run.add_argument("--requests", type=int, default=200_000, help="number of invocations (default 200000)")
-    run.add_argument("--replicas", type=int, default=4, help="function replicas (default 4)")
-    run.add_argument("--utilization", type=float, default=0.7, help="offered load per replica (default 0.7)")
-    run.add_argument("--mean-exec", type=float, default=0.05, help="mean execution time in seconds (default 0.05)")
-    run.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["run"] + argv  # `python -m faassim` runs the scenario
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["run"] + (argv if argv is not None else sys.argv[1:]))
+        parser.print_help()
+        return 2
 
-    from faassim._demo import format_summary, run_demo
+    from faassim.scenario import ScenarioConfig, ScenarioError, run_scenario
 
     try:
-        result = run_demo(
-            requests=args.requests,
-            replicas=args.replicas,
-            utilization=args.utilization,
-            mean_exec=args.mean_exec,
-            seed=args.seed,
-        )
-    except ValueError as e:
+        config = ScenarioConfig.from_toml(args.scenario) if args.scenario else ScenarioConfig()
+        changes = {}
+        if args.duration is not None:
+            changes["duration"] = args.duration
+        if args.seed is not None:
+            changes["seed"] = args.seed
+        if args.load_scale is not None:
+            changes["load_scale"] = args.load_scale
+        if args.no_records:
+            changes["keep_records"] = False
+        if changes:
+            config = config.replace(**changes)
+        if args.nodes is not None:
+            config = config.with_node_count(args.nodes)
+    except ScenarioError as e:
         parser.error(str(e))
-    print("faassim: one function, Poisson arrivals, exponential execution times (M/M/c)")
-    print(format_summary(result, args.replicas))
+
+    progress = None
+    if not args.no_progress and sys.stderr.isatty():
+        progress = ProgressBar(sys.stderr)
+    result = run_scenario(config, progress=progress)
+    print(result.format())
+    completed = result.totals["completed"]
+    print(
+        f"wall time  {result.wall_seconds:.2f} s"
+        + (f" ({completed / result.wall_seconds:,.0f} requests/s)" if result.wall_seconds > 0 else "")
+    )
+    if args.output:
+        paths = result.write(args.output)
+        kinds = sorted({p.rsplit(".", 1)[-1] for p in paths})
+        print(f"wrote {len(paths)} files ({', '.join(kinds)}) to {args.output}")
     return 0
 
 

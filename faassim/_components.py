@@ -10,11 +10,45 @@ Environment; when one is read before it was set, the C core calls
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, Dict
+
+# env -> {component name: weak reference to the default made for it}: which
+# components an environment made itself (never set), for
+# Simulation.init_environment. Weak: most components refer back to their
+# environment. (Lists and dicts cannot be weakly referenced: their id.)
+_made: "weakref.WeakKeyDictionary[Any, Dict[str, Any]]" = weakref.WeakKeyDictionary()
+
+
+def is_default(env: Any, name: str) -> bool:
+    """True if component *name* of *env* is the default the environment made
+    on first use (never set), or None."""
+    value = getattr(env, name)
+    if value is None:
+        return True
+    mark = _made.get(env, {}).get(name)
+    if isinstance(mark, weakref.ref):
+        return mark() is value
+    return mark is not None and mark == id(value)
 
 
 def create(env: Any, name: str) -> Any:
-    """The default component *name* of *env*."""
+    """The default component *name* of *env* (remembered as such: see
+    :func:`is_default`)."""
+    value = _create(env, name)
+    if value is not None:
+        try:
+            mark: Any = weakref.ref(value)
+        except TypeError:
+            mark = id(value)
+        try:
+            _made.setdefault(env, {})[name] = mark
+        except TypeError:  # an environment that cannot be weakly referenced
+            pass
+    return value
+
+
+def _create(env: Any, name: str) -> Any:
     if name == "metrics":
         from faassim.metrics import Metrics
 

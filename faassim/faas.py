@@ -87,6 +87,16 @@ class FaasSystem(_core.FaasSystem):
         while not self.discover(fn):
             yield self.env.timeout(interval)
 
+    def start(self) -> List[Any]:
+        """start() -> [Process]
+
+        Start every entry of ``env.background_processes`` (callables ``env
+        -> generator``, e.g. an autoscaler loop) as a process (faas-sim's;
+        :class:`~faassim.Simulation` calls it once). The platform itself
+        needs no starting: its scheduler runs in C."""
+        env = self.env
+        return [env.process(process(env)) for process in list(env.background_processes)]
+
     def add_source(
         self,
         fn_name: str,

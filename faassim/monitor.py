@@ -121,7 +121,7 @@ class ResourceMonitor(_core.ResourceMonitor):
     ``start time + k * reconcile_interval``) or, as faas-sim's
     ``Simulation`` did, with ``env.process(monitor.run())``; :meth:`stop`
     ends either. ``env.resource_monitor`` is ``None`` unless set (faas-sim's
-    ``Simulation`` sets ``ResourceMonitor(env, 1)``; faassim's will too).
+    ``Simulation`` set ``ResourceMonitor(env, 1)``, and so does faassim's).
 
     Subclasses may override :meth:`run` with their own loop (faas-sim code
     does) or :meth:`sample` (which :meth:`start` and :meth:`run` then call).

@@ -6,11 +6,12 @@ import inspect
 import pytest
 
 import faassim
-import faassim._demo
 import faassim._pytypes
 import faassim.simulator
 import faassim.model
 import faassim.power
+import faassim.scenario
+import faassim.simulation
 import faassim.topology
 import faassim.faas
 import faassim.workload
@@ -22,7 +23,6 @@ import faassim.sweeps
     [
         faassim,
         faassim._pytypes,
-        faassim._demo,
         faassim.model,
         faassim.topology,
         faassim.simulator,
@@ -30,6 +30,8 @@ import faassim.sweeps
         faassim.faas,
         faassim.workload,
         faassim.sweeps,
+        faassim.simulation,
+        faassim.scenario,
     ],
 )
 def test_doctests(module):
@@ -93,11 +95,24 @@ def test_readme_main_job_output_is_current():
     import pathlib
     import re
 
-    from faassim import _demo
+    from faassim.scenario import run_scenario
 
     readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
-    shown = re.search(r"```\n(faassim: one function.*?)```", readme, re.S).group(1).splitlines()
-    result = _demo.run_demo()
-    printed = ["faassim: one function, Poisson arrivals, exponential execution times (M/M/c)"]
-    printed += _demo.format_summary(result, 4).splitlines()
-    assert [l for l in shown if not l.startswith("wall time")] == [l for l in printed if not l.startswith("wall time")]
+    shown = re.search(r"```\n(faassim: edge-cloud scenario.*?)```", readme, re.S).group(1).splitlines()
+    printed = run_scenario().format().splitlines()
+    assert [l for l in shown if not l.startswith("wall time")] == printed
+
+
+def test_coming_from_faas_sim_guide_examples_run():
+    """The faassim blocks of the guide (```python) run in order as one script;
+    the faas-sim blocks (```python faas-sim) are not run."""
+    import pathlib
+    import re
+
+    guide = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "coming-from-faas-sim.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    before = re.findall(r"```python faas-sim\n(.*?)```", guide, re.S)
+    assert len(blocks) >= 12 and len(before) >= 8
+    namespace = {}
+    for i, code in enumerate(blocks):
+        exec(compile(code, f"coming-from-faas-sim.md block {i + 1}", "exec"), namespace)
