@@ -54,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--nodes", type=int, metavar="N", help="total node count, spread over the node types by share (default 230)"
     )
+    run.add_argument(
+        "--load",
+        choices=("poisson", "trace"),
+        help="arrivals: Poisson (default), or the per-minute shape of an Azure Functions 2019 trace scaled to the "
+        "same mean rate",
+    )
+    run.add_argument(
+        "--trace",
+        metavar="FILE",
+        help="an Azure Functions 2019 per-minute CSV for --load trace (default: the synthetic trace packaged "
+        "with faassim); implies --load trace",
+    )
     run.add_argument("--scenario", metavar="FILE", help="a scenario file (TOML) changing any knob of the scenario")
     run.add_argument(
         "--output",
@@ -90,6 +102,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             changes["load_scale"] = args.load_scale
         if args.no_records:
             changes["keep_records"] = False
+        if args.trace is not None and args.load == "poisson":
+            parser.error("--trace goes with --load trace")
+        if args.load is not None or args.trace is not None:
+            load = args.load or "trace"
+            changes["load"] = load
+            if load != config.load:
+                changes["load_options"] = {}
+            if args.trace is not None:
+                changes["load_options"] = {**(changes.get("load_options", config.load_options)), "trace": args.trace}
         if changes:
             config = config.replace(**changes)
         if args.nodes is not None:
@@ -100,7 +121,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     progress = None
     if not args.no_progress and sys.stderr.isatty():
         progress = ProgressBar(sys.stderr)
-    result = run_scenario(config, progress=progress)
+    try:
+        result = run_scenario(config, progress=progress)
+    except ScenarioError as e:  # raised while building (e.g. a trace file that cannot be read)
+        parser.error(str(e))
     print(result.format())
     completed = result.totals["completed"]
     print(

@@ -20,7 +20,10 @@ The scenario (:class:`ScenarioConfig`, every knob loadable from TOML):
   the bounded log-normal of (node type, image); requests are routed to the
   replica with the fewest in flight;
 - **load**: a Poisson source per function (C-native), ``rate * load_scale``
-  requests per second, for the whole duration;
+  requests per second, for the whole duration; or (``load = "trace"``) the
+  minute-by-minute shape of Azure Functions 2019 trace functions scaled to
+  the same mean rate (the synthetic trace packaged with faassim unless
+  ``load_options.trace`` names a file; see :func:`_trace_load`);
 - **measurements**: the metrics (every invocation and execution, or
   aggregates only with ``keep_records = false``), the resource monitor
   every ``monitor_interval`` seconds, and exact energy per node (a
@@ -46,6 +49,7 @@ import copy
 import csv
 import dataclasses
 import functools
+import hashlib
 import io
 import json
 import math
@@ -62,7 +66,7 @@ import numpy as np
 
 from faassim._core import Environment
 from faassim.characterization import load_reference_characterizations
-from faassim.faas import LeastOutstandingLoadBalancer, Poisson, RandomLoadBalancer, RoundRobinLoadBalancer
+from faassim.faas import LeastOutstandingLoadBalancer, PerMinute, Poisson, RandomLoadBalancer, RoundRobinLoadBalancer
 from faassim.metrics import Metrics
 from faassim.model import (
     DeploymentRanking,
@@ -604,8 +608,90 @@ def _poisson_load(env: Any, function: str, rate: float, end: float, options: Map
     return [env.faas.add_source(function, Poisson(rate), until=end)]
 
 
+_TRACE_OPTIONS = ("trace", "spread", "first_minute", "functions")
+
+
+@functools.lru_cache(maxsize=8)
+def _read_trace_2019(path: str) -> Mapping[str, Any]:
+    from faassim.workload import read_azure_2019
+
+    return read_azure_2019(path)
+
+
+def _trace_load(env: Any, function: str, rate: float, end: float, options: Mapping[str, Any]) -> List[Any]:
+    """Azure Functions 2019 per-minute counts (``load = "trace"``): the
+    function's arrivals follow the minute-by-minute shape of trace functions,
+    scaled so that the function still gets *rate* requests/s on average over
+    the run; each minute's (scaled) count is replayed exactly, spread within
+    the minute (:class:`~faassim.PerMinute`).
+
+    ``load_options``: ``trace`` (a 2019-format CSV; default the synthetic
+    trace packaged with faassim), ``spread`` (``"poisson"``, the default, or
+    ``"uniform"``), ``first_minute`` (the trace minute the run starts at, 0
+    based; default 0) and ``functions`` (a table scenario function ->
+    HashFunction or list of them, whose counts are summed; a function not
+    listed gets one of the trace functions with invocations in the run's
+    minutes, picked by a stable hash of its name)."""
+    from faassim.workload import _scaled, synthetic_azure_path
+
+    unknown = sorted(set(options) - set(_TRACE_OPTIONS))
+    if unknown:
+        raise ScenarioError(f"load 'trace' takes the load_options {', '.join(_TRACE_OPTIONS)}; "
+                            f"unknown: {', '.join(unknown)}")
+    path = options.get("trace", None)
+    path = str(synthetic_azure_path(2019)) if path is None else path
+    if not isinstance(path, (str, os.PathLike)):
+        raise ScenarioError(f"load_options.trace must be a path to an Azure Functions 2019 CSV, got {path!r}")
+    spread = options.get("spread", "poisson")
+    if spread not in ("poisson", "uniform"):
+        raise ScenarioError(f"load_options.spread must be 'poisson' or 'uniform', got {spread!r}")
+    first = options.get("first_minute", 0)
+    if isinstance(first, bool) or not isinstance(first, int) or first < 0:
+        raise ScenarioError(f"load_options.first_minute must be an int >= 0, got {first!r}")
+    try:
+        trace = _read_trace_2019(os.fspath(path))
+    except (OSError, ValueError) as e:
+        raise ScenarioError(f"load_options.trace {os.fspath(path)!r}: {e}") from e
+    keys = sorted(trace)
+    if not keys:
+        raise ScenarioError(f"load_options.trace {os.fspath(path)!r} has no functions")
+    duration = end - env.now
+    minutes = max(1, math.ceil(duration / 60.0))
+    n = len(trace[keys[0]].counts)
+    if first + minutes > n:
+        raise ScenarioError(f"load 'trace': the run needs minutes {first}..{first + minutes - 1} of the trace, "
+                            f"which has {n}")
+    functions = options.get("functions", {}) or {}
+    if not isinstance(functions, Mapping):
+        raise ScenarioError(f"load_options.functions must be a table (function -> trace functions), got {functions!r}")
+    chosen = functions.get(function)
+    if chosen is None:  # a stable pick among the trace functions active in the window
+        active = [k for k in keys if int(np.sum(trace[k].counts[first:first + minutes])) > 0] or keys
+        digest = hashlib.sha256(function.encode("utf-8")).digest()
+        chosen = [active[int.from_bytes(digest[:8], "big") % len(active)]]
+    elif isinstance(chosen, str):
+        chosen = [chosen]
+    missing = [k for k in chosen if not isinstance(k, str) or k not in trace]
+    if missing or not chosen:
+        raise ScenarioError(f"load_options.functions: {function!r} names trace functions that are not in the trace: "
+                            f"{missing or chosen!r}")
+    counts = np.zeros(minutes, dtype=np.float64)
+    for k in chosen:
+        counts += np.asarray(trace[k].counts[first:first + minutes], dtype=np.float64)
+    # the requests that fall in the run: whole minutes, and the part of the last one
+    tail = duration - 60.0 * (minutes - 1)
+    covered = float(counts[:-1].sum()) + float(counts[-1]) * tail / 60.0
+    if rate <= 0:
+        return []
+    if covered <= 0:
+        raise ScenarioError(f"load 'trace': trace functions {chosen!r} have no invocations in minutes "
+                            f"{first}..{first + minutes - 1}")
+    src = PerMinute(_scaled(counts, rate * duration / covered), spread=spread)
+    return [env.faas.add_source(function, src, until=end)]
+
+
 #: The scenario's load models by name (``load = "<name>"``).
-LOAD_MODELS: Dict[str, LoadModel] = {"poisson": _poisson_load}
+LOAD_MODELS: Dict[str, LoadModel] = {"poisson": _poisson_load, "trace": _trace_load}
 
 
 def register_load(name: str, attach: LoadModel) -> None:

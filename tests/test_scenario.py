@@ -365,7 +365,7 @@ images = [{ image = "faas-workloads/resnet-preprocessing", node_types = ["xeoncp
         ("duration = 'long'", "duration must be a number of seconds > 0, got 'long'"),
         ("seed = 1.5", "seed must be an integer >= 0, got 1.5"),
         ("keep_records = 1", "keep_records must be true or false, got 1"),
-        ("load = 'trace'", "load must be one of 'poisson', got 'trace'"),
+        ("load = 'gamma'", "load must be one of 'poisson', 'trace', got 'gamma'"),
         ("simulator = 'fast'", "simulator must be one of 'http', 'power', got 'fast'"),
         ("nodes = 5", "[nodes] must be a table, got 5"),
         ("[nodes]\nrpi5 = 2", "[nodes] unknown node type 'rpi5'; known: coral, nano"),
@@ -457,3 +457,108 @@ def test_a_registered_load_model_is_used():
     assert [f.arrived for f in r.functions] == [round(fc.rate * 10) - 1 for fc in config.functions.values()]
     with pytest.raises(TypeError):
         sc.register_load("x", None)
+
+
+def _trace_run(duration, load_options, node_count=230, scale=0.4):
+    config = sc.ScenarioConfig(duration=duration, load="trace", load_options=load_options,
+                               load_scale=scale).with_node_count(node_count)
+    sim = sc.build_scenario(config)
+    sim.run()
+    env = sim.env
+    assert env.now == duration
+    env.run(until=duration + 120.0)  # let the requests in flight finish (the sources stopped at the end)
+    return config, sim, env
+
+
+def test_trace_load_replays_scaled_per_minute_counts_exactly():
+    from faassim import workload as wl
+
+    trace = wl.read_azure_2019(wl.synthetic_azure_path(2019))
+    keys = sorted(trace)
+    busy = sorted(keys, key=lambda k: -int(trace[k].counts[30:33].sum() * trace[k].counts[600:603].sum()))
+    mapping = {"resnet50-inference": busy[:2], "python-pi": busy[2]}
+    config, sim, env = _trace_run(180.0, {"first_minute": 30, "functions": mapping, "spread": "uniform"})
+    f = env.metrics.to_numpy("fets")
+    for name, fc in config.functions.items():
+        chosen = mapping.get(name)
+        if chosen is None:  # a stable pick by name among the functions active in the window
+            import hashlib
+            active = [k for k in keys if trace[k].counts[30:33].sum() > 0]
+            h = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+            chosen = [active[h % len(active)]]
+        elif isinstance(chosen, str):
+            chosen = [chosen]
+        counts = sum(np.asarray(trace[k].counts[30:33], dtype=float) for k in chosen)
+        scaled = wl._scaled(counts, 0.4 * fc.rate * 180.0 / counts.sum())
+        arrivals = f["t_wait_start"][f["function_name"] == name]
+        per_minute = np.histogram(arrivals, bins=[0, 60, 120, 180])[0]
+        assert per_minute.tolist() == scaled.tolist(), name
+        # the trace's shape, the configured mean rate
+        assert abs(len(arrivals) - 0.4 * fc.rate * 180.0) <= 1
+        assert np.all(np.diff(np.sort(arrivals)) >= 0)
+    # a different trace minute gives a different shape, same totals
+    _, _, env2 = _trace_run(180.0, {"first_minute": 600, "functions": mapping, "spread": "uniform"})
+    f2 = env2.metrics.to_numpy("fets")
+    a1 = np.histogram(f["t_wait_start"][f["function_name"] == "resnet50-inference"], bins=[0, 60, 120, 180])[0]
+    a2 = np.histogram(f2["t_wait_start"][f2["function_name"] == "resnet50-inference"], bins=[0, 60, 120, 180])[0]
+    assert a1.sum() == a2.sum() and a1.tolist() != a2.tolist()
+
+
+def test_trace_load_is_deterministic_and_from_toml(tmp_path):
+    toml = tmp_path / "s.toml"
+    toml.write_text('duration = 120.0\nseed = 3\nload = "trace"\n[load_options]\nfirst_minute = 100\n'
+                    'spread = "poisson"\n')
+    config = sc.ScenarioConfig.from_toml(toml).with_node_count(15)
+    a = sc.run_scenario(config)
+    b = sc.run_scenario(config)
+    fa, fb = a.env.metrics.to_numpy("fets"), b.env.metrics.to_numpy("fets")
+    assert np.array_equal(fa["t_wait_start"], fb["t_wait_start"])
+    assert a.totals["arrived"] == a.totals["completed"] + a.totals["in_flight"] + a.totals["waiting"]
+    # whole minutes: each function's scaled counts total its rate times the duration (rounded)
+    assert abs(a.totals["arrived"] - config.total_rate() * 120.0) <= len(config.functions)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"nope": 1}, "unknown: nope"),
+    ({"spread": "even"}, "spread must be"),
+    ({"first_minute": -1}, "first_minute must be"),
+    ({"first_minute": 1439}, "needs minutes 1439..1440"),
+    ({"trace": "/nonexistent.csv"}, "nonexistent"),
+    ({"functions": {"python-pi": "not-a-hash"}}, "not in the trace"),
+])
+def test_trace_load_bad_options(options, message):
+    config = sc.ScenarioConfig(duration=61.0, load="trace", load_options=options).with_node_count(10)
+    with pytest.raises(sc.ScenarioError, match=message):
+        sc.run_scenario(config)
+
+
+def test_cli_trace_load(tmp_path, capsys):
+    from faassim import workload as wl
+
+    assert main(["run", "--duration", "60", "--load", "trace", "--no-progress", "--load-scale", "0.2",
+                 "--output", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert "trace load 200 req/s, 60 s simulated" in out.splitlines()[0]
+    config = sc.ScenarioConfig.from_toml(tmp_path / "a" / "scenario.toml")
+    assert config.load == "trace" and config.load_options == {}
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert abs(summary["totals"]["arrived"] - 200 * 60) <= 4  # one whole minute: exact up to rounding
+    # a trace file given: the same run as the packaged file
+    assert main(["run", "--duration", "60", "--trace", str(wl.synthetic_azure_path(2019)), "--no-progress",
+                 "--load-scale", "0.2", "--output", str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    assert sc.ScenarioConfig.from_toml(tmp_path / "b" / "scenario.toml").load_options == {
+        "trace": str(wl.synthetic_azure_path(2019))}
+    assert (tmp_path / "a" / "summary.json").read_text() == (tmp_path / "b" / "summary.json").read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--load", "poisson", "--trace", "x.csv"], "--trace goes with --load trace"),
+    (["--trace", "/nonexistent/trace.csv"], "nonexistent"),
+    (["--load", "gamma"], "invalid choice"),
+])
+def test_cli_trace_errors(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--duration", "60", "--no-progress"] + args)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
