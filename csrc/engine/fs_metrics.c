@@ -22,6 +22,9 @@ void fs_buf_release(struct fs_buf *b)
     }
 }
 
+/* Rows fs_table_log_row stages before writing them to the columns. */
+#define STAGE_ROWS 64
+
 static size_t elem_size(int type)
 {
     switch (type) {
@@ -353,6 +356,9 @@ int fs_metrics_init(struct fs_metrics *reg, int keep_default)
 
 static void table_free(struct fs_table *t)
 {
+    free(t->stage);
+    free(t->stage_time);
+    free(t->stage_seq);
     for (size_t c = 0; c < t->ncols; c++) {
         free(t->cols[c].name);
         fs_buf_release(t->cols[c].buf);
@@ -435,6 +441,11 @@ int fs_metrics_set_keep_all(struct fs_metrics *reg, int keep)
     for (size_t i = 0; i < reg->ntables; i++)
         if (reg->tables[i]->in_row)
             return FS_EINVAL;
+    for (size_t i = 0; i < reg->ntables; i++) {
+        int rc = fs_table_flush(reg->tables[i]);
+        if (rc != FS_OK)
+            return rc;
+    }
     for (size_t i = 0; i < reg->ntables; i++)
         reg->tables[i]->keep = keep ? 1 : 0;
     reg->keep_default = keep ? 1 : 0;
@@ -468,6 +479,9 @@ int fs_table_column(struct fs_table *t, const char *name, size_t len, int type, 
 {
     if (type < FS_COL_NONE || type >= FS_COL_NTYPES)
         return FS_EINVAL;
+    int frc = fs_table_flush(t);
+    if (frc != FS_OK)
+        return frc;
     int id = fs_table_find_column(t, name, len);
     if (id >= 0) {
         struct fs_column *c = &t->cols[id];
@@ -552,6 +566,9 @@ int fs_table_promote(struct fs_table *t, int col, int type)
 {
     if (col < 0 || (size_t)col >= t->ncols || type <= FS_COL_NONE || type >= FS_COL_NTYPES)
         return FS_EINVAL;
+    int frc = fs_table_flush(t);
+    if (frc != FS_OK)
+        return frc;
     struct fs_column *c = &t->cols[col];
     if (c->type == type)
         return FS_OK;
@@ -587,6 +604,9 @@ int fs_table_set_keep(struct fs_table *t, int keep)
 {
     if (t->in_row)
         return FS_EINVAL;
+    int rc = fs_table_flush(t);
+    if (rc != FS_OK)
+        return rc;
     t->keep = keep ? 1 : 0;
     return FS_OK;
 }
@@ -594,6 +614,7 @@ int fs_table_set_keep(struct fs_table *t, int keep)
 void fs_table_clear(struct fs_table *t)
 {
     fs_table_abort_row(t);
+    t->stage_n = 0; /* staged rows go too */
     for (size_t c = 0; c < t->ncols; c++) {
         fs_buf_release(t->cols[c].buf);
         t->cols[c].buf = NULL;
@@ -611,6 +632,9 @@ int fs_table_begin_row(struct fs_table *t, double time)
 {
     if (t->in_row || isnan(time))
         return FS_EINVAL;
+    int rc = fs_table_flush(t); /* rows stay in the order they were logged */
+    if (rc != FS_OK)
+        return rc;
     t->in_row = 1;
     t->row_gen++;
     t->row_time = time;
@@ -683,14 +707,17 @@ int fs_table_set_null(struct fs_table *t, int col)
     return FS_OK;
 }
 
-/* Make every buffer hold at least nrows + 1 rows. */
-static int table_reserve_row(struct fs_table *t)
+/* Make every buffer hold at least `need` rows. */
+static int table_reserve(struct fs_table *t, size_t need)
 {
-    if (t->nrows < t->cap)
+    if (need <= t->cap)
         return FS_OK;
-    size_t ncap = t->cap ? t->cap * 2 : 16;
-    if (ncap < t->cap)
-        return FS_ENOMEM;
+    size_t ncap = t->cap ? t->cap : 16;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2)
+            return FS_ENOMEM;
+        ncap *= 2;
+    }
     int rc = buf_reserve(&t->time, ncap, t->nrows, sizeof(double));
     if (rc == FS_OK)
         rc = buf_reserve(&t->seq, ncap, t->nrows, sizeof(int64_t));
@@ -744,7 +771,7 @@ int fs_table_end_row(struct fs_table *t)
     if (!t->in_row)
         return FS_EINVAL;
     if (t->keep) {
-        int rc = table_reserve_row(t);
+        int rc = table_reserve(t, t->nrows + 1);
         if (rc != FS_OK) {
             fs_table_abort_row(t);
             return rc;
@@ -783,6 +810,45 @@ int fs_table_end_row(struct fs_table *t)
     return FS_OK;
 }
 
+int fs_table_flush(struct fs_table *t)
+{
+    size_t n = t->stage_n, w = t->stage_w, i0 = t->nrows;
+    if (!n)
+        return FS_OK;
+    int rc = table_reserve(t, i0 + n);
+    if (rc != FS_OK)
+        return rc;
+    const union fs_value *st = t->stage;
+    for (size_t c = 0; c < w; c++) { /* a column at a time: one stream of stores */
+        struct fs_column *col = &t->cols[c];
+        if (col->type == FS_COL_NONE || !col->buf)
+            continue;
+        void *data = col->buf->data;
+        switch (col->type) {
+        case FS_COL_F64:
+            for (size_t r = 0; r < n; r++)
+                ((double *)data)[i0 + r] = st[r * w + c].f64;
+            break;
+        case FS_COL_I64:
+            for (size_t r = 0; r < n; r++)
+                ((int64_t *)data)[i0 + r] = st[r * w + c].i64;
+            break;
+        case FS_COL_STR:
+            for (size_t r = 0; r < n; r++)
+                ((int32_t *)data)[i0 + r] = st[r * w + c].str;
+            break;
+        default:
+            for (size_t r = 0; r < n; r++)
+                store_value(col->type, data, i0 + r, st[r * w + c]);
+        }
+    }
+    memcpy((double *)t->time->data + i0, t->stage_time, n * sizeof(double));
+    memcpy((int64_t *)t->seq->data + i0, t->stage_seq, n * sizeof(int64_t));
+    t->nrows += n;
+    t->stage_n = 0;
+    return FS_OK;
+}
+
 int fs_table_log_row(struct fs_table *t, double time, const int *cols, const int *types, const union fs_value *vals,
                      size_t n)
 {
@@ -800,23 +866,34 @@ int fs_table_log_row(struct fs_table *t, double time, const int *cols, const int
         set |= UINT64_C(1) << c;
     }
     if (t->keep) {
-        int rc = table_reserve_row(t);
-        if (rc != FS_OK)
-            return rc;
-        size_t i = t->nrows;
-        for (size_t k = 0; k < n; k++) {
-            struct fs_column *c = &t->cols[cols[k]];
-            store_value(c->type, c->buf->data, i, is_null(c->type, vals[k]) ? null_value(c->type) : vals[k]);
+        size_t w = t->ncols;
+        if (t->stage_n && (t->stage_n == STAGE_ROWS || t->stage_w != w)) {
+            int rc = fs_table_flush(t);
+            if (rc != FS_OK)
+                return rc;
         }
-        if (set != (t->ncols == 64 ? ~UINT64_C(0) : (UINT64_C(1) << t->ncols) - 1))
-            for (size_t k = 0; k < t->ncols; k++) {
-                struct fs_column *c = &t->cols[k];
-                if (!((set >> k) & 1) && c->type != FS_COL_NONE)
-                    store_value(c->type, c->buf->data, i, null_value(c->type));
-            }
-        ((double *)t->time->data)[i] = time;
-        ((int64_t *)t->seq->data)[i] = (int64_t)t->reg->next_seq;
-        t->nrows++;
+        if (!t->stage || t->stage_w != w) { /* empty now: (re)size it for rows of w values */
+            union fs_value *st = realloc(t->stage, STAGE_ROWS * (w ? w : 1) * sizeof *st);
+            if (!st)
+                return FS_ENOMEM;
+            t->stage = st;
+            t->stage_w = w;
+            if (!t->stage_time && !(t->stage_time = malloc(STAGE_ROWS * sizeof(double))))
+                return FS_ENOMEM;
+            if (!t->stage_seq && !(t->stage_seq = malloc(STAGE_ROWS * sizeof(int64_t))))
+                return FS_ENOMEM;
+        }
+        union fs_value *row = &t->stage[t->stage_n * w];
+        if (n != w || set != (w == 64 ? ~UINT64_C(0) : (UINT64_C(1) << w) - 1))
+            for (size_t k = 0; k < w; k++)
+                row[k] = null_value(t->cols[k].type);
+        for (size_t k = 0; k < n; k++) {
+            int type = t->cols[cols[k]].type;
+            row[cols[k]] = is_null(type, vals[k]) ? null_value(type) : vals[k];
+        }
+        t->stage_time[t->stage_n] = time;
+        t->stage_seq[t->stage_n] = (int64_t)t->reg->next_seq;
+        t->stage_n++;
     }
     else {
         table_fold(t);
@@ -844,6 +921,9 @@ void fs_table_abort_row(struct fs_table *t)
 int fs_table_export(struct fs_table *t, int col, struct fs_export *out)
 {
     struct fs_buf *b;
+    int rc = fs_table_flush(t);
+    if (rc != FS_OK)
+        return rc;
     if (col == FS_COL_TIME) {
         b = t->time;
         out->type = FS_COL_F64;
@@ -872,6 +952,9 @@ int fs_table_export(struct fs_table *t, int col, struct fs_export *out)
 
 int fs_table_summary(struct fs_table *t, int col, struct fs_summary *out)
 {
+    int rc = fs_table_flush(t);
+    if (rc != FS_OK)
+        return rc;
     table_fold(t);
     if (col == FS_COL_TIME)
         agg_summary(&t->time_agg, out);

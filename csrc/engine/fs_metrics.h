@@ -132,6 +132,17 @@ struct fs_table {
     struct fs_column *cols; /* reallocated when columns are added: use ids */
     size_t ncols, cols_cap;
     size_t ncols_at_begin;
+    /* Rows logged by fs_table_log_row wait here, row-major (stage_w values
+     * a row: every column), and are written to the columns a block at a
+     * time (fs_table_flush): appending one value to each of many column
+     * streams per row costs a cache miss per stream, a block costs a few
+     * per column. Rows logged are t->count; stored rows are nrows once
+     * flushed; every function that reads or reshapes the table flushes
+     * first. */
+    union fs_value *stage;
+    double *stage_time;
+    int64_t *stage_seq;
+    size_t stage_n, stage_w;
 };
 
 struct fs_strpool {
@@ -216,6 +227,10 @@ int fs_table_end_row(struct fs_table *t);
 /* Forget the open row and remove the columns created since it was opened.
  * No-op when no row is open. */
 void fs_table_abort_row(struct fs_table *t);
+/* Write the rows fs_table_log_row staged to the columns (FS_OK or
+ * FS_ENOMEM, then they stay staged). t->nrows counts them only after it;
+ * the functions below that read or change the table call it themselves. */
+int fs_table_flush(struct fs_table *t);
 /* Log a whole row in one call: vals[k] in column cols[k] (k < n, distinct
  * columns whose type is types[k]: not FS_COL_NONE, not FS_COL_OBJ), every
  * other column null; the same row, aggregates and sequence number as
