@@ -562,3 +562,30 @@ def test_cli_trace_errors(args, message, capsys):
         main(["run", "--duration", "60", "--no-progress"] + args)
     assert info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_parquet_and_csv_outputs_hold_the_same_measurements(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    pd = pytest.importorskip("pandas")
+    r = sc.run_scenario(sc.ScenarioConfig(duration=10.0, seed=5).with_node_count(30))
+    pq_paths = r.write(tmp_path / "pq", format="parquet")
+    csv_paths = r.write(tmp_path / "csv", format="csv")
+    assert len(pq_paths) == len(csv_paths) > 5
+    for name in ("invocations", "fets", "node_utilization", "energy"):
+        a = pq.read_table(tmp_path / "pq" / f"{name}.parquet").to_pandas()
+        b = pd.read_csv(tmp_path / "csv" / f"{name}.csv")
+        assert list(a.columns) == list(b.columns), name
+        assert len(a) == len(b) == len(r.env.metrics.to_numpy(name)["time"]), name
+        for col in a.columns:
+            if a[col].dtype.kind == "f":
+                assert np.allclose(a[col].to_numpy(), b[col].to_numpy(), rtol=1e-15, atol=0, equal_nan=True), (name, col)
+            else:
+                assert a[col].astype(str).tolist() == b[col].astype(str).tolist(), (name, col)
+    # exact values in the Parquet file: the metrics' own
+    f = r.env.metrics.to_numpy("fets")
+    t = pq.read_table(tmp_path / "pq" / "fets.parquet")
+    assert np.array_equal(t.column("t_fet_end").to_numpy(), f["t_fet_end"])
+    # same seed, same Parquet bytes
+    sc.run_scenario(sc.ScenarioConfig(duration=10.0, seed=5).with_node_count(30)).write(tmp_path / "pq2",
+                                                                                         format="parquet")
+    assert same_files(tmp_path / "pq", tmp_path / "pq2") == []
