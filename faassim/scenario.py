@@ -140,9 +140,10 @@ def _default_nodes() -> Dict[str, int]:
 
 def _default_functions() -> Dict[str, "FunctionConfig"]:
     # Rates sum to 1,000 requests/s. Each function runs on node types where
-    # its images are fast for the cpu they use; its replicas are routed to
-    # in ranking, then topology order when the least-outstanding balancer
-    # has a tie, so faster images and nodes come first. The inference
+    # its images are fast for the cpu they use. The least-outstanding
+    # balancer breaks ties by replica order, which is the order in which the
+    # least-allocated scheduler placed them (e.g. nx before xeongpu, then tx2
+    # and nano), not the ranking or the topology order. The inference
     # functions are provisioned generously (their workers are busy 30-60% of
     # the time, no request waits); speech-inference runs on a small cloud
     # pool at about 80%, where some requests wait for a worker.
