@@ -42,12 +42,31 @@ static int grow(struct fs_queue *q)
  * the depth and keeps the children of a node in adjacent memory. */
 #define ARITY 4
 
+#ifdef __SIZEOF_INT128__
+/* The entry's (time, order) as one 128-bit number: fs_entry_less compares
+ * these. The loops below compute the key of the entry they carry once. */
+typedef unsigned __int128 entry_key;
+static inline entry_key key_of(const struct fs_entry *e)
+{
+    return ((entry_key)fs_time_key(e->time) << 64) | e->order;
+}
+#define KEY_LESS(ka, kb) ((ka) < (kb))
+#else
+typedef const struct fs_entry *entry_key;
+static inline entry_key key_of(const struct fs_entry *e)
+{
+    return e;
+}
+#define KEY_LESS(ka, kb) fs_entry_less((ka), (kb))
+#endif
+
 /* Move the hole at index i up until `e` fits, then store e there. */
 static void sift_up(struct fs_entry *h, size_t i, struct fs_entry e)
 {
+    entry_key ke = key_of(&e);
     while (i > 0) {
         size_t parent = (i - 1) / ARITY;
-        if (!fs_entry_less(&e, &h[parent]))
+        if (!KEY_LESS(ke, key_of(&h[parent])))
             break;
         h[i] = h[parent];
         i = parent;
@@ -61,9 +80,14 @@ static inline size_t min_child(const struct fs_entry *h, size_t len, size_t i)
     size_t first = ARITY * i + 1;
     size_t end = first + ARITY < len ? first + ARITY : len;
     size_t best = first;
-    for (size_t c = first + 1; c < end; c++)
-        if (fs_entry_less(&h[c], &h[best]))
+    entry_key kb = key_of(&h[first]);
+    for (size_t c = first + 1; c < end; c++) {
+        entry_key kc = key_of(&h[c]);
+        if (KEY_LESS(kc, kb)) {
+            kb = kc;
             best = c;
+        }
+    }
     return best;
 }
 
