@@ -517,6 +517,8 @@ int fs_table_column(struct fs_table *t, const char *name, size_t len, int type, 
         free(c->name);
         return rc;
     }
+    if (t->ncols < 64)
+        t->ctype[t->ncols] = (uint8_t)type;
     return (int)t->ncols++;
 }
 
@@ -579,6 +581,8 @@ int fs_table_promote(struct fs_table *t, int col, int type)
             c->type = FS_COL_NONE;
             return rc;
         }
+        if (col < 64)
+            t->ctype[col] = (uint8_t)type;
         return FS_OK;
     }
     int ok = (c->type == FS_COL_BOOL && (type == FS_COL_I64 || type == FS_COL_F64)) ||
@@ -597,6 +601,8 @@ int fs_table_promote(struct fs_table *t, int col, int type)
     }
     c->pending = widen(c->type, type, c->pending);
     c->type = (uint8_t)type;
+    if (col < 64)
+        t->ctype[col] = (uint8_t)type;
     return FS_OK;
 }
 
@@ -854,19 +860,9 @@ int fs_table_log_row(struct fs_table *t, double time, const int *cols, const int
 {
     if (t->in_row || isnan(time) || t->ncols > 64 || n > t->ncols)
         return FS_EINVAL;
-    uint64_t set = 0;
-    for (size_t k = 0; k < n; k++) {
-        int c = cols[k];
-        if (c < 0 || (size_t)c >= t->ncols || ((set >> c) & 1))
-            return FS_EINVAL;
-        int type = t->cols[c].type;
-        if (type != types[k] || type == FS_COL_NONE || type == FS_COL_OBJ ||
-            (type == FS_COL_STR && (vals[k].str < FS_STR_NULL || vals[k].str >= t->reg->strings.n)))
-            return FS_EINVAL;
-        set |= UINT64_C(1) << c;
-    }
-    if (t->keep) {
-        size_t w = t->ncols;
+    size_t w = t->ncols;
+    union fs_value *row = NULL;
+    if (t->keep) { /* validated while staged: a bad row is simply not counted */
         if (t->stage_n && (t->stage_n == STAGE_ROWS || t->stage_w != w)) {
             int rc = fs_table_flush(t);
             if (rc != FS_OK)
@@ -883,14 +879,29 @@ int fs_table_log_row(struct fs_table *t, double time, const int *cols, const int
             if (!t->stage_seq && !(t->stage_seq = malloc(STAGE_ROWS * sizeof(int64_t))))
                 return FS_ENOMEM;
         }
-        union fs_value *row = &t->stage[t->stage_n * w];
-        if (n != w || set != (w == 64 ? ~UINT64_C(0) : (UINT64_C(1) << w) - 1))
+        row = &t->stage[t->stage_n * w];
+        if (n != w) /* n distinct columns cover all w only if n == w */
             for (size_t k = 0; k < w; k++)
-                row[k] = null_value(t->cols[k].type);
-        for (size_t k = 0; k < n; k++) {
-            int type = t->cols[cols[k]].type;
-            row[cols[k]] = is_null(type, vals[k]) ? null_value(type) : vals[k];
+                row[k] = null_value(t->ctype[k]);
+    }
+    uint64_t set = 0;
+    int32_t nstr = t->reg->strings.n;
+    for (size_t k = 0; k < n; k++) {
+        int c = cols[k];
+        if (c < 0 || (size_t)c >= w || ((set >> c) & 1))
+            return FS_EINVAL;
+        int type = t->ctype[c];
+        if (type != types[k] || type == FS_COL_NONE || type == FS_COL_OBJ ||
+            (type == FS_COL_STR && (vals[k].str < FS_STR_NULL || vals[k].str >= nstr)))
+            return FS_EINVAL;
+        set |= UINT64_C(1) << c;
+        if (row) { /* the nulls of bool, i64 and str are values of their own: only a NaN needs making canonical */
+            row[c] = vals[k];
+            if (type == FS_COL_F64 && isnan(vals[k].f64))
+                row[c] = null_value(FS_COL_F64);
         }
+    }
+    if (row) {
         t->stage_time[t->stage_n] = time;
         t->stage_seq[t->stage_n] = (int64_t)t->reg->next_seq;
         t->stage_n++;

@@ -139,6 +139,7 @@ struct fs_table {
      * per column. Rows logged are t->count; stored rows are nrows once
      * flushed; every function that reads or reshapes the table flushes
      * first. */
+    uint8_t ctype[64]; /* cols[i].type for i < 64, side by side (fs_table_log_row reads them per row) */
     union fs_value *stage;
     double *stage_time;
     int64_t *stage_seq;
