@@ -45,7 +45,8 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-from faassim._core import PowerPredictionSimulator, Watchdog
+from faassim._core import PowerPredictionSimulator as _PowerPredictionSimulator
+from faassim._core import Watchdog
 
 __all__ = ["Watchdog", "ForkingWatchdog", "HTTPWatchdog", "WorkerQueue", "PowerPredictionSimulator"]
 
@@ -97,4 +98,14 @@ class HTTPWatchdog(Watchdog):
     @property
     def queue(self) -> WorkerQueue:
         """The worker pool as a SimPy-like Resource snapshot."""
+        return WorkerQueue(self)
+
+
+class PowerPredictionSimulator(_PowerPredictionSimulator):
+    __doc__ = _PowerPredictionSimulator.__doc__
+
+    @property
+    def queue(self) -> WorkerQueue:
+        """The worker pool (``workers``, 0 for no limit) as a SimPy-like
+        Resource snapshot, as :attr:`HTTPWatchdog.queue`."""
         return WorkerQueue(self)

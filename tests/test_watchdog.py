@@ -1717,3 +1717,24 @@ def test_random_workload_dropped_midway_is_collected(seed):
     del env
     gc.collect()
     assert ref() is None
+
+
+def test_power_prediction_simulator_shows_its_queue():
+    ch = characterization(Constant(1.0))
+    env = make_env(lambda: faassim.PowerPredictionSimulator(1, ch))
+    env.power_models["node_0"] = faassim.LinearPowerModel([1.0, 0.0, 0.0, 0.0, 0.0])
+    env.faas.add_source("f", Replay([0.0, 0.1, 0.2]))
+    seen = []
+
+    def look(env):
+        yield env.timeout(0.5)
+        q = env.faas.get_replicas("f")[0].simulator.queue
+        seen.append((q.capacity, q.count, len(q.queue), len(q.users)))
+        yield env.timeout(2.0)
+        q = env.faas.get_replicas("f")[0].simulator.queue
+        seen.append((q.capacity, q.count, len(q.queue), len(q.users)))
+
+    env.process(look(env))
+    env.run()
+    assert seen == [(1, 1, 2, 1), (1, 1, 0, 1)]
+    assert isinstance(faassim.PowerPredictionSimulator(0).queue, WorkerQueue)
