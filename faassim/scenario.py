@@ -94,6 +94,7 @@ __all__ = [
     "FunctionSummary",
     "NodeTypeSummary",
     "run_scenario",
+    "scenario_row",
     "build_scenario",
     "ScenarioSimulatorFactory",
     "LOAD_MODELS",
@@ -824,6 +825,46 @@ def _make_benchmark(config: ScenarioConfig) -> Any:
     benchmark = ScenarioBenchmark()
     benchmark.sources = {}
     return benchmark
+
+
+def scenario_row(*, nodes: Optional[int] = None, scenario: Optional[str] = None, **changes: Any) -> Dict[str, Any]:
+    """scenario_row(*, nodes=None, scenario=None, **changes) -> dict
+
+    One run of the scenario as one flat row, for :func:`faassim.sweep`:
+    the configuration is the default one (or the TOML file *scenario*) with
+    *changes* (any :class:`ScenarioConfig` field, e.g. ``seed``,
+    ``load_scale``, ``duration``, ``load``) and, with *nodes*, that many nodes
+    (:meth:`ScenarioConfig.with_node_count`). The row holds the run's totals
+    (``arrived``, ``completed``, ``throughput``, ``energy``,
+    ``joules_per_request``, ..., with ``node_count`` and ``replica_count`` for
+    the totals' ``nodes`` and ``replicas``) and per function ``<name>.completed``,
+    ``<name>.wait_p99`` and ``<name>.exec_p50`` (seconds; NaN without
+    records). A module-level function, so process pools can run it:
+
+    >>> from faassim import sweep
+    >>> grid = {"load_scale": [0.1, 0.2], "duration": [5.0], "nodes": [20]}
+    >>> rows = sweep(scenario_row, grid, seeds=[1, 2], executor="inline")  # default: a process pool
+    >>> [(r["load_scale"], r["seed"]) for r in rows]
+    [(0.1, 1), (0.1, 2), (0.2, 1), (0.2, 2)]
+    >>> rows[0]["arrived"] < rows[2]["arrived"], sorted(k for k in rows[0] if k.startswith("python-pi"))
+    (True, ['python-pi.completed', 'python-pi.exec_p50', 'python-pi.wait_p99'])
+    """
+    config = ScenarioConfig.from_toml(scenario) if scenario is not None else ScenarioConfig()
+    if changes:
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(ScenarioConfig)})
+        if unknown:
+            raise ScenarioError(f"scenario_row(): unknown scenario settings {', '.join(unknown)}")
+        config = config.replace(**changes)
+    if nodes is not None:
+        config = config.with_node_count(nodes)
+    result = run_scenario(config)
+    row: Dict[str, Any] = {{"nodes": "node_count", "replicas": "replica_count"}.get(k, k): v
+                           for k, v in result.totals.items()}
+    for f in result.functions:
+        row[f"{f.name}.completed"] = f.completed
+        row[f"{f.name}.wait_p99"] = f.wait.get(99, float("nan"))
+        row[f"{f.name}.exec_p50"] = f.exec.get(50, float("nan"))
+    return row
 
 
 def build_scenario(config: Optional[ScenarioConfig] = None) -> Any:

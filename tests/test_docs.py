@@ -79,9 +79,25 @@ def test_readme_example_runs(capsys):
     readme = pathlib.Path(__file__).resolve().parent.parent / "README.md"
     blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
     assert blocks, "README has no python example"
+    scripts = [code for code in blocks if '__name__ == "__main__"' in code]
     for code in blocks:
-        exec(compile(code, "README.md", "exec"), {})
+        if code not in scripts:
+            exec(compile(code, "README.md", "exec"), {})
     out = capsys.readouterr().out.splitlines()
+    # blocks written as scripts (process pools re-import their main module) run as one
+    assert scripts, "the README's sweep example is gone"
+    import subprocess
+    import sys
+
+    for code in scripts:
+        small = code.replace('"duration": [30.0], "nodes": [100]', '"duration": [5.0], "nodes": [20]')
+        assert small != code  # the test runs the example on a smaller cluster for a shorter time
+        done = subprocess.run([sys.executable, "-c", small], capture_output=True, text=True, timeout=600,
+                              cwd=str(readme.parent))
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0].split() == ["load_scale", "seed", "throughput", "joules_per_request"]
+        assert len(lines) == 1 + 6
     assert out[:3] == ["  1.0 req1 done", "  3.0 req0 done", "  3.0 req2 done"]
     # The platform example: Poisson(40/s) for 60 s (about 2,400 requests), a
     # 2 s cold start (about 80 requests wait, none longer than 2 s). Seeded,

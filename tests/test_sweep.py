@@ -106,3 +106,19 @@ def test_bad_arguments():
         sweep(lambda x: x, {"x": [1]}, executor="inline")
     with pytest.raises(ValueError, match="also its parameters"):
         sweep(lambda x: {"x": 2}, {"x": [1]}, executor="inline")
+
+
+def test_sweep_of_the_default_scenario_in_processes():
+    from faassim.scenario import ScenarioError, scenario_row
+
+    grid = {"load_scale": [0.05, 0.1], "duration": [10.0], "nodes": [20]}
+    rows = sweep(scenario_row, grid, seeds=[3], max_workers=2)  # a process pool
+    again = sweep(scenario_row, grid, seeds=[3], executor="inline")
+    assert rows == again  # same seed, same results, in another process
+    for r in rows:
+        assert r["arrived"] == r["completed"] + r["failed"] + r["in_flight"] + r["waiting"]
+        assert abs(r["arrived"] - 1000 * r["load_scale"] * 10.0) < 5 * (1000 * r["load_scale"] * 10.0) ** 0.5
+    assert rows[0]["arrived"] < rows[1]["arrived"]
+    with pytest.raises(SweepError) as info:
+        sweep(scenario_row, {"gamma": [1]}, executor="inline")
+    assert isinstance(info.value.__cause__, ScenarioError) and "gamma" in str(info.value.__cause__)
