@@ -45,7 +45,9 @@ Differences from faas-sim, on purpose (its defects):
   computed exactly, ``scale_factor * scale_max // 100``).
 - ``scale_down`` removes exactly the replicas asked for, never below
   ``scale_min`` (faas-sim's could remove fewer or none); ``scale_max``
-  bounds every scale up.
+  bounds every scale up. A scaler never scales up only to reach
+  ``scale_min``, so a function that :class:`KeepAlive` took to zero stays
+  there until requests come.
 - ``AverageFaasRequestScaler`` compares requests per second per replica with
   ``target_average_rps``; faas-sim compared the requests per replica in the
   whole ``alert_window`` (``alert_window`` times too many) with it.
@@ -305,9 +307,13 @@ class _FunctionScaler(Autoscaler):
         config = self.fn.scaling_config
         return config.scale_min, config.scale_max
 
-    def _clamp(self, desired: int) -> int:
+    def _clamp(self, desired: int, current: int) -> int:
+        """*desired* within ``scale_max`` and, when scaling down, not below
+        ``scale_min``; a scaler never scales up only to reach ``scale_min``
+        (a function :class:`KeepAlive` took to zero stays there until load
+        comes)."""
         smin, smax = self._bounds()
-        return min(max(desired, smin), smax)
+        return min(max(desired, min(smin, current)), smax)
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
@@ -361,7 +367,7 @@ class FaasRequestScaler(_FunctionScaler):
         rate = self._window_arrivals() / self.reconcile_interval
         current, _ = self.replica_counts(name)
         step = self.step()
-        desired = self._clamp(current + step if rate >= self.threshold else current - step)
+        desired = self._clamp(current + step if rate >= self.threshold else current - step, current)
         self.log_decision(name, current, desired, rate)
         faas = self.env.faas
         if desired > current:
@@ -392,7 +398,7 @@ class _AverageScaler(_FunctionScaler):
         if (1 - tolerance <= ratio < 1) or (1 < ratio < 1 + tolerance):  # close enough to the target
             self.log_decision(name, current, current, average)
             return
-        desired = self._clamp(desired)
+        desired = self._clamp(desired, current)
         self.log_decision(name, current, desired, average)
         self.scale_to(name, desired, current, running)
 
@@ -409,7 +415,7 @@ class AverageFaasRequestScaler(_AverageScaler):
     it); a ratio ``average / target_average_rps`` within
     ``target_average_rps_threshold`` of 1 (``1 - t <= ratio < 1`` or ``1 <
     ratio < 1 + t``) changes nothing. The desired number is kept within
-    ``[scale_min, scale_max]``.
+    ``scale_max`` and, scaling down, not below ``scale_min``.
     """
 
     kind = "average_requests"
@@ -544,8 +550,8 @@ class HorizontalPodAutoscaler(Autoscaler):
        it scales down only to the highest of them (so a dip shorter than the
        window does not remove replicas). Scaling up is immediate.
     5. The result is kept within ``[max(scale_min, 1), scale_max]`` (the HPA
-       never scales to zero: :class:`KeepAlive` does that) and applied with
-       ``scale_up`` / ``scale_down``.
+       never scales to zero: :class:`KeepAlive` does that; nor up only to
+       reach ``scale_min``) and applied with ``scale_up`` / ``scale_down``.
 
     *current* in the rows counts the replicas placed or starting.
     *average_window* and ``target_tolerance`` (the tolerance) are faas-sim's
@@ -710,7 +716,7 @@ class HorizontalPodAutoscaler(Autoscaler):
             desired = recommendation
         else:
             desired = min(current, max(r for _, r in window))
-        desired = min(max(desired, config.scale_min, 1), config.scale_max)
+        desired = min(max(desired, min(max(config.scale_min, 1), current)), config.scale_max)
         self.log_decision(name, current, desired, usage)
         self.scale_to(name, desired, current, running)
 
