@@ -576,3 +576,70 @@ def test_faas_sim_experiment_port_with_scale_by_requests():
     # reconciles at 10 and 20 s (the one at 30 s is not run: the simulation ends at 30 s)
     assert [(t, cur, des) for t, _, cur, des, _ in rows(env)] == [(10.0, 1, 2), (20.0, 2, 3)]
     assert env.faas.function_stats("f")["replicas"] == 3
+
+
+def test_request_scaler_leaves_a_keep_alive_zero_alone():
+    """scale_min bounds scaling down only: with scale_zero, KeepAlive takes the function to zero
+    and the request scaler (rate 0 < threshold) does not bring scale_min back."""
+    env = make_env()
+    env.faas.deploy(deployment(scale_min=1, scale_max=3, scale_zero=True, rps_threshold=1,
+                               rps_threshold_duration=10))
+    fs.FaasRequestScaler(env.faas.get_deployments()[0], env).start()
+    fs.KeepAlive(env, keep_alive=25).start()
+    env.run(until=60)
+    assert [r[:4] for r in rows(env)] == [(10.0, "requests", 1, 1), (20.0, "requests", 1, 1),
+                                          (25.0, "keep_alive", 1, 0), (30.0, "requests", 0, 0),
+                                          (40.0, "requests", 0, 0), (50.0, "requests", 0, 0)]
+    assert scale_rows(env) == [(0.0, 1), (25.0, -1)]
+
+
+class Every(fs.Autoscaler):
+    """A scaler of one's own: reconcile() at the reconcile times."""
+
+    kind = "mine"
+
+    def reconcile(self):
+        current, running = self.replica_counts("f")
+        self.log_decision("f", current, current + 1, self.env.now)
+        self.scale_to("f", current + 1, current, running)
+
+
+def test_autoscaler_subclass_reconciles_at_exact_times():
+    env = make_env()
+    env.faas.deploy(deployment(scale_max=4))
+    scaler = Every(env, reconcile_interval=0.1)
+    env.run(until=0.05)
+    scaler.start()
+    env.run(until=0.5)
+    # the k-th at 0.05 + k * 0.1 (no accumulated sums), up to scale_max
+    assert [r[0] for r in rows(env)] == [0.05 + k * 0.1 for k in (1, 2, 3, 4)]
+    assert env.faas.function_stats("f")["replicas"] == 4
+    scaler.stop()
+    assert not scaler.running
+    env.run(until=1)
+    assert len(rows(env)) == 4
+
+
+def test_scenario_autoscaler_knob():
+    from faassim.scenario import ScenarioConfig, ScenarioError, run_scenario
+    import tomllib
+
+    with pytest.raises(ScenarioError, match="autoscaler must be one of 'none', 'hpa', 'requests', got 'kpa'"):
+        ScenarioConfig(autoscaler="kpa")
+    with pytest.raises(ScenarioError, match="unknown key 'alert_window' in \\[autoscaler_options\\] of autoscaler 'hpa'"):
+        ScenarioConfig(autoscaler="hpa", autoscaler_options={"alert_window": 5})
+    with pytest.raises(ScenarioError, match="target_utilization must be a number > 0, got 0"):
+        ScenarioConfig(autoscaler="hpa", autoscaler_options={"target_utilization": 0})
+    config = ScenarioConfig(duration=40, autoscaler="hpa",
+                            autoscaler_options={"scale_min": 2, "reconcile_interval": 10.0,
+                                                "target_utilization": 0.05, "keep_alive": 20.0}).with_node_count(40)
+    back = ScenarioConfig.from_dict(tomllib.loads(config.to_toml()), base=ScenarioConfig())
+    assert back == config
+    result = run_scenario(config)
+    env = result.env
+    d = env.metrics.to_numpy("autoscaler")
+    assert set(d["scaler"].tolist()) <= {"hpa", "keep_alive"} and set(d["time"].tolist()) >= {10.0, 20.0, 30.0}
+    for fd in env.faas.get_deployments():
+        assert fd.scale_min == 2 and 1 <= env.faas.function_stats(fd.name)["replicas"] <= fd.scale_max
+    # the default scenario has no autoscaler: one replica per node, as before
+    assert ScenarioConfig().autoscaler == "none" and ScenarioConfig().autoscaler_options == {}
