@@ -99,6 +99,15 @@ from faassim.faas import (
 )
 from faassim.watchdog import ForkingWatchdog, HTTPWatchdog, PowerPredictionSimulator, Watchdog, WorkerQueue
 from faassim.monitor import MetricsServer, ResourceMonitor, ResourceWindow
+from faassim.autoscaling import (
+    AverageFaasRequestScaler,
+    AverageQueueFaasRequestScaler,
+    Autoscaler,
+    FaasRequestScaler,
+    HorizontalPodAutoscaler,
+    KeepAlive,
+    faas_idler,
+)
 from faassim import _components
 from faassim.topology import (
     Capacity,
@@ -225,6 +234,14 @@ __all__ = [
     "Bursts",
     "OnOff",
     "PerMinute",
+    # autoscalers (faassim.autoscaling)
+    "Autoscaler",
+    "FaasRequestScaler",
+    "AverageFaasRequestScaler",
+    "AverageQueueFaasRequestScaler",
+    "HorizontalPodAutoscaler",
+    "KeepAlive",
+    "faas_idler",
     # workloads: Azure Functions traces and faas-sim's generators (faassim.workload)
     "workload",
     # parameter sweeps over executors (faassim.sweeps)

@@ -323,6 +323,7 @@ class FunctionReplica:
     simulator: FunctionSimulator
     inflight: int
     removing: bool
+    last_active: Optional[float]
 
 class LoadBalancer:
     policy: str

@@ -70,13 +70,115 @@ RequestSource = _core.RequestSource
 
 
 class FaasSystem(_core.FaasSystem):
-    """FaasSystem(env)
+    """FaasSystem(env, scale_by_requests=False, scale_by_average_requests=False,
+    scale_by_queue_requests_per_replica=False)
 
     The FaaS platform (faas-sim's ``DefaultFaasSystem``), run in C. Every
     method that stands for a faas-sim generator method returns an event, so
     ``yield env.faas.deploy(fd)``, ``yield from env.faas.deploy(fd)`` and
     ``env.process(env.faas.invoke(request))`` all work as in faas-sim.
+
+    The flags are faas-sim's: each deployment made while one is set starts
+    its scaler for that function (:class:`~faassim.FaasRequestScaler`,
+    :class:`~faassim.AverageFaasRequestScaler`,
+    :class:`~faassim.AverageQueueFaasRequestScaler`), kept in
+    ``faas_scalers``, ``avg_faas_scalers`` and ``queue_faas_scalers`` by
+    function name and stopped by :meth:`remove`. They are attributes, so
+    ``env.faas.scale_by_requests = True`` works after construction too.
     """
+
+    #: start a FaasRequestScaler for each function deployed (faas-sim's flag)
+    scale_by_requests: bool = False
+    #: start an AverageFaasRequestScaler for each function deployed
+    scale_by_average_requests: bool = False
+    #: start an AverageQueueFaasRequestScaler for each function deployed
+    scale_by_queue_requests_per_replica: bool = False
+
+    def __init__(
+        self,
+        env: Any,
+        scale_by_requests: bool = False,
+        scale_by_average_requests: bool = False,
+        scale_by_queue_requests_per_replica: bool = False,
+    ):
+        super().__init__(env)
+        for name, value in (
+            ("scale_by_requests", scale_by_requests),
+            ("scale_by_average_requests", scale_by_average_requests),
+            ("scale_by_queue_requests_per_replica", scale_by_queue_requests_per_replica),
+        ):
+            if not isinstance(value, (bool, int)) or value not in (0, 1):
+                raise TypeError(f"FaasSystem: {name} must be a bool, not {type(value).__name__} {value!r}")
+            setattr(self, name, bool(value))
+
+    @property
+    def scale_by_average_requests_per_replica(self) -> bool:
+        """faas-sim's attribute name of ``scale_by_average_requests``."""
+        return self.scale_by_average_requests
+
+    @scale_by_average_requests_per_replica.setter
+    def scale_by_average_requests_per_replica(self, value: bool) -> None:
+        self.scale_by_average_requests = value
+
+    def _scalers(self, attr: str) -> dict:
+        """The dict of scalers kept under *attr* (made on first use)."""
+        scalers = getattr(self, attr, None)
+        if scalers is None:
+            scalers = {}
+            setattr(self, attr, scalers)
+        return scalers
+
+    @property
+    def faas_scalers(self) -> dict:
+        """Function name -> its :class:`~faassim.FaasRequestScaler` (made by
+        :meth:`deploy`; running when ``scale_by_requests`` was set)."""
+        return self._scalers("_faas_scalers")
+
+    @property
+    def avg_faas_scalers(self) -> dict:
+        """Function name -> its :class:`~faassim.AverageFaasRequestScaler`."""
+        return self._scalers("_avg_faas_scalers")
+
+    @property
+    def queue_faas_scalers(self) -> dict:
+        """Function name -> its :class:`~faassim.AverageQueueFaasRequestScaler`."""
+        return self._scalers("_queue_faas_scalers")
+
+    def deploy(self, fd: Any) -> Any:
+        """deploy(fd) -> Event
+
+        Deploy *fd* (``scale_min`` replicas; see the C platform) and, as
+        faas-sim's ``DefaultFaasSystem.deploy`` did, make its three request
+        scalers and start those whose ``scale_by_*`` flag is set (their
+        first reconcile is one interval from now)."""
+        event = super().deploy(fd)
+        if self.scale_by_requests or self.scale_by_average_requests or self.scale_by_queue_requests_per_replica:
+            from faassim.autoscaling import AverageFaasRequestScaler, AverageQueueFaasRequestScaler, FaasRequestScaler
+
+            name = fd.name
+            for attr, cls, flag in (
+                ("faas_scalers", FaasRequestScaler, self.scale_by_requests),
+                ("avg_faas_scalers", AverageFaasRequestScaler, self.scale_by_average_requests),
+                ("queue_faas_scalers", AverageQueueFaasRequestScaler, self.scale_by_queue_requests_per_replica),
+            ):
+                scaler = getattr(self, attr)[name] = cls(fd, self.env)
+                if flag:
+                    scaler.start()
+        return event
+
+    def remove(self, fd: Any) -> Any:
+        """remove(fd) -> Event
+
+        Remove the deployment *fd* (or the function of that name): every
+        replica goes and waiting requests fail; its scalers made by
+        :meth:`deploy` are stopped and forgotten."""
+        event = super().remove(fd)
+        name = fd if isinstance(fd, str) else fd.name
+        for attr in ("_faas_scalers", "_avg_faas_scalers", "_queue_faas_scalers"):
+            scaler = getattr(self, attr, {}).pop(name, None)
+            if scaler is not None:
+                scaler.stop()
+        return event
 
     def poll_available_replica(self, fn: str, interval: float = 0.5):
         """poll_available_replica(fn, interval=0.5) (generator)

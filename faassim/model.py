@@ -534,13 +534,20 @@ class ScalingConfiguration:
     :meth:`validate` checks the rules between fields (``scale_max >=
     scale_min``), and runs at construction.
 
-    Fields: ``scale_min`` (replicas, >= 0), ``scale_max`` (replicas, >= 1),
-    ``scale_factor`` (replicas added per step, >= 1), ``scale_zero`` (allow
-    scaling to zero), ``rps_threshold`` (requests/s per replica that triggers
-    scaling up), ``alert_window`` (s), ``rps_threshold_duration`` (s the
-    threshold must be exceeded), ``target_average_utilization`` (fraction,
-    HPA), ``target_average_rps`` (requests/s per replica), ``target_queue_length``
-    (requests) and ``target_average_rps_threshold`` (relative tolerance).
+    Fields (the scalers that read them are in :mod:`faassim.autoscaling`):
+    ``scale_min`` (replicas, >= 0), ``scale_max`` (replicas, >= 1),
+    ``scale_factor`` (percent of ``scale_max`` that ``FaasRequestScaler``
+    adds or removes per step, at least one replica; >= 1), ``scale_zero``
+    (``KeepAlive`` and ``faas_idler`` may scale the function to zero),
+    ``rps_threshold`` (requests/s of the function at which
+    ``FaasRequestScaler`` scales up), ``alert_window`` (s: the window and
+    interval of ``AverageFaasRequestScaler`` and
+    ``AverageQueueFaasRequestScaler``), ``rps_threshold_duration`` (s:
+    ``FaasRequestScaler``'s window and interval),
+    ``target_average_utilization`` (fraction, ``HorizontalPodAutoscaler``),
+    ``target_average_rps`` (requests/s per replica), ``target_queue_length``
+    (requests waiting per replica) and ``target_average_rps_threshold``
+    (relative tolerance of the average and queue scalers).
 
     >>> ScalingConfiguration(scale_max=5)
     ScalingConfiguration(scale_min=1, scale_max=5, scale_factor=1, scale_zero=False, rps_threshold=20, ...)

@@ -98,6 +98,7 @@ __all__ = [
     "build_scenario",
     "ScenarioSimulatorFactory",
     "LOAD_MODELS",
+    "AUTOSCALER_OPTIONS",
     "register_load",
 ]
 
@@ -108,6 +109,20 @@ PLACEMENT_LABEL = "scenario.faassim.io/"
 POWER_FEATURES = ("cpu", "gpu", "memory")
 
 LOAD_BALANCERS = ("least_outstanding", "round_robin", "random")
+
+#: ``autoscaler`` -> its ``autoscaler_options`` and their defaults
+AUTOSCALER_OPTIONS: Dict[str, Dict[str, float]] = {
+    "none": {},
+    "hpa": {
+        "scale_min": 1,
+        "keep_alive": 0.0,
+        "target_utilization": 0.5,
+        "reconcile_interval": 15.0,
+        "tolerance": 0.1,
+        "downscale_stabilization": 300.0,
+    },
+    "requests": {"scale_min": 1, "keep_alive": 0.0, "target_average_rps": 50.0, "alert_window": 15.0},
+}
 SIMULATORS = ("http", "power")
 
 
@@ -209,7 +224,20 @@ class ScenarioConfig:
       (PowerPredictionSimulator: also each request's power and energy in
       its ``fets`` row);
     - ``load_balancer``: ``"least_outstanding"``, ``"round_robin"`` or
-      ``"random"``.
+      ``"random"``;
+    - ``autoscaler``: ``"none"`` (every function keeps one replica per node
+      of its node types), ``"hpa"`` (a
+      :class:`~faassim.HorizontalPodAutoscaler` over all functions, on cpu
+      as a fraction of the node) or ``"requests"`` (an
+      :class:`~faassim.AverageFaasRequestScaler` per function); with one,
+      each function starts with ``scale_min`` replicas and may grow to the
+      one-per-node count. ``autoscaler_options`` (see
+      :data:`AUTOSCALER_OPTIONS` for the keys and defaults): ``scale_min``,
+      ``keep_alive`` (seconds, 0: off; a :class:`~faassim.KeepAlive` down
+      to ``scale_min``), and for ``"hpa"`` ``target_utilization``,
+      ``reconcile_interval``, ``tolerance``, ``downscale_stabilization``,
+      for ``"requests"`` ``target_average_rps`` (per replica) and
+      ``alert_window``.
 
     Values are checked on construction (:class:`ScenarioError`);
     :meth:`from_toml` reads a scenario file that changes some of them.
@@ -232,6 +260,8 @@ class ScenarioConfig:
     power: bool = True
     simulator: str = "http"
     load_balancer: str = "least_outstanding"
+    autoscaler: str = "none"
+    autoscaler_options: Dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -335,9 +365,9 @@ class ScenarioConfig:
         data = self.to_dict()
         lines = ["# faassim scenario: python -m faassim run --scenario <this file>"]
         for key, value in data.items():
-            if key not in ("load_options", "nodes", "functions"):
+            if key not in ("load_options", "autoscaler_options", "nodes", "functions"):
                 lines.append(f"{key} = {_toml_value(value)}")
-        for table in ("load_options", "nodes"):
+        for table in ("load_options", "autoscaler_options", "nodes"):
             lines += ["", f"[{table}]"]
             lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data[table].items()]
         for name, fc in data["functions"].items():
@@ -416,8 +446,8 @@ def _merge(base: ScenarioConfig, data: Mapping[str, Any]) -> ScenarioConfig:
     for key, value in data.items():
         if key == "nodes":
             values["nodes"].update(_table(value, "[nodes]"))
-        elif key == "load_options":
-            values["load_options"] = dict(_table(value, "[load_options]"))
+        elif key in ("load_options", "autoscaler_options"):
+            values[key] = dict(_table(value, f"[{key}]"))
         elif key == "functions":
             functions = values["functions"]
             for name, table in _table(value, "[functions]").items():
@@ -500,6 +530,20 @@ def _validate(c: ScenarioConfig) -> None:
     c.power = _flag(c.power, "power")
     c.simulator = _choice(c.simulator, "simulator", SIMULATORS)
     c.load_balancer = _choice(c.load_balancer, "load_balancer", LOAD_BALANCERS)
+    c.autoscaler = _choice(c.autoscaler, "autoscaler", tuple(AUTOSCALER_OPTIONS))
+    if not isinstance(c.autoscaler_options, Mapping):
+        raise ScenarioError(f"autoscaler_options must be a table, got {c.autoscaler_options!r}")
+    c.autoscaler_options = dict(c.autoscaler_options)
+    known = AUTOSCALER_OPTIONS[c.autoscaler]
+    _unknown(c.autoscaler_options, tuple(known), f" in [autoscaler_options] of autoscaler {c.autoscaler!r}")
+    for key, value in c.autoscaler_options.items():
+        what = f"[autoscaler_options] {key}"
+        if key == "scale_min":
+            _integer(value, f"{what} must be an integer >= 0", 0)
+        elif key in ("keep_alive", "tolerance", "downscale_stabilization"):
+            _number(value, f"{what} must be a number >= 0")
+        else:
+            _number(value, f"{what} must be a number > 0", positive=True)
 
     devices = _device_types()
     if not isinstance(c.nodes, Mapping):
@@ -761,6 +805,12 @@ def _deployments(config: ScenarioConfig) -> List[Any]:
             [p.image for p in fc.images], {p.image: (n + 0.5) / total for p, n in zip(fc.images, counts)}
         )
         scaling = ScalingConfiguration(scale_min=total, scale_max=total)
+        if config.autoscaler != "none":
+            options = {**AUTOSCALER_OPTIONS[config.autoscaler], **config.autoscaler_options}
+            scaling.scale_min = min(int(options["scale_min"]), total)
+            if config.autoscaler == "requests":
+                scaling.target_average_rps = options["target_average_rps"]
+                scaling.alert_window = options["alert_window"]
         out.append(FunctionDeployment(fn, containers, scaling, ranking))
     return out
 
@@ -815,6 +865,7 @@ def _make_benchmark(config: ScenarioConfig) -> Any:
         def run(self, env: Any):
             for fd in _deployments(config):
                 env.faas.deploy(fd)
+            _start_autoscalers(env, config)
             end = env.now + config.duration
             attach = LOAD_MODELS[config.load]
             for name, fc in config.functions.items():
@@ -865,6 +916,28 @@ def scenario_row(*, nodes: Optional[int] = None, scenario: Optional[str] = None,
         row[f"{f.name}.wait_p99"] = f.wait.get(99, float("nan"))
         row[f"{f.name}.exec_p50"] = f.exec.get(50, float("nan"))
     return row
+
+
+def _start_autoscalers(env: Any, config: ScenarioConfig) -> None:
+    """Start the scenario's autoscaler (and keep-alive), if any."""
+    if config.autoscaler == "none":
+        return
+    from faassim.autoscaling import AverageFaasRequestScaler, HorizontalPodAutoscaler, KeepAlive
+
+    options = {**AUTOSCALER_OPTIONS[config.autoscaler], **config.autoscaler_options}
+    if config.autoscaler == "hpa":
+        HorizontalPodAutoscaler(
+            env,
+            reconcile_interval=options["reconcile_interval"],
+            tolerance=options["tolerance"],
+            target_utilization=options["target_utilization"],
+            downscale_stabilization=options["downscale_stabilization"],
+        ).start()
+    else:
+        for fd in env.faas.get_deployments():
+            AverageFaasRequestScaler(fd, env).start()
+    if options["keep_alive"] > 0:
+        KeepAlive(env, keep_alive=options["keep_alive"]).start()
 
 
 def build_scenario(config: Optional[ScenarioConfig] = None) -> Any:

@@ -16,6 +16,7 @@ import faassim.topology
 import faassim.faas
 import faassim.workload
 import faassim.sweeps
+import faassim.autoscaling
 
 
 @pytest.mark.parametrize(
@@ -30,6 +31,7 @@ import faassim.sweeps
         faassim.faas,
         faassim.workload,
         faassim.sweeps,
+        faassim.autoscaling,
         faassim.simulation,
         faassim.scenario,
     ],

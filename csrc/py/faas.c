@@ -616,6 +616,7 @@ static int replica_after_hook(ReplicaObject *rep)
             return -1;
         rep->state = FS_ST_RUNNING;
         rep->running_seq = ++f->running_seq;
+        rep->last_active = f->env->sim.now;
         if (rep->remove_pending) {
             rep->phase = FS_PH_TEARDOWN;
             return 0;
@@ -1375,6 +1376,7 @@ static int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
     double t_wait = inv->t_start - inv->t_received, t_exec = now - inv->t_start;
     if (rep->routable)
         fs_lb_complete(&fn->lb, rep->id);
+    rep->last_active = now;
     int rc = 0;
     if (exc) {
         fn->nfailed++;
@@ -1526,6 +1528,7 @@ static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep)
     }
     fn->ninvoked++;
     fn->last_invocation = inv->t_start;
+    rep->last_active = inv->t_start;
     SimulatorObject *sim = (SimulatorObject *)rep->simulator;
     int o = simulator_hook_overridden(sim, FS_HOOK_INVOKE);
     PyObject *m = NULL;

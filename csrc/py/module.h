@@ -496,6 +496,7 @@ typedef struct ReplicaObject {
     uint8_t routable;        /* in the function's load-balancer set */
     uint8_t allocated;       /* holds demand on its node */
     uint64_t running_seq;    /* order in which replicas became RUNNING (scale_down picks the latest) */
+    double last_active;      /* when it became RUNNING or last started or ended a request (valid once running_seq) */
     struct fs_sched_res demand;
     PyObject *function;              /* FunctionDeployment */
     PyObject *container;             /* FunctionContainer */

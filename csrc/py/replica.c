@@ -147,6 +147,14 @@ static PyObject *replica_get_removing(ReplicaObject *self, void *c)
     return PyBool_FromLong(self->remove_pending || self->phase == FS_PH_TEARDOWN);
 }
 
+static PyObject *replica_get_last_active(ReplicaObject *self, void *c)
+{
+    (void)c;
+    if (!self->running_seq)
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble(self->last_active);
+}
+
 static PyObject *Replica_repr(ReplicaObject *self)
 {
     PyObject *state = function_state_member(self->st, self->state);
@@ -172,6 +180,10 @@ static PyGetSetDef Replica_getset[] = {
     {"state", (getter)replica_get_state, NULL, "Its FunctionState.", NULL},
     {"simulator", (getter)replica_get_simulator, NULL, "Its FunctionSimulator.", NULL},
     {"inflight", (getter)replica_get_inflight, NULL, "Requests dispatched to it and not finished.", NULL},
+    {"last_active", (getter)replica_get_last_active, NULL,
+     "Simulated time it last became busy or idle: when it became RUNNING, or the latest start or end of\n"
+     "a request on it (None before it ran). With inflight == 0, now - last_active is its idle time.",
+     NULL},
     {"removing", (getter)replica_get_removing, NULL,
      "True once its removal was asked (it takes no new requests; state stays RUNNING until teardown ends).", NULL},
     {NULL, NULL, NULL, NULL, NULL},

@@ -1,0 +1,842 @@
+"""Autoscalers: faas-sim's request-rate, average-rps and queue-length
+scalers, a Kubernetes-style Horizontal Pod Autoscaler on utilization, and
+scale to zero after a keep-alive.
+
+Autoscalers decide at reconcile intervals (seconds), not per request, so they
+are Python processes over the platform's public API: the counters of
+``env.faas.function_stats`` sampled at each reconcile (exact request counts
+per window), ``env.faas.discover`` and ``get_replicas``, the watchdogs'
+queues, the exact time integrals of ``env.resource_state.get_integral`` and
+each replica's ``last_active`` time. They act with ``scale_up`` and
+``scale_down`` (which log the ``scale`` rows) and log every decision as an
+``autoscaler`` row: ``function_name``, ``scaler``, ``current`` (replicas the
+function has or is starting), ``desired`` and ``metric`` (the value the
+decision was based on; see each scaler).
+
+Each scaler has ``run()`` (a generator for ``env.process``, faas-sim's way),
+``start()`` (the same, returns the process), ``stop()`` (the loop ends at its
+next wake, without acting) and ``reconcile()`` (one decision now, e.g. from
+your own loop). The k-th reconcile is at ``start + k * interval`` exactly.
+
+>>> import faassim as fs
+>>> env = fs.Environment(seed=1)
+>>> env.topology = fs.Topology([fs.Node(f"node_{i}", "4", "8Gi") for i in range(4)])
+>>> fn = fs.Function("f", [fs.FunctionImage("f-img")])
+>>> fd = fs.FunctionDeployment(fn, [fs.FunctionContainer(fn.fn_images[0])],
+...                            fs.ScalingConfiguration(scale_min=1, scale_max=4, target_average_rps=10,
+...                                                    alert_window=5))
+>>> _ = env.faas.deploy(fd)
+>>> scaler = fs.AverageFaasRequestScaler(fd, env)
+>>> _ = scaler.start()
+>>> _ = env.faas.add_source("f", fs.Constant(rate=25))      # 25 req/s: 3 replicas of 10 req/s
+>>> env.run(until=12)
+>>> rows = env.metrics.to_numpy("autoscaler")      # metric: req/s per running replica
+>>> rows["time"].tolist(), rows["current"].tolist(), rows["desired"].tolist(), rows["metric"].tolist()
+([5.0, 10.0], [1, 3], [3, 3], [24.8, 8.333333333333334])
+
+(124 requests in the first window: the one at t = 5.0 comes after the
+reconcile at 5.0, whose timer was set earlier; 125 in the second.)
+
+Differences from faas-sim, on purpose (its defects):
+
+- Steps never round to zero: faas-sim's ``FaasRequestScaler`` scaled by
+  ``int(scale_factor / 100 * scale_max)`` replicas, 0 with the default
+  configuration (so it never scaled); faassim's step is at least 1 (and
+  computed exactly, ``scale_factor * scale_max // 100``).
+- ``scale_down`` removes exactly the replicas asked for, never below
+  ``scale_min`` (faas-sim's could remove fewer or none); ``scale_max``
+  bounds every scale up. A scaler never scales up only to reach
+  ``scale_min``, so a function that :class:`KeepAlive` took to zero stays
+  there until requests come.
+- ``AverageFaasRequestScaler`` compares requests per second per replica with
+  ``target_average_rps``; faas-sim compared the requests per replica in the
+  whole ``alert_window`` (``alert_window`` times too many) with it.
+- Replicas still starting count toward the desired number when scaling up
+  (faas-sim added ``desired - running`` on top of them at every reconcile
+  while they started, overshooting); scaling down removes RUNNING replicas
+  only, at most ``running - desired``.
+- Scalers do not wait for teardowns (faas-sim's ``yield from scale_down``
+  moved its later reconcile times by the teardown time) and read simulated
+  time only (no wall clock, no global random state).
+- Requests are counted when they reach the platform (``function_stats``
+  ``invoked + waiting``), so requests waiting for a cold start count as load;
+  faas-sim counted them when they started on a replica.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import statistics
+from typing import Any, Dict, Generator, Iterable, List, Optional, Tuple
+
+__all__ = [
+    "Autoscaler",
+    "FaasRequestScaler",
+    "AverageFaasRequestScaler",
+    "AverageQueueFaasRequestScaler",
+    "HorizontalPodAutoscaler",
+    "KeepAlive",
+    "faas_idler",
+]
+
+# The autoscaler rows' measurement name.
+MEASUREMENT = "autoscaler"
+
+
+# ---------------------------------------------------------------------------
+# Argument checks
+# ---------------------------------------------------------------------------
+
+
+def _seconds(owner: str, name: str, value: Any, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number of seconds, not {type(value).__name__} {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{owner}: {name} must be finite and {bound} (seconds), got {value!r}")
+    return v
+
+
+def _fraction(owner: str, name: str, value: Any, *, positive: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number, not {type(value).__name__} {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0 or (positive and v == 0):
+        raise ValueError(f"{owner}: {name} must be finite and {'> 0' if positive else '>= 0'}, got {value!r}")
+    return v
+
+
+def _check_env(owner: str, env: Any) -> Any:
+    from faassim._core import Environment
+
+    if not isinstance(env, Environment):
+        raise TypeError(f"{owner}: env must be a faassim.Environment, not {type(env).__name__} {env!r}")
+    return env
+
+
+def _check_deployment(owner: str, fn: Any) -> Any:
+    if not isinstance(getattr(fn, "name", None), str) or not hasattr(fn, "scaling_config"):
+        raise TypeError(
+            f"{owner}: fn must be a FunctionDeployment (with a name and a scaling_config), "
+            f"not {type(fn).__name__} {fn!r}"
+        )
+    return fn
+
+
+def _check_functions(owner: str, functions: Any) -> Optional[Tuple[str, ...]]:
+    if functions is None:
+        return None
+    if isinstance(functions, str) or not isinstance(functions, Iterable):
+        raise TypeError(f"{owner}: functions must be a list of function names or None, not {functions!r}")
+    names = tuple(functions)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"{owner}: functions must hold function names (str), got {type(name).__name__} {name!r}")
+    return names
+
+
+# ---------------------------------------------------------------------------
+# The loop
+# ---------------------------------------------------------------------------
+
+
+class Autoscaler:
+    """Autoscaler(env, reconcile_interval)
+
+    The reconcile loop the autoscalers share: :meth:`reconcile` every
+    *reconcile_interval* seconds, the k-th at ``t0 + k * reconcile_interval``
+    (``t0``: when :meth:`run` starts). Subclass it and override
+    :meth:`reconcile` for a scaler of your own; :meth:`scale_to` and
+    :meth:`log_decision` do what the built-in scalers do.
+    """
+
+    #: the ``scaler`` tag of this scaler's ``autoscaler`` rows
+    kind = "autoscaler"
+
+    def __init__(self, env: Any, reconcile_interval: float):
+        owner = type(self).__name__
+        self.env = _check_env(owner, env)
+        self.reconcile_interval = _seconds(owner, "reconcile_interval", reconcile_interval)
+        self._token: Optional[object] = None
+        self.process: Any = None
+
+    @property
+    def running(self) -> bool:
+        """True while a :meth:`run` loop is active and not stopped."""
+        return self._token is not None
+
+    def start(self) -> Any:
+        """start() -> Process
+
+        Start :meth:`run` as a process of ``env`` (also kept as
+        ``self.process``). RuntimeError if it is already running."""
+        self.process = self.env.process(self.run())
+        return self.process
+
+    def stop(self) -> None:
+        """Stop the loop: it ends at its next wake, without acting (faas-sim's
+        ``stop``). :meth:`run` may start it again."""
+        self._token = None
+
+    def run(self) -> Generator[Any, Any, None]:
+        """run() -> generator
+
+        The reconcile loop, for ``env.process`` (faas-sim's way); ends after
+        :meth:`stop` or when there is nothing left to scale (e.g. its
+        function was removed). RuntimeError (at once) if a loop is already
+        running."""
+        if self._token is not None:
+            raise RuntimeError(f"{type(self).__name__}.run(): the scaler is already running (stop() it first)")
+        token = self._token = object()
+        return self._loop(token)
+
+    def _loop(self, token: object) -> Generator[Any, Any, None]:
+        """The loop of :meth:`run` (ends when ``self._token`` is no longer
+        *token*)."""
+        env = self.env
+        try:
+            self._begin()
+            t0 = env.now
+            k = 0
+            while True:
+                delay = self._next_delay(t0, k)
+                yield env.timeout(delay)
+                k += 1
+                if self._token is not token:
+                    return
+                if not self._alive():
+                    return
+                self.reconcile()
+        finally:
+            if self._token is token:
+                self._token = None
+
+    def reconcile(self) -> None:
+        """One decision now (override it)."""
+        raise NotImplementedError(f"{type(self).__name__}.reconcile() is not implemented")
+
+    # -- helpers for subclasses --------------------------------------------------
+
+    def _begin(self) -> None:
+        """Called when :meth:`run` starts (baselines)."""
+
+    def _alive(self) -> bool:
+        """False ends the loop (before the reconcile)."""
+        return True
+
+    def _next_delay(self, t0: float, k: int) -> float:
+        """Seconds to the next wake: the (k+1)-th at ``t0 + (k+1) *
+        interval`` (no accumulated sums)."""
+        return max(t0 + (k + 1) * self.reconcile_interval - self.env.now, 0.0)
+
+    def replica_counts(self, name: str) -> Tuple[int, int]:
+        """replica_counts(name) -> (current, running)
+
+        *current*: replicas the function has or is starting (placed and not
+        being removed, plus those waiting for placement); *running*: those
+        that take requests (``len(env.faas.discover(name))``)."""
+        faas = self.env.faas
+        stats = faas.function_stats(name)
+        return stats["replicas"] + stats["unplaced"], len(faas.discover(name))
+
+    def scale_to(self, name: str, desired: int, current: int, running: int) -> None:
+        """scale_to(name, desired, current, running)
+
+        Scale *name* toward *desired* replicas: up by ``desired - current``
+        (replicas still starting count), or down by ``running - desired``
+        RUNNING replicas (replicas still starting are never removed). The
+        platform keeps ``scale_max`` and ``scale_min``."""
+        faas = self.env.faas
+        if desired > current:
+            faas.scale_up(name, desired - current)
+        elif desired < running:
+            faas.scale_down(name, running - desired)
+
+    def log_decision(self, name: str, current: int, desired: int, metric: Optional[float]) -> None:
+        """log_decision(name, current, desired, metric)
+
+        Log an ``autoscaler`` row (fields ``current``, ``desired``,
+        ``metric``; tags ``function_name`` and ``scaler``)."""
+        metrics = self.env.metrics
+        if metrics is not None:
+            metrics.log(
+                MEASUREMENT,
+                {"current": int(current), "desired": int(desired), "metric": None if metric is None else float(metric)},
+                function_name=name,
+                scaler=self.kind,
+            )
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<{type(self).__name__} every {self.reconcile_interval:g} s, {state}>"
+
+
+class _FunctionScaler(Autoscaler):
+    """A scaler of one function deployment (faas-sim's per-deployment
+    scalers): the loop ends when the deployment is no longer deployed."""
+
+    def __init__(self, fn: Any, env: Any, reconcile_interval: float):
+        self.fn = _check_deployment(type(self).__name__, fn)
+        self.fn_name: str = fn.name
+        super().__init__(env, reconcile_interval)
+        self._last_arrivals = 0
+
+    def _deployed(self) -> bool:
+        return any(d is self.fn for d in self.env.faas.get_deployments())
+
+    def _alive(self) -> bool:
+        return self._deployed()
+
+    def _arrivals(self) -> int:
+        stats = self.env.faas.function_stats(self.fn_name)
+        return stats["invoked"] + stats["waiting"]
+
+    def _begin(self) -> None:
+        self._last_arrivals = self._arrivals() if self._deployed() else 0
+
+    def _window_arrivals(self) -> int:
+        """Requests that reached the platform since the last call."""
+        now = self._arrivals()
+        n = now - self._last_arrivals
+        self._last_arrivals = now
+        return n
+
+    def _bounds(self) -> Tuple[int, int]:
+        config = self.fn.scaling_config
+        return config.scale_min, config.scale_max
+
+    def _clamp(self, desired: int, current: int) -> int:
+        """*desired* within ``scale_max`` and, when scaling down, not below
+        ``scale_min``; a scaler never scales up only to reach ``scale_min``
+        (a function :class:`KeepAlive` took to zero stays there until load
+        comes)."""
+        smin, smax = self._bounds()
+        return min(max(desired, min(smin, current)), smax)
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<{type(self).__name__} of {self.fn_name!r} every {self.reconcile_interval:g} s, {state}>"
+
+
+# ---------------------------------------------------------------------------
+# faas-sim's scalers
+# ---------------------------------------------------------------------------
+
+
+class FaasRequestScaler(_FunctionScaler):
+    """FaasRequestScaler(fn, env)
+
+    faas-sim's request-rate scaler of deployment *fn*: every
+    ``rps_threshold_duration`` seconds (``reconcile_interval``) it takes the
+    function's request rate over that window (requests that reached the
+    platform, per second: the ``metric``) and, if it is at least
+    ``rps_threshold``, scales up by a step, else down by a step. The step is
+    ``scale_factor`` percent of ``scale_max`` (faas-sim's), at least 1:
+    ``max(1, scale_factor * scale_max // 100)``, within ``[scale_min,
+    scale_max]`` (at a bound it calls neither ``scale_up`` nor
+    ``scale_down``, so no empty ``scale`` rows). As in faas-sim the threshold
+    applies to the function's total rate, not per replica (for a per-replica
+    target use :class:`AverageFaasRequestScaler`); so it climbs to
+    ``scale_max`` while the rate is above the threshold and back to
+    ``scale_min`` below it.
+    """
+
+    kind = "requests"
+
+    def __init__(self, fn: Any, env: Any):
+        _check_deployment("FaasRequestScaler", fn)
+        super().__init__(fn, env, fn.scaling_config.rps_threshold_duration)
+
+    @property
+    def threshold(self) -> float:
+        """``rps_threshold`` of the deployment (req/s)."""
+        return self.fn.scaling_config.rps_threshold
+
+    def step(self) -> int:
+        """Replicas added or removed per decision: ``max(1, scale_factor *
+        scale_max // 100)``."""
+        config = self.fn.scaling_config
+        return max(1, config.scale_factor * config.scale_max // 100)
+
+    def reconcile(self) -> None:
+        """One decision: compare the rate since the last reconcile with the
+        threshold and scale by a step."""
+        name = self.fn_name
+        rate = self._window_arrivals() / self.reconcile_interval
+        current, _ = self.replica_counts(name)
+        step = self.step()
+        desired = self._clamp(current + step if rate >= self.threshold else current - step, current)
+        self.log_decision(name, current, desired, rate)
+        faas = self.env.faas
+        if desired > current:
+            faas.scale_up(name, desired - current)
+        elif desired < current:
+            faas.scale_down(name, current - desired)
+
+
+class _AverageScaler(_FunctionScaler):
+    """faas-sim's decision of the average-based scalers (and of its HPA):
+    ``desired = ceil(running * average / target)``, damped while replicas
+    start, skipped inside the tolerance band around the target."""
+
+    def _decide(self, average: float, target: float, recompute) -> None:
+        name = self.fn_name
+        current, running = self.replica_counts(name)
+        pending = current - running
+        desired = math.ceil(running * (average / target))
+        tolerance = self.fn.scaling_config.target_average_rps_threshold
+        if pending > 0 and desired > running:
+            # not-yet-ready replicas count with no load (faas-sim's damping)
+            average = recompute(pending)
+            updated = math.ceil(running * (average / target))
+            if updated < running:  # the decision would reverse: no scaling
+                self.log_decision(name, current, current, average)
+                return
+        ratio = average / target
+        if (1 - tolerance <= ratio < 1) or (1 < ratio < 1 + tolerance):  # close enough to the target
+            self.log_decision(name, current, current, average)
+            return
+        desired = self._clamp(desired, current)
+        self.log_decision(name, current, desired, average)
+        self.scale_to(name, desired, current, running)
+
+
+class AverageFaasRequestScaler(_AverageScaler):
+    """AverageFaasRequestScaler(fn, env)
+
+    faas-sim's average-rps scaler of deployment *fn*: every ``alert_window``
+    seconds, with ``running`` replicas taking requests (none: no decision),
+    ``average`` = requests per second per running replica over the window
+    (the ``metric``) and ``desired = ceil(running * average /
+    target_average_rps)``. While replicas are starting, a scale up is
+    re-checked with them counted at zero load (no scaling if that reverses
+    it); a ratio ``average / target_average_rps`` within
+    ``target_average_rps_threshold`` of 1 (``1 - t <= ratio < 1`` or ``1 <
+    ratio < 1 + t``) changes nothing. The desired number is kept within
+    ``scale_max`` and, scaling down, not below ``scale_min``.
+    """
+
+    kind = "average_requests"
+
+    def __init__(self, fn: Any, env: Any):
+        _check_deployment("AverageFaasRequestScaler", fn)
+        super().__init__(fn, env, fn.scaling_config.alert_window)
+
+    @property
+    def threshold(self) -> float:
+        """``target_average_rps`` of the deployment (req/s per replica)."""
+        return self.fn.scaling_config.target_average_rps
+
+    @property
+    def alert_window(self) -> float:
+        """The window (s): the reconcile interval."""
+        return self.reconcile_interval
+
+    def reconcile(self) -> None:
+        """One decision on the request rate since the last reconcile."""
+        rps = self._window_arrivals() / self.reconcile_interval
+        running = len(self.env.faas.discover(self.fn_name))
+        if running == 0:
+            return
+        self._decide(rps / running, self.threshold, lambda pending: rps / (running + pending))
+
+
+class AverageQueueFaasRequestScaler(_AverageScaler):
+    """AverageQueueFaasRequestScaler(fn, env)
+
+    faas-sim's queue-length scaler of deployment *fn*: every
+    ``alert_window`` seconds it reads the number of requests waiting for a
+    worker at each running replica (``len(replica.simulator.queue.queue)``:
+    an :class:`~faassim.HTTPWatchdog`'s queue), takes their median rounded
+    up (faas-sim's "average": the ``metric``) and decides as
+    :class:`AverageFaasRequestScaler` does with ``target_queue_length`` as
+    the target (replicas still starting count as empty queues in the
+    re-check; tolerance ``target_average_rps_threshold``). Empty queues give
+    ``desired = 0``, so it falls back to ``scale_min`` whenever no request
+    waits, as faas-sim's did.
+    """
+
+    kind = "queue"
+
+    def __init__(self, fn: Any, env: Any):
+        _check_deployment("AverageQueueFaasRequestScaler", fn)
+        super().__init__(fn, env, fn.scaling_config.alert_window)
+
+    @property
+    def threshold(self) -> float:
+        """``target_queue_length`` of the deployment (requests)."""
+        return self.fn.scaling_config.target_queue_length
+
+    @property
+    def alert_window(self) -> float:
+        """The reconcile interval (s)."""
+        return self.reconcile_interval
+
+    @staticmethod
+    def queue_length(replica: Any) -> int:
+        """queue_length(replica) -> int
+
+        Requests waiting for a worker at *replica*; TypeError if its
+        simulator has no worker queue."""
+        from faassim._core import Watchdog
+
+        sim = replica.simulator
+        if isinstance(sim, Watchdog):
+            return sim.queued
+        queue = getattr(getattr(sim, "queue", None), "queue", None)
+        if queue is None:
+            raise TypeError(
+                f"AverageQueueFaasRequestScaler: the simulator of replica {replica.replica_id} of "
+                f"{replica.fn_name!r} ({type(sim).__name__}) has no worker queue (simulator.queue.queue); "
+                "use an HTTPWatchdog"
+            )
+        return len(queue)
+
+    def reconcile(self) -> None:
+        """One decision on the queues now."""
+        replicas = self.env.faas.discover(self.fn_name)
+        if not replicas:
+            return
+        in_queue = [self.queue_length(r) for r in replicas]
+        average = int(math.ceil(statistics.median(in_queue)))
+        self._decide(
+            average,
+            self.threshold,
+            lambda pending: int(math.ceil(statistics.median(in_queue + [0] * pending))),
+        )
+
+
+# ---------------------------------------------------------------------------
+# Horizontal Pod Autoscaler
+# ---------------------------------------------------------------------------
+
+_REQUEST_KEYS = {"cpu": ("cpu", "cpu_millis"), "memory": ("memory", "memory"), "ram": ("memory", "memory")}
+
+
+class HorizontalPodAutoscaler(Autoscaler):
+    """HorizontalPodAutoscaler(env, average_window=None, reconcile_interval=15, tolerance=0.1, *,
+    target_utilization=None, resource='cpu', relative_to='node', downscale_stabilization=300,
+    functions=None, target_tolerance=None)
+
+    Kubernetes' Horizontal Pod Autoscaler on utilization (faas-sim's
+    ``sim.hpa``, with Kubernetes' algorithm), for every deployed function (or
+    those named in *functions*). Every *reconcile_interval* seconds, per
+    function:
+
+    1. The utilization of each RUNNING replica (taking requests) is the exact
+       time-weighted average of its *resource* on ``env.resource_state`` over
+       the last *average_window* seconds (default: the last interval): the
+       difference of ``get_integral`` readings kept at the reconciles, over
+       the span from the earliest reconcile within the window at which the
+       replica was running. A replica first seen running now is not ready
+       yet: it has no value.
+    2. ``usage`` = the mean over the ready replicas (the ``metric``); none
+       ready: no decision. *relative_to* ``'node'`` (default, faas-sim's)
+       takes the amount as it is put, which faassim's characterizations and
+       faas-sim give as a fraction of the node (1.0: all of its cpu);
+       ``'request'`` (Kubernetes') divides it by the container's request as
+       a fraction of the node (``cpu`` request in millicores over the node's
+       ``cpu_millis``; ``memory``/``ram`` in bytes).
+    3. ``ratio = usage / target``, the target being *target_utilization* or
+       the deployment's ``target_average_utilization``. ``|ratio - 1| <=
+       tolerance``: keep the current number. Else ``desired = ceil(ratio *
+       ready)``; when replicas are still starting and it scales up, they
+       count with usage 0 and the ratio is recomputed over all of them (no
+       change if that reverses the direction or falls in the band).
+    4. Scale-down stabilization: the recommendations of the last
+       *downscale_stabilization* seconds are kept; below the current number
+       it scales down only to the highest of them (so a dip shorter than the
+       window does not remove replicas). Scaling up is immediate.
+    5. The result is kept within ``[max(scale_min, 1), scale_max]`` (the HPA
+       never scales to zero: :class:`KeepAlive` does that; nor up only to
+       reach ``scale_min``) and applied with ``scale_up`` / ``scale_down``.
+
+    *current* in the rows counts the replicas placed or starting.
+    *average_window* and ``target_tolerance`` (the tolerance) are faas-sim's
+    argument names; faas-sim averaged point samples of the metrics server
+    relative to the node and had no stabilization.
+    """
+
+    kind = "hpa"
+
+    def __init__(
+        self,
+        env: Any,
+        average_window: Optional[float] = None,
+        reconcile_interval: float = 15,
+        tolerance: float = 0.1,
+        *,
+        target_utilization: Optional[float] = None,
+        resource: str = "cpu",
+        relative_to: str = "node",
+        downscale_stabilization: float = 300,
+        functions: Optional[Iterable[str]] = None,
+        target_tolerance: Optional[float] = None,
+    ):
+        owner = "HorizontalPodAutoscaler"
+        super().__init__(env, reconcile_interval)
+        if target_tolerance is not None:
+            tolerance = target_tolerance
+        self.tolerance = _fraction(owner, "tolerance", tolerance, positive=False)
+        self.average_window = (
+            self.reconcile_interval if average_window is None else _seconds(owner, "average_window", average_window)
+        )
+        self.target_utilization = (
+            None
+            if target_utilization is None
+            else _fraction(owner, "target_utilization", target_utilization, positive=True)
+        )
+        if not isinstance(resource, str) or not resource:
+            raise TypeError(f"{owner}: resource must be a resource name (str), not {type(resource).__name__} {resource!r}")
+        if relative_to not in ("node", "request"):
+            raise ValueError(f"{owner}: relative_to must be 'node' or 'request', got {relative_to!r}")
+        if relative_to == "request" and resource not in _REQUEST_KEYS:
+            raise ValueError(
+                f"{owner}: relative_to='request' needs a requested resource ('cpu', 'memory' or 'ram'), got {resource!r}"
+            )
+        self.resource = resource
+        self.relative_to = relative_to
+        self.downscale_stabilization = _seconds(
+            owner, "downscale_stabilization", downscale_stabilization, allow_zero=True
+        )
+        self.functions = _check_functions(owner, functions)
+        # replica_id -> [(time, integral), ...] at the reconciles it was running at (within the window)
+        self._samples: Dict[int, List[Tuple[float, float]]] = {}
+        # function name -> [(time, recommendation), ...] within the stabilization window
+        self._recommendations: Dict[str, List[Tuple[float, int]]] = {}
+
+    def _begin(self) -> None:
+        self._samples = {}
+        self._recommendations = {}
+        self._sample_all(self.env.now)
+
+    def _deployments(self) -> List[Any]:
+        """The deployments it scales (all, or those in ``functions``)."""
+        deployments = self.env.faas.get_deployments()
+        if self.functions is None:
+            return deployments
+        return [d for d in deployments if d.name in self.functions]
+
+    def _sample_all(self, now: float) -> Dict[int, List[Tuple[float, float]]]:
+        """Read the integral of every running replica now; drop replicas no
+        longer running and samples older than the window."""
+        state = self.env.resource_state
+        faas = self.env.faas
+        old = self._samples
+        new: Dict[int, List[Tuple[float, float]]] = {}
+        horizon = now - self.average_window
+        for fd in self._deployments():
+            for replica in faas.discover(fd.name):
+                history = [s for s in old.get(replica.replica_id, ()) if s[0] >= horizon - 1e-9 * self.average_window]
+                history.append((now, state.get_integral(replica, self.resource)))
+                new[replica.replica_id] = history
+        self._samples = new
+        return new
+
+    def _scale_of(self, replica: Any) -> float:
+        """What an amount of 1.0 means as utilization (1.0 relative to the
+        node; node capacity over the request relative to the request)."""
+        if self.relative_to == "node":
+            return 1.0
+        key, capacity_key = _REQUEST_KEYS[self.resource]
+        requested = replica.container.get_resource_requirements().get(key)
+        capacity = getattr(replica.node.capacity, capacity_key)
+        if not requested:
+            raise ValueError(
+                f"HorizontalPodAutoscaler: relative_to='request' needs a {key} request, but the container "
+                f"{replica.image!r} of {replica.fn_name!r} requests {requested!r}"
+            )
+        return capacity / requested
+
+    def utilization(self, replica: Any) -> Optional[float]:
+        """utilization(replica) -> float or None
+
+        The replica's utilization over the current window (after a
+        reconcile's sample), or None when it is not ready."""
+        history = self._samples.get(replica.replica_id)
+        if not history or len(history) < 2:
+            return None
+        (t0, i0), (t1, i1) = history[0], history[-1]
+        if t1 <= t0:
+            return None
+        return (i1 - i0) / (t1 - t0) * self._scale_of(replica)
+
+    def reconcile(self) -> None:
+        """One decision for every function (after sampling the integrals)."""
+        now = self.env.now
+        self._sample_all(now)
+        live = set()
+        for fd in self._deployments():
+            live.add(fd.name)
+            self._reconcile_function(fd, now)
+        for name in list(self._recommendations):
+            if name not in live:
+                del self._recommendations[name]
+
+    def _reconcile_function(self, fd: Any, now: float) -> None:
+        """The decision for one function (after the sampling)."""
+        name = fd.name
+        faas = self.env.faas
+        replicas = faas.discover(name)
+        if not replicas:
+            return
+        values = [u for u in (self.utilization(r) for r in replicas) if u is not None]
+        if not values:
+            return
+        current, running = self.replica_counts(name)
+        ready = len(values)
+        unready = current - ready
+        total = math.fsum(values)
+        usage = total / ready
+        config = fd.scaling_config
+        target = self.target_utilization if self.target_utilization is not None else config.target_average_utilization
+        ratio = usage / target
+        tol = self.tolerance
+        if abs(1.0 - ratio) <= tol:
+            recommendation = current
+        elif unready > 0 and ratio > 1:
+            # Kubernetes: pods not yet ready count with usage 0 on a scale up
+            new_ratio = total / (ready + unready) / target
+            if abs(1.0 - new_ratio) <= tol or new_ratio < 1:
+                recommendation = current
+            else:
+                recommendation = max(math.ceil(new_ratio * (ready + unready)), current)
+        else:
+            recommendation = math.ceil(ratio * ready)
+            if ratio < 1 and recommendation > current:
+                recommendation = current
+        # scale-down stabilization: the highest recommendation of the window
+        window = self._recommendations.setdefault(name, [])
+        cutoff = now - self.downscale_stabilization
+        window[:] = [(t, r) for (t, r) in window if t > cutoff]
+        window.append((now, recommendation))
+        if recommendation >= current:
+            desired = recommendation
+        else:
+            desired = min(current, max(r for _, r in window))
+        desired = min(max(desired, min(max(config.scale_min, 1), current)), config.scale_max)
+        self.log_decision(name, current, desired, usage)
+        self.scale_to(name, desired, current, running)
+
+
+# ---------------------------------------------------------------------------
+# Scale to zero
+# ---------------------------------------------------------------------------
+
+
+class KeepAlive(Autoscaler):
+    """KeepAlive(env, keep_alive=600, functions=None)
+
+    Scale to zero with a keep-alive, per replica: a RUNNING replica that has
+    had no request in flight for *keep_alive* seconds (``now -
+    replica.last_active``: since it became RUNNING or its last request
+    started or ended) is removed at exactly that time, down to the
+    function's floor: 0 if its ``scale_zero`` is true, else ``scale_min``
+    (replicas placed or starting count toward the floor; the longest idle go
+    first). The next request to a function without replicas waits at the
+    platform, which scales it from zero (``max(scale_min, 1)`` replicas)
+    and dispatches it once one runs: its wait is the cold start.
+
+    It watches every deployed function (or those named in *functions*),
+    waking at the earliest deadline (and at least every *keep_alive*
+    seconds); a replica kept by the floor is removed at the first wake after
+    the floor allows it. Each removal logs a ``scale`` row (negative) and an
+    ``autoscaler`` row (``scaler='keep_alive'``, ``metric``: the longest idle
+    time among the removed). It works beside the other scalers, which do not
+    scale a function without running replicas up by themselves.
+    ``reconcile_interval`` is *keep_alive*.
+    """
+
+    kind = "keep_alive"
+
+    def __init__(self, env: Any, keep_alive: float = 600, functions: Optional[Iterable[str]] = None):
+        super().__init__(env, _seconds("KeepAlive", "keep_alive", keep_alive))
+        self.keep_alive = self.reconcile_interval
+        self.functions = _check_functions("KeepAlive", functions)
+
+    def _deployments(self) -> List[Any]:
+        """The deployments it scales (all, or those in ``functions``)."""
+        deployments = self.env.faas.get_deployments()
+        if self.functions is None:
+            return deployments
+        return [d for d in deployments if d.name in self.functions]
+
+    def _next_delay(self, t0: float, k: int) -> float:
+        """Seconds to the earliest idle deadline, at most keep_alive."""
+        now = self.env.now
+        ka = self.keep_alive
+        wake = now + ka  # any replica becoming idle from now on has a later deadline
+        faas = self.env.faas
+        for fd in self._deployments():
+            for replica in faas.discover(fd.name):
+                if replica.inflight == 0:
+                    deadline = replica.last_active + ka
+                    if now < deadline < wake:
+                        wake = deadline
+        return wake - now
+
+    def reconcile(self) -> None:
+        """Remove the replicas idle for keep_alive, down to each function's
+        floor."""
+        now = self.env.now
+        ka = self.keep_alive
+        faas = self.env.faas
+        for fd in self._deployments():
+            name = fd.name
+            idle = [r for r in faas.discover(name) if r.inflight == 0 and r.last_active + ka <= now]
+            if not idle:
+                continue
+            config = fd.scaling_config
+            floor = 0 if config.scale_zero else config.scale_min
+            current, _ = self.replica_counts(name)
+            n = min(len(idle), current - floor)
+            if n <= 0:
+                continue
+            idle.sort(key=lambda r: (r.last_active, -r.replica_id))  # longest idle first
+            removed = idle[:n]
+            self.log_decision(name, current, current - n, now - removed[0].last_active)
+            metrics = self.env.metrics
+            if metrics is not None:
+                metrics.log_scaling(name, -n)
+            for replica in removed:
+                faas.remove_replica(replica)
+
+
+def faas_idler(env: Any, inactivity_duration: float = 300, reconcile_interval: float = 30):
+    """faas_idler(env, inactivity_duration=300, reconcile_interval=30) (generator)
+
+    faas-sim's idler (OpenFaaS' faas-idler), per function: every
+    *reconcile_interval* seconds, each deployment with ``scale_zero`` whose
+    last request started *inactivity_duration* seconds ago or more (and that
+    has none in flight or waiting) loses all its RUNNING replicas (faas-sim's
+    ``suspend`` kept ``scale_min`` of them and never removed the last one).
+    For ``env.background_processes`` or ``env.process``;
+    :class:`KeepAlive` is the exact per-replica policy.
+    """
+    owner = "faas_idler"
+    _check_env(owner, env)
+    inactivity_duration = _seconds(owner, "inactivity_duration", inactivity_duration, allow_zero=True)
+    reconcile_interval = _seconds(owner, "reconcile_interval", reconcile_interval)
+    t0 = env.now
+    k = 0
+    while True:
+        k += 1
+        yield env.timeout(max(t0 + k * reconcile_interval - env.now, 0.0))
+        faas = env.faas
+        for fd in faas.get_deployments():
+            if not fd.scaling_config.scale_zero:
+                continue
+            name = fd.name
+            replicas = faas.discover(name)
+            if not replicas:
+                continue
+            stats = faas.function_stats(name)
+            if stats["waiting"] or any(r.inflight for r in replicas):
+                continue
+            if env.now - stats["last_invocation"] >= inactivity_duration:
+                if env.metrics is not None:
+                    env.metrics.log_scaling(name, -len(replicas))
+                for replica in replicas:
+                    faas.remove_replica(replica)
