@@ -332,6 +332,10 @@ def test_scale_from_zero_brings_one_replica_back():
     assert [r.replica_id for r in env.faas.get_replicas("f")] == [2]
     assert got[-1] == (2.0, 14.5, 4.0, 0.5, 1)
     assert rows(env)["replica_id"] == [0, 0, 2]
+    # every change of the replica count has its `scale` row: deploy (0, scale_min 0), from zero (+1 at 0),
+    # scale_up (+1 at 5), scale_down (-2 at 7), from zero again (+1 at 10)
+    scale = rows(env, "scale")
+    assert list(zip(scale["time"], scale["value"])) == [(0.0, 0), (0.0, 1), (5.0, 1), (7.0, -2), (10.0, 1)]
 
 
 def test_requests_wait_when_nothing_can_be_placed_and_never_abort():

@@ -1333,13 +1333,18 @@ static int inv_submit(FaasObject *f, struct fs_inv *inv)
         Py_XDECREF(smin);
         if (n == -1 && PyErr_Occurred())
             return -1;
-        int64_t missing = n > 1 ? n : 1;
-        while (missing-- > 0 && f->fns[inv->fn].active) { /* re-read: Python may grow f->fns */
-            ReplicaObject *r = create_replica(f, inv->fn, 0);
+        int64_t missing = n > 1 ? n : 1, made = 0;
+        int32_t slot = inv->fn;
+        while (missing-- > 0 && f->fns[slot].active) { /* re-read: Python may grow f->fns */
+            ReplicaObject *r = create_replica(f, slot, 0);
             if (!r)
                 return -1;
             Py_DECREF(r);
+            made++;
         }
+        /* a `scale` row, as scale_up logs (inv may be gone after Python ran) */
+        if (made && log_call(f, "log_scaling", "(OL)", f->fns[slot].name, (long long)made) < 0)
+            return -1;
         return sched_pump(f);
     }
     return 0;
