@@ -658,6 +658,14 @@ def test_read_azure_2019_errors(tmp_path):
         read("HashOwner,HashApp,HashFunction,Trigger,1\no,a,f,http,x\n")
     with pytest.raises(ValueError, match="counts must be >= 0"):
         read("HashOwner,HashApp,HashFunction,Trigger,1\no,a,f,http,-2\n")
+    # the fast (C-parsed) and the field-by-field paths agree: quoted fields, CRLF, spaces, '+'
+    plain = read("HashOwner,HashApp,HashFunction,Trigger,1,2,3\no,a,f,http,3,0,12\r\n")["f"]
+    quoted = read('HashOwner,HashApp,HashFunction,Trigger,1,2,3\n"o","a","f","http","3", 0,+12\n')["f"]
+    assert plain.counts.tolist() == quoted.counts.tolist() == [3, 0, 12] and quoted.trigger == "http"
+    with pytest.raises(ValueError, match="line 2: counts must be integers >= 0, got '1.5'"):
+        read("HashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f,http,3,1.5\n")
+    with pytest.raises(ValueError, match="line 3: 7 fields, expected 6"):
+        read("HashOwner,HashApp,HashFunction,Trigger,1,2\no,a,f,http,3,1\no,a,g,http,3,1,4\n")
     dup = "HashOwner,HashApp,HashFunction,Trigger,1\no,a,f,http,1\no,b,f,http,2\n"
     with pytest.raises(ValueError, match="occurs twice.*key='app'"):
         read(dup)
