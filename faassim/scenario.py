@@ -1041,7 +1041,7 @@ class NodeTypeSummary:
     power: float
 
 
-@dataclass
+@dataclass(repr=False)
 class ScenarioResult:
     """The outcome of :func:`run_scenario`: the ``config``, the environment
     (``env``: metrics, platform, energy; for further analysis),
@@ -1059,6 +1059,22 @@ class ScenarioResult:
     functions: List[FunctionSummary]
     node_types: List[NodeTypeSummary]
     totals: Dict[str, Any]
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return (f"<ScenarioResult: {self.duration:,.0f} s simulated, seed {self.config.seed}, "
+                f"{t['nodes']} nodes, {t['arrived']:,} requests ({t['completed']:,} completed), "
+                f"{t['energy'] / 1e3:,.1f} kJ>")
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def _repr_html_(self) -> str:
+        """The summary tables in a notebook (Jupyter shows this for a
+        result at the end of a cell)."""
+        import html
+
+        return f"<pre>{html.escape(self.format())}</pre>"
 
     def to_dict(self) -> Dict[str, Any]:
         """The summary as JSON-ready dicts (no wall time: two runs with the

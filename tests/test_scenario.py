@@ -589,3 +589,14 @@ def test_parquet_and_csv_outputs_hold_the_same_measurements(tmp_path):
     sc.run_scenario(sc.ScenarioConfig(duration=10.0, seed=5).with_node_count(30)).write(tmp_path / "pq2",
                                                                                          format="parquet")
     assert same_files(tmp_path / "pq", tmp_path / "pq2") == []
+
+
+def test_result_repr_str_and_notebook_view(result):
+    t = result.totals
+    text = repr(result)
+    assert text.startswith("<ScenarioResult: ") and f"{t['arrived']:,} requests" in text and len(text) < 200
+    assert str(result) == result.format()
+    page = result._repr_html_()
+    assert page.startswith("<pre>") and page.endswith("</pre>")
+    import html
+    assert html.unescape(page[5:-6]) == result.format()
