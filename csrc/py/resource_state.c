@@ -981,36 +981,31 @@ int resource_state_claim(ResourceStateObject *rs, ReplicaObject *rep, const int 
     *token = 0;
     struct rs_book *b = &rs->book;
     const struct fs_res_claim *c = fs_res_claim_of(&b->res, rep->id);
-    if (c && c->k && rep->faas == rs->faas && rep->id < rs->nkint && claim_same(c, slots, values, n)) {
-        /* the common case: one more of the vector already held (its values were validated when it was set) */
-        kint_advance(&rs->kint[rep->id], c->k, rs->env->sim.now);
-        int rc = fs_res_claim_add(&b->res, rep->id, 1);
-        if (rc)
-            return fs_raise_status(rc, "resource state: claim");
-        *token = c->epoch + 1;
-        return 0;
-    }
-    int ok = n <= FS_RES_CLAIM_MAX && rep->faas == rs->faas && rs->env;
-    for (int i = 0; i < n && ok; i++)
-        ok = values[i] >= 0 && values[i] <= 0x1p960 && slots[i] >= 0 && (uint32_t)slots[i] < b->res.nslots;
-    if (!ok || !book_registered(b, rep->id)) /* the general path validates, registers and raises */
-        return resource_state_apply(rs, rep, slots, values, n, 0);
-    struct rs_kint *ki = kint_get(rs, rep->id);
-    if (!ki)
-        return -1;
-    if (c && c->k && !claim_same(c, slots, values, n)) /* another vector while one is held: loose */
-        return resource_state_apply(rs, rep, slots, values, n, 0);
-    double now = rs->env->sim.now;
-    if (!c || (!c->k && !claim_same(c, slots, values, n))) {
-        if (rs_retire(rs, rep, 0) < 0)
+    struct rs_kint *ki;
+    if (c && c->k && rep->faas == rs->faas && rep->id < rs->nkint && claim_same(c, slots, values, n))
+        ki = &rs->kint[rep->id]; /* the common case: one more of the vector held (validated when it was set) */
+    else {
+        int ok = n <= FS_RES_CLAIM_MAX && rep->faas == rs->faas && rs->env;
+        for (int i = 0; i < n && ok; i++)
+            ok = values[i] >= 0 && values[i] <= 0x1p960 && slots[i] >= 0 && (uint32_t)slots[i] < b->res.nslots;
+        if (!ok || !book_registered(b, rep->id)) /* the general path validates, registers and raises */
+            return resource_state_apply(rs, rep, slots, values, n, 0);
+        if (!(ki = kint_get(rs, rep->id)))
             return -1;
-        int rc = fs_res_claim_set(&b->res, rep->id, n, slots, values);
-        if (rc)
-            return fs_raise_status(rc, "resource state: claim");
-        c = fs_res_claim_of(&b->res, rep->id);
-        b->rep_touched[rep->id] |= c->mask;
-        b->node_touched[b->res.rep[rep->id].node] |= c->mask;
+        if (c && c->k) /* another vector while one is held: loose */
+            return resource_state_apply(rs, rep, slots, values, n, 0);
+        if (!c || !claim_same(c, slots, values, n)) { /* a new vector (none held): the old one retires */
+            if (rs_retire(rs, rep, 0) < 0)
+                return -1;
+            int rc = fs_res_claim_set(&b->res, rep->id, n, slots, values);
+            if (rc)
+                return fs_raise_status(rc, "resource state: claim");
+            c = fs_res_claim_of(&b->res, rep->id);
+            b->rep_touched[rep->id] |= c->mask;
+            b->node_touched[b->res.rep[rep->id].node] |= c->mask;
+        }
     }
+    double now = rs->env->sim.now;
     kint_advance(ki, c->k, now);
     if (!c->k && ki->first > now)
         ki->first = now;
