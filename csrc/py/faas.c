@@ -1218,30 +1218,23 @@ static int log_invocation_fast(FaasObject *f, MetricsObject *m, ReplicaObject *r
 {
     if (faas_replica_sids(f, m, rep) < 0)
         return -1;
-    /* one call per row (metrics_log_row), in the order of the setters it replaces */
-    int cols[8] = {f->c_wait, f->c_exec, f->c_start}, kinds[8] = {FS_COL_F64, FS_COL_F64, FS_COL_F64}, n = 3;
-    union fs_value v[8] = {{.f64 = t_wait}, {.f64 = t_exec}, {.f64 = t_start}};
+    /* one call per row, in the order of the setters it replaces */
+    struct metrics_row r;
+    r.n = 0; /* only the first n entries are read */
+    row_f64(&r, f->c_wait, t_wait);
+    row_f64(&r, f->c_exec, t_exec);
+    row_f64(&r, f->c_start, t_start);
     if (rep->memory != Py_None) {
         long long mem = PyLong_AsLongLong(rep->memory);
         if (mem == -1 && PyErr_Occurred())
             return -1;
-        cols[n] = f->c_mem;
-        kinds[n] = FS_COL_I64;
-        v[n++].i64 = mem;
+        row_i64(&r, f->c_mem, mem);
     }
-    cols[n] = f->c_fn;
-    kinds[n] = FS_COL_STR;
-    v[n++].str = rep->fn_sid;
-    cols[n] = f->c_img;
-    kinds[n] = FS_COL_STR;
-    v[n++].str = rep->image_sid;
-    cols[n] = f->c_node;
-    kinds[n] = FS_COL_STR;
-    v[n++].str = rep->node_sid;
-    cols[n] = f->c_rid;
-    kinds[n] = FS_COL_I64;
-    v[n++].i64 = rep->id;
-    return metrics_log_row(m, f->t_inv, cols, kinds, v, n);
+    row_str(&r, f->c_fn, rep->fn_sid);
+    row_str(&r, f->c_img, rep->image_sid);
+    row_str(&r, f->c_node, rep->node_sid);
+    row_i64(&r, f->c_rid, rep->id);
+    return metrics_log_built(m, f->t_inv, &r);
 }
 
 static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep);

@@ -433,6 +433,35 @@ void metrics_abort_row(MetricsObject *m, int table);
  * (same rows, widening and errors), but a row whose columns already have
  * the values' types is stored directly (fs_table_log_row). */
 int metrics_log_row(MetricsObject *m, int table, const int *cols, const int *kinds, const union fs_value *vals, int n);
+/* A row being built for metrics_log_row: row_f64 / row_i64 / row_str add a
+ * value (at most METRICS_ROW_MAX), metrics_log_built logs it. */
+#define METRICS_ROW_MAX 16
+struct metrics_row {
+    int cols[METRICS_ROW_MAX], kinds[METRICS_ROW_MAX], n;
+    union fs_value v[METRICS_ROW_MAX];
+};
+static inline void row_f64(struct metrics_row *r, int col, double x)
+{
+    r->cols[r->n] = col;
+    r->kinds[r->n] = FS_COL_F64;
+    r->v[r->n++].f64 = x;
+}
+static inline void row_i64(struct metrics_row *r, int col, int64_t x)
+{
+    r->cols[r->n] = col;
+    r->kinds[r->n] = FS_COL_I64;
+    r->v[r->n++].i64 = x;
+}
+static inline void row_str(struct metrics_row *r, int col, int32_t id)
+{
+    r->cols[r->n] = col;
+    r->kinds[r->n] = FS_COL_STR;
+    r->v[r->n++].str = id;
+}
+static inline int metrics_log_built(MetricsObject *m, int table, const struct metrics_row *r)
+{
+    return metrics_log_row(m, table, r->cols, r->kinds, r->v, r->n);
+}
 
 /* simulator.c */
 enum fs_hook { FS_HOOK_DEPLOY, FS_HOOK_STARTUP, FS_HOOK_SETUP, FS_HOOK_INVOKE, FS_HOOK_TEARDOWN, FS_NHOOKS };

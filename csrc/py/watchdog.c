@@ -489,32 +489,25 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
             rc = -1;
         if (rc == 0)
             rc = faas_replica_sids(f, mo, rep);
-        if (rc == 0) { /* one call per row (metrics_log_row), in the order of the setters it replaces */
-            int cols[11], kinds[11], n = 0;
-            union fs_value v[11];
-#define FETS_COL(col, kind, field, x)                                                                                  \
-    do {                                                                                                               \
-        cols[n] = (col);                                                                                               \
-        kinds[n] = (kind);                                                                                             \
-        v[n++].field = (x);                                                                                            \
-    } while (0)
-            FETS_COL(f->f_fs, FS_COL_F64, f64, inv->t_fet_start);
-            FETS_COL(f->f_fe, FS_COL_F64, f64, t_end);
+        if (rc == 0) { /* one call per row, in the order of the setters it replaces */
+            struct metrics_row r;
+            r.n = 0; /* only the first n entries are read */
+            row_f64(&r, f->f_fs, inv->t_fet_start);
+            row_f64(&r, f->f_fe, t_end);
             if (http) {
-                FETS_COL(f->f_ws, FS_COL_F64, f64, inv->t_wait_start);
-                FETS_COL(f->f_we, FS_COL_F64, f64, inv->t_fet_start);
+                row_f64(&r, f->f_ws, inv->t_wait_start);
+                row_f64(&r, f->f_we, inv->t_fet_start);
             }
             if (energy) {
-                FETS_COL(f->f_w, FS_COL_F64, f64, inv->claim[NRES]);
-                FETS_COL(f->f_j, FS_COL_F64, f64, inv->joules);
+                row_f64(&r, f->f_w, inv->claim[NRES]);
+                row_f64(&r, f->f_j, inv->joules);
             }
-            FETS_COL(f->f_fn, FS_COL_STR, str, rep->fn_sid);
-            FETS_COL(f->f_img, FS_COL_STR, str, rep->image_sid);
-            FETS_COL(f->f_node, FS_COL_STR, str, rep->node_sid);
-            FETS_COL(f->f_rid, FS_COL_I64, i64, rep->id);
-            FETS_COL(f->f_req, FS_COL_I64, i64, inv->request_id);
-#undef FETS_COL
-            rc = metrics_log_row(mo, f->t_fet, cols, kinds, v, n);
+            row_str(&r, f->f_fn, rep->fn_sid);
+            row_str(&r, f->f_img, rep->image_sid);
+            row_str(&r, f->f_node, rep->node_sid);
+            row_i64(&r, f->f_rid, rep->id);
+            row_i64(&r, f->f_req, inv->request_id);
+            rc = metrics_log_built(mo, f->t_fet, &r);
         }
     }
     else if (rc == 0) {
