@@ -640,14 +640,22 @@ static int rs_retire(ResourceStateObject *rs, ReplicaObject *rep, int fold)
     return 0;
 }
 
-/* A remove that found the loose amount short: if standing claims are held,
- * fold them and say so (1: retry), else 0; -1 with an exception. */
-static int rs_fold_for_remove(ResourceStateObject *rs, ReplicaObject *rep)
+/* book_apply on a registered replica; a remove that finds the loose amount
+ * short while standing claims are held folds them into it and retries.
+ * Returns an fs status (no exception), or FS_EPYTHON with an exception (the
+ * fold failed; nothing observable changed). */
+static int rs_book_apply(ResourceStateObject *rs, ReplicaObject *rep, int slot, double v, int remove)
 {
-    const struct fs_res_claim *c = fs_res_claim_of(&rs->book.res, rep->id);
+    struct rs_book *b = &rs->book;
+    int rc = book_apply(b, rep->id, slot, v, remove);
+    if (rc != FS_ERES_INSUFFICIENT || !remove)
+        return rc;
+    const struct fs_res_claim *c = fs_res_claim_of(&b->res, rep->id);
     if (!c || !c->k)
-        return 0;
-    return rs_retire(rs, rep, 1) < 0 ? -1 : 1;
+        return rc;
+    if (rs_retire(rs, rep, 1) < 0)
+        return FS_EPYTHON;
+    return book_apply(b, rep->id, slot, v, remove);
 }
 
 /* raise_apply with the value given as a double when value is NULL (the C
@@ -685,14 +693,9 @@ static int rs_apply(ResourceStateObject *rs, ReplicaObject *rep, int slot, doubl
             rs_unregister_last(rs, rep);
         return -1;
     }
-    int rc = book_apply(b, rep->id, slot, v, remove);
-    if (rc == FS_ERES_INSUFFICIENT && remove) {
-        int f = rs_fold_for_remove(rs, rep);
-        if (f < 0)
-            return -1;
-        if (f)
-            rc = book_apply(b, rep->id, slot, v, remove);
-    }
+    int rc = rs_book_apply(rs, rep, slot, v, remove);
+    if (rc == FS_EPYTHON)
+        return -1;
     if (rc) {
         raise_apply_v(b, rc, rep->id, slot, fname, (PyObject *)rep, name, value, v);
         if (newly)
@@ -933,14 +936,9 @@ int resource_state_apply(ResourceStateObject *rs, ReplicaObject *rep, const int 
     for (i = 0; i < n; i++) {
         if (rs_integrate(rs, rep, slots[i]) < 0)
             break;
-        int rc = book_apply(b, rep->id, slots[i], values[i], remove);
-        if (rc == FS_ERES_INSUFFICIENT && remove) {
-            int f = rs_fold_for_remove(rs, rep);
-            if (f < 0)
-                break;
-            if (f)
-                rc = book_apply(b, rep->id, slots[i], values[i], remove);
-        }
+        int rc = rs_book_apply(rs, rep, slots[i], values[i], remove);
+        if (rc == FS_EPYTHON)
+            break;
         if (rc) {
             raise_apply_v(b, rc, rep->id, slots[i], fname, (PyObject *)rep, b->names[slots[i]], NULL, values[i]);
             break;
