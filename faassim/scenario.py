@@ -321,8 +321,11 @@ class ScenarioConfig:
         ``[nodes]`` changes node counts (0 removes a type), a
         ``[functions.<name>]`` table changes or adds a function (``enabled =
         false`` removes it), ``[load_options]`` replaces the load options.
-        Unknown keys and bad values raise :class:`ScenarioError` naming the
-        file and the key. ``to_toml()`` writes a complete file."""
+        A file with ``complete = true`` (what ``to_toml()`` writes) states
+        the whole scenario: its ``[nodes]`` and ``[functions]`` are all the
+        nodes and functions (none is taken from *base*), so a saved scenario
+        reads back equal to the one saved. Unknown keys and bad values raise
+        :class:`ScenarioError` naming the file and the key."""
         path = os.fspath(path)
         try:
             with open(path, "rb") as f:
@@ -360,10 +363,12 @@ class ScenarioConfig:
         return out
 
     def to_toml(self) -> str:
-        """The whole configuration as a scenario file (TOML), which
-        :meth:`from_toml` reads back to an equal configuration."""
+        """The whole configuration as a scenario file (TOML) marked
+        ``complete = true``, which :meth:`from_toml` reads back to an equal
+        configuration, whatever its base: functions and node types left out
+        of this configuration stay out."""
         data = self.to_dict()
-        lines = ["# faassim scenario: python -m faassim run --scenario <this file>"]
+        lines = ["# faassim scenario: python -m faassim run --scenario <this file>", "complete = true"]
         for key, value in data.items():
             if key not in ("load_options", "autoscaler_options", "nodes", "functions"):
                 lines.append(f"{key} = {_toml_value(value)}")
@@ -422,7 +427,7 @@ def _toml_value(value: Any) -> str:
 
 # -- reading and checking ------------------------------------------------------------
 
-_TOP_KEYS = tuple(f.name for f in dataclasses.fields(ScenarioConfig))
+_TOP_KEYS = tuple(f.name for f in dataclasses.fields(ScenarioConfig)) + ("complete",)
 _FUNCTION_KEYS = ("rate", "images", "workers", "replicas_per_node", "enabled")
 _IMAGE_KEYS = ("image", "node_types")
 
@@ -443,7 +448,18 @@ def _merge(base: ScenarioConfig, data: Mapping[str, Any]) -> ScenarioConfig:
     _table(data, "a scenario")
     _unknown(data, _TOP_KEYS, "")
     values = {f.name: copy.deepcopy(getattr(base, f.name)) for f in dataclasses.fields(base)}
+    complete = data.get("complete", False)
+    if not isinstance(complete, bool):
+        raise ScenarioError(f"complete must be true or false, got {complete!r}")
+    if complete:
+        # the file states every node type and function: nothing of base's stays
+        values["nodes"] = {}
+        values["functions"] = {}
+        values["load_options"] = {}
+        values["autoscaler_options"] = {}
     for key, value in data.items():
+        if key == "complete":
+            continue
         if key == "nodes":
             values["nodes"].update(_table(value, "[nodes]"))
         elif key in ("load_options", "autoscaler_options"):

@@ -312,6 +312,93 @@ def test_toml_round_trip():
     assert back == config
 
 
+def _random_config(draw):
+    """A valid ScenarioConfig drawn by Hypothesis: any subset of the default
+    functions (with changed rates, workers, images' node types), any node
+    counts in any order, every scalar knob."""
+    from hypothesis import strategies as st
+
+    default = sc.ScenarioConfig()
+    names = draw(st.lists(st.sampled_from(sorted(default.functions)), min_size=1, unique=True))
+    functions = {}
+    needed = []
+    for name in names:
+        fc = default.functions[name]
+        images = []
+        for p in draw(st.permutations(fc.images)):
+            types = draw(st.lists(st.sampled_from(list(p.node_types)), min_size=1, unique=True))
+            needed += types
+            images.append(sc.ImagePlacement(p.image, types))
+        functions[name] = sc.FunctionConfig(
+            rate=draw(st.floats(0, 1e4, allow_nan=False)), images=images,
+            workers=draw(st.none() | st.integers(1, 64)), replicas_per_node=draw(st.integers(1, 4)))
+    order = draw(st.permutations(sorted(default.nodes)))
+    nodes = {t: draw(st.integers(1 if t in needed else 0, 50)) for t in order}
+    autoscaler = draw(st.sampled_from(["none", "hpa", "requests"]))
+    options = {"hpa": {"target_utilization": 0.37, "tolerance": 0.05}, "requests": {"alert_window": 7.5},
+               "none": {}}[autoscaler]
+    return sc.ScenarioConfig(
+        duration=draw(st.floats(1e-3, 1e6, allow_nan=False)), seed=draw(st.integers(0, 2**64 - 1)),
+        load=draw(st.sampled_from(sorted(sc.LOAD_MODELS))), load_scale=draw(st.floats(0, 100)),
+        load_options=draw(st.dictionaries(st.sampled_from(["a", "b-c", "d e"]),
+                                          st.integers(-5, 5) | st.floats(allow_nan=False) | st.text(max_size=5))),
+        nodes=nodes, functions=functions, monitor_interval=draw(st.floats(0, 60)),
+        keep_records=draw(st.booleans()), power=draw(st.booleans()),
+        simulator=draw(st.sampled_from(list(sc.SIMULATORS))),
+        load_balancer=draw(st.sampled_from(list(sc.LOAD_BALANCERS))), autoscaler=autoscaler,
+        autoscaler_options=options)
+
+
+def test_toml_round_trip_of_any_configuration():
+    # every field reads back exactly, whatever the base: functions and node
+    # types left out stay out, node order and float bits are kept
+    import tomllib
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    other_base = sc.ScenarioConfig(functions={"python-pi": sc.ScenarioConfig().functions["python-pi"]},
+                                   nodes={"rpi4": 3}, load_options={"stale": 1})
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def check(data):
+        config = _random_config(data.draw)
+        text = config.to_toml()
+        for base in (None, other_base):
+            back = sc.ScenarioConfig.from_dict(tomllib.loads(text), base=base)
+            assert back == config
+            assert list(back.nodes) == list(config.nodes) and list(back.functions) == list(config.functions)
+            assert back.to_toml() == text
+
+    check()
+
+
+def test_saved_scenario_with_functions_removed_reruns_identically(tmp_path):
+    # a scenario with only one function, saved by --output, is that scenario
+    # again when read back (not the default's four functions)
+    config = sc.ScenarioConfig(duration=20.0, seed=5,
+                               functions={"python-pi": sc.ScenarioConfig().functions["python-pi"]},
+                               nodes={"rpi4": 2, "rpi3": 1})
+    first = tmp_path / "first.toml"
+    first.write_text(config.to_toml())
+    assert main(["run", "--scenario", str(first), "--no-progress", "--output", str(tmp_path / "a")]) == 0
+    saved = tmp_path / "a" / "scenario.toml"
+    assert sc.ScenarioConfig.from_toml(saved) == config
+    assert main(["run", "--scenario", str(saved), "--no-progress", "--output", str(tmp_path / "b")]) == 0
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert [f["name"] for f in summary["functions"]] == ["python-pi"]
+    names = sorted(os.listdir(tmp_path / "a"))
+    assert names == sorted(os.listdir(tmp_path / "b"))
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_complete_flag_must_be_boolean():
+    with pytest.raises(sc.ScenarioError, match="complete must be true or false, got 'yes'"):
+        sc.ScenarioConfig.from_dict({"complete": "yes"})
+
+
 def test_scenario_file_changes_some_knobs(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text(
