@@ -289,13 +289,24 @@ def replay_azure_2019(
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (math.isfinite(scale) and scale >= 0):
         raise ValueError(f"{who}: scale must be a finite number >= 0, got {scale!r}")
     functions = trace if isinstance(trace, Mapping) else read_azure_2019(trace)
-    sources: Dict[str, Any] = {}
+    # everything is built and checked before the first source is attached:
+    # a bad mapping or selection leaves the platform without a half replay
+    planned = []
     for key, rec in functions.items():
         name = _deployment_for(mapping, key, rec, who)
         if name is None:
             continue
         sel = rec.counts[_minutes_slice(minutes, len(rec.counts))]
-        src = PerMinute(_scaled(sel, float(scale)), spread=spread, start=start)
+        planned.append((key, name, PerMinute(_scaled(sel, float(scale)), spread=spread, start=start)))
+    deployed = {fd.name for fd in env.faas.get_deployments()}
+    for key, name, _ in planned:
+        if name not in deployed:
+            raise KeyError(
+                f"{who}: trace function {key!r} maps to {name!r}, which is not deployed; "
+                f"deployed functions: {sorted(deployed)}; no source was attached"
+            )
+    sources: Dict[str, Any] = {}
+    for key, name, src in planned:
         sources[key] = env.faas.add_source(name, src, max_requests=max_requests, until=until)
     return sources
 

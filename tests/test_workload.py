@@ -687,6 +687,12 @@ def test_read_azure_2019_errors(tmp_path):
     with pytest.raises(KeyError, match="nope"):
         workload.replay_azure_2019(env, path, {"f": "nope"})
     assert workload.replay_azure_2019(env, path, {"g": "f"}) == {}
+    # a mapping whose later entry is unknown attaches nothing (no half replay)
+    path.write_text("HashOwner,HashApp,HashFunction,Trigger,1\no,a,f,http,4\no,a,g,http,3\n")
+    with pytest.raises(KeyError, match="'g' maps to 'nope', which is not deployed.*no source was attached"):
+        workload.replay_azure_2019(env, path, {"f": "f", "g": "nope"})
+    env.run(until=120)
+    assert env.faas.function_stats("f")["invoked"] == 0
 
 
 # ---------------------------------------------------------------------------
