@@ -5,6 +5,7 @@ summary; ``--output DIR`` also writes every measurement."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import List, Optional, TextIO
@@ -117,6 +118,16 @@ def main(argv: Optional[List[str]] = None) -> int:
             config = config.with_node_count(args.nodes)
     except ScenarioError as e:
         parser.error(str(e))
+    if args.output:
+        # checked (and made) before the run, so a long run never ends in an unwritable folder
+        if os.path.exists(args.output) and not os.path.isdir(args.output):
+            parser.error(f"--output {args.output!r} is a file, not a folder")
+        try:
+            os.makedirs(args.output, exist_ok=True)
+        except OSError as e:
+            parser.error(f"--output {args.output!r}: cannot create the folder: {e.strerror or e}")
+        if not os.access(args.output, os.W_OK | os.X_OK):
+            parser.error(f"--output {args.output!r}: the folder is not writable")
 
     progress = None
     if not args.no_progress and sys.stderr.isatty():

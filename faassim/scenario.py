@@ -535,7 +535,9 @@ def _flag(value: Any, what: str) -> bool:
 
 def _validate(c: ScenarioConfig) -> None:
     c.duration = _number(c.duration, "duration must be a number of seconds > 0", positive=True)
-    c.seed = _integer(c.seed, "seed must be an integer >= 0", 0)
+    c.seed = _integer(c.seed, "seed must be an integer in [0, 2**64)", 0)
+    if c.seed >= 2**64:
+        raise ScenarioError(f"seed must be an integer in [0, 2**64), got {c.seed!r}")
     c.load = _choice(c.load, "load", tuple(LOAD_MODELS))
     c.load_scale = _number(c.load_scale, "load_scale must be a number >= 0")
     if not isinstance(c.load_options, Mapping):

@@ -83,7 +83,10 @@ def test_scenario_file_and_options(tmp_path, capsys):
     "argv, message",
     [
         (["run", "--duration", "0"], "duration must be a number of seconds > 0, got 0.0"),
-        (["run", "--seed", "-3"], "seed must be an integer >= 0, got -3"),
+        (["run", "--seed", "-3"], "seed must be an integer in [0, 2**64), got -3"),
+        (["run", "--seed", "18446744073709551616"], "seed must be an integer in [0, 2**64), got 18446744073709551616"),
+        (["run", "--output", __file__], "is a file, not a folder"),
+        (["run", "--output", __file__ + "/sub"], "cannot create the folder"),
         (["run", "--load-scale", "-1"], "load_scale must be a number >= 0, got -1.0"),
         (["run", "--nodes", "0"], "node count 0 is less than the 10 node types"),
         (["run", "--duration", "abc"], "argument --duration: invalid float value: 'abc'"),

@@ -450,7 +450,7 @@ images = [{ image = "faas-workloads/resnet-preprocessing", node_types = ["xeoncp
     [
         ("durration = 5", "unknown key 'durration'; known keys: duration, seed"),
         ("duration = 'long'", "duration must be a number of seconds > 0, got 'long'"),
-        ("seed = 1.5", "seed must be an integer >= 0, got 1.5"),
+        ("seed = 1.5", "seed must be an integer in [0, 2**64), got 1.5"),
         ("keep_records = 1", "keep_records must be true or false, got 1"),
         ("load = 'gamma'", "load must be one of 'poisson', 'trace', got 'gamma'"),
         ("simulator = 'fast'", "simulator must be one of 'http', 'power', got 'fast'"),
