@@ -194,10 +194,12 @@ def _check_latency(value: Any, value_ms: Any, what: str) -> Latency:
     if value_ms is not None:
         if value is not None and not (not isinstance(value, Distribution) and value == 0):
             raise TypeError(f"{what}: give latency (seconds) or latency_ms, not both")
-        try:
-            value = ms(value_ms)
-        except (TypeError, ValueError) as e:
-            raise type(e)(f"{what}: {e}") from None
+        if not isinstance(value_ms, Distribution) and not (
+            isinstance(value_ms, numbers.Real) and not isinstance(value_ms, bool) and math.isfinite(value_ms) and value_ms >= 0
+        ):
+            kind = ValueError if isinstance(value_ms, numbers.Real) and not isinstance(value_ms, bool) else TypeError
+            raise kind(f"{what}: latency_ms must be a finite number of milliseconds >= 0 or a distribution, got {value_ms!r}")
+        value = ms(value_ms)
     if value is None:
         return 0.0
     if isinstance(value, Distribution):
