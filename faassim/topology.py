@@ -441,8 +441,10 @@ class Topology:
             raise KeyError(f"unknown {what} {item!r}: no vertex of that name in the topology") from None
         if isinstance(item, (Node, Link, Hop)):
             i = self._index.get(item.name) if item.name is not None else None  # type: ignore[union-attr]
-            if i is not None and self._vertices[i] is item:
-                return i
+            if i is not None and (
+                self._vertices[i] is item or isinstance(item, Hop) and isinstance(self._vertices[i], Hop)
+            ):
+                return i  # a hop is its name (ether's hops were strings)
             raise KeyError(f"unknown {what} {item!r}: not a vertex of this topology")
         raise TypeError(f"{what} must be a Node, Link, Hop or a vertex name, got {type(item).__name__} {item!r}")
 
@@ -744,20 +746,14 @@ class Topology:
         vertices, or None."""
         tree = self._trees.pop(s, None)
         if tree is None:
-            n = len(self._vertices)
-            dist = [math.inf] * n
-            hops = [0] * n
-            pred = [-1] * n
-            done = [False] * n
-            dist[s] = 0.0
-            tree = (dist, hops, pred, done, [(0.0, 0, s)])
+            tree = ({s: 0.0}, {s: 0}, {}, set(), [(0.0, 0, s)])  # dist, hops, pred, done, heap
         self._trees[s] = tree  # most recently used last
         if len(self._trees) > _TREES_KEPT:
             del self._trees[next(iter(self._trees))]
         dist, hops, pred, done, heap = tree
-        if not done[d]:
+        if d not in done:
             _dijkstra(self._adjacency(), dist, hops, pred, done, heap, d)
-            if not done[d]:
+            if d not in done:
                 return None
         path = [d]
         while path[-1] != s:
@@ -1005,10 +1001,10 @@ def _networkx(what: str) -> Any:
 
 def _dijkstra(
     adj: List[Tuple[Tuple[int, float], ...]],
-    dist: List[float],
-    hops: List[int],
-    pred: List[int],
-    done: List[bool],
+    dist: Dict[int, float],
+    hops: Dict[int, int],
+    pred: Dict[int, int],
+    done: set,
     heap: List[Tuple[float, int, int]],
     target: int,
 ) -> None:
@@ -1018,17 +1014,18 @@ def _dijkstra(
     predecessor changes only on a strictly better (latency, hops), so among
     equally good ones it stays the first settled."""
     pop, push = heapq.heappop, heapq.heappush
+    inf = math.inf
     while heap:
         d, h, u = pop(heap)
-        if done[u]:
+        if u in done:
             continue
-        done[u] = True
+        done.add(u)
         h += 1
         for v, w in adj[u]:
-            if done[v]:
+            if v in done:
                 continue
             nd = d + w
-            od = dist[v]
+            od = dist.get(v, inf)
             if nd < od or (nd == od and h < hops[v]):
                 dist[v] = nd
                 hops[v] = h
@@ -1036,6 +1033,7 @@ def _dijkstra(
                 push(heap, (nd, h, v))
         if u == target:
             return
+
 
 # ---------------------------------------------------------------------------
 # Container registry
