@@ -131,6 +131,7 @@ class UpDownLink:
         return self.latency_dist if self.latency_dist is not None else 0.0
 
     def _build(self, topology: Topology, cell_vertex: Any, cell_name: str) -> None:
+        _backhaul_hop(topology, self.backhaul)
         up = Link(self.bw_up, {"type": "uplink", "name": f"up_{cell_name}"})
         down = Link(self.bw_down, {"type": "downlink", "name": f"down_{cell_name}"})
         topology.add_connection(Connection(cell_vertex, up, self._latency()), directed=True)
@@ -317,6 +318,13 @@ class Host(Cell):
         return f"Host({self.node.name!r}, backhaul={str(self.backhaul)!r})"
 
 
+def _backhaul_hop(topology: Topology, backhaul: Any) -> None:
+    """Add a backhaul given by a name that is not a vertex yet as a hop, of
+    kind ``"internet"`` if its name starts so (ether made it a string)."""
+    if isinstance(backhaul, str) and not topology.has_vertex(backhaul):
+        topology.add_hop(Hop(backhaul, "internet" if backhaul.startswith("internet") else None))
+
+
 def _switch(topology: Topology, name: str) -> str:
     if not topology.has_vertex(name):
         topology.add_hop(Hop(name, "switch"))
@@ -351,6 +359,7 @@ class LANCell(Cell):
             if isinstance(self.backhaul, UpDownLink):
                 self.backhaul._build(topology, self.switch, self.name)
             else:
+                _backhaul_hop(topology, self.backhaul)
                 topology.add_connection(Connection(self.switch, self.backhaul, latency.lan))
 
 
@@ -392,6 +401,7 @@ class SharedLinkCell(Cell):
             if isinstance(self.backhaul, UpDownLink):
                 self.backhaul._build(topology, self.link, self.name)
             else:
+                _backhaul_hop(topology, self.backhaul)
                 topology.add_connection(Connection(self.link, self.backhaul))
 
 

@@ -230,7 +230,8 @@ class Link:
     through it share ``bandwidth`` bytes/s. ``bandwidth`` is bytes/s; give
     ether's Mbit/s as ``bandwidth_mbit=`` (or ``bandwidth=mbit(x)``). ``tags``
     is ether's dict of tags; ``name`` defaults to ``tags['name']`` and, when
-    that is missing too, the topology names the link ``link#<index>``.
+    that is missing too, the topology names the link ``link#<index>`` (or
+    the next free ``link#<n>``).
 
     ``index`` is the link's position among the links of its topology (0, 1,
     ... in the order they were added; None until added): the integer id a

@@ -366,7 +366,8 @@ class Topology:
     def add_link(self, link: Link) -> Link:
         """Add ``link`` (see :class:`~faassim.network_topology.Link`), give it
         its ``index`` (the number of links added before it) and, if unnamed,
-        the name ``link#<index>``. Returns the link."""
+        the name ``link#<index>`` (or the next free ``link#<n>``). Returns
+        the link."""
         if not isinstance(link, Link):
             raise TypeError(f"add_link takes a Link, not {type(link).__name__} {link!r}")
         if link._topology is self:
@@ -374,7 +375,12 @@ class Topology:
         if link._topology is not None:
             raise ValueError(f"{link!r} already belongs to another topology (a link is one vertex of one topology)")
         index = len(self._links)
-        name = link.name if link.name is not None else f"link#{index}"
+        name = link.name
+        if name is None:
+            k = index
+            while f"link#{k}" in self._index:  # so that naming never fails
+                k += 1
+            name = f"link#{k}"
         self._check_new_name(name, link)
         link._name, link._index, link._topology = name, index, self
         self._new_vertex(name, link)

@@ -816,3 +816,18 @@ def test_all_internet_topology():
     r = t.route("xeongpu_0", "xeongpu_3")
     assert names(r.path) == ["xeongpu_0", "link_xeongpu_0", "switch_lan_0", "internet", "switch_lan_3", "link_xeongpu_3", "xeongpu_3"]
     assert r.rtt == pytest.approx(2 * 4 * LAN_MODE_MS / 1000)
+
+
+def test_builders_name_their_hops():
+    t = Topology().add(LANCell([nodes.rpi3], backhaul=MobileConnection("internet_eu")))
+    t.add(LANCell([nodes.rpi3], backhaul="internet"))
+    assert [(h.name, h.kind) for h in t.get_hops()] == [
+        ("switch_lan_0", "switch"), ("internet_eu", "internet"), ("switch_lan_1", "switch"), ("internet", "internet")
+    ]
+
+
+def test_unnamed_links_get_free_names():
+    t = Topology()
+    t.add_hop("link#1")
+    first, second = t.add_link(Link(1)), t.add_link(Link(1))
+    assert (first.name, first.index, second.name, second.index) == ("link#0", 0, "link#2", 1)
