@@ -30,6 +30,7 @@ Link('shared_0', bandwidth=62500000.0)
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
@@ -189,6 +190,13 @@ def _nominal(value: Latency) -> float:
     raise TypeError(f"no mode for {value!r}")
 
 
+@functools.lru_cache(maxsize=256)
+def _distribution_info(dist: Distribution) -> Tuple[float, float]:
+    """(least value, mode) of a latency distribution: distributions are
+    immutable values, and builders use a few of them many times."""
+    return _support_min(dist), _nominal(dist)
+
+
 def _check_latency(value: Any, value_ms: Any, what: str) -> Latency:
     """A checked latency in seconds from ``value`` (seconds) or ``value_ms``."""
     if value_ms is not None:
@@ -202,10 +210,13 @@ def _check_latency(value: Any, value_ms: Any, what: str) -> Latency:
         value = ms(value_ms)
     if value is None:
         return 0.0
+    if type(value) is float and 0.0 <= value < math.inf:  # the common case, without the ABC checks below
+        return value
     if isinstance(value, Distribution):
-        if not _support_min(value) >= 0.0:
+        low, mode = _distribution_info(value)
+        if not low >= 0.0:
             raise ValueError(f"{what}: latency distribution {value!r} can draw negative values (give xmin=0)")
-        if not math.isfinite(_nominal(value)):
+        if not math.isfinite(mode):
             raise ValueError(f"{what}: latency distribution {value!r} has no finite mode")
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -387,7 +398,7 @@ class Connection:
         object.__setattr__(self, "target", target)
         if isinstance(value, Distribution):
             object.__setattr__(self, "latency_dist", value)
-            object.__setattr__(self, "latency", _nominal(value))
+            object.__setattr__(self, "latency", _distribution_info(value)[1])
         else:
             object.__setattr__(self, "latency_dist", None)
             object.__setattr__(self, "latency", value)
@@ -456,19 +467,22 @@ class Route:
     rtt 0.
     """
 
-    __slots__ = ("source", "destination", "path", "links", "rtt", "_latencies")
+    __slots__ = ("source", "destination", "path", "links", "link_ids", "rtt", "_latencies")
 
     source: Any
     destination: Any
     path: Tuple[Any, ...]
     links: Tuple[Link, ...]
+    link_ids: Tuple[int, ...]
     rtt: float
 
     def __init__(self, source: Any, destination: Any, path: Tuple[Any, ...], latencies: Tuple[Latency, ...], rtt: float):
         object.__setattr__(self, "source", source)
         object.__setattr__(self, "destination", destination)
         object.__setattr__(self, "path", path)
-        object.__setattr__(self, "links", tuple(v for v in path if isinstance(v, Link)))
+        links = tuple(v for v in path if isinstance(v, Link))
+        object.__setattr__(self, "links", links)
+        object.__setattr__(self, "link_ids", tuple(link.index for link in links))
         object.__setattr__(self, "rtt", rtt)
         object.__setattr__(self, "_latencies", latencies)
 
@@ -479,11 +493,6 @@ class Route:
     def hops(self) -> Tuple[Link, ...]:
         """The links on the route (ether's and faas-sim's name for ``links``)."""
         return self.links
-
-    @property
-    def link_ids(self) -> Tuple[int, ...]:
-        """The ``index`` of each link on the route, in order."""
-        return tuple(link.index for link in self.links)  # type: ignore[misc]
 
     @property
     def latency(self) -> float:
