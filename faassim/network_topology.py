@@ -430,6 +430,10 @@ class Connection:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Connection is immutable (use Topology.set_latency)")
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        latency = self.latency_dist if self.latency_dist is not None else self.latency
+        return (Connection, (self.source, self.target, latency))
+
     def __iter__(self) -> Iterator[Any]:
         # ether's Connection is a NamedTuple (source, target, latency, latency_dist)
         return iter((self.source, self.target, self.latency, self.latency_dist))
@@ -488,6 +492,9 @@ class Route:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Route is immutable")
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (Route, (self.source, self.destination, self.path, self._latencies, self.rtt))
 
     @property
     def hops(self) -> Tuple[Link, ...]:

@@ -831,3 +831,23 @@ def test_unnamed_links_get_free_names():
     t.add_hop("link#1")
     first, second = t.add_link(Link(1)), t.add_link(Link(1))
     assert (first.name, first.index, second.name, second.index) == ("link#0", 0, "link#2", 1)
+
+
+def test_topology_pickles_with_its_routes():
+    import copy
+    import pickle
+
+    t = Topology().add(UrbanSensingScenario(num_cells=1, cell_density=1, cloudlet_size=(1, 1)))
+    t.connect("internet", "shared_0", latency.lan, directed=True)
+    route = t.route("rpi3_0", "server_0")
+    u = pickle.loads(pickle.dumps(t))
+    assert names(u.vertices()) == names(t.vertices()) and [x.index for x in u.get_links()] == list(range(11))
+    assert [(str(a), str(b), c.latency, c.latency_dist) for a, b, c in u.edges()] == [
+        (str(a), str(b), c.latency, c.latency_dist) for a, b, c in t.edges()
+    ]
+    assert u.get_links()[0]._topology is u
+    r = u.route("rpi3_0", "server_0")
+    assert names(r.path) == names(route.path) and r.rtt == route.rtt and r.link_ids == route.link_ids
+    assert u.route("internet", "rpi3_0").path[1] is u.vertex("shared_0")
+    c = copy.copy(route)
+    assert c.path == route.path and c.sample_rtt(fs.Random(2)) == route.sample_rtt(fs.Random(2))
