@@ -469,12 +469,13 @@ class Topology:
                 raise ValueError(f"{what} {item!r} already belongs to another topology")
             if item.name is None:
                 return item
-        if item.name in self._index:  # type: ignore[union-attr]
-            self._check_new_name(item.name, item)  # type: ignore[union-attr]
-        other = planned.get(item.name)  # type: ignore[union-attr]
+        name = item.name
+        if name in self._index:
+            self._check_new_name(name, item)
+        other = planned.get(name)
         if other is not None and other is not item:
-            raise ValueError(f"two different vertices named {item.name!r}: {other!r} and {item!r}")  # type: ignore[union-attr]
-        planned[item.name] = item  # type: ignore[union-attr]
+            raise ValueError(f"two different vertices named {name!r}: {other!r} and {item!r}")
+        planned[name] = item
         return item
 
     def _add_planned(self, item: Any) -> int:
