@@ -111,14 +111,20 @@ from faassim.autoscaling import (
 from faassim import _components
 from faassim.topology import (
     Capacity,
+    Connection,
     ContainerRegistry,
     DeviceType,
+    Hop,
     ImageProperties,
+    Link,
     Node,
+    NoRouteError,
+    Route,
     Topology,
     load_device_types,
     node_type_of,
 )
+from faassim.network_topology import mbit, ms
 from faassim import distributions
 from faassim import workload
 from faassim.sweeps import SweepError, sweep
@@ -197,6 +203,13 @@ __all__ = [
     "Capacity",
     "Node",
     "Topology",
+    "Link",
+    "Hop",
+    "Connection",
+    "Route",
+    "NoRouteError",
+    "mbit",
+    "ms",
     "ImageProperties",
     "ContainerRegistry",
     "DeviceType",

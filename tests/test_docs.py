@@ -13,6 +13,8 @@ import faassim.power
 import faassim.scenario
 import faassim.simulation
 import faassim.topology
+import faassim.network_topology
+import faassim.cells
 import faassim.faas
 import faassim.workload
 import faassim.sweeps
@@ -26,6 +28,8 @@ import faassim.autoscaling
         faassim._pytypes,
         faassim.model,
         faassim.topology,
+        faassim.network_topology,
+        faassim.cells,
         faassim.simulator,
         faassim.power,
         faassim.faas,

@@ -192,6 +192,33 @@ def test_find_unknown_node_names_it_and_some_known_ones():
         t.find_node(["x"])
 
 
+def test_topology_with_a_network_still_holds_compute_nodes():
+    # hops and links are vertices, but the node container (what the platform reads) is unchanged
+    from faassim import Connection, Hop, Link
+
+    a, b = Node("a_0"), Node("b_0")
+    t = Topology([a])
+    t.add_connection(Connection(a, Link(bandwidth_mbit=100, name="nic_a"), latency_ms=1))
+    t.add_connection(Connection("nic_a", "switch"))
+    t.add_connection(Connection(b, "switch"))
+    assert t.get_nodes() == [a, b] and list(t) == [a, b] and len(t) == 2
+    assert "switch" not in t and "nic_a" not in t and b in t
+    assert isinstance(t.vertex("switch"), Hop) and t.get_links()[0].index == 0
+    with pytest.raises(KeyError, match="unknown node 'nic_a'"):
+        t.find_node("nic_a")
+    with pytest.raises(ValueError, match="already has a link named 'nic_a'"):
+        t.add_node(Node("nic_a"))
+    assert repr(t) == "Topology(2 nodes, 1 hops, 1 links, 6 edges)"
+    assert t.route(a, b).rtt == pytest.approx(0.002)
+
+
+def test_topology_of_nodes_has_no_routes_between_them():
+    t = Topology([Node("a_0"), Node("a_1")])
+    with pytest.raises(faassim.NoRouteError, match="no route from 'a_0' to 'a_1'"):
+        t.route("a_0", "a_1")
+    assert t.route("a_0", "a_0").rtt == 0.0
+
+
 # ---------------------------------------------------------------------------
 # ContainerRegistry
 # ---------------------------------------------------------------------------
