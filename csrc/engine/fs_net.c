@@ -16,8 +16,9 @@ struct net_link {
     double bw;
     int32_t *flows; /* active flows over the link (ids), in no particular order */
     int32_t n, cap;
-    double alloc; /* sum of the raw shares of flows[] */
-    double gput;  /* sum of their payload rates (share * g) */
+    int32_t npend; /* PENDING flows that will join: flows[] has room for them */
+    double alloc;  /* sum of the raw shares of flows[] */
+    double gput;   /* sum of their payload rates (share * g) */
     double t_last, bytes, busy, util;
     uint32_t mark;
     /* progressive filling scratch */
@@ -357,11 +358,12 @@ static void flow_commit(struct fs_net *net, int32_t id, double r, double now)
 /* ------------------------------------------------------------------ */
 /* link membership                                                      */
 
+/* Room for the active flows, the pending ones and one more. */
 static int reserve_link_room(struct net_link *l)
 {
-    if (l->n < l->cap)
+    if (l->n + l->npend < l->cap)
         return FS_OK;
-    if (l->cap > INT32_MAX / 2)
+    if (l->cap > INT32_MAX / 4)
         return FS_ENOMEM;
     int32_t n = l->cap ? 2 * l->cap : 4;
     if (grow_i32(&l->flows, n))
@@ -658,6 +660,8 @@ int fs_net_fire(struct fs_sim *sim, void *data)
             struct net_flow *f = &net->flows[id];
             ev_remove(net, id);
             if (f->state == FS_FLOW_PENDING) {
+                for (int32_t k = 0; k < f->nlinks; k++)
+                    net->links[f->route[k]].npend--;
                 flow_activate(net, id, now);
                 any = 1;
                 continue;
@@ -822,6 +826,8 @@ int fs_net_start(struct fs_net *net, const struct fs_net_flow_spec *s, int32_t *
     if (s->setup > 0.0) {
         f->key = f->start;
         ev_update(net, id);
+        for (int32_t k = 0; k < f->nlinks; k++)
+            net->links[f->route[k]].npend++;
     }
     else {
         realloc_begin(net);
@@ -844,6 +850,9 @@ int fs_net_cancel(struct fs_net *net, int32_t id)
     double now = net_now(net);
     if (f->hpos >= 0)
         ev_remove(net, id);
+    if (f->state == FS_FLOW_PENDING)
+        for (int32_t k = 0; k < f->nlinks; k++)
+            net->links[f->route[k]].npend--;
     realloc_begin(net);
     if (f->onlinks) {
         for (int32_t k = 0; k < f->nlinks; k++)
@@ -1015,6 +1024,23 @@ int fs_net_valid(const struct fs_net *net)
         }
     }
     if (live != net->nlive)
+        return 0;
+    /* the pending flows of each link have room reserved */
+    int32_t *pend = calloc((size_t)net->nlinks + 1, sizeof *pend);
+    if (!pend)
+        return 0;
+    for (int32_t i = 0; i < net->nslots; i++)
+        if (net->flows[i].state == FS_FLOW_PENDING)
+            for (int32_t k = 0; k < net->flows[i].nlinks; k++)
+                pend[net->flows[i].route[k]]++;
+    int ok = 1;
+    for (int32_t i = 0; i < net->nlinks; i++) {
+        const struct net_link *l = &net->links[i];
+        if (pend[i] != l->npend || l->n + l->npend > l->cap)
+            ok = 0;
+    }
+    free(pend);
+    if (!ok)
         return 0;
     for (int32_t p = 1; p < net->hlen; p++)
         if (ev_less(net, net->heap[p], net->heap[(p - 1) / 2]))

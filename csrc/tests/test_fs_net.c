@@ -417,6 +417,20 @@ static void test_setup_cancel_low(void)
     sim.now = 10.0;
     CHECK_EQ_I(fs_net_link_info(net, l, &li), FS_OK);
     CHECK_EQ_D(li.busy, 3.0);
+    /* many flows setting up over one link join it when their set-up ends
+     * (room is reserved for every pending flow); one is cancelled while
+     * pending: 39 flows of 1 byte share 10 B/s from 10.5 on */
+    r.n = 0;
+    int32_t pend[40];
+    for (int i = 0; i < 40; i++)
+        pend[i] = start(net, &l, 1, 1.0, INFINITY, 1.0, i < 20 ? 0.5 : 0.25, NULL);
+    CHECK_EQ_I(fs_net_cancel(net, pend[3]), FS_OK);
+    CHECK(fs_net_valid(net));
+    CHECK_EQ_I(drive_until(&sim, 10.4), FS_OK);
+    CHECK_EQ_D(rate_of(net, pend[39]), 0.5); /* 20 flows from 10.25 on */
+    CHECK_EQ_I(drive_until(&sim, INFINITY), FS_OK);
+    CHECK_EQ_I(r.n, 39);
+    CHECK(fs_net_valid(net));
     fs_net_free(net);
     fs_sim_free(&sim);
 }
