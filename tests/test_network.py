@@ -171,6 +171,30 @@ def test_flow_and_network_rows():
     assert len(env.metrics.extract_dataframe("flow")) == 2
 
 
+def test_failing_log_flow_reaches_run_and_the_rest_follow():
+    class Failing(faassim.Metrics):
+        def log_flow(self, num_bytes, duration, source, sink, action_type):
+            if action_type == "bad":
+                raise RuntimeError("log_flow failed")
+            super().log_flow(num_bytes, duration, source, sink, action_type)
+
+    env = faassim.Environment()
+    env.metrics = Failing(env)
+    net = Network(env)
+    link = net.add_link(1.0)
+    bad = net.transfer([], 1.0, cap=1.0, kind="bad")
+    same_time = net.transfer([net.add_link(1.0)], 1.0, kind="ok")  # also done at 1, reported after bad
+    good = [net.transfer([link], 1.0, kind="ok") for _ in range(2)]
+    with pytest.raises(RuntimeError, match="log_flow failed"):
+        env.run()
+    assert env.now == 1.0 and bad.triggered and bad.end == 1.0
+    assert same_time.end == 1.0 and not same_time.triggered  # its report comes next
+    env.run()
+    assert same_time.triggered and [f.end for f in good] == [2.0, 2.0]
+    rows = env.metrics.extract_dataframe("flow")
+    assert list(rows.index) == [1.0, 2.0, 2.0] and list(rows["action_type"]) == ["ok", "ok", "ok"]
+
+
 # -- errors ------------------------------------------------------------------------
 
 

@@ -147,6 +147,9 @@ static PyObject *flow_get_goodput_rate(FlowObject *self, void *c)
 static PyObject *flow_get_end(FlowObject *self, void *c)
 {
     (void)c;
+    struct fs_net_flow_info fi;
+    if (isnan(self->end) && flow_live_info(self, &fi) && fi.state == FS_FLOW_DONE)
+        return PyFloat_FromDouble(fi.end); /* finished, not reported yet */
     if (isnan(self->end))
         Py_RETURN_NONE;
     return PyFloat_FromDouble(self->end);
@@ -290,8 +293,9 @@ static int net_on_complete(void *ctx, struct fs_net *net, int32_t id, void *data
         flow->sent = fi.size;
     }
     flow->id = -1;
-    int rc = 0;
-    if (self->log_flows && self->env) {
+    /* the event first: a failing log call leaves the flow finished */
+    int rc = flow->ev.value ? 0 : event_succeed(&flow->ev, (PyObject *)flow);
+    if (rc == 0 && self->log_flows && self->env) {
         PyObject *m = env_component(self->env, FS_COMP_METRICS);
         if (!m)
             rc = -1;
@@ -304,8 +308,6 @@ static int net_on_complete(void *ctx, struct fs_net *net, int32_t id, void *data
             rc = r ? 0 : -1;
         }
     }
-    if (rc == 0 && !flow->ev.value)
-        rc = event_succeed(&flow->ev, (PyObject *)flow);
     Py_DECREF(flow);
     return rc < 0 ? FS_EPYTHON : FS_OK;
 }
