@@ -45,6 +45,17 @@ def test_single_bottleneck_shares_and_completion_times():
     assert info["flows"] == 0
 
 
+def test_numpy_link_ids_and_sizes():
+    np = pytest.importorskip("numpy")
+    env = faassim.Environment()
+    net = Network(env)
+    links = np.array([net.add_link(np.float64(4.0)), net.add_link(8)])
+    f = net.transfer(links, np.int64(8))
+    assert f.links == (0, 1) and f.rate == 4.0
+    env.run()
+    assert f.end == 2.0
+
+
 def test_parking_lot():
     env = faassim.Environment()
     net = Network(env)
@@ -189,6 +200,7 @@ def test_failing_log_flow_reaches_run_and_the_rest_follow():
         env.run()
     assert env.now == 1.0 and bad.triggered and bad.end == 1.0
     assert same_time.end == 1.0 and not same_time.triggered  # its report comes next
+    assert same_time.sent == 1.0 and net.cancel(same_time) is False  # finished: too late
     env.run()
     assert same_time.triggered and [f.end for f in good] == [2.0, 2.0]
     rows = env.metrics.extract_dataframe("flow")

@@ -431,14 +431,19 @@ static PyObject *network_add_link(NetworkObject *self, PyObject *arg)
     return PyLong_FromLong(id);
 }
 
+/* A link id: an int or any integer with __index__ (NumPy's), not a bool. */
 static int parse_link(NetworkObject *self, PyObject *o, const char *who, int32_t *out)
 {
-    if (!PyLong_Check(o) || PyBool_Check(o)) {
+    if (PyBool_Check(o) || !PyIndex_Check(o)) {
         PyErr_Format(PyExc_TypeError, "%s: a link id must be an int, not %.100s (%R)", who, Py_TYPE(o)->tp_name, o);
         return -1;
     }
+    PyObject *i = PyNumber_Index(o);
+    if (!i)
+        return -1;
     int overflow;
-    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    long long v = PyLong_AsLongLongAndOverflow(i, &overflow);
+    Py_DECREF(i);
     if (v == -1 && PyErr_Occurred())
         return -1;
     if (overflow || v < 0 || v >= fs_net_link_count(self->net)) {
@@ -617,11 +622,10 @@ static PyObject *network_cancel(NetworkObject *self, PyObject *arg)
         PyErr_SetString(PyExc_ValueError, "Network.cancel(flow): the flow belongs to another network");
         return NULL;
     }
-    if (flow->id < 0)
-        Py_RETURN_FALSE; /* already finished or cancelled */
     struct fs_net_flow_info fi;
-    if (fs_net_flow_info(self->net, flow->id, &fi) == FS_OK)
-        flow->sent = fi.sent;
+    if (flow->id < 0 || fs_net_flow_info(self->net, flow->id, &fi) != FS_OK || fi.state == FS_FLOW_DONE)
+        Py_RETURN_FALSE; /* already finished (perhaps not reported yet) or cancelled */
+    flow->sent = fi.sent;
     int rc = fs_net_cancel(self->net, flow->id);
     if (rc != FS_OK)
         return net_raise(rc, "cancel"), NULL;
