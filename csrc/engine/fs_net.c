@@ -43,6 +43,8 @@ struct net_flow {
     uint32_t mark;
     int32_t next_free;
     void *data;
+    fs_net_complete_fn on_complete; /* this flow's, or NULL: the net's */
+    void *ctx;
 };
 
 struct fs_net {
@@ -698,8 +700,11 @@ int fs_net_fire(struct fs_sim *sim, void *data)
     while (net->done_head < net->ndone) {
         int32_t id = net->done[net->done_head++];
         /* the owner may start and cancel flows here (never fire) */
-        if (net->on_complete)
-            rc = net->on_complete(net->ctx, net, id, net->flows[id].data);
+        const struct net_flow *f = &net->flows[id];
+        if (f->on_complete)
+            rc = f->on_complete(f->ctx, net, id, f->data);
+        else if (net->on_complete)
+            rc = net->on_complete(net->ctx, net, id, f->data);
         flow_release_slot(net, id);
         if (rc != FS_OK)
             break;
@@ -823,6 +828,8 @@ int fs_net_start(struct fs_net *net, const struct fs_net_flow_spec *s, int32_t *
     f->hpos = -1;
     f->next_free = -1;
     f->data = s->data;
+    f->on_complete = s->on_complete;
+    f->ctx = s->ctx;
     if (s->setup > 0.0) {
         f->key = f->start;
         ev_update(net, id);

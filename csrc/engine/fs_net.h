@@ -108,7 +108,8 @@ enum fs_net_flow_state { FS_FLOW_FREE = 0, FS_FLOW_PENDING, FS_FLOW_ACTIVE, FS_F
 
 struct fs_net;
 
-/* Called once per finished flow, from fs_net_fire, with sim->now the
+/* Called once per finished flow (the flow's own callback if it was started
+ * with one, else the net's), from fs_net_fire, with sim->now the
  * completion time; the flow is DONE (fs_net_flow_info works) and its slot is
  * freed when the callback returns. Returns FS_OK or a negative status (the
  * run loop stops; the remaining reports come at the next fs_net_fire). */
@@ -141,6 +142,11 @@ struct fs_net_flow_spec {
     double goodput; /* 0 < g <= 1 */
     double setup;   /* set-up delay before the flow starts: finite, >= 0 */
     void *data;     /* the owner's, returned to on_complete */
+    /* optional: this flow's completion callback and its ctx, instead of the
+     * net's (several owners on one net, e.g. the binding's transfers and
+     * the platform's image pulls in C); NULL: the net's */
+    fs_net_complete_fn on_complete;
+    void *ctx;
 };
 /* Start a flow at now + setup; *out gets its id. With setup 0 it is active
  * (allocated) on return. */

@@ -586,7 +586,7 @@ static PyObject *network_transfer(NetworkObject *self, PyObject *const *args, Py
         goto fail;
     flow->source = Py_NewRef(a[6] ? a[6] : Py_None);
     flow->destination = Py_NewRef(a[7] ? a[7] : Py_None);
-    struct fs_net_flow_spec spec = {links, (int32_t)n, size, cap, goodput, setup, flow};
+    struct fs_net_flow_spec spec = {links, (int32_t)n, size, cap, goodput, setup, flow, NULL, NULL};
     int32_t id;
     int rc = fs_net_start(self->net, &spec, &id);
     if (rc != FS_OK) {

@@ -65,7 +65,7 @@ static int drive_until(struct fs_sim *sim, double until)
 static int32_t start(struct fs_net *net, const int32_t *links, int n, double size, double cap, double g, double setup,
                      void *data)
 {
-    struct fs_net_flow_spec s = {links, n, size, cap, g, setup, data};
+    struct fs_net_flow_spec s = {links, n, size, cap, g, setup, data, NULL, NULL};
     int32_t id = -1;
     int rc = fs_net_start(net, &s, &id);
     CHECK_EQ_I(rc, FS_OK);
@@ -286,6 +286,30 @@ static void test_completion_order_and_failure(void)
     fs_sim_free(&sim);
 }
 
+/* A flow started with its own callback is reported to it, not to the
+ * net's; both kinds keep the order (completion time, start order). */
+static void test_per_flow_callback(void)
+{
+    struct fs_sim sim;
+    struct rec net_rec = {.fail_at = -1}, own = {.fail_at = -1};
+    fs_sim_init(&sim, 0.0);
+    struct fs_net *net = fs_net_new(&sim, on_done, &net_rec);
+    int32_t l = fs_net_add_link(net, 2.0);
+    int32_t a = start(net, &l, 1, 1.0, INFINITY, 1.0, 0.0, NULL);
+    struct fs_net_flow_spec s = {&l, 1, 1.0, INFINITY, 1.0, 0.0, &own, on_done, &own};
+    int32_t b;
+    CHECK_EQ_I(fs_net_start(net, &s, &b), FS_OK);
+    CHECK_EQ_I(drive_until(&sim, INFINITY), FS_OK);
+    CHECK_EQ_I(net_rec.n, 1);
+    CHECK_EQ_I(net_rec.id[0], a);
+    CHECK_EQ_I(own.n, 1);
+    CHECK_EQ_I(own.id[0], b);
+    CHECK(own.data[0] == &own);
+    CHECK_EQ_D(own.t[0], 1.0);
+    fs_net_free(net);
+    fs_sim_free(&sim);
+}
+
 /* A flow due now that is disturbed by a start at the same instant, before
  * the net's entry runs, still completes now with nothing left. */
 static void test_due_flow_disturbed(void)
@@ -329,7 +353,7 @@ static void test_errors(void)
     CHECK_EQ_I(fs_net_set_bandwidth(net, l0, NAN), FS_EINVAL);
     int32_t id = 77;
     int32_t good[2] = {l0, l1}, dup[2] = {l1, l1}, bad[2] = {l0, 5}, neg[1] = {-1};
-    struct fs_net_flow_spec base = {good, 2, 1.0, INFINITY, 1.0, 0.0, NULL};
+    struct fs_net_flow_spec base = {good, 2, 1.0, INFINITY, 1.0, 0.0, NULL, NULL, NULL};
     struct fs_net_flow_spec s;
     double sizes[] = {NAN, -1.0, INFINITY};
     for (int i = 0; i < 3; i++) {
@@ -651,7 +675,7 @@ static void diff_one(int case_no)
             f->g = fs_test_below(2) ? 1.0 : 0.5 + (double)fs_test_below(50) / 100.0;
             f->rem = f->size;
             f->live = 1;
-            struct fs_net_flow_spec s = {f->links, f->n, f->size, f->cap, f->g, 0.0, (void *)(intptr_t)nf};
+            struct fs_net_flow_spec s = {f->links, f->n, f->size, f->cap, f->g, 0.0, (void *)(intptr_t)nf, NULL, NULL};
             CHECK_EQ_I(fs_net_start(net, &s, &f->eng), FS_OK);
             f->seg_t = ta;
             f->seg_rate = rate_of(net, f->eng);
@@ -719,6 +743,7 @@ void fs_test_net_suite(void)
     RUN_TEST(test_caps);
     RUN_TEST(test_leave_early_and_exact);
     RUN_TEST(test_completion_order_and_failure);
+    RUN_TEST(test_per_flow_callback);
     RUN_TEST(test_due_flow_disturbed);
     RUN_TEST(test_errors);
     RUN_TEST(test_setup_cancel_low);
