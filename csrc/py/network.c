@@ -14,7 +14,8 @@
  * engine's callback takes a snapshot (end time), logs the `flow` row
  * through env.metrics.log_flow (faas-sim's columns), succeeds the event and
  * drops that reference. A cancelled flow keeps what it had sent and never
- * triggers. */
+ * triggers. A finished Flow is its own value (a one-object cycle the
+ * cyclic GC frees). */
 #include "module.h"
 #include "fs_net.h"
 
