@@ -79,7 +79,10 @@
  *
  * Errors: functions return FS_OK or a negative status and change nothing on
  * failure: FS_EINVAL (bandwidth, size, cap, goodput or set-up out of
- * range), FS_ENOMEM, and enum fs_net_status.
+ * range), FS_ENOMEM, and enum fs_net_status. One exception: the change is
+ * made before the net's entry is pushed on the simulation queue, so a
+ * queue that cannot grow (FS_ENOMEM, FS_EOVERFLOW) leaves the change made
+ * and no entry for it (the next successful operation re-arms).
  *
  * Checks: fs_net_valid recomputes everything that is kept incrementally
  * (link flow lists and positions, heap order and indexes, the sums per
