@@ -130,6 +130,7 @@ from faassim import workload
 from faassim.sweeps import SweepError, sweep
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy
+from faassim._core import Flow, Network
 from faassim.characterization import (
     FetOracle,
     FunctionCharacterization,
@@ -275,6 +276,9 @@ __all__ = [
     # energy
     "PowerPredictionSimulator",
     "Energy",
+    # network: max-min fair flows over links (csrc/engine/fs_net.c)
+    "Network",
+    "Flow",
     # experiments
     "Benchmark",
     "Simulation",

@@ -241,7 +241,7 @@ static int module_exec(PyObject *m)
         Metrics_setup(m, st) < 0 || Simulator_setup(m, st) < 0 || Replica_setup(m, st) < 0 ||
         Request_setup(m, st) < 0 || Balancer_setup(m, st) < 0 || Scheduler_setup(m, st) < 0 || Faas_setup(m, st) < 0 ||
         Source_setup(m, st) < 0 || ResourceState_setup(m, st) < 0 || Watchdog_setup(m, st) < 0 ||
-        Power_setup(m, st) < 0 || Energy_setup(m, st) < 0)
+        Power_setup(m, st) < 0 || Energy_setup(m, st) < 0 || Network_setup(m, st) < 0)
         return -1;
     if (Monitor_setup(m, st) < 0)
         return -1;

@@ -81,7 +81,9 @@
     X(ResourceMonitor_type)     \
     X(MetricsServer_type)       \
     X(PowerPredictionSimulator_type) \
-    X(Energy_type)
+    X(Energy_type)             \
+    X(Network_type)            \
+    X(Flow_type)
 
 #define FAASSIM_STATE_OBJECTS(X) \
     X(Interrupt)                 \
@@ -752,6 +754,9 @@ int pps_predict(faassim_state *st, struct fs_pps *p, ReplicaObject *rep, const d
 int energy_node_state(EnvironmentObject *env, struct FaasObject *f, struct ResourceStateObject *rs, int64_t node,
                       double *watts, double *joules);
 int Energy_setup(PyObject *m, faassim_state *st);
+
+/* network.c: faassim.Network and faassim.Flow over the engine's fs_net */
+int Network_setup(PyObject *m, faassim_state *st);
 
 /* ------------------------------------------------------------------ */
 /* resource_state.c: env.resource_state (faassim.ResourceState) over the  */

@@ -26,6 +26,7 @@ int main(int argc, char **argv)
     fs_test_power_suite();
     fs_test_res_suite();
     fs_test_arrival_suite();
+    fs_test_net_suite();
     printf("%ld checks\n", fs_test_checks);
     fflush(stdout);
     printf("%d passed, %d failed\n", fs_test_passed, fs_test_failed);
