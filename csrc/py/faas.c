@@ -39,7 +39,12 @@
  * balancer, factories) may call back into the platform. State is made
  * consistent before each such call, lists are re-read after it, and
  * replicas/records are held by strong references across it. */
-#include "module.h"
+#include "faas_private.h"
+#include "balancer.h"
+#include "metrics.h"
+#include "scheduler.h"
+#include "simulator.h"
+#include "watchdog.h"
 
 #include <math.h>
 
@@ -68,6 +73,81 @@ int32_t faas_function_slot(FaasObject *faas, PyObject *name)
 }
 
 /* env.metrics.<method>(*args): the platform's log hooks (cold path). */
+/* ------------------------------------------------------------------ */
+/* What the other files read (faas.h)                                   */
+
+int32_t faas_fn_count(FaasObject *f)
+{
+    return f->nfns;
+}
+
+PyObject *faas_fn_name(FaasObject *f, int32_t slot)
+{
+    return f->fns[slot].name;
+}
+
+int faas_fn_active(FaasObject *f, int32_t slot)
+{
+    return f->fns[slot].active;
+}
+
+PyObject *faas_fn_replicas(FaasObject *f, int32_t slot)
+{
+    return f->fns[slot].replicas;
+}
+
+struct fs_lb *faas_fn_lb(FaasObject *f, int32_t slot)
+{
+    return &f->fns[slot].lb;
+}
+
+uint32_t faas_replica_count(FaasObject *f)
+{
+    return f->nreps;
+}
+
+ReplicaObject *faas_replica(FaasObject *f, uint32_t id)
+{
+    return f->reps[id];
+}
+
+Py_ssize_t faas_node_count(FaasObject *f)
+{
+    return PyList_GET_SIZE(f->nodes);
+}
+
+PyObject *faas_node(FaasObject *f, int64_t node)
+{
+    return PyList_GET_ITEM(f->nodes, node);
+}
+
+int faas_node_index(FaasObject *f, PyObject *name, int64_t *out)
+{
+    PyObject *idx = PyDict_GetItemWithError(f->node_ids, name);
+    if (!idx)
+        return PyErr_Occurred() ? -1 : 0;
+    long long i = PyLong_AsLongLong(idx);
+    if (i == -1 && PyErr_Occurred())
+        return -1;
+    *out = i;
+    return 1;
+}
+
+PyObject *faas_node_names(FaasObject *f)
+{
+    return PyDict_Keys(f->node_ids);
+}
+
+const struct fs_sched_node *faas_sched_node(FaasObject *f, int64_t node)
+{
+    return node < 0 ? NULL : fs_sched_get(&f->sched, (size_t)node);
+}
+
+double faas_node_t0(FaasObject *f, int64_t node)
+{
+    return f->node_t0 ? f->node_t0[node] : 0.0;
+}
+
 static int log_call(FaasObject *f, const char *method, const char *fmt, ...)
 {
     PyObject *m = env_component(f->env, FS_COMP_METRICS);
@@ -102,13 +182,6 @@ static int log_call(FaasObject *f, const char *method, const char *fmt, ...)
         return -1;
     Py_DECREF(r);
     return 0;
-}
-
-static PyObject *replica_node_name(ReplicaObject *rep)
-{
-    if (rep->node_obj == Py_None)
-        return PyUnicode_FromString("None");
-    return PyObject_GetAttrString(rep->node_obj, "name");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1189,34 +1262,10 @@ static int metrics_fast_path(FaasObject *f, PyObject *m)
     return 0;
 }
 
-static int intern_obj(MetricsObject *m, PyObject *s)
-{
-    Py_ssize_t len;
-    const char *u = PyUnicode_AsUTF8AndSize(s, &len);
-    return u ? metrics_intern(m, u, len) : -1;
-}
-
-int faas_replica_sids(FaasObject *f, MetricsObject *m, ReplicaObject *rep)
-{
-    if (rep->metrics_for_sids == (PyObject *)m)
-        return 0;
-    PyObject *node = replica_node_name(rep);
-    if (!node)
-        return -1;
-    rep->fn_sid = intern_obj(m, f->fns[rep->fn].name);
-    rep->image_sid = rep->fn_sid < 0 ? -1 : intern_obj(m, rep->image);
-    rep->node_sid = rep->image_sid < 0 ? -1 : intern_obj(m, node);
-    Py_DECREF(node);
-    if (rep->node_sid < 0)
-        return -1;
-    rep->metrics_for_sids = (PyObject *)m;
-    return 0;
-}
-
 static int log_invocation_fast(FaasObject *f, MetricsObject *m, ReplicaObject *rep, double t_wait, double t_start,
                                double t_exec)
 {
-    if (faas_replica_sids(f, m, rep) < 0)
+    if (replica_metrics_sids(rep, m) < 0)
         return -1;
     /* one call per row, in the order of the setters it replaces */
     struct metrics_row r;
@@ -2285,7 +2334,6 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
     Py_VISIT(self->sched_queue);
     Py_VISIT((PyObject *)self->sched_busy);
     Py_VISIT(self->fast_for);
-    Py_VISIT(self->fet_for);
     for (struct fs_inv *inv = self->timed; inv; inv = inv->next) {
         Py_VISIT((PyObject *)inv->req);
         Py_VISIT((PyObject *)inv->done);
@@ -2349,7 +2397,6 @@ static int Faas_clear(FaasObject *self)
     Py_CLEAR(self->sched_queue);
     Py_CLEAR(self->sched_busy);
     Py_CLEAR(self->fast_for);
-    Py_CLEAR(self->fet_for);
     Py_CLEAR(self->dict);
     return 0;
 }

@@ -18,7 +18,8 @@
  * source with durations sets it on its requests. While the request is in
  * flight its invocation record holds the value; setting the attribute then
  * changes the record too (a claim_resources override may decide it). */
-#include "module.h"
+#include "request.h"
+#include "invocation.h"
 
 #include <math.h>
 
