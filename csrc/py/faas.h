@@ -16,14 +16,15 @@
 
 typedef struct FaasObject FaasObject;
 
-/* The members every FaasObject starts with, in this order. */
+/* The members every FaasObject starts with, in this order (used as
+ * `FAAS_HEAD;`). */
 #define FAAS_HEAD                                                                                                      \
     PyObject_HEAD faassim_state *st;                                                                                   \
     EnvironmentObject *env; /* strong ref */                                                                           \
-    int raise_hook_errors;  /* a hook's exception reaches the caller (else it only fails the replica) */
+    int raise_hook_errors   /* a hook's exception reaches the caller (else it only fails the replica) */
 
 struct faas_head {
-    FAAS_HEAD
+    FAAS_HEAD;
 };
 
 static inline faassim_state *faas_state(FaasObject *f)

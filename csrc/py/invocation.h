@@ -1,5 +1,7 @@
-/* invocation.h: the record of an invocation in flight (struct fs_inv) and the
- * functions that allocate, complete and time it. */
+/* invocation.h: the record of an invocation in flight (struct fs_inv) and
+ * what the built-in simulators (watchdog.c) do with it: allocate, time,
+ * complete. The pool, the waiting FIFOs, routing and completion are in
+ * invocation.c. */
 #ifndef FAASSIM_INVOCATION_H
 #define FAASSIM_INVOCATION_H
 
@@ -7,7 +9,6 @@
 #include "event.h"
 #include "replica.h"
 #include "request.h"
-#include "metrics.h"
 
 /* One invocation in flight (pooled by the FaasSystem; no Python object on
  * the C-native path). */
@@ -38,23 +39,33 @@ struct fs_inv {
     uint32_t claim_token;   /* how env.resource_state holds the claim (resource_state_claim) */
     const void *claim_rs;   /* the resource state that gave claim_token (identity only, never dereferenced) */
     struct fs_inv *sub_inv; /* the record of a Python Watchdog.invoke run, on the invocation's record */
+    int (*on_timer)(struct fs_inv *inv); /* on the timed list: what its timer does (inv_timed_push) */
 };
 
-/* The platform's timed list (records waiting on a C timer, which the
- * platform's GC traversal and teardown know about): push a record on a
- * timer at t calling fire (an fs status; nothing changed on failure), and
- * take it off (its timer entry must be gone or about to fire). */
-int faas_timed_push(FaasObject *f, struct fs_inv *inv, double t, fs_action_fn fire);
-void faas_timed_remove(struct fs_inv *inv);
-/* The invocation ended (exc NULL: ok; else the hook's exception, borrowed);
- * frees the record. */
-int faas_inv_complete(struct FaasObject *f, struct fs_inv *inv, PyObject *exc);
-/* The record's FunctionRequest, made on demand (borrowed), or NULL. */
-RequestObject *faas_inv_request(struct FaasObject *f, struct fs_inv *inv);
+/* A record's step when its C timer fires (it is off the timed list by
+ * then): an fs status (FS_EPYTHON with the exception set). */
+typedef int (*inv_fire_fn)(struct fs_inv *inv);
+
+/* A fresh record of platform f (request_id, fn, times to be set by the
+ * caller), or NULL with MemoryError. */
+struct fs_inv *inv_alloc(FaasObject *f);
+/* Drop the record's references and return it to the pool; the request is
+ * released last (its dealloc may run any code). */
+void inv_free(FaasObject *f, struct fs_inv *inv);
 /* Detach a record that is going away from its request (req->inv, or the
  * sub_inv of the request's record). */
-void faas_inv_unlink(struct fs_inv *inv);
-void faas_inv_free(struct FaasObject *f, struct fs_inv *inv);
-struct fs_inv *faas_inv_alloc(struct FaasObject *f);
+void inv_unlink(struct fs_inv *inv);
+/* The record's FunctionRequest, made on demand for C-native requests
+ * (borrowed), or NULL with an exception. */
+RequestObject *inv_request(FaasObject *f, struct fs_inv *inv);
+/* The invocation ended (exc NULL: ok; else the hook's exception, borrowed):
+ * its `invocations` row, its event, the replica's load; frees the record. */
+int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc);
+/* The platform's timed list (records waiting on a C timer, which the
+ * platform's GC traversal and teardown know about): put a record on a C
+ * timer at t that calls fire (an fs status; nothing changed on failure),
+ * and take it off (its timer entry must be gone or about to fire). */
+int inv_timed_push(FaasObject *f, struct fs_inv *inv, double t, inv_fire_fn fire);
+void inv_timed_remove(struct fs_inv *inv);
 
 #endif

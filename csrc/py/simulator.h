@@ -4,12 +4,19 @@
 
 #include "environment.h"
 
+struct fs_inv;
+
 enum fs_hook { FS_HOOK_DEPLOY, FS_HOOK_STARTUP, FS_HOOK_SETUP, FS_HOOK_INVOKE, FS_HOOK_TEARDOWN, FS_NHOOKS };
 
 typedef struct {
     PyObject_HEAD faassim_state *st;
     uint32_t overridden; /* bit i set: hook i is Python code */
     uint8_t detected;    /* overridden is valid */
+    /* The C invoke of a built-in simulator (a watchdog's state machine: it
+     * owns the record until it completes it with inv_complete), or NULL:
+     * the default C invoke. Used when invoke is not overridden in Python;
+     * set in tp_new. */
+    int (*c_invoke)(struct fs_inv *inv);
     PyObject *dict;
     PyObject *weaklist;
 } SimulatorObject;

@@ -110,6 +110,8 @@ static int parse_workers(PyObject *obj, int64_t *out)
     return 0;
 }
 
+static int wd_dispatch(struct fs_inv *inv);
+
 static PyObject *Watchdog_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     (void)args;
@@ -122,6 +124,7 @@ static PyObject *Watchdog_new(PyTypeObject *type, PyObject *args, PyObject *kwds
         return NULL;
     self->sim.st = st;
     self->sub_mask = -1;
+    self->sim.c_invoke = wd_dispatch;
     self->power = st->PowerPredictionSimulator_type && PyType_IsSubtype(type, st->PowerPredictionSimulator_type);
     return (PyObject *)self;
 }
@@ -557,18 +560,13 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
 
 static int wd_run(WatchdogObject *wd, struct fs_inv *inv);
 
-/* Take a record off the platform's timed list. */
-static void untime(struct fs_inv *inv)
-{
-    faas_timed_remove(inv);
-}
-
 static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc);
+static int wd_timer_fire(struct fs_inv *inv);
 
 /* Put the record on a C timer firing at t (it then continues from its step). */
 static int wd_timer(FaasObject *f, struct fs_inv *inv, double t)
 {
-    int rc = faas_timed_push(f, inv, t, watchdog_timer_fire);
+    int rc = inv_timed_push(f, inv, t, wd_timer_fire);
     return rc != FS_OK ? fs_raise_status(rc, "watchdog timer") : 0;
 }
 
@@ -630,10 +628,10 @@ static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc)
         rc = done && !done->value ? event_fail(done, error) : 0;
         if (rc == 0 && done && !faas_raise_hook_errors(f))
             done->defused = 1;
-        faas_inv_free(f, inv);
+        inv_free(f, inv);
     }
     else {
-        rc = faas_inv_complete(f, inv, error);
+        rc = inv_complete(f, inv, error);
         if (rc == 0 && !exc && faas_raise_hook_errors(f)) {
             fs_err_restore(Py_NewRef(error));
             rc = -1;
@@ -651,7 +649,7 @@ static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc)
 static int wd_call(WatchdogObject *wd, struct fs_inv *inv, PyObject *name)
 {
     FaasObject *f = inv->faas;
-    RequestObject *req = faas_inv_request(f, inv);
+    RequestObject *req = inv_request(f, inv);
     if (!req)
         return -1;
     PyObject *args[2] = {(PyObject *)inv->rep, (PyObject *)req};
@@ -695,10 +693,10 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             if (inv->sub) {
                 EventObject *done = inv->done;
                 rc = done && !done->value ? event_succeed(done, Py_None) : 0;
-                faas_inv_free(f, inv);
+                inv_free(f, inv);
             }
             else
-                rc = faas_inv_complete(f, inv, NULL);
+                rc = inv_complete(f, inv, NULL);
             if (log_error) {
                 PyObject *later = rc < 0 ? fs_err_take() : NULL;
                 if (later) {
@@ -742,11 +740,9 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
     }
 }
 
-int watchdog_timer_fire(struct fs_sim *sim, void *data)
+/* A timed step ended (the record is off the platform's timed list). */
+static int wd_timer_fire(struct fs_inv *inv)
 {
-    (void)sim;
-    struct fs_inv *inv = (struct fs_inv *)data;
-    untime(inv);
     WatchdogObject *wd = (WatchdogObject *)inv->rep->simulator;
     Py_INCREF(wd);
     int rc = wd_run(wd, inv);
@@ -805,9 +801,10 @@ static int wd_start(WatchdogObject *wd, struct fs_inv *inv)
     return wd_run(wd, inv);
 }
 
-int watchdog_dispatch(FaasObject *f, struct fs_inv *inv)
+/* The watchdog's C invoke (SimulatorObject.c_invoke): run an invocation
+ * through the state machine; it completes with inv_complete. */
+static int wd_dispatch(struct fs_inv *inv)
 {
-    (void)f;
     WatchdogObject *wd = (WatchdogObject *)inv->rep->simulator;
     Py_INCREF(wd);
     int rc = wd_start(wd, inv);
@@ -907,7 +904,7 @@ static PyObject *watchdog_invoke(WatchdogObject *self, PyObject *const *args, Py
     EventObject *done = event_alloc(self->sim.st->Event_type, faas_env(f));
     if (!done)
         return NULL;
-    struct fs_inv *inv = faas_inv_alloc(f);
+    struct fs_inv *inv = inv_alloc(f);
     if (!inv) {
         Py_DECREF(done);
         return NULL;
@@ -1009,7 +1006,7 @@ static int Watchdog_clear(WatchdogObject *self)
         RequestObject *req = inv->req;
         EventObject *done = inv->done;
         ReplicaObject *rep = inv->rep;
-        faas_inv_unlink(inv);
+        inv_unlink(inv);
         PyMem_Free(inv);
         Py_XDECREF(rep);
         Py_XDECREF(done);
