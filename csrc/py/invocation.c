@@ -353,7 +353,8 @@ int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
 /* ------------------------------------------------------------------ */
 /* The timed list                                                       */
 
-void inv_timed_remove(struct fs_inv *inv)
+/* Take a record off the timed list (its timer entry is gone or firing). */
+static void inv_timed_remove(struct fs_inv *inv)
 {
     FaasObject *f = inv->faas;
     if (inv->prev)

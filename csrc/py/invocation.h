@@ -61,11 +61,10 @@ RequestObject *inv_request(FaasObject *f, struct fs_inv *inv);
 /* The invocation ended (exc NULL: ok; else the hook's exception, borrowed):
  * its `invocations` row, its event, the replica's load; frees the record. */
 int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc);
-/* The platform's timed list (records waiting on a C timer, which the
- * platform's GC traversal and teardown know about): put a record on a C
- * timer at t that calls fire (an fs status; nothing changed on failure),
- * and take it off (its timer entry must be gone or about to fire). */
+/* Put a record on a C timer at t, on the platform's timed list (which the
+ * platform's GC traversal and teardown know about): when the timer fires
+ * the record is taken off the list and fire runs. An fs status; nothing
+ * changed on failure. */
 int inv_timed_push(FaasObject *f, struct fs_inv *inv, double t, inv_fire_fn fire);
-void inv_timed_remove(struct fs_inv *inv);
 
 #endif
