@@ -12,8 +12,8 @@ faassim cases (same scenario, same random draws):
     env.resource_state with the five resources, and its fets row gets the
     fields watts and joules; env.energy.table() is read at the end (exact
     energy per node: idle + the integral of the claimed power);
-  * python: the issue's Python subclass of PowerPredictionSimulator, written
-    as faas-sim's power-prediction extension: claim_resources and
+  * python: a Python subclass of PowerPredictionSimulator, written as
+    faas-sim's power-prediction extension: claim_resources and
     release_resources are Python generators that call
     env.power_models[node].predict(features.reshape(1, -1))[0] per request
     and put / remove the six resources (execution stays built in).

@@ -6,7 +6,7 @@ faassim cases (same scenario):
     (claims cpu/gpu/blkio/net/ram on env.resource_state, draws the
     execution time from the bounded lognormal in C), requests from C-native
     Poisson sources: no Python runs per request;
-  * python: the issue's HTTPWatchdog subclass whose claim_resources /
+  * python: an HTTPWatchdog subclass written the faas-sim way, whose claim_resources /
     release_resources are Python generators (get_resources, put/remove cpu
     and memory, `yield env.timeout(0)`); execution stays built in.
 SimPy: an equivalent model written the faas-sim way: an arrival process per

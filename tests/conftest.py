@@ -49,6 +49,26 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "allow_leaks: the test keeps engine objects alive on purpose")
 
 
+def pytest_collection_finish(session):
+    """Move everything that exists once the tests are collected (imported
+    modules, test functions, parametrized ids) to the collector's permanent
+    generation: the cyclic GC then never traverses those objects again,
+    which takes about half of the suite's CPU time away.
+
+    The leak checks stay exact: garbage is collected first, so nothing
+    unreachable is frozen, and the objects the tests create are made after
+    this point, so the collector still sees (and the counters still count)
+    every one of them. A test object that ends up in a cycle through a frozen
+    object would survive collection and fail no_leaks: freezing can only make
+    the checks stricter, never hide a leak."""
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    gc.unfreeze()
+
+
 @pytest.fixture
 def env():
     return faassim.Environment()

@@ -82,8 +82,8 @@ def close(a, b, rel=1e-9):
 
 
 class PySim(PowerPredictionSimulator):
-    """The issue's Python subclass, written as faas-sim's power-prediction
-    extension (and the seed of this project) wrote it."""
+    """A Python subclass written as faas-sim's power-prediction extension
+    (and the seed of this project) wrote it."""
 
     def __init__(self, *a, **k):
         super().__init__(*a, **k)

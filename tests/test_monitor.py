@@ -353,10 +353,10 @@ def test_cpu_util_is_int_zero_when_cpu_never_put(env):
 
 
 def test_issue_run_override_gives_the_builtin_rows():
-    """The generator loop of the issue (faas-sim style, all Python) and the
-    built-in sampling log the same function_utilization rows."""
+    """A run() override written as faas-sim's monitor loop (a generator, all
+    Python) and the built-in sampling log the same function_utilization rows."""
 
-    class IssueMonitor(ResourceMonitor):
+    class LoopMonitor(ResourceMonitor):
         def run(self):
             while True:
                 yield self.env.timeout(self.reconcile_interval)
@@ -365,7 +365,7 @@ def test_issue_run_override_gives_the_builtin_rows():
                         u = self.env.resource_state.get_resource_utilization(replica)
                         self.env.metrics.log_function_resource_utilization(replica, u)
 
-    # every RUNNING replica holds something at every sample (the issue's loop
+    # every RUNNING replica holds something at every sample (the Python loop
     # does not skip empty ones)
     events = [
         (0.25, 0, "put", "memory", GIB),
@@ -377,11 +377,11 @@ def test_issue_run_override_gives_the_builtin_rows():
         (3.25, 0, "put", "gpu", 2),
     ]
     envs = []
-    for how in ("start", "process", "issue"):
+    for how in ("start", "process", "python loop"):
         env = fs.Environment()
         deploy(env)
-        if how == "issue":
-            env.process(IssueMonitor(env, 0.5).run())
+        if how == "python loop":
+            env.process(LoopMonitor(env, 0.5).run())
         elif how == "process":
             env.process(ResourceMonitor(env, 0.5).run())
         else:

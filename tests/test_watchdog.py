@@ -420,7 +420,8 @@ def test_claims_are_exactly_the_running_requests(make):
 
 
 class MyWatchdog(HTTPWatchdog):
-    """The issue's subclass, verbatim."""
+    """A subclass written the faas-sim way: Python generators claim cpu and
+    memory from the characterization and release them."""
 
     def claim_resources(self, env, replica, request):
         r = self.characterization.get_resources(replica.node.name, replica.image)

@@ -12,7 +12,10 @@
  *
  * Called from Python, the base next_replica(request) runs the C policy, so
  * an override can fall back to super().next_replica(request). */
-#include "module.h"
+#include "balancer.h"
+#include "event.h"
+#include "faas.h"
+#include "request.h"
 
 static const char *const policy_names[FS_LB_NPOLICIES] = {"round_robin", "least_outstanding", "random",
                                                           "weighted_round_robin"};
@@ -114,14 +117,14 @@ static PyObject *balancer_next_replica(BalancerObject *self, PyObject *request)
     PyObject *res = NULL;
     if (slot >= 0) {
         uint32_t id;
-        int rc = fs_lb_pick(&f->fns[slot].lb, self->policy, env_rng(f->env), &id);
+        int rc = fs_lb_pick(faas_fn_lb(f, slot), self->policy, env_rng(faas_env(f)), &id);
         if (rc == FS_ENOREPLICA)
             PyErr_Format(PyExc_LookupError, "next_replica(): function %R has no RUNNING replica",
                          ((RequestObject *)request)->name);
         else if (rc != FS_OK)
             fs_raise_status(rc, "next_replica()");
         else
-            res = Py_NewRef((PyObject *)f->reps[id]);
+            res = Py_NewRef((PyObject *)faas_replica(f, id));
     }
     Py_DECREF(faas);
     return res;

@@ -6,7 +6,10 @@
  * _Callback with the same kind and target (so `callbacks.remove(p._resume)`
  * works as with SimPy's bound methods), and recognised by the engine, which
  * dispatches it without a Python-level call. */
-#include "module.h"
+#include "event.h"
+#include "faas.h"
+#include "resource.h"
+#include "watchdog.h"
 
 int ccb_dispatch(EnvironmentObject *env, int kind, PyObject *target, EventObject *ev)
 {

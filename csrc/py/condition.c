@@ -7,7 +7,7 @@
  * events that never fire), and its value becomes a ConditionValue listing the
  * processed events, nested conditions flattened, in the order given. A failed
  * event fails the condition with the same exception (and is defused). */
-#include "module.h"
+#include "event.h"
 
 static int condition_setup_events(ConditionObject *c, PyObject *evaluate, PyObject *events)
 {

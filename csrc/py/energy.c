@@ -47,7 +47,10 @@
  *
  * Monitor rows: energy_node_state gives the resource monitor a node's power
  * and energy at a sample (its `power` and `energy` rows, monitor.c). */
-#include "module.h"
+#include "energy.h"
+#include "faas.h"
+#include "power.h"
+#include "resource_state.h"
 
 #include <math.h>
 
@@ -239,7 +242,7 @@ static int pps_predict_py(faassim_state *st, struct fs_pps *p, PyObject *model, 
 
 int pps_predict(faassim_state *st, struct fs_pps *p, ReplicaObject *rep, const double res[5], double *watts)
 {
-    EnvironmentObject *env = rep->faas->env;
+    EnvironmentObject *env = faas_env(rep->faas);
     if (!p->node) {
         if (rep->node_obj == Py_None) {
             PyErr_Format(PyExc_RuntimeError, "%R is not placed on a node", rep);
@@ -439,7 +442,7 @@ struct en_model {
 
 static PyObject *node_name(FaasObject *f, int64_t node)
 {
-    return PyObject_GetAttrString(PyList_GET_ITEM(f->nodes, node), "name");
+    return PyObject_GetAttrString(faas_node(f, node), "name");
 }
 
 static int node_model(EnergyObject *self, struct en_ctx *c, int64_t node, struct en_model *out)
@@ -509,7 +512,7 @@ static struct en_node *en_node_get(EnergyObject *self, int64_t node)
 
 static double idle_energy(EnergyObject *self, struct en_ctx *c, int64_t node, double midle)
 {
-    double t0 = c->f->node_t0 ? c->f->node_t0[node] : 0.0;
+    double t0 = faas_node_t0(c->f, node);
     struct en_node *e = en_node_get(self, node);
     if (!e)
         return midle * (c->now - t0);
@@ -612,20 +615,15 @@ static int node_arg(struct en_ctx *c, PyObject *obj, int64_t *out)
         PyErr_Format(PyExc_TypeError, "expected a node name or a Node, not %.100s", Py_TYPE(obj)->tp_name);
         return -1;
     }
-    PyObject *idx = PyDict_GetItemWithError(c->f->node_ids, name);
-    if (!idx) {
-        if (!PyErr_Occurred()) {
-            PyObject *keys = PyDict_Keys(c->f->node_ids);
-            if (keys)
-                PyErr_Format(PyExc_KeyError, "unknown node %R; the platform's nodes are %R", name, keys);
-            Py_XDECREF(keys);
-        }
-        Py_DECREF(name);
-        return -1;
+    int found = faas_node_index(c->f, name, out);
+    if (found == 0) {
+        PyObject *keys = faas_node_names(c->f);
+        if (keys)
+            PyErr_Format(PyExc_KeyError, "unknown node %R; the platform's nodes are %R", name, keys);
+        Py_XDECREF(keys);
     }
     Py_DECREF(name);
-    *out = PyLong_AsLongLong(idx);
-    return 0;
+    return found > 0 ? 0 : -1;
 }
 
 static ReplicaObject *replica_arg(EnergyObject *self, struct en_ctx *c, PyObject *obj)
@@ -647,8 +645,9 @@ static int function_energy(EnergyObject *self, struct en_ctx *c, PyObject *name,
 {
     FaasObject *f = c->f;
     int found = 0;
-    for (int32_t i = 0; i < f->nfns && !found; i++) {
-        int eq = f->fns[i].name ? PyObject_RichCompareBool(f->fns[i].name, name, Py_EQ) : 0;
+    for (int32_t i = 0; i < faas_fn_count(f) && !found; i++) {
+        PyObject *fn = faas_fn_name(f, i);
+        int eq = fn ? PyObject_RichCompareBool(fn, name, Py_EQ) : 0;
         if (eq < 0)
             return -1;
         found = eq;
@@ -658,9 +657,9 @@ static int function_energy(EnergyObject *self, struct en_ctx *c, PyObject *name,
         return -1;
     }
     struct ksum k = {0.0, 0.0};
-    for (uint32_t i = 0; i < f->nreps; i++) {
-        ReplicaObject *rep = f->reps[i];
-        PyObject *fn = f->fns[rep->fn].name;
+    for (uint32_t i = 0; i < faas_replica_count(f); i++) {
+        ReplicaObject *rep = faas_replica(f, i);
+        PyObject *fn = faas_fn_name(f, rep->fn);
         int eq = fn ? PyObject_RichCompareBool(fn, name, Py_EQ) : 0;
         if (eq < 0)
             return -1;
@@ -681,7 +680,7 @@ int energy_node_state(EnvironmentObject *env, FaasObject *f, ResourceStateObject
     PyObject *obj = env_component(env, FS_COMP_ENERGY);
     if (!obj)
         return -1;
-    if (!Energy_Check(f->st, obj) || ((EnergyObject *)obj)->env != env) {
+    if (!Energy_Check(faas_state(f), obj) || ((EnergyObject *)obj)->env != env) {
         Py_DECREF(obj);
         return 0;
     }
@@ -786,7 +785,7 @@ static PyObject *en_total(EnergyObject *self, PyObject *Py_UNUSED(ignored))
         return NULL;
     struct ksum k = {0.0, 0.0};
     PyObject *r = NULL;
-    Py_ssize_t n = PyList_GET_SIZE(c.f->nodes);
+    Py_ssize_t n = faas_node_count(c.f);
     for (Py_ssize_t i = 0; i < n; i++) {
         double idle, dyn;
         if (node_energy(self, &c, i, &idle, &dyn) < 0)
@@ -904,7 +903,7 @@ static PyObject *en_set_idle_power(EnergyObject *self, PyObject *const *args, Py
     struct en_node *e = &self->nodes[node];
     double now = c.now;
     if (!e->set) {
-        double t0 = c.f->node_t0 ? c.f->node_t0[node] : 0.0;
+        double t0 = faas_node_t0(c.f, node);
         e->set = 1;
         e->acc = (struct ksum){0.0, 0.0};
         e->mtime = (struct ksum){now - t0, 0.0};
@@ -935,7 +934,7 @@ static PyObject *en_rows(EnergyObject *self, PyObject *Py_UNUSED(ignored))
     PyObject *out = PyList_New(0), *seen = out ? PyDict_New() : NULL;
     if (!seen)
         goto fail;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(f->nodes); i++) {
+    for (Py_ssize_t i = 0; i < faas_node_count(f); i++) {
         double idle, dyn;
         PyObject *name = node_name(f, i);
         PyObject *row =
@@ -947,12 +946,12 @@ static PyObject *en_rows(EnergyObject *self, PyObject *Py_UNUSED(ignored))
         }
         Py_DECREF(row);
     }
-    for (uint32_t i = 0; i < f->nreps; i++) {
-        ReplicaObject *rep = f->reps[i];
+    for (uint32_t i = 0; i < faas_replica_count(f); i++) {
+        ReplicaObject *rep = faas_replica(f, i);
         double dyn;
         PyObject *node = rep->node >= 0 ? node_name(f, rep->node) : Py_NewRef(Py_None);
         PyObject *row = node && replica_dynamic(self, &c, rep, &dyn) == 0
-                            ? row_tuple("replica", f->fns[rep->fn].name, rep->id, node, 0.0, dyn)
+                            ? row_tuple("replica", faas_fn_name(f, rep->fn), rep->id, node, 0.0, dyn)
                             : NULL;
         Py_XDECREF(node);
         if (!row || PyList_Append(out, row) < 0) {
@@ -961,8 +960,8 @@ static PyObject *en_rows(EnergyObject *self, PyObject *Py_UNUSED(ignored))
         }
         Py_DECREF(row);
     }
-    for (int32_t i = 0; i < f->nfns; i++) {
-        PyObject *name = f->fns[i].name;
+    for (int32_t i = 0; i < faas_fn_count(f); i++) {
+        PyObject *name = faas_fn_name(f, i);
         if (!name)
             continue;
         int has = PyDict_Contains(seen, name);

@@ -6,7 +6,8 @@
  * re-entered from inside the simulation and checks for signals every
  * FS_SIGNAL_CHECK_EVERY events so that Ctrl-C stops a long run with the
  * environment still usable. */
-#include "module.h"
+#include "environment.h"
+#include "event.h"
 
 #include <math.h>
 

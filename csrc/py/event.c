@@ -5,7 +5,7 @@
  * the callbacks are detached from the event before the first one runs
  * (event.callbacks is None from then on, so `processed` is true inside
  * callbacks); a failed event that no callback defused raises from run(). */
-#include "module.h"
+#include "event.h"
 
 #include <math.h>
 
@@ -145,7 +145,9 @@ void event_freelist_clear(faassim_state *st)
 /* ------------------------------------------------------------------ */
 /* Callbacks                                                            */
 
-PyObject *event_materialize(EventObject *ev)
+/* Make sure ev->callbacks is a list holding every callback; returns it
+ * (borrowed) or NULL with an error. */
+static PyObject *event_materialize(EventObject *ev)
 {
     if (ev->callbacks)
         return ev->callbacks;

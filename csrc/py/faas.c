@@ -5,8 +5,8 @@
  * The platform is faas-sim's DefaultFaasSystem run as a C state machine.
  * It owns the deployed functions (struct fs_fn slots, never reused), every
  * replica ever made (reps[id]: replica ids are dense per environment), the
- * node table (fs_sched, synchronised from env.topology), the scheduler
- * queue and a pool of invocation records (struct fs_inv).
+ * node table (fs_sched, synchronised from env.topology) and the scheduler
+ * queue; the invocations (struct fs_inv) are invocation.c's (f->invs).
  *
  * Replica lifecycle (faas-sim's order; each arrow may call a user hook):
  *   QUEUED --scheduler--> SCHEDULING --latency--> DEPLOY --deploy()-->
@@ -23,23 +23,24 @@
  * ranking, then mark the replica FAILED (never lost: get_replicas(name,
  * FunctionState.FAILED)).
  *
- * Invocation: invoke(request) takes a record from the pool, picks a
- * routable (RUNNING, not being removed) replica with the load balancer
- * (fs_lb: C policies; a Python next_replica only when overridden, and only
- * with more than one replica, as faas-sim), runs the simulator's invoke hook
- * and, when it ends, logs one `invocations` row (C fast path unless
- * env.metrics overrides log_invocation / log_start_exec / log_stop_exec)
- * and succeeds the event invoke() returned with a FunctionResponse (built
- * only if someone can still see the event). A request that finds no
- * routable replica waits in its function's FIFO (and scales the function
- * from zero if it has no replica at all); it is dispatched when a replica
- * becomes RUNNING, so its t_wait includes the cold start.
+ * Invocation (invocation.c): invoke(request) takes a record from the
+ * pool, routes it to a routable (RUNNING, not being removed) replica with
+ * the load balancer, runs the simulator's invoke hook and, when it ends,
+ * logs one `invocations` row and succeeds the event invoke() returned. A
+ * request that finds no routable replica waits in its function's FIFO (and
+ * scales the function from zero, faas_scale_from_zero, if it has no replica
+ * at all); it is dispatched when a replica becomes RUNNING, so its t_wait
+ * includes the cold start.
  *
  * Re-entrancy: every call into Python (hooks, metrics, scheduler, load
  * balancer, factories) may call back into the platform. State is made
  * consistent before each such call, lists are re-read after it, and
  * replicas/records are held by strong references across it. */
-#include "module.h"
+#include "faas_private.h"
+#include "balancer.h"
+#include "metrics.h"
+#include "scheduler.h"
+#include "simulator.h"
 
 #include <math.h>
 
@@ -68,6 +69,81 @@ int32_t faas_function_slot(FaasObject *faas, PyObject *name)
 }
 
 /* env.metrics.<method>(*args): the platform's log hooks (cold path). */
+/* ------------------------------------------------------------------ */
+/* What the other files read (faas.h)                                   */
+
+int32_t faas_fn_count(FaasObject *f)
+{
+    return f->nfns;
+}
+
+PyObject *faas_fn_name(FaasObject *f, int32_t slot)
+{
+    return f->fns[slot].name;
+}
+
+int faas_fn_active(FaasObject *f, int32_t slot)
+{
+    return f->fns[slot].active;
+}
+
+PyObject *faas_fn_replicas(FaasObject *f, int32_t slot)
+{
+    return f->fns[slot].replicas;
+}
+
+struct fs_lb *faas_fn_lb(FaasObject *f, int32_t slot)
+{
+    return &f->fns[slot].lb;
+}
+
+uint32_t faas_replica_count(FaasObject *f)
+{
+    return f->nreps;
+}
+
+ReplicaObject *faas_replica(FaasObject *f, uint32_t id)
+{
+    return f->reps[id];
+}
+
+Py_ssize_t faas_node_count(FaasObject *f)
+{
+    return PyList_GET_SIZE(f->nodes);
+}
+
+PyObject *faas_node(FaasObject *f, int64_t node)
+{
+    return PyList_GET_ITEM(f->nodes, node);
+}
+
+int faas_node_index(FaasObject *f, PyObject *name, int64_t *out)
+{
+    PyObject *idx = PyDict_GetItemWithError(f->node_ids, name);
+    if (!idx)
+        return PyErr_Occurred() ? -1 : 0;
+    long long i = PyLong_AsLongLong(idx);
+    if (i == -1 && PyErr_Occurred())
+        return -1;
+    *out = i;
+    return 1;
+}
+
+PyObject *faas_node_names(FaasObject *f)
+{
+    return PyDict_Keys(f->node_ids);
+}
+
+const struct fs_sched_node *faas_sched_node(FaasObject *f, int64_t node)
+{
+    return node < 0 ? NULL : fs_sched_get(&f->sched, (size_t)node);
+}
+
+double faas_node_t0(FaasObject *f, int64_t node)
+{
+    return f->node_t0 ? f->node_t0[node] : 0.0;
+}
+
 static int log_call(FaasObject *f, const char *method, const char *fmt, ...)
 {
     PyObject *m = env_component(f->env, FS_COMP_METRICS);
@@ -102,13 +178,6 @@ static int log_call(FaasObject *f, const char *method, const char *fmt, ...)
         return -1;
     Py_DECREF(r);
     return 0;
-}
-
-static PyObject *replica_node_name(ReplicaObject *rep)
-{
-    if (rep->node_obj == Py_None)
-        return PyUnicode_FromString("None");
-    return PyObject_GetAttrString(rep->node_obj, "name");
 }
 
 /* ------------------------------------------------------------------ */
@@ -445,7 +514,6 @@ PyObject *faas_c_schedule(FaasObject *f, ReplicaObject *rep, int policy, PyObjec
 static int replica_step(ReplicaObject *rep);
 static int placement_failed(FaasObject *f, ReplicaObject *rep);
 static ReplicaObject *create_replica(FaasObject *f, int32_t slot, int32_t rank);
-static int dispatch_waiting(FaasObject *f, int32_t slot);
 static int sched_pump(FaasObject *f);
 
 static int list_remove_item(PyObject *list, PyObject *item)
@@ -491,7 +559,7 @@ static int succeed_removed(ReplicaObject *rep)
  * is given, that one): FAILED, out of routing, resources returned, logged.
  * Returns -1 with the exception set when it must propagate, 0 when it was
  * swallowed (raise_hook_errors False). */
-static int replica_fail(ReplicaObject *rep, const char *phase, PyObject *exc)
+int faas_replica_fail(ReplicaObject *rep, const char *phase, PyObject *exc)
 {
     FaasObject *f = rep->faas;
     if (rep->phase == FS_PH_FAILED) { /* failed before: only the error is left */
@@ -626,7 +694,7 @@ static int replica_after_hook(ReplicaObject *rep)
             return -1;
         /* -2: a waiting request's error (metrics, load balancer), not the
          * replica's: it stays RUNNING */
-        return dispatch_waiting(f, rep->fn) < 0 ? -2 : 0;
+        return inv_dispatch_waiting(f, rep->fn) < 0 ? -2 : 0;
     case FS_PH_TEARDOWN:
         rep->phase = FS_PH_DONE;
         rep->state = FS_ST_SUSPENDED;
@@ -660,7 +728,7 @@ static int replica_step(ReplicaObject *rep)
         if (ph != FS_PH_DEPLOY && ph != FS_PH_STARTUP && ph != FS_PH_SETUP && ph != FS_PH_TEARDOWN)
             break;
         if (ph == FS_PH_TEARDOWN && log_call(f, "log_function_suspend", "(O)", rep) < 0) {
-            rc = replica_fail(rep, phase_hook[ph], NULL);
+            rc = faas_replica_fail(rep, phase_hook[ph], NULL);
             break;
         }
         PyObject *wait_on = NULL;
@@ -669,7 +737,7 @@ static int replica_step(ReplicaObject *rep)
             r = simulator_call_hook((SimulatorObject *)rep->simulator, hooks[ph], f->env, (PyObject **)&rep,
                                     &wait_on); /* re-entrancy point */
         if (r < 0) {
-            rc = replica_fail(rep, phase_hook[ph], NULL);
+            rc = faas_replica_fail(rep, phase_hook[ph], NULL);
             break;
         }
         if (rep->phase != ph) { /* failed or moved on re-entrantly */
@@ -685,7 +753,7 @@ static int replica_step(ReplicaObject *rep)
             }
             /* An event that is already processed: it ended before now. */
             if (!ev->ok) {
-                rc = replica_fail(rep, phase_hook[ph], ev->value);
+                rc = faas_replica_fail(rep, phase_hook[ph], ev->value);
                 Py_DECREF(wait_on);
                 if (rc == 0 && f->raise_hook_errors) {
                     raise_exception_object(ev->value);
@@ -697,7 +765,7 @@ static int replica_step(ReplicaObject *rep)
         }
         int after = replica_after_hook(rep);
         if (after < 0) {
-            rc = after == -2 ? -1 : replica_fail(rep, phase_hook[ph], NULL);
+            rc = after == -2 ? -1 : faas_replica_fail(rep, phase_hook[ph], NULL);
             break;
         }
     }
@@ -734,14 +802,14 @@ int faas_lifecycle_cb(ReplicaObject *rep, EventObject *ev)
     if (!ev->ok) {
         /* The hook raised: the replica fails; the exception stays
          * undefused (and reaches run()) unless hook errors are swallowed. */
-        int rc = replica_fail(rep, phase_hook[ph], ev->value);
+        int rc = faas_replica_fail(rep, phase_hook[ph], ev->value);
         if (rc == 0 && !rep->faas->raise_hook_errors)
             ev->defused = 1;
         return rc;
     }
     int after = replica_after_hook(rep);
     if (after < 0)
-        return after == -2 ? -1 : replica_fail(rep, phase_hook[ph], NULL);
+        return after == -2 ? -1 : faas_replica_fail(rep, phase_hook[ph], NULL);
     return replica_step(rep);
 }
 
@@ -872,7 +940,7 @@ static int placement_failed(FaasObject *f, ReplicaObject *rep)
     struct fs_fn *fn = &f->fns[rep->fn];
     int32_t rank = rep->rank;
     Py_INCREF(rep);
-    int rc = replica_fail(rep, "schedule", rep->fail_reason ? rep->fail_reason : Py_None);
+    int rc = faas_replica_fail(rep, "schedule", rep->fail_reason ? rep->fail_reason : Py_None);
     if (rc == 0 && fn->active && !rep->remove_pending && rank + 1 < (int32_t)PyTuple_GET_SIZE(fn->containers)) {
         ReplicaObject *retry = create_replica(f, rep->fn, rank + 1);
         if (!retry)
@@ -908,7 +976,7 @@ static int sched_pump_some(FaasObject *f)
         }
         double latency;
         if (place_one(f, rep, &latency) < 0) {
-            rc = replica_fail(rep, "schedule", NULL);
+            rc = faas_replica_fail(rep, "schedule", NULL);
             Py_DECREF(rep);
             if (rc < 0)
                 break;
@@ -1059,569 +1127,34 @@ static ReplicaObject *create_replica(FaasObject *f, int32_t slot, int32_t rank)
     fn->unplaced++;
     fn->per_rank[rank]++;
     if (log_call(f, "log_queue_schedule", "(O)", rep) < 0 || log_call(f, "log_function_replica", "(O)", rep) < 0) {
-        replica_fail(rep, "schedule", NULL);
+        faas_replica_fail(rep, "schedule", NULL);
         Py_DECREF(rep);
         return NULL;
     }
     return rep;
 }
 
-/* ------------------------------------------------------------------ */
-/* Invocation                                                           */
-
-static struct fs_inv *inv_alloc(FaasObject *f)
+/* A function without any replica gets its scale_min (at least one), after
+ * a request arrived for it (invocation.c): a `scale` row as scale_up logs,
+ * then the scheduler runs. */
+int faas_scale_from_zero(FaasObject *f, int32_t slot)
 {
-    struct fs_inv *inv = f->free_inv;
-    if (inv)
-        f->free_inv = inv->next;
-    else if (!(inv = PyMem_Malloc(sizeof *inv))) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    memset(inv, 0, sizeof *inv);
-    inv->faas = f;
-    inv->exec_time = NAN;
-    return inv;
-}
-
-struct fs_inv *faas_inv_alloc(FaasObject *f)
-{
-    return inv_alloc(f);
-}
-
-/* A sequence that a Python call of Watchdog.invoke runs for a request (a
- * record of its own, inv->sub) keeps the request while it runs: the
- * request's record points to it (sub_inv), and if the invocation ends first
- * the request moves to it (it stays in flight until the sequence ends). */
-void faas_inv_unlink(struct fs_inv *inv)
-{
-    RequestObject *req = inv->req;
-    if (req && req->inv == inv)
-        req->inv = inv->sub_inv;
-    else if (req && req->inv && req->inv->sub_inv == inv)
-        req->inv->sub_inv = NULL;
-    inv->sub_inv = NULL;
-}
-
-/* Drop the record's references and return it to the pool. The request is
- * released last: its dealloc may run arbitrary code. */
-static void inv_free(FaasObject *f, struct fs_inv *inv)
-{
-    RequestObject *req = inv->req;
-    EventObject *done = inv->done;
-    ReplicaObject *rep = inv->rep;
-    faas_inv_unlink(inv);
-    inv->req = NULL;
-    inv->done = NULL;
-    inv->rep = NULL;
-    inv->next = f->free_inv;
-    f->free_inv = inv;
-    Py_XDECREF(rep);
-    Py_XDECREF(done);
-    Py_XDECREF(req);
-}
-
-void faas_inv_free(FaasObject *f, struct fs_inv *inv)
-{
-    inv_free(f, inv);
-}
-
-/* The Python request of a record, made on demand (C-native requests).
- * Borrowed, or NULL with an error. */
-static RequestObject *inv_request(FaasObject *f, struct fs_inv *inv)
-{
-    if (!inv->req) {
-        RequestObject *r = request_new(f->st, f->fns[inv->fn].name, Py_None, inv->request_id);
+    PyObject *smin = PyObject_GetAttrString(f->fns[slot].deployment, "scale_min");
+    long n = smin ? PyLong_AsLong(smin) : -1;
+    Py_XDECREF(smin);
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    int64_t missing = n > 1 ? n : 1, made = 0;
+    while (missing-- > 0 && f->fns[slot].active) { /* re-read: Python may grow f->fns */
+        ReplicaObject *r = create_replica(f, slot, 0);
         if (!r)
-            return NULL;
-        r->exec_time = inv->exec_time;
-        r->inv = inv;
-        inv->req = r;
-    }
-    return inv->req;
-}
-
-/* Check which invocation log hooks env.metrics overrides (once per metrics
- * object) and resolve the C fast path's ids. */
-static int metrics_fast_path(FaasObject *f, PyObject *m)
-{
-    if (f->fast_for == m)
-        return 0;
-    faassim_state *st = f->st;
-    Py_XSETREF(f->fast_for, Py_NewRef(m));
-    f->fast_inv = f->fast_start = f->fast_stop = 0;
-    /* string ids cached for the previous Metrics (a new one can get its address) */
-    for (uint32_t i = 0; i < f->nreps; i++)
-        f->reps[i]->metrics_for_sids = NULL;
-    if (!Metrics_Check(st, m) || !st->base_log_invocation)
-        return 0;
-    PyTypeObject *tp = Py_TYPE(m);
-    f->fast_inv = _PyType_Lookup(tp, st->str_log_invocation) == st->base_log_invocation;
-    f->fast_start = _PyType_Lookup(tp, st->str_log_start_exec) == st->base_log_start_exec;
-    f->fast_stop = _PyType_Lookup(tp, st->str_log_stop_exec) == st->base_log_stop_exec;
-    PyObject *d = PyObject_GenericGetDict(m, NULL);
-    if (d) {
-        /* an instance attribute overrides the class method too */
-        if (PyDict_GetItemWithError(d, st->str_log_invocation))
-            f->fast_inv = 0;
-        if (PyDict_GetItemWithError(d, st->str_log_start_exec))
-            f->fast_start = 0;
-        if (PyDict_GetItemWithError(d, st->str_log_stop_exec))
-            f->fast_stop = 0;
-        Py_DECREF(d);
-    }
-    PyErr_Clear();
-    if (f->fast_inv) {
-        MetricsObject *mo = (MetricsObject *)m;
-        if ((f->t_inv = metrics_table(mo, "invocations")) < 0 ||
-            (f->c_wait = metrics_column(mo, f->t_inv, "t_wait", FS_COL_F64, 0)) < 0 ||
-            (f->c_exec = metrics_column(mo, f->t_inv, "t_exec", FS_COL_F64, 0)) < 0 ||
-            (f->c_start = metrics_column(mo, f->t_inv, "t_start", FS_COL_F64, 0)) < 0 ||
-            (f->c_mem = metrics_column(mo, f->t_inv, "memory", FS_COL_I64, 0)) < 0 ||
-            (f->c_fn = metrics_column(mo, f->t_inv, "function_name", FS_COL_STR, 1)) < 0 ||
-            (f->c_img = metrics_column(mo, f->t_inv, "function_image", FS_COL_STR, 1)) < 0 ||
-            (f->c_node = metrics_column(mo, f->t_inv, "node", FS_COL_STR, 1)) < 0 ||
-            (f->c_rid = metrics_column(mo, f->t_inv, "replica_id", FS_COL_I64, 1)) < 0) {
-            Py_CLEAR(f->fast_for);
             return -1;
-        }
-    }
-    return 0;
-}
-
-static int intern_obj(MetricsObject *m, PyObject *s)
-{
-    Py_ssize_t len;
-    const char *u = PyUnicode_AsUTF8AndSize(s, &len);
-    return u ? metrics_intern(m, u, len) : -1;
-}
-
-int faas_replica_sids(FaasObject *f, MetricsObject *m, ReplicaObject *rep)
-{
-    if (rep->metrics_for_sids == (PyObject *)m)
-        return 0;
-    PyObject *node = replica_node_name(rep);
-    if (!node)
-        return -1;
-    rep->fn_sid = intern_obj(m, f->fns[rep->fn].name);
-    rep->image_sid = rep->fn_sid < 0 ? -1 : intern_obj(m, rep->image);
-    rep->node_sid = rep->image_sid < 0 ? -1 : intern_obj(m, node);
-    Py_DECREF(node);
-    if (rep->node_sid < 0)
-        return -1;
-    rep->metrics_for_sids = (PyObject *)m;
-    return 0;
-}
-
-static int log_invocation_fast(FaasObject *f, MetricsObject *m, ReplicaObject *rep, double t_wait, double t_start,
-                               double t_exec)
-{
-    if (faas_replica_sids(f, m, rep) < 0)
-        return -1;
-    /* one call per row, in the order of the setters it replaces */
-    struct metrics_row r;
-    r.n = 0; /* only the first n entries are read */
-    row_f64(&r, f->c_wait, t_wait);
-    row_f64(&r, f->c_exec, t_exec);
-    row_f64(&r, f->c_start, t_start);
-    if (rep->memory != Py_None) {
-        long long mem = PyLong_AsLongLong(rep->memory);
-        if (mem == -1 && PyErr_Occurred())
-            return -1;
-        row_i64(&r, f->c_mem, mem);
-    }
-    row_str(&r, f->c_fn, rep->fn_sid);
-    row_str(&r, f->c_img, rep->image_sid);
-    row_str(&r, f->c_node, rep->node_sid);
-    row_i64(&r, f->c_rid, rep->id);
-    return metrics_log_built(m, f->t_inv, &r);
-}
-
-static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep);
-
-/* Pick a routable replica for the record (borrowed result), or NULL with
- * no error when there is none, or NULL with an error. */
-static ReplicaObject *route(FaasObject *f, struct fs_inv *inv)
-{
-    struct fs_fn *fn = &f->fns[inv->fn];
-    size_t n = fs_lb_count(&fn->lb);
-    if (n == 0)
-        return NULL;
-    PyObject *lb = f->env->comp[FS_COMP_LOAD_BALANCER];
-    int policy = FS_LB_ROUND_ROBIN, python = 0;
-    if (!lb) {
-        PyObject *made = env_component(f->env, FS_COMP_LOAD_BALANCER);
-        if (!made)
-            return NULL;
-        Py_DECREF(made);
-        lb = f->env->comp[FS_COMP_LOAD_BALANCER];
-    }
-    if (PyObject_TypeCheck(lb, f->st->LoadBalancer_type)) {
-        BalancerObject *b = (BalancerObject *)lb;
-        if (!b->env)
-            b->env = Py_NewRef((PyObject *)f->env);
-        policy = b->policy;
-        python = balancer_overridden(b);
-        if (python < 0)
-            return NULL;
-    }
-    else
-        python = 1;
-    if (!python || n == 1) {
-        uint32_t id;
-        int rc = fs_lb_route(&fn->lb, policy, env_rng(f->env), &id);
-        if (rc != FS_OK) {
-            fs_raise_status(rc, "load balancer");
-            return NULL;
-        }
-        return f->reps[id];
-    }
-    RequestObject *req = inv_request(f, inv);
-    if (!req)
-        return NULL;
-    Py_INCREF(lb);
-    PyObject *r = PyObject_CallMethodOneArg(lb, f->st->str_next_replica, (PyObject *)req); /* re-entrancy point */
-    if (!r) {
-        Py_DECREF(lb);
-        return NULL;
-    }
-    ReplicaObject *rep = (ReplicaObject *)r;
-    if (!PyObject_TypeCheck(r, f->st->FunctionReplica_type) || rep->faas != f || rep->fn != inv->fn || !rep->routable) {
-        PyErr_Format(PyExc_ValueError,
-                     "%.100s.next_replica(%R) returned %R; expected a RUNNING replica of function %R (see "
-                     "get_running_replicas)",
-                     Py_TYPE(lb)->tp_name, (PyObject *)req, r, f->fns[inv->fn].name);
-        Py_DECREF(lb);
         Py_DECREF(r);
-        return NULL;
+        made++;
     }
-    Py_DECREF(lb);
-    Py_DECREF(r); /* f->reps keeps it alive */
-    return rep;
-}
-
-/* Route the record now, or queue it. Takes over the record (on error, the
- * record is freed). */
-static int inv_submit(FaasObject *f, struct fs_inv *inv)
-{
-    struct fs_fn *fn = &f->fns[inv->fn];
-    ReplicaObject *rep = fn->lb.n ? route(f, inv) : NULL;
-    if (rep)
-        return inv_dispatch(f, inv, rep);
-    if (PyErr_Occurred()) {
-        inv_free(f, inv);
+    if (made && log_call(f, "log_scaling", "(OL)", f->fns[slot].name, (long long)made) < 0)
         return -1;
-    }
-    inv->next = NULL;
-    if (fn->wait_tail)
-        fn->wait_tail->next = inv;
-    else
-        fn->wait_head = inv;
-    fn->wait_tail = inv;
-    fn->nwaiting++;
-    /* Scale from zero: a function without any replica gets one. */
-    if (fn->active && fn->replica_count + fn->unplaced == 0) {
-        PyObject *smin = PyObject_GetAttrString(fn->deployment, "scale_min");
-        long n = smin ? PyLong_AsLong(smin) : -1;
-        Py_XDECREF(smin);
-        if (n == -1 && PyErr_Occurred())
-            return -1;
-        int64_t missing = n > 1 ? n : 1, made = 0;
-        int32_t slot = inv->fn;
-        while (missing-- > 0 && f->fns[slot].active) { /* re-read: Python may grow f->fns */
-            ReplicaObject *r = create_replica(f, slot, 0);
-            if (!r)
-                return -1;
-            Py_DECREF(r);
-            made++;
-        }
-        /* a `scale` row, as scale_up logs (inv may be gone after Python ran) */
-        if (made && log_call(f, "log_scaling", "(OL)", f->fns[slot].name, (long long)made) < 0)
-            return -1;
-        return sched_pump(f);
-    }
-    return 0;
-}
-
-static int dispatch_waiting(FaasObject *f, int32_t slot)
-{
-    struct fs_fn *fn = &f->fns[slot];
-    while (fn->wait_head && fn->lb.n) {
-        struct fs_inv *inv = fn->wait_head;
-        ReplicaObject *rep = route(f, inv);
-        fn = &f->fns[slot];
-        if (!rep)
-            return PyErr_Occurred() ? -1 : 0;
-        if (fn->wait_head != inv) /* re-entrancy moved the queue */
-            continue;
-        fn->wait_head = inv->next;
-        if (!fn->wait_head)
-            fn->wait_tail = NULL;
-        fn->nwaiting--;
-        if (inv_dispatch(f, inv, rep) < 0)
-            return -1;
-        fn = &f->fns[slot];
-    }
-    return 0;
-}
-
-/* The invocation ended (ok: the hook returned; else it raised exc). */
-static int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
-{
-    ReplicaObject *rep = inv->rep;
-    struct fs_fn *fn = &f->fns[inv->fn];
-    double now = f->env->sim.now;
-    double t_wait = inv->t_start - inv->t_received, t_exec = now - inv->t_start;
-    if (rep->routable)
-        fs_lb_complete(&fn->lb, rep->id);
-    rep->last_active = now;
-    int rc = 0;
-    if (exc) {
-        fn->nfailed++;
-        EventObject *done = inv->done;
-        if (done && !done->value) {
-            /* The error reaches run() once, from the hook's process or the
-             * call that ran the hook; the event only tells its waiters. */
-            rc = event_fail(done, exc);
-            done->defused = 1;
-        }
-        if (rc == 0)
-            rc = replica_fail(rep, "invoke", exc);
-        inv_free(f, inv);
-        return rc;
-    }
-    fn->ncompleted++;
-    PyObject *m = env_component(f->env, FS_COMP_METRICS);
-    if (!m) {
-        inv_free(f, inv);
-        return -1;
-    }
-    rc = metrics_fast_path(f, m);
-    if (rc == 0 && !f->fast_stop) {
-        RequestObject *req = inv_request(f, inv);
-        PyObject *r = req ? PyObject_CallMethodObjArgs(m, f->st->str_log_stop_exec, (PyObject *)req, rep, NULL) : NULL;
-        rc = r ? 0 : -1;
-        Py_XDECREF(r);
-    }
-    if (rc == 0) {
-        if (f->fast_inv)
-            rc = log_invocation_fast(f, (MetricsObject *)m, rep, t_wait, inv->t_start, t_exec);
-        else {
-            PyObject *node = replica_node_name(rep);
-            PyObject *r = node ? PyObject_CallMethod(m, "log_invocation", "OOOdddI", f->fns[inv->fn].name, rep->image,
-                                                     node, t_wait, inv->t_start, t_exec, rep->id)
-                               : NULL;
-            Py_XDECREF(node);
-            rc = r ? 0 : -1;
-            Py_XDECREF(r);
-        }
-    }
-    Py_DECREF(m);
-    EventObject *done = inv->done;
-    if (rc == 0 && done && !done->value && (Py_REFCNT(done) > 1 || done->ncb || done->callbacks)) {
-        /* Someone can see the event: give it a FunctionResponse. */
-        PyObject *node = replica_node_name(rep);
-        PyObject *resp = node ? PyObject_CallFunction(f->st->FunctionResponse, "LiddO", (long long)inv->request_id, 200,
-                                                      t_wait, t_exec, node)
-                              : NULL;
-        Py_XDECREF(node);
-        rc = resp ? event_succeed(done, resp) : -1;
-        Py_XDECREF(resp);
-    }
-    if (rc < 0 && done && !done->value) {
-        /* A metrics override (or the response) failed: the request's
-         * waiters get the error too instead of waiting for ever; it reaches
-         * run() once, from here (the event is defused). */
-        PyObject *exc = fs_err_take();
-        if (exc && event_fail(done, exc) == 0)
-            done->defused = 1;
-        else
-            PyErr_Clear();
-        if (exc)
-            fs_err_restore(exc);
-    }
-    inv_free(f, inv);
-    return rc;
-}
-
-int faas_inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc)
-{
-    return inv_complete(f, inv, exc);
-}
-
-RequestObject *faas_inv_request(FaasObject *f, struct fs_inv *inv)
-{
-    return inv_request(f, inv);
-}
-
-void faas_timed_remove(struct fs_inv *inv)
-{
-    FaasObject *f = inv->faas;
-    if (inv->prev)
-        inv->prev->next = inv->next;
-    else
-        f->timed = inv->next;
-    if (inv->next)
-        inv->next->prev = inv->prev;
-    inv->next = inv->prev = NULL;
-    inv->tracked = 0;
-}
-
-int faas_timed_push(FaasObject *f, struct fs_inv *inv, double t, fs_action_fn fire)
-{
-    int rc = fs_queue_push(&f->env->sim.queue, t, FS_PRIO_NORMAL, fire, inv);
-    if (rc != FS_OK)
-        return rc;
-    inv->prev = NULL;
-    inv->next = f->timed;
-    if (f->timed)
-        f->timed->prev = inv;
-    f->timed = inv;
-    inv->tracked = 1;
-    return FS_OK;
-}
-
-/* The default (C) invoke of a request with a recorded execution time: the
- * record waits on a C timer, on the platform's timed list (as a watchdog's
- * execute step does), then completes. */
-static int exec_timer_fire(struct fs_sim *sim, void *data)
-{
-    (void)sim;
-    struct fs_inv *inv = (struct fs_inv *)data;
-    FaasObject *f = inv->faas;
-    faas_timed_remove(inv);
-    Py_INCREF(f);
-    int rc = inv_complete(f, inv, NULL);
-    Py_DECREF(f);
-    return rc < 0 ? FS_EPYTHON : FS_OK;
-}
-
-static int exec_timer_start(FaasObject *f, struct fs_inv *inv)
-{
-    int rc = faas_timed_push(f, inv, f->env->sim.now + inv->exec_time, exec_timer_fire);
-    if (rc != FS_OK) {
-        PyObject *exc;
-        fs_raise_status(rc, "execution timer");
-        exc = fs_err_take();
-        rc = inv_complete(f, inv, exc);
-        if (rc == 0)
-            fs_err_restore(Py_NewRef(exc));
-        Py_DECREF(exc);
-        return -1;
-    }
-    return 0;
-}
-
-/* Send the record to rep: invoke hook, then complete (now, or when the
- * hook's process ends). */
-static int inv_dispatch(FaasObject *f, struct fs_inv *inv, ReplicaObject *rep)
-{
-    struct fs_fn *fn = &f->fns[inv->fn];
-    inv->rep = (ReplicaObject *)Py_NewRef(rep);
-    inv->t_start = f->env->sim.now;
-    int rc = fs_lb_dispatch(&fn->lb, rep->id);
-    if (rc != FS_OK) {
-        inv_free(f, inv);
-        return fs_raise_status(rc, "dispatch");
-    }
-    fn->ninvoked++;
-    fn->last_invocation = inv->t_start;
-    rep->last_active = inv->t_start;
-    SimulatorObject *sim = (SimulatorObject *)rep->simulator;
-    int o = simulator_hook_overridden(sim, FS_HOOK_INVOKE);
-    PyObject *m = NULL;
-    if (o >= 0) {
-        m = env_component(f->env, FS_COMP_METRICS);
-        if (!m || metrics_fast_path(f, m) < 0)
-            o = -1;
-    }
-    if (o >= 0 && !f->fast_start) {
-        RequestObject *req = inv_request(f, inv);
-        PyObject *r = req ? PyObject_CallMethodObjArgs(m, f->st->str_log_start_exec, (PyObject *)req, rep, NULL) : NULL;
-        if (!r)
-            o = -1;
-        Py_XDECREF(r);
-    }
-    Py_XDECREF(m);
-    fn = &f->fns[inv->fn]; /* Python code may have grown f->fns */
-    if (o < 0) {
-        if (rep->routable)
-            fs_lb_complete(&fn->lb, rep->id);
-        inv_free(f, inv);
-        return -1;
-    }
-    if (!o) {
-        if (Watchdog_Check(f->st, (PyObject *)sim))
-            return watchdog_dispatch(f, inv);
-        /* The C invoke takes no time, or the request's recorded one. */
-        return inv->exec_time > 0 ? exec_timer_start(f, inv) : inv_complete(f, inv, NULL);
-    }
-    RequestObject *req = inv_request(f, inv);
-    if (!req) {
-        if (rep->routable)
-            fs_lb_complete(&fn->lb, rep->id);
-        inv_free(f, inv);
-        return -1;
-    }
-    PyObject *args[2] = {(PyObject *)rep, (PyObject *)req};
-    PyObject *wait_on;
-    rc = simulator_call_hook(sim, FS_HOOK_INVOKE, f->env, args, &wait_on); /* re-entrancy point */
-    if (rc < 0) {
-        PyObject *exc = fs_err_take();
-        rc = inv_complete(f, inv, exc);
-        if (rc == 0 && f->raise_hook_errors) {
-            fs_err_restore(exc);
-            return -1;
-        }
-        Py_DECREF(exc);
-        return rc;
-    }
-    if (rc == 0)
-        return inv_complete(f, inv, NULL);
-    EventObject *ev = (EventObject *)wait_on;
-    if (ev->processed) {
-        rc = ev->ok ? inv_complete(f, inv, NULL) : inv_complete(f, inv, ev->value);
-        if (rc == 0 && !ev->ok && f->raise_hook_errors) {
-            raise_exception_object(ev->value);
-            rc = -1;
-        }
-        Py_DECREF(wait_on);
-        return rc;
-    }
-    rc = event_add_ccb(ev, FS_CB_INVOKED, (PyObject *)req);
-    Py_DECREF(wait_on);
-    return rc;
-}
-
-int faas_invoked_cb(RequestObject *req, EventObject *ev)
-{
-    struct fs_inv *inv = req->inv;
-    if (!inv || !inv->rep || !inv->rep->faas)
-        return 0;
-    FaasObject *f = inv->rep->faas;
-    Py_INCREF(f);
-    int rc;
-    if (ev->ok)
-        rc = inv_complete(f, inv, NULL);
-    else {
-        rc = inv_complete(f, inv, ev->value);
-        if (rc == 0 && !f->raise_hook_errors)
-            ev->defused = 1;
-    }
-    Py_DECREF(f);
-    return rc;
-}
-
-int faas_invoke_native(FaasObject *f, int32_t slot, double exec_time)
-{
-    struct fs_inv *inv = inv_alloc(f);
-    if (!inv)
-        return -1;
-    inv->fn = slot;
-    inv->exec_time = exec_time;
-    inv->request_id = f->next_request_id++;
-    inv->t_received = f->env->sim.now;
-    return inv_submit(f, inv);
+    return sched_pump(f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1665,29 +1198,7 @@ static PyObject *faas_invoke(FaasObject *self, PyObject *request)
     int32_t slot = faas_function_slot(self, req->name);
     if (slot < 0)
         return NULL;
-    struct fs_inv *inv = inv_alloc(self);
-    if (!inv)
-        return NULL;
-    EventObject *done = event_alloc(self->st->Event_type, self->env);
-    if (!done) {
-        inv->next = self->free_inv;
-        self->free_inv = inv;
-        return NULL;
-    }
-    if (req->request_id < 0)
-        req->request_id = self->next_request_id++;
-    inv->fn = slot;
-    inv->request_id = req->request_id;
-    inv->exec_time = req->exec_time;
-    inv->t_received = self->env->sim.now;
-    inv->req = (RequestObject *)Py_NewRef(request);
-    req->inv = inv;
-    inv->done = (EventObject *)Py_NewRef((PyObject *)done);
-    if (inv_submit(self, inv) < 0) {
-        Py_DECREF(done);
-        return NULL;
-    }
-    return (PyObject *)done;
+    return inv_invoke(self, req, slot);
 }
 
 static PyObject *deployment_name(PyObject *fd)
@@ -2085,27 +1596,9 @@ static PyObject *faas_remove(FaasObject *self, PyObject *fd)
         Py_DECREF(image);
     }
     /* Requests still waiting can never be served: fail them. */
-    while (fn->wait_head) {
-        struct fs_inv *inv = fn->wait_head;
-        fn->wait_head = inv->next;
-        fn->nwaiting--;
-        if (!fn->wait_head)
-            fn->wait_tail = NULL;
-        EventObject *done = inv->done;
-        if (done && !done->value) {
-            PyObject *exc = PyObject_CallFunction(PyExc_LookupError, "s", "the function was removed");
-            int rc = exc ? event_fail(done, exc) : -1;
-            Py_XDECREF(exc);
-            if (rc < 0) {
-                inv_free(self, inv);
-                return NULL;
-            }
-            if (Py_REFCNT(done) == 1 && !done->ncb && !done->callbacks)
-                done->defused = 1;
-        }
-        inv_free(self, inv);
-        fn = &self->fns[slot];
-    }
+    if (inv_fail_waiting(self, slot) < 0)
+        return NULL;
+    fn = &self->fns[slot];
     PyObject *reps = PyList_GetSlice(fn->replicas, 0, PyList_GET_SIZE(fn->replicas));
     if (!reps)
         return NULL;
@@ -2210,7 +1703,7 @@ static PyObject *faas_stats(FaasObject *self, PyObject *name)
         inflight += fs_lb_at(&fn->lb, i)->inflight;
     return Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:L,s:d}", "invoked", (long long)fn->ninvoked, "completed",
                          (long long)fn->ncompleted, "failed", (long long)fn->nfailed, "waiting",
-                         (long long)fn->nwaiting, "replicas", (long long)fn->replica_count, "unplaced",
+                         (long long)fn->waiting.n, "replicas", (long long)fn->replica_count, "unplaced",
                          (long long)fn->unplaced, "last_invocation", fn->last_invocation);
 }
 
@@ -2269,10 +1762,6 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
         Py_VISIT(fn->replicas);
         Py_VISIT(fn->failed);
         Py_VISIT(fn->containers);
-        for (struct fs_inv *inv = fn->wait_head; inv; inv = inv->next) {
-            Py_VISIT((PyObject *)inv->req);
-            Py_VISIT((PyObject *)inv->done);
-        }
     }
     for (uint32_t i = 0; i < self->nreps; i++)
         Py_VISIT((PyObject *)self->reps[i]);
@@ -2284,20 +1773,8 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
     Py_VISIT(self->accel_names);
     Py_VISIT(self->sched_queue);
     Py_VISIT((PyObject *)self->sched_busy);
-    Py_VISIT(self->fast_for);
-    Py_VISIT(self->fet_for);
-    for (struct fs_inv *inv = self->timed; inv; inv = inv->next) {
-        Py_VISIT((PyObject *)inv->req);
-        Py_VISIT((PyObject *)inv->done);
-        Py_VISIT((PyObject *)inv->rep);
-    }
     Py_VISIT(self->dict);
-    return 0;
-}
-
-static int timer_of(const struct fs_entry *e, void *ctx)
-{
-    return (e->fn == watchdog_timer_fire || e->fn == exec_timer_fire) && ((struct fs_inv *)e->data)->faas == ctx;
+    return inv_traverse(self, visit, arg);
 }
 
 /* The platform owns the records of waiting requests and those on a C timer
@@ -2305,25 +1782,7 @@ static int timer_of(const struct fs_entry *e, void *ctx)
  * request objects, and records in a worker queue by their watchdog. */
 static int Faas_clear(FaasObject *self)
 {
-    /* Records on a C timer: cancel the timers, then drop the records. */
-    if (self->timed && self->env)
-        fs_queue_remove_if(&self->env->sim.queue, timer_of, self);
-    while (self->timed) {
-        struct fs_inv *inv = self->timed;
-        self->timed = inv->next;
-        inv->tracked = 0;
-        inv_free(self, inv);
-    }
-    for (int32_t i = 0; i < self->nfns; i++) {
-        struct fs_fn *fn = &self->fns[i];
-        while (fn->wait_head) {
-            struct fs_inv *inv = fn->wait_head;
-            fn->wait_head = inv->next;
-            inv_free(self, inv);
-        }
-        fn->wait_tail = NULL;
-        fn->nwaiting = 0;
-    }
+    inv_clear(self);
     for (int32_t i = 0; i < self->nfns; i++) {
         struct fs_fn *fn = &self->fns[i];
         Py_CLEAR(fn->name);
@@ -2348,8 +1807,6 @@ static int Faas_clear(FaasObject *self)
     Py_CLEAR(self->accel_names);
     Py_CLEAR(self->sched_queue);
     Py_CLEAR(self->sched_busy);
-    Py_CLEAR(self->fast_for);
-    Py_CLEAR(self->fet_for);
     Py_CLEAR(self->dict);
     return 0;
 }
@@ -2368,11 +1825,7 @@ static void Faas_dealloc(FaasObject *self)
     PyMem_Free(self->fns);
     PyMem_Free(self->node_t0);
     fs_sched_free(&self->sched);
-    while (self->free_inv) {
-        struct fs_inv *inv = self->free_inv;
-        self->free_inv = inv->next;
-        PyMem_Free(inv);
-    }
+    inv_free_pool(self);
     tp->tp_free(self);
     Py_DECREF(tp);
 }

@@ -36,7 +36,8 @@
  *     few distinct names (functions, nodes, images) metrics hold.
  */
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
-#include "module.h"
+#include "metrics.h"
+#include "environment.h"
 
 #include <numpy/arrayobject.h>
 
@@ -1048,7 +1049,7 @@ static PyObject *metrics_append_native(MetricsObject *self, PyObject *args)
 }
 
 /* ------------------------------------------------------------------ */
-/* C API (see module.h)                                                 */
+/* C API (see metrics.h)                                                */
 
 static struct fs_table *api_table(MetricsObject *m, int table)
 {
@@ -1102,7 +1103,9 @@ int metrics_intern(MetricsObject *m, const char *s, Py_ssize_t len)
     return id >= 0 ? id : fs_raise_status(id, "Metrics: string pool");
 }
 
-int metrics_begin_row_at(MetricsObject *m, int table, double time)
+static void metrics_abort_row(MetricsObject *m, int table);
+
+static int metrics_begin_row_at(MetricsObject *m, int table, double time)
 {
     struct fs_table *t = api_table(m, table);
     if (!t)
@@ -1167,7 +1170,7 @@ int metrics_set_i64(MetricsObject *m, int table, int col, int64_t v)
     return api_store(m, table, col, FS_COL_I64, u, NULL);
 }
 
-int metrics_set_bool(MetricsObject *m, int table, int col, int v)
+static int metrics_set_bool(MetricsObject *m, int table, int col, int v)
 {
     union fs_value u = {.b = v ? 1 : 0};
     return api_store(m, table, col, FS_COL_BOOL, u, NULL);
@@ -1195,15 +1198,6 @@ int metrics_set_str(MetricsObject *m, int table, int col, int str_id)
         return -1;
     }
     return 0;
-}
-
-int metrics_set_obj(MetricsObject *m, int table, int col, PyObject *obj)
-{
-    union fs_value u;
-    int kind = classify(obj, &u);
-    if (kind < 0)
-        return -1;
-    return api_store(m, table, col, kind, u, obj);
 }
 
 int metrics_end_row(MetricsObject *m, int table)
@@ -1258,7 +1252,7 @@ int metrics_log_row(MetricsObject *m, int table, const int *cols, const int *kin
     return metrics_end_row(m, table);
 }
 
-void metrics_abort_row(MetricsObject *m, int table)
+static void metrics_abort_row(MetricsObject *m, int table)
 {
     struct fs_table *t = fs_metrics_get(&m->reg, table);
     if (t)

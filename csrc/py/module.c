@@ -1,5 +1,23 @@
 /* module.c: faassim._core module definition, state and multi-phase init. */
 #include "module.h"
+#include "balancer.h"
+#include "energy.h"
+#include "environment.h"
+#include "event.h"
+#include "faas.h"
+#include "metrics.h"
+#include "monitor.h"
+#include "network.h"
+#include "power.h"
+#include "replica.h"
+#include "request.h"
+#include "resource.h"
+#include "resource_state.h"
+#include "rng.h"
+#include "scheduler.h"
+#include "simulator.h"
+#include "source.h"
+#include "watchdog.h"
 
 faassim_state *faassim_state_from_type(PyTypeObject *tp)
 {

@@ -70,7 +70,11 @@
  * a window lacks the resource). Windows of a replica must come in time
  * order. get_average_resource_utilization is faas-sim's mean of the windows
  * in [window_start, window_end] (binary search, O(log n + window)). */
-#include "module.h"
+#include "monitor.h"
+#include "energy.h"
+#include "faas.h"
+#include "metrics.h"
+#include "resource_state.h"
 #include "fs_res.h"
 
 #include <math.h>
@@ -974,7 +978,7 @@ static int node_sid(MonitorObject *self, MetricsObject *m, FaasObject *f, int64_
         self->nnode_sid = n;
     }
     if (self->node_sid[node] < 0) {
-        PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(f->nodes, node), "name");
+        PyObject *name = PyObject_GetAttrString(faas_node(f, node), "name");
         if (!name)
             return -1;
         Py_ssize_t len;
@@ -1001,8 +1005,8 @@ static int log_util_fast(MonitorObject *self, MetricsObject *m, ResourceStateObj
     int *cols = is_rep ? self->fu_col : self->nu_col;
     int *c_cpu = is_rep ? &self->fu_cpu : &self->nu_cpu, *c_mem = is_rep ? &self->fu_mem : &self->nu_mem;
     int *c_node = is_rep ? &self->fu_node : &self->nu_node;
-    struct fs_sched_node *nd = fs_sched_get(&f->sched, (size_t)node);
-    if (!nd || node >= PyList_GET_SIZE(f->nodes)) {
+    const struct fs_sched_node *nd = faas_sched_node(f, node);
+    if (!nd || node >= faas_node_count(f)) {
         PyErr_Format(PyExc_RuntimeError, "resource monitor: unknown node %lld", (long long)node);
         return -1;
     }
@@ -1012,7 +1016,7 @@ static int log_util_fast(MonitorObject *self, MetricsObject *m, ResourceStateObj
         return -1;
     double cpu_u, mem_u;
     int cpu_f, mem_f;
-    PyObject *nodeobj = PyList_GET_ITEM(f->nodes, node);
+    PyObject *nodeobj = faas_node(f, node);
     if (calc_util(rs, rep, node, touched, scpu, nd->cap.cpu, "cpu_millis", nodeobj, &cpu_u, &cpu_f) < 0 ||
         calc_util(rs, rep, node, touched, smem, nd->cap.mem, "memory", nodeobj, &mem_u, &mem_f) < 0)
         return -1;
@@ -1122,7 +1126,7 @@ static int replica_slow(PyObject *metrics, PyObject *srv, ResourceStateObject *r
 
 static int node_slow(PyObject *metrics, ResourceStateObject *rs, FaasObject *f, int64_t node)
 {
-    PyObject *nodeobj = PyList_GET_ITEM(f->nodes, node);
+    PyObject *nodeobj = faas_node(f, node);
     Py_INCREF(nodeobj);
     PyObject *name = PyObject_GetAttrString(nodeobj, "name");
     PyObject *cap = name ? PyObject_GetAttrString(nodeobj, "capacity") : NULL;
@@ -1146,7 +1150,7 @@ static int log_power_rows(MonitorObject *self, PyObject *metrics, FaasObject *f,
     int rc = 0;
     Py_INCREF(f);
     Py_INCREF(metrics);
-    for (Py_ssize_t n = 0; rc == 0 && n < PyList_GET_SIZE(f->nodes); n++) {
+    for (Py_ssize_t n = 0; rc == 0 && n < faas_node_count(f); n++) {
         double watts, joules;
         int has = energy_node_state(self->env, f, rs, n, &watts, &joules);
         if (has <= 0) {
@@ -1175,7 +1179,7 @@ static int log_power_rows(MonitorObject *self, PyObject *metrics, FaasObject *f,
                 rc = -1;
         }
         else {
-            PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(f->nodes, n), "name");
+            PyObject *name = PyObject_GetAttrString(faas_node(f, n), "name");
             PyObject *r = name ? PyObject_CallMethod(metrics, "log_power", "Od", name, watts) : NULL;
             Py_XSETREF(r, r ? PyObject_CallMethod(metrics, "log_energy", "Od", name, joules) : NULL);
             rc = r ? 0 : -1;
@@ -1219,9 +1223,9 @@ static int sample_native(MonitorObject *self, FaasObject *f, ResourceStateObject
     if (tick_push(self, now) < 0)
         goto done;
     uint32_t tick = self->ntick - 1;
-    for (int32_t i = 0; i < f->nfns; i++) {
-        int active = f->fns[i].active;
-        PyObject *list = f->fns[i].replicas;
+    for (int32_t i = 0; i < faas_fn_count(f); i++) {
+        int active = faas_fn_active(f, i);
+        PyObject *list = faas_fn_replicas(f, i);
         /* Python hooks may change the list: walk a copy then */
         list = slow ? PyList_GetSlice(list, 0, PyList_GET_SIZE(list)) : Py_NewRef(list);
         if (!list)
@@ -1260,7 +1264,7 @@ static int sample_native(MonitorObject *self, FaasObject *f, ResourceStateObject
     if (rf) {
         Py_INCREF(rf);
         for (uint32_t n = 0; n < resource_state_node_count(rs); n++) {
-            if (!resource_state_node_used(rs, n) || (Py_ssize_t)n >= PyList_GET_SIZE(rf->nodes))
+            if (!resource_state_node_used(rs, n) || (Py_ssize_t)n >= faas_node_count(rf))
                 continue;
             uint64_t touched, nonzero;
             resource_state_masks(rs, NULL, n, &touched, &nonzero);
@@ -1640,7 +1644,7 @@ static int parse_target(MonitorObject *self, ResourceStateObject *rs, PyObject *
     *node = -1;
     if (PyObject_TypeCheck(target, self->st->FunctionReplica_type)) {
         *rep = (ReplicaObject *)target;
-        if (!(*rep)->faas || (*rep)->faas->env != self->env) {
+        if (!(*rep)->faas || faas_env((*rep)->faas) != self->env) {
             PyErr_Format(PyExc_ValueError, "%s(): %R belongs to another environment", fname, target);
             return -1;
         }
@@ -1661,17 +1665,16 @@ static int parse_target(MonitorObject *self, ResourceStateObject *rs, PyObject *
         return -1;
     }
     f = (FaasObject *)faas;
-    PyObject *idx = PyDict_GetItemWithError(f->node_ids, target);
-    if (!idx && !PyErr_Occurred()) { /* nodes added since the platform looked */
+    int64_t i = -1;
+    int found = faas_node_index(f, target, &i);
+    if (found == 0) { /* nodes added since the platform looked */
         PyObject *nodes = PyObject_GetAttrString(faas, "nodes");
         Py_XDECREF(nodes);
-        if (nodes)
-            idx = PyDict_GetItemWithError(f->node_ids, target);
+        found = nodes ? faas_node_index(f, target, &i) : -1;
     }
-    Py_ssize_t i = idx ? PyLong_AsSsize_t(idx) : -1;
     Py_DECREF(faas);
-    if (!idx) {
-        if (!PyErr_Occurred())
+    if (found <= 0) {
+        if (found == 0)
             PyErr_Format(PyExc_KeyError, "%s(): unknown node %R", fname, target);
         return -1;
     }

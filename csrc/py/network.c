@@ -16,7 +16,9 @@
  * drops that reference. A cancelled flow keeps what it had sent and never
  * triggers. A finished Flow is its own value (a one-object cycle the
  * cyclic GC frees). */
-#include "module.h"
+#include "network.h"
+#include "environment.h"
+#include "event.h"
 #include "fs_net.h"
 
 #include <math.h>

@@ -26,11 +26,11 @@
  * fs_linmodel_predict_batch, which runs the single-row code, so a batch is
  * bit for bit the rows predicted one at a time (and the C API below).
  *
- * C API (module.h): power_model_predict_c predicts one row without any
+ * power_model_predict_c predicts one row without any
  * Python call when the model is a LinearPowerModel whose predict is not
  * overridden (looked up on every call: the type's method cache makes this
  * cheap, and a later monkey-patch is seen). */
-#include "module.h"
+#include "power.h"
 #include "fs_power.h"
 
 #include <math.h>
@@ -394,7 +394,14 @@ static int predict_overridden(faassim_state *st, PyObject *model)
     return 0;
 }
 
-int power_model_predict_c(faassim_state *st, PyObject *model, const double *x, int nfeat, double *out)
+/* Predict one row x[0 .. nfeat) of a model. Returns 1 if model is a
+ * LinearPowerModel (or a subclass) whose predict is not overridden: *out is
+ * set, bit for bit what model.predict([x])[0] returns, and no Python code
+ * ran. Returns 0 if not (any other object, or predict overridden): the
+ * caller must call model.predict from Python. Returns -1 with ValueError for
+ * a model that is not fitted, nfeat != model.n_features_in_, or NaN/inf in
+ * x. */
+static int power_model_predict_c(faassim_state *st, PyObject *model, const double *x, int nfeat, double *out)
 {
     if (!LinearPowerModel_Check(st, model))
         return 0;

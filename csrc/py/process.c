@@ -8,7 +8,7 @@
  * inline C callback on it (no Python object is created). When the generator
  * returns or raises, the process event is triggered with the return value or
  * the exception and scheduled (NORMAL). */
-#include "module.h"
+#include "event.h"
 
 #include <frameobject.h>
 

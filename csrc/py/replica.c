@@ -9,12 +9,14 @@
  * order, where faas-sim used id(replica)) and inflight (requests running on
  * it). Replicas have a __dict__, so simulators can keep per-replica data on
  * them as faas-sim code does. */
-#include "module.h"
+#include "replica.h"
+#include "faas.h"
+#include "metrics.h"
 
 ReplicaObject *replica_new(struct FaasObject *faas, uint32_t id, int32_t fn, int32_t rank, PyObject *function,
                            PyObject *container, PyObject *simulator)
 {
-    faassim_state *st = faas->st;
+    faassim_state *st = faas_state(faas);
     ReplicaObject *r = (ReplicaObject *)st->FunctionReplica_type->tp_alloc(st->FunctionReplica_type, 0);
     if (!r)
         return NULL;
@@ -124,20 +126,50 @@ static PyObject *replica_get_state(ReplicaObject *self, void *c)
     return or_none(function_state_member(self->st, self->state));
 }
 
+PyObject *replica_node_name(ReplicaObject *rep)
+{
+    if (rep->node_obj == Py_None)
+        return PyUnicode_FromString("None");
+    return PyObject_GetAttrString(rep->node_obj, "name");
+}
+
+static int intern_obj(MetricsObject *m, PyObject *s)
+{
+    Py_ssize_t len;
+    const char *u = PyUnicode_AsUTF8AndSize(s, &len);
+    return u ? metrics_intern(m, u, len) : -1;
+}
+
+int replica_intern_sids(ReplicaObject *rep, MetricsObject *m)
+{
+    PyObject *node = replica_node_name(rep);
+    if (!node)
+        return -1;
+    rep->fn_sid = intern_obj(m, faas_fn_name(rep->faas, rep->fn));
+    rep->image_sid = rep->fn_sid < 0 ? -1 : intern_obj(m, rep->image);
+    rep->node_sid = rep->image_sid < 0 ? -1 : intern_obj(m, node);
+    Py_DECREF(node);
+    if (rep->node_sid < 0)
+        return -1;
+    rep->metrics_for_sids = (PyObject *)m;
+    return 0;
+}
+
 static PyObject *replica_get_fn_name(ReplicaObject *self, void *c)
 {
     (void)c;
     if (!self->faas)
         Py_RETURN_NONE;
-    return Py_NewRef(self->faas->fns[self->fn].name);
+    return Py_NewRef(faas_fn_name(self->faas, self->fn));
 }
 
 static PyObject *replica_get_inflight(ReplicaObject *self, void *c)
 {
     (void)c;
     size_t pos;
-    if (self->faas && self->routable && fs_lb_find(&self->faas->fns[self->fn].lb, self->id, &pos) == FS_OK)
-        return PyLong_FromUnsignedLong(fs_lb_at(&self->faas->fns[self->fn].lb, pos)->inflight);
+    struct fs_lb *lb = self->faas && self->routable ? faas_fn_lb(self->faas, self->fn) : NULL;
+    if (lb && fs_lb_find(lb, self->id, &pos) == FS_OK)
+        return PyLong_FromUnsignedLong(fs_lb_at(lb, pos)->inflight);
     return PyLong_FromLong(0);
 }
 

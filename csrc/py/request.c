@@ -18,7 +18,8 @@
  * source with durations sets it on its requests. While the request is in
  * flight its invocation record holds the value; setting the attribute then
  * changes the record too (a claim_resources override may decide it). */
-#include "module.h"
+#include "request.h"
+#include "invocation.h"
 
 #include <math.h>
 
@@ -188,7 +189,7 @@ static int holds(RequestObject *self, struct fs_inv *inv)
  * and its event; the request is what holds the record (the platform only
  * tracks waiting records), so the collector sees those references here.
  * The same for the record of a sequence that super().invoke runs for it
- * (faas_inv_unlink). */
+ * (inv_unlink). */
 static int Request_traverse(RequestObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));

@@ -2,7 +2,7 @@
 #ifndef FAASSIM_RESOURCE_H
 #define FAASSIM_RESOURCE_H
 
-#include "module.h"
+#include "event.h"
 
 enum fs_res_kind {
     FS_RES_GENERIC = 0, /* BaseResource: _do_put/_do_get come from Python */
@@ -47,5 +47,10 @@ typedef struct {
     PyObject *time;
     PyObject *key;
 } ResEventObject;
+
+int Resource_setup(PyObject *m, faassim_state *st);
+/* The C callbacks FS_CB_TRIGGER_PUT / FS_CB_TRIGGER_GET of a resource. */
+int resource_trigger_put(PyObject *res, PyObject *get_event);
+int resource_trigger_get(PyObject *res, PyObject *put_event);
 
 #endif

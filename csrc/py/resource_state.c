@@ -62,7 +62,8 @@
  * the loose amount folds the standing claims into it (the epoch of the
  * claim changes, so the watchdog releases those as loose amounts). Reads
  * are exact as before: fs_res adds k * v exactly. */
-#include "module.h"
+#include "resource_state.h"
+#include "faas.h"
 #include "fs_res.h"
 
 #include <math.h>
@@ -348,7 +349,7 @@ static ReplicaObject *check_replica(ResourceStateObject *rs, PyObject *obj, cons
         return NULL;
     }
     ReplicaObject *rep = (ReplicaObject *)obj;
-    if (!rep->faas || !rep->faas->env || (rs->env && rep->faas->env != rs->env)) {
+    if (!rep->faas || !faas_env(rep->faas) || (rs->env && faas_env(rep->faas) != rs->env)) {
         PyErr_Format(PyExc_ValueError, "%s(): %R belongs to another environment", fname, obj);
         return NULL;
     }
@@ -402,7 +403,7 @@ static int rs_register(ResourceStateObject *rs, ReplicaObject *rep)
     if (!rs->faas)
         rs->faas = (FaasObject *)Py_NewRef((PyObject *)rep->faas);
     if (!rs->env) /* ResourceState() made without env (as faas-sim code does) */
-        rs->env = (EnvironmentObject *)Py_NewRef((PyObject *)rep->faas->env);
+        rs->env = (EnvironmentObject *)Py_NewRef((PyObject *)faas_env(rep->faas));
     return 1;
 }
 
@@ -746,22 +747,21 @@ static int rs_node_index(ResourceStateObject *rs, PyObject *name, const char *fn
     FaasObject *f = rs_platform(rs, fname);
     if (!f)
         return -1;
-    PyObject *idx = PyDict_GetItemWithError(f->node_ids, name);
-    if (!idx && !PyErr_Occurred()) {
+    int64_t i;
+    int found = faas_node_index(f, name, &i);
+    if (found == 0) {
         /* Nodes added to env.topology since the platform last looked: its
          * `nodes` getter brings the node table up to date. */
         PyObject *nodes = PyObject_GetAttrString((PyObject *)f, "nodes");
         Py_XDECREF(nodes);
-        if (nodes)
-            idx = PyDict_GetItemWithError(f->node_ids, name);
+        found = nodes ? faas_node_index(f, name, &i) : -1;
     }
     Py_DECREF(f);
-    if (!idx) {
-        if (!PyErr_Occurred())
+    if (found <= 0) {
+        if (found == 0)
             PyErr_Format(PyExc_KeyError, "%s(): unknown node %R", fname, name);
         return -1;
     }
-    Py_ssize_t i = PyLong_AsSsize_t(idx);
     if (i < 0)
         return -1;
     *out = (uint32_t)i;
@@ -892,18 +892,23 @@ static int rs_capi_apply(ResourceStateObject *rs, ReplicaObject *rep, int slot, 
     return rs_apply(rs, rep, slot, v, remove, fname, NULL, NULL);
 }
 
-int resource_state_put(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value)
+/* Add / take back value of a slot on rep and its node (rep is registered on
+ * first use). */
+static int resource_state_put(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value)
 {
     return rs_capi_apply(rs, rep, slot, value, 0, "resource_state_put");
 }
 
-int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value)
+static int resource_state_remove(ResourceStateObject *rs, ReplicaObject *rep, int slot, double value)
 {
     return rs_capi_apply(rs, rep, slot, value, 1, "resource_state_remove");
 }
 
-int resource_state_apply(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values, int n,
-                         int remove)
+/* Put (remove == 0) or remove values[i] of slots[i], i < n (distinct
+ * slots), on rep: all or nothing, as n calls of the above but with one
+ * validation of the replica. */
+static int resource_state_apply(ResourceStateObject *rs, ReplicaObject *rep, const int *slots, const double *values,
+                                int n, int remove)
 {
     const char *fname = remove ? "resource_state_remove" : "resource_state_put";
     if (!check_replica(rs, (PyObject *)rep, fname))
@@ -1231,12 +1236,12 @@ static PyObject *rs_get_node_resource_utilizations(ResourceStateObject *self, vo
     for (uint32_t n = 0; out && self->faas && n < self->nnode_reps; n++) {
         if (!self->node_reps[n] || !PyList_GET_SIZE(self->node_reps[n]))
             continue;
-        if ((Py_ssize_t)n >= PyList_GET_SIZE(self->faas->nodes)) {
+        if ((Py_ssize_t)n >= faas_node_count(self->faas)) {
             PyErr_SetString(PyExc_RuntimeError, "node_resource_utilizations: the platform lost a node");
             Py_CLEAR(out);
             break;
         }
-        PyObject *name = PyObject_GetAttrString(PyList_GET_ITEM(self->faas->nodes, n), "name");
+        PyObject *name = PyObject_GetAttrString(faas_node(self->faas, n), "name");
         PyObject *nu = name ? node_util_new(self, n, name) : NULL;
         if (!nu || PyDict_SetItem(out, name, nu) < 0)
             Py_CLEAR(out);
@@ -1440,7 +1445,7 @@ PyDoc_STRVAR(ResourceState_doc, "ResourceState(env=None)\n--\n\n"
                                 "the sum of its replicas'. Removing more than held raises ValueError.\n\n"
                                 "Without env (faas-sim's ResourceState()), the state takes the environment of\n"
                                 "the first replica it accounts for.\n\n"
-                                "Built-in (C) simulators use the C API in module.h; it bypasses Python\n"
+                                "Built-in (C) simulators use the C API in resource_state.h; it bypasses Python\n"
                                 "overrides of put_resource/remove_resource in a subclass.");
 
 static PyType_Slot ResourceState_slots[] = {

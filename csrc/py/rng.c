@@ -10,7 +10,8 @@
  *
  * Every environment owns one (env.rng); environment.c creates it in tp_new
  * through random_new_seeded(). */
-#include "module.h"
+#include "rng.h"
+#include "event.h"
 
 #include <math.h>
 

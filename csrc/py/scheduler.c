@@ -14,7 +14,8 @@
  *
  * Called from Python, the base schedule(replica) runs the C policy and
  * returns the chosen Node or None (nothing is allocated). */
-#include "module.h"
+#include "scheduler.h"
+#include "faas.h"
 
 static const char *const policy_names[FS_SCHED_NPOLICIES] = {"least_allocated", "most_allocated", "balanced", "random",
                                                              "first_fit"};
@@ -88,10 +89,6 @@ int scheduler_overridden(SchedulerObject *s)
     }
     return s->overridden;
 }
-
-/* Defined in faas.c: the C placement of a replica (new reference to the
- * Node or None, no allocation). */
-PyObject *faas_c_schedule(FaasObject *faas, ReplicaObject *rep, int policy, PyObject **reason);
 
 static PyObject *scheduler_schedule(SchedulerObject *self, PyObject *replica)
 {

@@ -19,7 +19,9 @@
  * hook returned). Called from Python, the base methods return env.timeout(0)
  * (invoke: env.timeout(request.exec_time) when set), so
  * `yield from super().invoke(env, replica, request)` works as in faas-sim. */
-#include "module.h"
+#include "simulator.h"
+#include "event.h"
+#include "request.h"
 
 static const char *const hook_names[FS_NHOOKS] = {"deploy", "startup", "setup", "invoke", "teardown"};
 static const int hook_nargs[FS_NHOOKS] = {2, 2, 2, 3, 2};

@@ -36,7 +36,8 @@
  * Ownership: while attached, the environment holds the source (its
  * native_owners list), so the queued C action's pointer stays valid until the
  * entry fires or the queue is drained. */
-#include "module.h"
+#include "source.h"
+#include "faas.h"
 #include "fs_arrival.h"
 
 #include <math.h>
@@ -445,7 +446,7 @@ static int source_fire(struct fs_sim *sim, void *data);
 /* Queue the next arrival, or stop. */
 static int source_schedule_next(SourceObject *s)
 {
-    EnvironmentObject *env = s->faas->env;
+    EnvironmentObject *env = faas_env(s->faas);
     double now = env->sim.now, t;
     if (s->max >= 0 && s->count >= s->max) {
         s->active = 0;
@@ -492,7 +493,7 @@ static int source_fire(struct fs_sim *sim, void *data)
     if (!s->active || !s->faas)
         return FS_OK;
     FaasObject *f = s->faas;
-    if (!f->fns[s->slot].active) {
+    if (!faas_fn_active(f, s->slot)) {
         s->active = 0;
         return FS_OK;
     }
@@ -525,7 +526,7 @@ static PyObject *source_attach(SourceObject *self, PyObject *args, PyObject *kwd
         PyErr_Format(PyExc_RuntimeError, "%R is already attached (a source can be attached once)", self);
         return NULL;
     }
-    if (!PyObject_TypeCheck(faas, self->st->FaasSystem_type) || !((FaasObject *)faas)->env) {
+    if (!PyObject_TypeCheck(faas, self->st->FaasSystem_type) || !faas_env((FaasObject *)faas)) {
         PyErr_SetString(PyExc_TypeError, "add_source(): needs a faassim FaasSystem bound to an environment");
         return NULL;
     }
@@ -564,7 +565,7 @@ static PyObject *source_attach(SourceObject *self, PyObject *args, PyObject *kwd
             return NULL;
         }
     }
-    EnvironmentObject *env = f->env;
+    EnvironmentObject *env = faas_env(f);
     if (self->kind == SRC_REPLAY && self->ntimes && self->times[0] < env->sim.now) {
         PyObject *t0 = PyFloat_FromDouble(self->times[0]), *now = PyFloat_FromDouble(env->sim.now);
         if (t0 && now)

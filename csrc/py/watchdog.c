@@ -44,7 +44,12 @@
  * Records waiting for a worker belong to the watchdog (traversed here);
  * records on a C timer are on the platform's timed list (traversed there);
  * records waiting on a Python sub-hook are held by their request object. */
-#include "module.h"
+#include "watchdog.h"
+#include "energy.h"
+#include "invocation.h"
+#include "metrics.h"
+#include "resource_state.h"
+#include "simulator.h"
 
 #include <math.h>
 
@@ -53,6 +58,17 @@ enum { SUB_CLAIM = 1, SUB_EXECUTE = 2, SUB_RELEASE = 4 };
 #define NRES 5
 /* the five characterized resources, then the power a PowerPredictionSimulator claims */
 static const char *const res_names[NRES + 1] = {"cpu", "gpu", "blkio", "net", "ram", "power"};
+
+/* The `fets` table and columns of one Metrics object, for the C path of
+ * log_fet (taken when env.metrics does not override log_fet). Each watchdog
+ * keeps its own, recomputed when env.metrics is another object. */
+struct wd_fets {
+    PyObject *for_m; /* the metrics object the fields below are for (strong ref), or NULL */
+    int8_t fast;     /* its log_fet is Metrics.log_fet: rows are logged in C */
+    int t;           /* the `fets` table, then its columns (-1: not resolved yet) */
+    int fs, fe, ws, we, fn, img, node, rid, req;
+    int w, j; /* watts and joules (PowerPredictionSimulator requests) */
+};
 
 struct WatchdogObject {
     SimulatorObject sim;
@@ -73,6 +89,7 @@ struct WatchdogObject {
     int slots[NRES + 1];
     uint8_t power;     /* a PowerPredictionSimulator: the claim also puts the predicted power */
     struct fs_pps pps; /* its power model, resolved for the bound replica */
+    struct wd_fets fets;
 };
 
 static int parse_workers(PyObject *obj, int64_t *out)
@@ -93,6 +110,8 @@ static int parse_workers(PyObject *obj, int64_t *out)
     return 0;
 }
 
+static int wd_dispatch(struct fs_inv *inv);
+
 static PyObject *Watchdog_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     (void)args;
@@ -105,6 +124,7 @@ static PyObject *Watchdog_new(PyTypeObject *type, PyObject *args, PyObject *kwds
         return NULL;
     self->sim.st = st;
     self->sub_mask = -1;
+    self->sim.c_invoke = wd_dispatch;
     self->power = st->PowerPredictionSimulator_type && PyType_IsSubtype(type, st->PowerPredictionSimulator_type);
     return (PyObject *)self;
 }
@@ -305,7 +325,7 @@ done:
 static int wd_sample_fet(WatchdogObject *wd, ReplicaObject *rep, double *out)
 {
     *out = 0.0;
-    EnvironmentObject *env = rep->faas->env;
+    EnvironmentObject *env = faas_env(rep->faas);
     PyObject *v = NULL;
     switch (wd->fet_kind) {
     case 1: {
@@ -365,7 +385,7 @@ static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
     }
     else
         memcpy(vals, inv->claim, sizeof(double) * (size_t)n);
-    PyObject *rs = env_component(rep->faas->env, FS_COMP_RESOURCE_STATE);
+    PyObject *rs = env_component(faas_env(rep->faas), FS_COMP_RESOURCE_STATE);
     if (!rs)
         return -1;
     int rc = 0;
@@ -409,11 +429,11 @@ static int wd_resources(WatchdogObject *wd, struct fs_inv *inv, int put)
         FaasObject *f = rep->faas;
         if (put) {
             memcpy(inv->claim, vals, sizeof(double) * (size_t)n);
-            inv->t_claim = f->env->sim.now;
+            inv->t_claim = faas_env(f)->sim.now;
         }
         inv->claimed = (uint8_t)put;
         if (!put && wd->power) {
-            inv->joules = inv->claim[NRES] * (f->env->sim.now - inv->t_claim);
+            inv->joules = inv->claim[NRES] * (faas_env(f)->sim.now - inv->t_claim);
             inv->has_energy = 1;
         }
     }
@@ -428,23 +448,22 @@ static int set_float_item(PyObject *d, const char *key, double v)
     return rc;
 }
 
-static int fet_fast_path(FaasObject *f, PyObject *m)
+static int fet_fast_path(struct wd_fets *c, faassim_state *st, PyObject *m)
 {
-    if (f->fet_for == m)
+    if (c->for_m == m)
         return 0;
-    faassim_state *st = f->st;
-    Py_XSETREF(f->fet_for, Py_NewRef(m));
-    f->fast_fet = 0;
+    Py_XSETREF(c->for_m, Py_NewRef(m));
+    c->fast = 0;
     /* the column ids are the old metrics object's */
-    f->t_fet = f->f_fs = f->f_fe = f->f_ws = f->f_we = f->f_fn = f->f_img = f->f_node = f->f_rid = f->f_req = -1;
-    f->f_w = f->f_j = -1;
+    c->t = c->fs = c->fe = c->ws = c->we = c->fn = c->img = c->node = c->rid = c->req = -1;
+    c->w = c->j = -1;
     if (!Metrics_Check(st, m) || !st->base_log_fet)
         return 0;
-    f->fast_fet = _PyType_Lookup(Py_TYPE(m), st->str_log_fet) == st->base_log_fet;
+    c->fast = _PyType_Lookup(Py_TYPE(m), st->str_log_fet) == st->base_log_fet;
     PyObject *d = PyObject_GenericGetDict(m, NULL);
     if (d) {
         if (PyDict_GetItemWithError(d, st->str_log_fet))
-            f->fast_fet = 0;
+            c->fast = 0;
         Py_DECREF(d);
     }
     PyErr_Clear();
@@ -455,65 +474,66 @@ static int fet_fast_path(FaasObject *f, PyObject *m)
 static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double t_end)
 {
     ReplicaObject *rep = inv->rep;
-    PyObject *m = env_component(f->env, FS_COMP_METRICS);
+    struct wd_fets *c = &wd->fets;
+    PyObject *m = env_component(faas_env(f), FS_COMP_METRICS);
     if (!m)
         return -1;
-    int rc = fet_fast_path(f, m);
+    int rc = fet_fast_path(c, faas_state(f), m);
     int http = wd->workers > 0;
-    if (rc == 0 && f->fast_fet) {
+    if (rc == 0 && c->fast) {
         MetricsObject *mo = (MetricsObject *)m;
         int energy = inv->has_energy;
-        if (f->t_fet < 0 || f->f_req < 0) {
+        if (c->t < 0 || c->req < 0) {
             /* resolve the columns (first row for this metrics object), in the order log_fet() makes them */
-            if ((f->t_fet = metrics_table(mo, "fets")) < 0 ||
-                (f->f_fs = metrics_column(mo, f->t_fet, "t_fet_start", FS_COL_F64, 0)) < 0 ||
-                (f->f_fe = metrics_column(mo, f->t_fet, "t_fet_end", FS_COL_F64, 0)) < 0 ||
-                (http && (f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0) ||
-                (http && (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0) ||
-                (energy && (f->f_w = metrics_column(mo, f->t_fet, "watts", FS_COL_F64, 0)) < 0) ||
-                (energy && (f->f_j = metrics_column(mo, f->t_fet, "joules", FS_COL_F64, 0)) < 0) ||
-                (f->f_fn = metrics_column(mo, f->t_fet, "function_name", FS_COL_STR, 1)) < 0 ||
-                (f->f_img = metrics_column(mo, f->t_fet, "function_image", FS_COL_STR, 1)) < 0 ||
-                (f->f_node = metrics_column(mo, f->t_fet, "node", FS_COL_STR, 1)) < 0 ||
-                (f->f_rid = metrics_column(mo, f->t_fet, "replica_id", FS_COL_I64, 1)) < 0 ||
-                (f->f_req = metrics_column(mo, f->t_fet, "request_id", FS_COL_I64, 1)) < 0)
+            if ((c->t = metrics_table(mo, "fets")) < 0 ||
+                (c->fs = metrics_column(mo, c->t, "t_fet_start", FS_COL_F64, 0)) < 0 ||
+                (c->fe = metrics_column(mo, c->t, "t_fet_end", FS_COL_F64, 0)) < 0 ||
+                (http && (c->ws = metrics_column(mo, c->t, "t_wait_start", FS_COL_F64, 0)) < 0) ||
+                (http && (c->we = metrics_column(mo, c->t, "t_wait_end", FS_COL_F64, 0)) < 0) ||
+                (energy && (c->w = metrics_column(mo, c->t, "watts", FS_COL_F64, 0)) < 0) ||
+                (energy && (c->j = metrics_column(mo, c->t, "joules", FS_COL_F64, 0)) < 0) ||
+                (c->fn = metrics_column(mo, c->t, "function_name", FS_COL_STR, 1)) < 0 ||
+                (c->img = metrics_column(mo, c->t, "function_image", FS_COL_STR, 1)) < 0 ||
+                (c->node = metrics_column(mo, c->t, "node", FS_COL_STR, 1)) < 0 ||
+                (c->rid = metrics_column(mo, c->t, "replica_id", FS_COL_I64, 1)) < 0 ||
+                (c->req = metrics_column(mo, c->t, "request_id", FS_COL_I64, 1)) < 0)
                 rc = -1;
         }
-        if (rc == 0 && http && f->f_ws < 0 &&
-            ((f->f_ws = metrics_column(mo, f->t_fet, "t_wait_start", FS_COL_F64, 0)) < 0 ||
-             (f->f_we = metrics_column(mo, f->t_fet, "t_wait_end", FS_COL_F64, 0)) < 0))
+        if (rc == 0 && http && c->ws < 0 &&
+            ((c->ws = metrics_column(mo, c->t, "t_wait_start", FS_COL_F64, 0)) < 0 ||
+             (c->we = metrics_column(mo, c->t, "t_wait_end", FS_COL_F64, 0)) < 0))
             rc = -1;
-        if (rc == 0 && energy && f->f_w < 0 &&
-            ((f->f_w = metrics_column(mo, f->t_fet, "watts", FS_COL_F64, 0)) < 0 ||
-             (f->f_j = metrics_column(mo, f->t_fet, "joules", FS_COL_F64, 0)) < 0))
+        if (rc == 0 && energy && c->w < 0 &&
+            ((c->w = metrics_column(mo, c->t, "watts", FS_COL_F64, 0)) < 0 ||
+             (c->j = metrics_column(mo, c->t, "joules", FS_COL_F64, 0)) < 0))
             rc = -1;
         if (rc == 0)
-            rc = faas_replica_sids(f, mo, rep);
+            rc = replica_metrics_sids(rep, mo);
         if (rc == 0) { /* one call per row, in the order of the setters it replaces */
             struct metrics_row r;
             r.n = 0; /* only the first n entries are read */
-            row_f64(&r, f->f_fs, inv->t_fet_start);
-            row_f64(&r, f->f_fe, t_end);
+            row_f64(&r, c->fs, inv->t_fet_start);
+            row_f64(&r, c->fe, t_end);
             if (http) {
-                row_f64(&r, f->f_ws, inv->t_wait_start);
-                row_f64(&r, f->f_we, inv->t_fet_start);
+                row_f64(&r, c->ws, inv->t_wait_start);
+                row_f64(&r, c->we, inv->t_fet_start);
             }
             if (energy) {
-                row_f64(&r, f->f_w, inv->claim[NRES]);
-                row_f64(&r, f->f_j, inv->joules);
+                row_f64(&r, c->w, inv->claim[NRES]);
+                row_f64(&r, c->j, inv->joules);
             }
-            row_str(&r, f->f_fn, rep->fn_sid);
-            row_str(&r, f->f_img, rep->image_sid);
-            row_str(&r, f->f_node, rep->node_sid);
-            row_i64(&r, f->f_rid, rep->id);
-            row_i64(&r, f->f_req, inv->request_id);
-            rc = metrics_log_built(mo, f->t_fet, &r);
+            row_str(&r, c->fn, rep->fn_sid);
+            row_str(&r, c->img, rep->image_sid);
+            row_str(&r, c->node, rep->node_sid);
+            row_i64(&r, c->rid, rep->id);
+            row_i64(&r, c->req, inv->request_id);
+            rc = metrics_log_built(mo, c->t, &r);
         }
     }
     else if (rc == 0) {
         /* faas-sim's call: the names positional, the rest by keyword */
         PyObject *node = PyObject_GetAttrString(rep->node_obj, "name");
-        PyObject *fn = f->fns[inv->fn].name;
+        PyObject *fn = faas_fn_name(f, inv->fn);
         PyObject *args = node ? Py_BuildValue("(OOO)", fn, rep->image, node) : NULL;
         long long rid = (long long)inv->request_id;
         PyObject *kw = !args ? NULL
@@ -525,7 +545,7 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
                  set_float_item(kw, "t_wait_end", inv->t_fet_start) == 0;
         if (ok && inv->has_energy)
             ok = set_float_item(kw, "watts", inv->claim[NRES]) == 0 && set_float_item(kw, "joules", inv->joules) == 0;
-        PyObject *meth = ok ? PyObject_GetAttr(m, f->st->str_log_fet) : NULL;
+        PyObject *meth = ok ? PyObject_GetAttr(m, faas_state(f)->str_log_fet) : NULL;
         PyObject *r = meth ? PyObject_Call(meth, args, kw) : NULL; /* re-entrancy point */
         rc = r ? 0 : -1;
         Py_XDECREF(r);
@@ -540,18 +560,13 @@ static int log_fet(FaasObject *f, WatchdogObject *wd, struct fs_inv *inv, double
 
 static int wd_run(WatchdogObject *wd, struct fs_inv *inv);
 
-/* Take a record off the platform's timed list. */
-static void untime(struct fs_inv *inv)
-{
-    faas_timed_remove(inv);
-}
-
 static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc);
+static int wd_timer_fire(struct fs_inv *inv);
 
 /* Put the record on a C timer firing at t (it then continues from its step). */
 static int wd_timer(FaasObject *f, struct fs_inv *inv, double t)
 {
-    int rc = faas_timed_push(f, inv, t, watchdog_timer_fire);
+    int rc = inv_timed_push(f, inv, t, wd_timer_fire);
     return rc != FS_OK ? fs_raise_status(rc, "watchdog timer") : 0;
 }
 
@@ -566,7 +581,7 @@ static int wd_pump(WatchdogObject *wd, FaasObject *f, int rc)
     if (wd->pumping)
         return rc;
     wd->pumping = 1;
-    double now = f->env->sim.now;
+    double now = faas_env(f)->sim.now;
     while (wd->qhead && (wd->workers == 0 || wd->busy < wd->workers)) {
         struct fs_inv *next = wd->qhead;
         wd->qhead = next->next;
@@ -611,13 +626,13 @@ static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc)
          * once, if nothing handles it), not from here too. */
         EventObject *done = inv->done;
         rc = done && !done->value ? event_fail(done, error) : 0;
-        if (rc == 0 && done && !f->raise_hook_errors)
+        if (rc == 0 && done && !faas_raise_hook_errors(f))
             done->defused = 1;
-        faas_inv_free(f, inv);
+        inv_free(f, inv);
     }
     else {
-        rc = faas_inv_complete(f, inv, error);
-        if (rc == 0 && !exc && f->raise_hook_errors) {
+        rc = inv_complete(f, inv, error);
+        if (rc == 0 && !exc && faas_raise_hook_errors(f)) {
             fs_err_restore(Py_NewRef(error));
             rc = -1;
         }
@@ -634,12 +649,12 @@ static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc)
 static int wd_call(WatchdogObject *wd, struct fs_inv *inv, PyObject *name)
 {
     FaasObject *f = inv->faas;
-    RequestObject *req = faas_inv_request(f, inv);
+    RequestObject *req = inv_request(f, inv);
     if (!req)
         return -1;
     PyObject *args[2] = {(PyObject *)inv->rep, (PyObject *)req};
     PyObject *wait_on;
-    int rc = simulator_call_method(&wd->sim, name, f->env, args, 2, &wait_on); /* re-entrancy point */
+    int rc = simulator_call_method(&wd->sim, name, faas_env(f), args, 2, &wait_on); /* re-entrancy point */
     if (rc <= 0)
         return rc;
     EventObject *ev = (EventObject *)wait_on;
@@ -666,7 +681,7 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
     for (;;) {
         int step = inv->wstep;
         if (step == WD_DONE) {
-            double now = f->env->sim.now;
+            double now = faas_env(f)->sim.now;
             Py_INCREF(wd);
             Py_INCREF(f);
             /* An error logging the row (a log_fet override) is not the
@@ -678,10 +693,10 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             if (inv->sub) {
                 EventObject *done = inv->done;
                 rc = done && !done->value ? event_succeed(done, Py_None) : 0;
-                faas_inv_free(f, inv);
+                inv_free(f, inv);
             }
             else
-                rc = faas_inv_complete(f, inv, NULL);
+                rc = inv_complete(f, inv, NULL);
             if (log_error) {
                 PyObject *later = rc < 0 ? fs_err_take() : NULL;
                 if (later) {
@@ -721,15 +736,13 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
         if (isnan(t) && (wd_bind_fet(wd, inv->rep) < 0 || wd_sample_fet(wd, inv->rep, &t) < 0))
             return wd_fail(wd, inv, NULL);
         inv->wstep++;
-        return wd_timer(f, inv, f->env->sim.now + t) < 0 ? wd_fail(wd, inv, NULL) : 0;
+        return wd_timer(f, inv, faas_env(f)->sim.now + t) < 0 ? wd_fail(wd, inv, NULL) : 0;
     }
 }
 
-int watchdog_timer_fire(struct fs_sim *sim, void *data)
+/* A timed step ended (the record is off the platform's timed list). */
+static int wd_timer_fire(struct fs_inv *inv)
 {
-    (void)sim;
-    struct fs_inv *inv = (struct fs_inv *)data;
-    untime(inv);
     WatchdogObject *wd = (WatchdogObject *)inv->rep->simulator;
     Py_INCREF(wd);
     int rc = wd_run(wd, inv);
@@ -749,7 +762,7 @@ int watchdog_step_cb(RequestObject *req, EventObject *ev)
     int rc;
     if (!ev->ok) {
         FaasObject *f = inv->faas;
-        int raise = f->raise_hook_errors, sub = inv->sub;
+        int raise = faas_raise_hook_errors(f), sub = inv->sub;
         rc = wd_fail(wd, inv, ev->value);
         if (rc == 0 && (!raise || sub)) /* a sub's error travels on in its event */
             ev->defused = 1;
@@ -765,7 +778,7 @@ int watchdog_step_cb(RequestObject *req, EventObject *ev)
 /* Start a record: a worker if one is free, else the queue. */
 static int wd_start(WatchdogObject *wd, struct fs_inv *inv)
 {
-    inv->t_wait_start = inv->faas->env->sim.now;
+    inv->t_wait_start = faas_env(inv->faas)->sim.now;
     inv->wstep = WD_CLAIM;
     inv->claimed = 0;
     inv->claim_token = 0;
@@ -788,9 +801,10 @@ static int wd_start(WatchdogObject *wd, struct fs_inv *inv)
     return wd_run(wd, inv);
 }
 
-int watchdog_dispatch(FaasObject *f, struct fs_inv *inv)
+/* The watchdog's C invoke (SimulatorObject.c_invoke): run an invocation
+ * through the state machine; it completes with inv_complete. */
+static int wd_dispatch(struct fs_inv *inv)
 {
-    (void)f;
     WatchdogObject *wd = (WatchdogObject *)inv->rep->simulator;
     Py_INCREF(wd);
     int rc = wd_start(wd, inv);
@@ -828,7 +842,7 @@ static int check_call(WatchdogObject *self, const char *what, PyObject *const *a
         PyErr_Format(PyExc_RuntimeError, "%s(): %R is not the simulator of %R", what, self, args[1]);
         return -1;
     }
-    if ((EnvironmentObject *)args[0] != (*inv)->faas->env) {
+    if ((EnvironmentObject *)args[0] != faas_env((*inv)->faas)) {
         PyErr_Format(PyExc_ValueError, "%s(): %R is not the environment of %R", what, args[0], args[1]);
         return -1;
     }
@@ -887,10 +901,10 @@ static PyObject *watchdog_invoke(WatchdogObject *self, PyObject *const *args, Py
         return NULL;
     }
     FaasObject *f = outer->faas;
-    EventObject *done = event_alloc(self->sim.st->Event_type, f->env);
+    EventObject *done = event_alloc(self->sim.st->Event_type, faas_env(f));
     if (!done)
         return NULL;
-    struct fs_inv *inv = faas_inv_alloc(f);
+    struct fs_inv *inv = inv_alloc(f);
     if (!inv) {
         Py_DECREF(done);
         return NULL;
@@ -971,6 +985,7 @@ static int Watchdog_traverse(WatchdogObject *self, visitproc visit, void *arg)
     Py_VISIT((PyObject *)self->fet_for);
     Py_VISIT(self->fet_py);
     Py_VISIT(self->rs_for);
+    Py_VISIT(self->fets.for_m);
     int r = pps_traverse(&self->pps, visit, arg);
     if (r)
         return r;
@@ -991,7 +1006,7 @@ static int Watchdog_clear(WatchdogObject *self)
         RequestObject *req = inv->req;
         EventObject *done = inv->done;
         ReplicaObject *rep = inv->rep;
-        faas_inv_unlink(inv);
+        inv_unlink(inv);
         PyMem_Free(inv);
         Py_XDECREF(rep);
         Py_XDECREF(done);
@@ -1005,6 +1020,7 @@ static int Watchdog_clear(WatchdogObject *self)
     Py_CLEAR(self->fet_for);
     Py_CLEAR(self->fet_py);
     Py_CLEAR(self->rs_for);
+    Py_CLEAR(self->fets.for_m);
     pps_clear(&self->pps);
     return 0;
 }
