@@ -130,7 +130,9 @@ from faassim import workload
 from faassim.sweeps import SweepError, sweep
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy
-from faassim._core import Flow, Network
+from faassim._core import Flow, FlowNetwork
+from faassim import network as _network
+from faassim.network import LowBandwidthError, Network, NodeState, docker_pull
 from faassim.characterization import (
     FetOracle,
     FunctionCharacterization,
@@ -143,6 +145,7 @@ from faassim.characterization import (
 from faassim.simulation import Benchmark, Simulation, SimulationTimeoutError
 
 _core._register_platform(FunctionState, FunctionResponse, Metrics, _components.create)
+_core._register_network(_network._default_deploy)
 
 __version__ = "0.1.0"
 
@@ -278,6 +281,10 @@ __all__ = [
     "Energy",
     # network: max-min fair flows over links (csrc/engine/fs_net.c)
     "Network",
+    "FlowNetwork",
+    "NodeState",
+    "LowBandwidthError",
+    "docker_pull",
     "Flow",
     # experiments
     "Benchmark",

@@ -519,7 +519,7 @@ class Flow(Event):
     @property
     def destination(self) -> Any: ...
     @property
-    def network(self) -> Network: ...
+    def network(self) -> FlowNetwork: ...
     @property
     def created(self) -> float: ...
     @property
@@ -539,7 +539,7 @@ class Flow(Event):
     @property
     def cancelled(self) -> bool: ...
 
-class Network:
+class FlowNetwork:
     SETUP_RTT_FACTOR: float
     GOODPUT: float
     log_flows: bool

@@ -568,6 +568,7 @@ static const char *const component_names[FS_NCOMP] = {
     "resource_monitor",
     "power_models",
     "energy",
+    "net",
 };
 
 PyObject *env_component(EnvironmentObject *env, int i)
@@ -666,6 +667,9 @@ static PyGetSetDef Environment_getset[] = {
      "Exact energy accounting per node, replica and function (faassim.Energy(env)\n"
      "unless set).",
      (void *)(intptr_t)FS_COMP_ENERGY},
+    {"net", (getter)environment_get_component, (setter)environment_set_component,
+     "The network: transfers over env.topology's routes, image pulls (faassim.Network(env) unless set).",
+     (void *)(intptr_t)FS_COMP_NET},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
