@@ -132,7 +132,16 @@ from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy
 from faassim._core import Flow, FlowNetwork
 from faassim import network as _network
-from faassim.network import LowBandwidthError, Network, NodeState, docker_pull
+from faassim.network import (
+    DataItem,
+    LowBandwidthError,
+    Network,
+    NodeState,
+    Storage,
+    docker_pull,
+    simulate_data_download,
+    simulate_data_upload,
+)
 from faassim.characterization import (
     FetOracle,
     FunctionCharacterization,
@@ -285,6 +294,10 @@ __all__ = [
     "NodeState",
     "LowBandwidthError",
     "docker_pull",
+    "Storage",
+    "DataItem",
+    "simulate_data_download",
+    "simulate_data_upload",
     "Flow",
     # experiments
     "Benchmark",

@@ -33,11 +33,24 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 from faassim import _core
 
-__all__ = ["Network", "NodeState", "docker_pull", "LowBandwidthError"]
+__all__ = [
+    "Network",
+    "NodeState",
+    "Storage",
+    "DataItem",
+    "docker_pull",
+    "simulate_data_download",
+    "simulate_data_upload",
+    "LowBandwidthError",
+]
+
+#: The container labels faas-sim's data download/upload read (skippy's names).
+RECEIVES_FROM_STORAGE = "data.skippy.io/receives-from-storage"
+SENDS_TO_STORAGE = "data.skippy.io/sends-to-storage"
 
 
 class LowBandwidthError(RuntimeError):
@@ -78,6 +91,88 @@ class NodeState:
     def __repr__(self) -> str:
         return (f"NodeState({self.name!r}, images={self.docker_images!r}, replicas={len(self.replicas)}, "
                 f"allocated={self.allocated!r})")
+
+
+class DataItem(NamedTuple):
+    """A stored object: ``bucket``, ``name``, ``size`` in bytes (skippy's
+    ``DataItem``); its path is ``bucket/name``."""
+
+    bucket: str
+    name: str
+    size: int
+
+    @property
+    def path(self) -> str:
+        """``bucket/name``."""
+        return f"{self.bucket}/{self.name}"
+
+
+class Storage:
+    """Storage()
+
+    Where data lives (skippy's ``StorageIndex``, ``env.net.storage``):
+    buckets placed on storage nodes (``mb(bucket, node)``; a bucket may be
+    on several nodes) and the items in them (``put(item)``).
+
+    >>> s = Storage()
+    >>> s.mb("models", "edge-0"); s.mb("models", "cloud-0")
+    >>> s.put(DataItem("models", "resnet50", 103_000_000))
+    >>> s.get_storage_nodes("models/resnet50"), s.size("models/resnet50")
+    (['edge-0', 'cloud-0'], 103000000)
+    """
+
+    def __init__(self) -> None:
+        self._buckets: Dict[str, List[str]] = {}
+        self._items: Dict[str, DataItem] = {}
+
+    def mb(self, bucket: str, node: Any) -> None:
+        """Make *bucket* on *node* (a name or Node); repeated calls add nodes
+        in order, the same node once."""
+        if not isinstance(bucket, str) or not bucket or "/" in bucket:
+            raise ValueError(f"Storage.mb(): bucket must be a non-empty name without '/', got {bucket!r}")
+        nodes = self._buckets.setdefault(bucket, [])
+        name = _name(node)
+        if name not in nodes:
+            nodes.append(name)
+
+    def put(self, item: DataItem) -> None:
+        """Store *item* (its bucket must exist)."""
+        if not isinstance(item, tuple) or len(item) != 3:
+            raise TypeError(f"Storage.put(): item must be a DataItem(bucket, name, size), not {item!r}")
+        item = DataItem(*item)
+        if item.bucket not in self._buckets:
+            raise KeyError(f"Storage.put(): unknown bucket {item.bucket!r}; make it with mb(bucket, node) first")
+        size = item.size
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or not math.isfinite(size) or size < 0:
+            raise ValueError(f"Storage.put(): size of {item.path!r} must be a finite number of bytes >= 0, "
+                             f"got {size!r}")
+        self._items[item.path] = item
+
+    def get_storage_nodes(self, path: str) -> List[str]:
+        """The nodes holding the bucket of *path* (``bucket/name``), in the
+        order they were made; ``KeyError`` if the bucket is unknown."""
+        bucket = path.split("/", 1)[0] if isinstance(path, str) else path
+        try:
+            return list(self._buckets[bucket])
+        except (KeyError, TypeError):
+            raise KeyError(f"no storage node holds {path!r}: unknown bucket {bucket!r}") from None
+
+    def size(self, path: str) -> int:
+        """The size of the item at *path*; ``KeyError`` if none."""
+        try:
+            return self._items[path].size
+        except (KeyError, TypeError):
+            raise KeyError(f"no data item {path!r} in storage") from None
+
+    @property
+    def buckets(self) -> Dict[str, List[str]]:
+        """bucket -> the nodes holding it."""
+        return {b: list(n) for b, n in self._buckets.items()}
+
+    @property
+    def data_items(self) -> List[DataItem]:
+        """Every stored item, in the order put."""
+        return list(self._items.values())
 
 
 class _Cache:
@@ -148,6 +243,11 @@ class Network:
         self._caches: Dict[str, _Cache] = {}
         self._pulls: Dict[Tuple[str, str], Any] = {}  # (node, image) -> Flow of the pull in progress
         self._registry_state: Tuple[Any, Any, bool] = (None, None, False)
+        #: Where data lives (buckets on nodes, items): see :class:`Storage`.
+        self.storage = Storage()
+        #: bytes/s of a transfer between a node and itself (faas-sim: a disk
+        #: read at 1 Gbit/s)
+        self.local_bandwidth = 1.25e8
 
     # -- the topology ---------------------------------------------------------
 
@@ -224,6 +324,8 @@ class Network:
         if not (math.isfinite(size) and size >= 0):
             raise ValueError(f"transfer(): size must be a finite number of bytes >= 0, got {size!r}")
         route = self.route(source, destination)
+        if not route.link_ids and math.isinf(cap):
+            cap = self.local_bandwidth  # no link to share: a local copy at the node's own speed
         if setup is None:
             setup = self.setup_rtt_factor * route.rtt
         if goodput is None:
@@ -234,6 +336,26 @@ class Network:
                 f"is {route.bandwidth:g} bytes/s, below min_bandwidth {self.min_bandwidth:g}")
         return self.flows.transfer(route.link_ids, float(size), setup=setup, goodput=goodput, cap=cap, kind=kind,
                                    source=_name(route.source), destination=_name(route.destination))
+
+    def download(self, path: str, node: Any, *, size: Optional[float] = None) -> Any:
+        """download(path, node, *, size=None) -> Flow
+
+        Fetch the data item *path* (``bucket/name`` of :attr:`storage`) from
+        the first node holding its bucket to *node*; *size* bytes, or the
+        item's stored size. A ``flow`` row of kind ``data_download``. From a
+        node to itself, a local read at :attr:`local_bandwidth`."""
+        nodes = self.storage.get_storage_nodes(path)
+        if size is None:
+            size = self.storage.size(path)
+        return self.transfer(nodes[0], node, size, kind="data_download")
+
+    def upload(self, path: str, node: Any, size: float) -> Any:
+        """upload(path, node, size) -> Flow
+
+        Send *size* bytes from *node* to the first node holding the bucket
+        of *path*; a ``flow`` row of kind ``data_upload``."""
+        nodes = self.storage.get_storage_nodes(path)
+        return self.transfer(node, nodes[0], size, kind="data_upload")
 
     def log_network(self) -> None:
         """Log a ``network`` row per link (bytes carried, busy time,
@@ -365,6 +487,57 @@ def docker_pull(env: Any, image: str, node: Any) -> Any:
     faas-sim's ``sim.docker.pull``: pull *image* onto *node* over the
     network (``env.net.pull``); ``yield`` or ``yield from`` the result."""
     return env.net.pull(image, node)
+
+
+def _labels(replica: Any) -> Dict[str, Any]:
+    container = getattr(replica, "container", None)
+    labels = getattr(container, "labels", None)
+    return dict(labels) if labels else {}
+
+
+def _done(env: Any) -> Any:
+    ev = env.event()
+    ev.succeed(None)
+    return ev
+
+
+def simulate_data_download(env: Any, replica: Any) -> Any:
+    """simulate_data_download(env, replica) -> event
+
+    faas-sim's model download before a function runs: when the replica's
+    container has the label ``data.skippy.io/receives-from-storage`` (a size
+    such as ``"103M"``) with ``.../path`` (``bucket/name``), transfer that
+    many bytes from the first storage node of the bucket
+    (``env.net.storage``) to the replica's node; otherwise an event that has
+    already happened. ``yield`` or ``yield from`` the result."""
+    from faassim.model import parse_memory
+
+    labels = _labels(replica)
+    if RECEIVES_FROM_STORAGE not in labels:
+        return _done(env)
+    size = parse_memory(labels[RECEIVES_FROM_STORAGE])
+    path = labels.get(RECEIVES_FROM_STORAGE + "/path")
+    if path is None:
+        raise KeyError(f"replica {replica!r}: label {RECEIVES_FROM_STORAGE!r} needs {RECEIVES_FROM_STORAGE + '/path'!r}")
+    return env.net.download(path, replica.node, size=size)
+
+
+def simulate_data_upload(env: Any, replica: Any) -> Any:
+    """simulate_data_upload(env, replica) -> event
+
+    faas-sim's upload after a function ran: as :func:`simulate_data_download`
+    with the label ``data.skippy.io/sends-to-storage`` (and ``.../path``),
+    from the replica's node to the bucket's first storage node."""
+    from faassim.model import parse_memory
+
+    labels = _labels(replica)
+    if SENDS_TO_STORAGE not in labels:
+        return _done(env)
+    size = parse_memory(labels[SENDS_TO_STORAGE])
+    path = labels.get(SENDS_TO_STORAGE + "/path")
+    if path is None:
+        raise KeyError(f"replica {replica!r}: label {SENDS_TO_STORAGE!r} needs {SENDS_TO_STORAGE + '/path'!r}")
+    return env.net.upload(path, replica.node, size)
 
 
 def _default_deploy(env: Any, replica: Any) -> Any:

@@ -300,3 +300,87 @@ def test_pulls_are_deterministic_per_seed():
         return flows(env), [(r.replica_id, r.node.name, r.last_active) for r in running_at(env, "f")]
 
     assert run(3) == run(3)
+
+
+# -- storage: data downloads and uploads -------------------------------------------------------------------
+
+
+def test_data_download_and_upload_by_labels_as_faas_sim():
+    topo = make_topology(nodes=("n0", "store"))
+    env = make_env(topo)
+    env.net.storage.mb("models", "store")
+    env.net.storage.put(fs.DataItem("models", "resnet", 103 * MB))
+    labels = {
+        "data.skippy.io/receives-from-storage": "20M",
+        "data.skippy.io/receives-from-storage/path": "models/resnet",
+        "data.skippy.io/sends-to-storage": "5Mi",
+        "data.skippy.io/sends-to-storage/path": "models/out",
+    }
+    times = []
+
+    class Sim(fs.FunctionSimulator):
+        def setup(self, env, replica):
+            yield from fs.simulate_data_download(env, replica)
+            times.append(("down", env.now))
+            yield fs.simulate_data_upload(env, replica)
+            times.append(("up", env.now))
+
+    class Factory(fs.SimulatorFactory):
+        def create(self, env, container):
+            return Sim()
+
+    env.simulator_factory = Factory()
+    env.scheduler = fs.Scheduler(policy="first_fit")
+    env.faas.deploy(deployment(labels=labels))
+    env.run(until=100)
+    (replica,) = running_at(env, "f")
+    assert replica.node.name == "n0"
+    pull = flows(env)[0]
+    setup = 1.5 * route_rtt(topo, "store", "n0")
+    t_down = pull[1] + setup + 20 * MB / (100 * MB * 0.97)  # the label's size, NIC to NIC
+    t_up = t_down + setup + 5 * 2**20 / (100 * MB * 0.97)
+    assert times == [("down", pytest.approx(t_down, rel=1e-12)), ("up", pytest.approx(t_up, rel=1e-12))]
+    assert [(f[2], f[3], f[4]) for f in flows(env)] == [
+        ("registry", "n0", "docker_pull"), ("store", "n0", "data_download"), ("n0", "store", "data_upload")]
+    assert flows(env)[1][0] == 20 * MB and flows(env)[2][0] == 5 * 2**20
+
+
+def test_download_from_the_same_node_is_a_local_read_and_no_labels_take_no_time():
+    topo = make_topology(nodes=("n0",))
+    env = make_env(topo)
+    env.net.storage.mb("b", "n0")
+    env.net.storage.put(fs.DataItem("b", "x", 250 * MB))
+    flow = env.net.download("b/x", "n0")
+    env.run()
+    assert flow.end == pytest.approx(250 * MB / (1.25e8 * 0.97), rel=1e-12)  # 1 Gbit/s disk read
+    env.faas.deploy(deployment())
+    env.run(until=env.now + 50)
+    (replica,) = running_at(env, "f")
+    ev = fs.simulate_data_download(env, replica)
+    assert ev.triggered and ev.value is None
+
+
+def test_storage_errors():
+    s = fs.Storage()
+    with pytest.raises(KeyError, match="unknown bucket 'b'; make it with mb"):
+        s.put(fs.DataItem("b", "x", 1))
+    with pytest.raises(ValueError, match="bucket must be a non-empty name without '/'"):
+        s.mb("a/b", "n0")
+    s.mb("b", "n0")
+    with pytest.raises(ValueError, match="size of 'b/x' must be a finite number of bytes >= 0, got -1"):
+        s.put(fs.DataItem("b", "x", -1))
+    with pytest.raises(KeyError, match="no storage node holds 'zz/x'"):
+        s.get_storage_nodes("zz/x")
+    with pytest.raises(KeyError, match="no data item 'b/y'"):
+        s.size("b/y")
+    assert s.buckets == {"b": ["n0"]} and s.data_items == []
+
+
+def test_env_get_node_state_is_faas_sims_name_for_net_node_state():
+    env = make_env(make_topology(nodes=("n0",)))
+    env.faas.deploy(deployment())
+    env.run(until=50)
+    state = env.get_node_state("n0")
+    assert isinstance(state, fs.NodeState) and state.docker_images == ["img"] and len(state.replicas) == 1
+    with pytest.raises(KeyError, match="unknown node 'x'"):
+        env.get_node_state("x")
