@@ -394,6 +394,14 @@ def test_saved_scenario_with_functions_removed_reruns_identically(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_toml_strings_with_control_characters_round_trip():
+    import tomllib
+
+    text = "a\x00b\x1f\x7f\"\\\u00e9\U0001f600"
+    config = sc.ScenarioConfig(load_options={"s": text, text: 1})
+    assert sc.ScenarioConfig.from_dict(tomllib.loads(config.to_toml())) == config
+
+
 def test_complete_flag_must_be_boolean():
     with pytest.raises(sc.ScenarioError, match="complete must be true or false, got 'yes'"):
         sc.ScenarioConfig.from_dict({"complete": "yes"})
