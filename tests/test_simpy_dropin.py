@@ -159,6 +159,26 @@ def test_time_types_hand_computed():
     assert type(env.timeout(3).delay) is int and type(env.timeout(3.0).delay) is float
 
 
+def test_numpy_integer_delays_print_like_simpy():
+    np = pytest.importorskip("numpy")
+
+    def trace(sim):
+        env = sim.Environment()
+        out = []
+
+        def proc(env):
+            for d in (np.int64(2), np.int32(3), np.float64(0.5), np.int64(1)):
+                yield env.timeout(d)
+                out.append(f"{env.now}")
+
+        env.process(proc(env))
+        env.run()
+        return out
+
+    assert trace(simpy) == ["2", "5", "5.5", "6.5"]
+    assert trace(fsimpy) == trace(simpy)
+
+
 def test_integer_times_from_2_53_become_floats():
     """Doubles hold every int below 2**53: an int time below that stays an
     exact int; from 2**53 on it becomes a float (SimPy would keep a big int)."""

@@ -52,11 +52,12 @@ int env_parse_delay(PyObject *obj, double *out, const char *who)
  * checking the computed time is enough. */
 #define FS_INT_EXACT 9007199254740992.0 /* 2^53 */
 
-/* Is obj a Python int (bool and int subclasses too, as in SimPy's
- * arithmetic) whose value d is exact in a double (|d| < 2^53)? */
+/* Is obj an integer (an int, bool or int subclass, as in SimPy's arithmetic,
+ * or an object with __index__ such as a NumPy integer, whose sums with ints
+ * print as ints) whose value d is exact in a double (|d| < 2^53)? */
 static inline int env_int_exact(PyObject *obj, double d)
 {
-    return PyLong_Check(obj) && fabs(d) < FS_INT_EXACT;
+    return (PyLong_Check(obj) || PyIndex_Check(obj)) && fabs(d) < FS_INT_EXACT;
 }
 
 /* A time as a Python number: an int for an integer time. */

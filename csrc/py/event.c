@@ -847,7 +847,8 @@ static int Timeout_init(TimeoutObject *self, PyObject *args, PyObject *kwds)
         return -1;
     if (env_parse_delay(delay_obj, &self->delay, "Timeout()") < 0)
         return -1;
-    self->int_delay = PyLong_Check(delay_obj) && fabs(self->delay) < 9007199254740992.0; /* below 2^53: exact */
+    /* an integer below 2^53 (exact in the double); see env_int_exact */
+    self->int_delay = (PyLong_Check(delay_obj) || PyIndex_Check(delay_obj)) && fabs(self->delay) < 9007199254740992.0;
     self->ev.ok = 1;
     self->ev.value = Py_NewRef(value);
     return env_schedule_delay(self->ev.env, &self->ev, FS_PRIO_NORMAL, self->delay, self->int_delay);
