@@ -12,7 +12,7 @@ The discrete-event engine is SimPy 4 compatible and written in C::
     >>> _ = env.process(clock(env, ticks))
     >>> env.run()
     >>> ticks
-    [0.0, 1.0, 2.0]
+    [0, 1, 2]
 """
 
 from faassim._pytypes import (
@@ -22,6 +22,7 @@ from faassim._pytypes import (
     Interrupt,
     Preempted,
     PriorityItem,
+    SimPyException,
     SortedQueue,
     StopSimulation,
 )
@@ -172,6 +173,7 @@ __all__ = [
     "AnyOf",
     "ConditionValue",
     "Interrupt",
+    "SimPyException",
     "EmptySchedule",
     "StopSimulation",
     "PENDING",

@@ -11,6 +11,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Tuple
 
 __all__ = [
     "PENDING",
+    "SimPyException",
     "Interrupt",
     "EmptySchedule",
     "StopSimulation",
@@ -36,7 +37,11 @@ class _Pending:
 PENDING = _Pending()
 
 
-class Interrupt(Exception):
+class SimPyException(Exception):
+    """Base class of the engine's own exceptions (SimPy's name)."""
+
+
+class Interrupt(SimPyException):
     """Thrown into a process by :meth:`Process.interrupt`.
 
     ``cause`` is what the interrupter passed (``None`` by default).

@@ -20,6 +20,9 @@ import faassim.faas
 import faassim.workload
 import faassim.sweeps
 import faassim.autoscaling
+import faassim.simpy
+import faassim.simpy.core
+import faassim.simpy.util
 
 
 @pytest.mark.parametrize(
@@ -40,6 +43,9 @@ import faassim.autoscaling
         faassim.autoscaling,
         faassim.simulation,
         faassim.scenario,
+        faassim.simpy,
+        faassim.simpy.core,
+        faassim.simpy.util,
     ],
 )
 def test_doctests(module):

@@ -81,7 +81,7 @@ def test_invalid_yield_names_process_and_value(env):
     with pytest.raises(RuntimeError) as info:
         env.run()
     msg = str(info.value)
-    assert "Invalid yield value 42" in msg
+    assert 'Invalid yield value "42"' in msg
     assert "Process(bad)" in msg
     assert "test_engine_errors.py" in msg and "in bad" in msg
     assert env.now == 1
@@ -91,7 +91,7 @@ def test_invalid_yield_names_process_and_value(env):
 def test_run_until_in_the_past(env):
     env.timeout(5)
     env.run(until=3)
-    with pytest.raises(ValueError, match=r"until \(=2\) must be greater than the current simulation time \(now=3.0\)"):
+    with pytest.raises(ValueError, match=r"until \(2\) must be greater than the current simulation time \(now=3\)"):
         env.run(until=2)
     with pytest.raises(ValueError, match="must be greater"):
         env.run(until=3)

@@ -539,7 +539,7 @@ def test_a_hook_yielding_a_non_event_names_the_hook_and_the_class():
     with pytest.raises(RuntimeError) as excinfo:
         env.run()
     message = str(excinfo.value)
-    assert "Invalid yield value 42" in message
+    assert 'Invalid yield value "42"' in message
     assert "MySloppySim.setup" in message
     assert "in setup" in message and "test_platform_lifecycle.py" in message
     assert env.now == 1.0
@@ -565,7 +565,7 @@ def test_a_hook_yielding_a_non_event_can_catch_the_error_and_go_on():
     env.faas.deploy(deployment(scale_min=1))
     env.run()
     (replica,) = env.faas.get_replicas("f", RUNNING)
-    assert "Invalid yield value 'not an event'" in replica.caught and env.now == 2.0
+    assert 'Invalid yield value "not an event"' in replica.caught and env.now == 2.0
 
 
 def test_a_hook_yielding_a_non_event_with_errors_swallowed():

@@ -139,7 +139,7 @@ def test_hook_yielding_a_non_event_names_hook_and_class(env):
             yield 0.5
 
     Sloppy()._call_hook("invoke", env, "r", "q")
-    with pytest.raises(RuntimeError, match=r"Invalid yield value 0.5 .*Sloppy\.invoke"):
+    with pytest.raises(RuntimeError, match=r'Invalid yield value "0.5" .*Sloppy\.invoke'):
         env.run()
 
 

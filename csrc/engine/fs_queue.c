@@ -121,8 +121,9 @@ int fs_queue_valid(const struct fs_queue *q)
     return 1;
 }
 
-int fs_queue_push(struct fs_queue *q, double time, int priority, fs_action_fn fn, void *data)
+int fs_queue_push_tagged(struct fs_queue *q, double time, int priority, unsigned tag, fs_action_fn fn, void *data)
 {
+    assert(tag <= 1);
     assert(time == time); /* callers reject NaN */
     if (priority < FS_PRIORITY_MIN || priority > FS_PRIORITY_MAX)
         return FS_EINVAL;
@@ -135,7 +136,7 @@ int fs_queue_push(struct fs_queue *q, double time, int priority, fs_action_fn fn
     }
     struct fs_entry e;
     e.time = time + 0.0; /* -0.0 becomes +0.0 (see fs_time_key) */
-    e.order = ((uint64_t)(priority + FS_PRIORITY_BIAS) << FS_SEQ_BITS) | q->next_seq++;
+    e.order = ((uint64_t)(priority + FS_PRIORITY_BIAS) << FS_SEQ_BITS) | q->next_seq++ << 1 | (tag & 1u);
     e.fn = fn;
     e.data = data;
     sift_up(q->heap, q->len++, e);

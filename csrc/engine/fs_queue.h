@@ -6,9 +6,12 @@
  * The queue owns nothing but an array of plain C entries. Each entry is
  * (time, order, fn, data):
  *   - time:  simulated seconds, finite (callers validate; NaN never enters);
- *   - order: (priority + FS_PRIORITY_BIAS) << FS_SEQ_BITS | seq, so that one
- *            unsigned comparison gives SimPy's tie-breaking: lower priority
- *            value first (URGENT=0 before NORMAL=1), then insertion order;
+ *   - order: (priority + FS_PRIORITY_BIAS) << FS_SEQ_BITS | seq << 1 | tag,
+ *            so that one unsigned comparison gives SimPy's tie-breaking:
+ *            lower priority value first (URGENT=0 before NORMAL=1), then
+ *            insertion order. The tag bit is the caller's (the bindings mark
+ *            entries whose time is an integer, as SimPy's clock keeps Python
+ *            ints); since seq is unique it never decides an order;
  *   - fn:    NULL for an entry whose data is an opaque object the caller
  *            processes itself (the bindings store a Python event there), or a
  *            C action that the run loop calls without touching any Python
@@ -39,7 +42,8 @@
 #define FS_PRIORITY_BIAS 128
 #define FS_PRIORITY_MIN (-128)
 #define FS_PRIORITY_MAX 127
-#define FS_SEQ_MAX ((UINT64_C(1) << FS_SEQ_BITS) - 1)
+/* seq takes bits 1 .. FS_SEQ_BITS - 1 of order, the tag bit 0. */
+#define FS_SEQ_MAX ((UINT64_C(1) << (FS_SEQ_BITS - 1)) - 1)
 
 enum fs_status {
     FS_OK = 0,
@@ -71,8 +75,14 @@ struct fs_queue {
 
 int fs_queue_init(struct fs_queue *q, size_t initial_capacity);
 void fs_queue_free(struct fs_queue *q);
-/* Push an entry; returns FS_OK, FS_ENOMEM, FS_EINVAL or FS_EOVERFLOW. */
-int fs_queue_push(struct fs_queue *q, double time, int priority, fs_action_fn fn, void *data);
+/* Push an entry with tag bit `tag` (0 or 1, read back with fs_entry_tag);
+ * returns FS_OK, FS_ENOMEM, FS_EINVAL or FS_EOVERFLOW. */
+int fs_queue_push_tagged(struct fs_queue *q, double time, int priority, unsigned tag, fs_action_fn fn, void *data);
+/* Push an entry with tag 0. */
+static inline int fs_queue_push(struct fs_queue *q, double time, int priority, fs_action_fn fn, void *data)
+{
+    return fs_queue_push_tagged(q, time, priority, 0, fn, data);
+}
 /* Pop the smallest entry into *out; FS_EEMPTY if the queue is empty. */
 int fs_queue_pop(struct fs_queue *q, struct fs_entry *out);
 /* Remove every entry for which pred(entry, ctx) is true, keeping the heap
@@ -97,6 +107,14 @@ static inline const struct fs_entry *fs_queue_peek(const struct fs_queue *q)
 static inline int fs_entry_priority(const struct fs_entry *e)
 {
     return (int)(e->order >> FS_SEQ_BITS) - FS_PRIORITY_BIAS;
+}
+static inline uint64_t fs_entry_seq(const struct fs_entry *e)
+{
+    return (e->order >> 1) & FS_SEQ_MAX;
+}
+static inline unsigned fs_entry_tag(const struct fs_entry *e)
+{
+    return (unsigned)(e->order & 1);
 }
 /* An unsigned integer with the same order as the (finite, non-NaN) double
  * t: flip the sign bit of non-negative numbers, all bits of negative ones.

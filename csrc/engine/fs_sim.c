@@ -26,6 +26,7 @@ static void ticker_unlink_free(struct fs_sim *sim, struct fs_ticker *t)
 int fs_sim_init(struct fs_sim *sim, double initial_time)
 {
     sim->now = initial_time;
+    sim->now_int = 0;
     sim->native_ticks = 0;
     sim->tickers = NULL;
     return fs_queue_init(&sim->queue, 64);

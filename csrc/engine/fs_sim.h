@@ -9,6 +9,11 @@
  * before running it. C actions (fs_action_fn) receive the fs_sim and may
  * push further entries; they must not touch entries whose fn is NULL (those
  * belong to the bindings).
+ * now_int says that `now` stands for an integer (exact in the double, so
+ * |now| < 2^53): the bindings reproduce SimPy's clock, whose type follows
+ * the arithmetic of the initial time and the delays. The run loop sets it
+ * from the popped entry's tag bit; C actions push untagged entries, so their
+ * times are floats.
  * The native ticker is a minimal periodic C action used by benchmarks and
  * tests to measure the engine without Python in the loop. A ticker frees
  * itself after its last tick; fs_sim_cancel_tickers frees the others.
@@ -22,11 +27,13 @@ struct fs_ticker;
 
 struct fs_sim {
     double now;
+    int now_int; /* now stands for an integer (see the design note) */
     struct fs_queue queue;
     uint64_t native_ticks;     /* ticks processed by native tickers */
     struct fs_ticker *tickers; /* owned list of tickers */
 };
 
+/* now = initial_time, now_int = 0. */
 int fs_sim_init(struct fs_sim *sim, double initial_time);
 /* Frees the queue and the tickers; entries with fn == NULL must have been
  * drained by the owner first (their data is not the engine's). */

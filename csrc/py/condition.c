@@ -293,8 +293,31 @@ static PyMethodDef eval_defs[] = {
      "any_events(events, count)\n--\n\nTrue if at least one of *events* has been processed (or there are none)."},
 };
 
+/* SimPy's Condition._populate_value: append the processed events (nested
+ * conditions flattened) to value.events. */
+static PyObject *condition_populate_value(ConditionObject *self, PyObject *value)
+{
+    PyObject *list = PyObject_GetAttr(value, self->ev.st->str_events);
+    if (!list)
+        return NULL;
+    if (!PyList_Check(list)) {
+        PyErr_Format(PyExc_TypeError, "_populate_value(): %R.events must be a list, not %.100s", value,
+                     Py_TYPE(list)->tp_name);
+        Py_DECREF(list);
+        return NULL;
+    }
+    int rc = self->events ? condition_populate(self, list) : 0;
+    Py_DECREF(list);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef Condition_methods[] = {
     {"_desc", (PyCFunction)condition_desc, METH_NOARGS, "_desc()\n--\n\nShort description used by repr()."},
+    {"_populate_value", (PyCFunction)condition_populate_value, METH_O,
+     "_populate_value(value)\n--\n\nAppend the events processed so far (nested conditions flattened) to\n"
+     "value.events (value: a ConditionValue)."},
     {NULL, NULL, 0, NULL},
 };
 

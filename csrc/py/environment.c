@@ -42,10 +42,36 @@ int env_parse_delay(PyObject *obj, double *out, const char *who)
     return 0;
 }
 
-int env_schedule(EnvironmentObject *env, EventObject *ev, int priority, double delay)
+/* Integer times. SimPy's clock is whatever `initial_time + delay + ...`
+ * gives in Python: an int while the initial time and every delay on the way
+ * are ints. The clock here is a double (the queue's order stays one number),
+ * and a tag bit on each queue entry says "this time is an int". Doubles hold
+ * every integer below 2^53 exactly, so integer times below 2^53 are exact
+ * and ordered exactly; an integer time of magnitude 2^53 or more becomes a
+ * float (as if a float delay had been involved). The sum of two ints below
+ * 2^53 is below 2^53 iff its rounded double is (2^53 is a double), so
+ * checking the computed time is enough. */
+#define FS_INT_EXACT 9007199254740992.0 /* 2^53 */
+
+/* Is obj an integer (an int, bool or int subclass, as in SimPy's arithmetic,
+ * or an object with __index__ such as a NumPy integer, whose sums with ints
+ * print as ints) whose value d is exact in a double (|d| < 2^53)? */
+static inline int env_int_exact(PyObject *obj, double d)
+{
+    return (PyLong_Check(obj) || PyIndex_Check(obj)) && fabs(d) < FS_INT_EXACT;
+}
+
+/* A time as a Python number: an int for an integer time. */
+static PyObject *env_time_object(double t, int is_int)
+{
+    return is_int ? PyLong_FromDouble(t) : PyFloat_FromDouble(t);
+}
+
+int env_schedule_delay(EnvironmentObject *env, EventObject *ev, int priority, double delay, int int_delay)
 {
     double t = env->sim.now + delay;
-    int rc = fs_queue_push(&env->sim.queue, t, priority, NULL, ev);
+    unsigned tag = env->sim.now_int && int_delay && fabs(t) < FS_INT_EXACT;
+    int rc = fs_queue_push_tagged(&env->sim.queue, t, priority, tag, NULL, ev);
     if (rc != FS_OK)
         return fs_raise_status(rc, "Environment.schedule()");
     Py_INCREF(ev); /* owned by the queue until popped */
@@ -81,6 +107,7 @@ static PyObject *Environment_new(PyTypeObject *type, PyObject *args, PyObject *k
         Py_DECREF(self);
         return PyErr_NoMemory();
     }
+    self->sim.now_int = 1; /* SimPy's default initial time is the int 0 */
     self->seed = Py_NewRef(Py_None);
     st->live_environments++;
     /* The random source exists from here on, even for a subclass that never
@@ -109,6 +136,7 @@ static int Environment_init(EnvironmentObject *self, PyObject *args, PyObject *k
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O$O:Environment", kwlist, &initial, &seed))
         return -1;
     double t = 0.0;
+    int t_int = 1;
     if (initial) {
         t = PyFloat_AsDouble(initial);
         if (t == -1.0 && PyErr_Occurred()) {
@@ -120,6 +148,7 @@ static int Environment_init(EnvironmentObject *self, PyObject *args, PyObject *k
             PyErr_Format(PyExc_ValueError, "Environment(): initial_time must be finite, got %R", initial);
             return -1;
         }
+        t_int = env_int_exact(initial, t);
     }
     uint64_t s = 0;
     if (seed != Py_None && random_parse_seed(self->st, seed, &s, "Environment()") < 0)
@@ -129,6 +158,7 @@ static int Environment_init(EnvironmentObject *self, PyObject *args, PyObject *k
         return -1;
     }
     self->sim.now = t;
+    self->sim.now_int = t_int;
     Py_SETREF(self->seed, Py_NewRef(seed));
     if (seed != Py_None) /* seed None: keep the os.urandom seed drawn in tp_new */
         fs_rng_seed(env_rng(self), s);
@@ -218,6 +248,7 @@ static inline int env_step_once(EnvironmentObject *env)
     if (fs_queue_pop(&env->sim.queue, &e) != FS_OK)
         return 0;
     env->sim.now = e.time;
+    env->sim.now_int = (int)fs_entry_tag(&e);
     if (e.fn) {
         int rc = e.fn(&env->sim, e.data);
         if (rc == FS_EPYTHON)
@@ -251,15 +282,77 @@ static int env_loop(EnvironmentObject *env)
     }
 }
 
+/* SimPy's run() is a loop over self.step(), so code that replaces step on
+ * the instance (SimPy's monitoring recipe) or overrides it in a subclass
+ * (real-time pacing) sees every event. run() checks for such a step once
+ * per call and then loops through it; otherwise it runs the C loop. Sets
+ * *out to the bound step (new reference) when it is overridden, else NULL;
+ * -1 on error. */
+static int env_step_override(EnvironmentObject *self, PyObject **out)
+{
+    *out = NULL;
+    faassim_state *st = self->st;
+    if (Py_TYPE(self) == st->Environment_type && !self->dict)
+        return 0; /* the common case: no lookup */
+    PyObject *name = PyUnicode_InternFromString("step");
+    if (!name)
+        return -1;
+    int overridden = 0;
+    if (self->dict) {
+        overridden = PyDict_GetItemWithError(self->dict, name) != NULL;
+        if (!overridden && PyErr_Occurred()) {
+            Py_DECREF(name);
+            return -1;
+        }
+    }
+    if (!overridden && Py_TYPE(self) != st->Environment_type)
+        overridden = _PyType_Lookup(Py_TYPE(self), name) != _PyType_Lookup(st->Environment_type, name);
+    if (overridden)
+        *out = PyObject_GetAttr((PyObject *)self, name);
+    Py_DECREF(name);
+    return overridden && !*out ? -1 : 0;
+}
+
+/* The loop of run() through an overridden step: until step() raises
+ * EmptySchedule (returns 0), the until-callback stops the run (1), or an
+ * error (-1). */
+static int env_loop_steps(EnvironmentObject *env, PyObject *step)
+{
+    unsigned counter = 0;
+    for (;;) {
+        PyObject *r = PyObject_CallNoArgs(step); /* calls into Python */
+        if (!r) {
+            if (PyErr_ExceptionMatches(env->st->EmptySchedule)) {
+                PyErr_Clear();
+                return 0;
+            }
+            return -1;
+        }
+        Py_DECREF(r);
+        if (env->stop)
+            return 1;
+        if (++counter == FS_SIGNAL_CHECK_EVERY) {
+            counter = 0;
+            if (PyErr_CheckSignals() < 0)
+                return -1;
+        }
+    }
+}
+
+static int env_refuse(EnvironmentObject *env, const char *what)
+{
+    (void)env;
+    PyErr_Format(PyExc_RuntimeError,
+                 "Environment.%s() called while the environment is already running (from inside a process "
+                 "or callback); yield an event instead of re-entering the simulation",
+                 what);
+    return -1;
+}
+
 static int env_enter(EnvironmentObject *env, const char *what)
 {
-    if (env->running) {
-        PyErr_Format(PyExc_RuntimeError,
-                     "Environment.%s() called while the environment is already running (from inside a process "
-                     "or callback); yield an event instead of re-entering the simulation",
-                     what);
-        return -1;
-    }
+    if (env->running)
+        return env_refuse(env, what);
     env->running = 1;
     return 0;
 }
@@ -277,8 +370,8 @@ static PyObject *environment_run(EnvironmentObject *self, PyObject *args, PyObje
         return NULL;
     faassim_state *st = self->st;
     EventObject *until_ev = NULL;
-    if (self->running) { /* refuse before touching the queue */
-        env_enter(self, "run");
+    if (self->running || self->run_steps) { /* refuse before touching the queue */
+        env_refuse(self, "run");
         return NULL;
     }
     if (until != Py_None) {
@@ -295,6 +388,15 @@ static PyObject *environment_run(EnvironmentObject *self, PyObject *args, PyObje
         }
         else {
             double at = PyFloat_AsDouble(until);
+            if (at == -1.0 && PyErr_Occurred() && PyErr_ExceptionMatches(PyExc_TypeError)) {
+                /* SimPy takes float(until): a numeric string too */
+                PyErr_Clear();
+                PyObject *f = PyNumber_Float(until);
+                if (f) {
+                    at = PyFloat_AS_DOUBLE(f);
+                    Py_DECREF(f);
+                }
+            }
             if (at == -1.0 && PyErr_Occurred()) {
                 PyErr_Format(PyExc_TypeError, "run(): until must be None, a number or an event, not %.100s (%R)",
                              Py_TYPE(until)->tp_name, until);
@@ -305,10 +407,10 @@ static PyObject *environment_run(EnvironmentObject *self, PyObject *args, PyObje
                 return NULL;
             }
             if (at <= self->sim.now) {
-                PyObject *now = PyFloat_FromDouble(self->sim.now);
+                PyObject *now = env_time_object(self->sim.now, self->sim.now_int);
                 if (now)
                     PyErr_Format(PyExc_ValueError,
-                                 "until (=%R) must be greater than the current simulation time (now=%R)", until, now);
+                                 "until (%R) must be greater than the current simulation time (now=%R)", until, now);
                 Py_XDECREF(now);
                 return NULL;
             }
@@ -319,7 +421,8 @@ static PyObject *environment_run(EnvironmentObject *self, PyObject *args, PyObje
                 return NULL;
             until_ev->ok = 1;
             until_ev->value = Py_NewRef(Py_None);
-            if (env_schedule(self, until_ev, FS_PRIO_URGENT, at - self->sim.now) < 0) {
+            /* SimPy: an int until stays an int, anything else is float(until) */
+            if (env_schedule_delay(self, until_ev, FS_PRIO_URGENT, at - self->sim.now, env_int_exact(until, at)) < 0) {
                 Py_DECREF(until_ev);
                 return NULL;
             }
@@ -329,15 +432,32 @@ static PyObject *environment_run(EnvironmentObject *self, PyObject *args, PyObje
             return NULL;
         }
     }
-start:
-    if (env_enter(self, "run") < 0) {
+start:;
+    PyObject *step;
+    if (env_step_override(self, &step) < 0) {
         Py_XDECREF(until_ev);
         return NULL;
     }
+    int rc;
     Py_INCREF(self); /* keep the environment alive while it runs */
     self->stop = 0;
-    int rc = env_loop(self);
-    self->running = 0;
+    if (step) {
+        /* step() enters and leaves the environment for each event; run_steps
+         * refuses a nested run() and keeps the stop request step() sees. */
+        self->run_steps = 1;
+        rc = env_loop_steps(self, step);
+        self->run_steps = 0;
+        Py_DECREF(step);
+    }
+    else {
+        if (env_enter(self, "run") < 0) {
+            Py_XDECREF(until_ev);
+            Py_DECREF(self);
+            return NULL;
+        }
+        rc = env_loop(self);
+        self->running = 0;
+    }
     PyObject *result = NULL;
     if (rc == 1) {
         self->stop = 0;
@@ -366,9 +486,12 @@ static PyObject *environment_step(EnvironmentObject *self, PyObject *Py_UNUSED(i
     int rc = env_step_once(self);
     self->running = 0;
     /* An until-callback left by an earlier run() may fire here; step() has
-     * no value to return, so the stop request is dropped. */
-    self->stop = 0;
-    Py_CLEAR(self->stop_value);
+     * no value to return, so the stop request is dropped, unless run() is
+     * looping through an overridden step() that called this one. */
+    if (!self->run_steps) {
+        self->stop = 0;
+        Py_CLEAR(self->stop_value);
+    }
     Py_DECREF(self);
     if (rc < 0)
         return NULL;
@@ -384,7 +507,7 @@ PyDoc_STRVAR(peek_doc, "peek()\n--\n\nTime of the next scheduled event, or inf i
 static PyObject *environment_peek(EnvironmentObject *self, PyObject *Py_UNUSED(ignored))
 {
     const struct fs_entry *e = fs_queue_peek(&self->sim.queue);
-    return PyFloat_FromDouble(e ? e->time : INFINITY);
+    return e ? env_time_object(e->time, (int)fs_entry_tag(e)) : PyFloat_FromDouble(INFINITY);
 }
 
 PyDoc_STRVAR(schedule_doc, "schedule(event, priority=NORMAL, delay=0)\n--\n\n"
@@ -427,7 +550,7 @@ static PyObject *environment_schedule(EnvironmentObject *self, PyObject *const *
     double delay = 0.0;
     if (delay_obj && env_parse_delay(delay_obj, &delay, "schedule()") < 0)
         return NULL;
-    if (env_schedule(self, ev, priority, delay) < 0)
+    if (env_schedule_delay(self, ev, priority, delay, !delay_obj || env_int_exact(delay_obj, delay)) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -449,16 +572,21 @@ static PyObject *environment_timeout(EnvironmentObject *self, PyObject *const *a
         value = a[1] ? a[1] : Py_None;
     }
     double delay = 0.0;
+    int int_delay = 1; /* SimPy's default delay is the int 0 */
     if (delay_obj) {
         if (PyFloat_CheckExact(delay_obj) && PyFloat_AS_DOUBLE(delay_obj) >= 0 &&
-            isfinite(PyFloat_AS_DOUBLE(delay_obj)))
+            isfinite(PyFloat_AS_DOUBLE(delay_obj))) {
             delay = PyFloat_AS_DOUBLE(delay_obj);
+            int_delay = 0;
+        }
         else if (PyLong_CheckExact(delay_obj) && Py_SIZE(delay_obj) >= 0 && Py_SIZE(delay_obj) <= 1)
-            delay = PyLong_AsDouble(delay_obj);
+            delay = PyLong_AsDouble(delay_obj); /* one digit: exact */
         else if (env_parse_delay(delay_obj, &delay, "timeout()") < 0)
             return NULL;
+        else
+            int_delay = env_int_exact(delay_obj, delay);
     }
-    return timeout_new(self, delay, value);
+    return timeout_new_delay(self, delay, int_delay, value);
 }
 
 PyDoc_STRVAR(event_doc, "event()\n--\n\nReturn a new untriggered Event.");
@@ -515,7 +643,57 @@ static PyObject *environment_native_ticker(EnvironmentObject *self, PyObject *ar
 static PyObject *environment_get_now(EnvironmentObject *self, void *c)
 {
     (void)c;
-    return PyFloat_FromDouble(self->sim.now);
+    return env_now_object(self);
+}
+
+/* env._queue: SimPy keeps its queue as a heap list of (time, priority, eid,
+ * event), and tracing recipes read env._queue[0] (the next event). This is a
+ * snapshot in that shape: the queued Python events, sorted (a sorted list is
+ * a heap; C actions are not listed). O(n log n) per access, for debugging. */
+static PyObject *environment_get_queue(EnvironmentObject *self, void *c)
+{
+    (void)c;
+    const struct fs_queue *q = &self->sim.queue;
+    PyObject *list = PyList_New(0);
+    if (!list)
+        return NULL;
+    for (size_t i = 0; i < q->len; i++) {
+        const struct fs_entry *e = &q->heap[i];
+        if (e->fn)
+            continue;
+        PyObject *row = Py_BuildValue("(NiKO)", env_time_object(e->time, (int)fs_entry_tag(e)), fs_entry_priority(e),
+                                      (unsigned long long)fs_entry_seq(e), (PyObject *)e->data);
+        if (!row || PyList_Append(list, row) < 0) {
+            Py_XDECREF(row);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(row);
+    }
+    /* (time, priority, eid) is unique: the events themselves are never compared */
+    if (PyList_Sort(list) < 0) {
+        Py_DECREF(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* env._eid: SimPy numbers scheduled events with an itertools.count, and
+ * code reads next(env._eid) as the number of events scheduled so far. This
+ * gives an iterator that starts at the queue's next sequence number (every
+ * entry pushed so far, C actions included); it is a fresh one per access,
+ * so reading it does not use up a number as next() on SimPy's does. */
+static PyObject *environment_get_eid(EnvironmentObject *self, void *c)
+{
+    (void)c;
+    PyObject *numbers =
+        PyObject_CallFunction((PyObject *)&PyRange_Type, "KK", (unsigned long long)self->sim.queue.next_seq,
+                              (unsigned long long)FS_SEQ_MAX + 1);
+    if (!numbers)
+        return NULL;
+    PyObject *it = PyObject_GetIter(numbers);
+    Py_DECREF(numbers);
+    return it;
 }
 
 static PyObject *environment_get_active_process(EnvironmentObject *self, void *c)
@@ -643,6 +821,12 @@ static PyGetSetDef Environment_getset[] = {
      NULL},
     {"_native_ticks", (getter)environment_get_native_ticks, NULL, "Ticks processed by native tickers.", NULL},
     {"_queue_len", (getter)environment_get_queue_len, NULL, "Number of scheduled entries.", NULL},
+    {"_eid", (getter)environment_get_eid, NULL,
+     "An iterator from the number of entries scheduled so far (SimPy's event id counter).", NULL},
+    {"_queue", (getter)environment_get_queue, NULL,
+     "A sorted snapshot of the queued events as SimPy's (time, priority, eid, event)\n"
+     "tuples; [0] is the next one (C actions are not listed).",
+     NULL},
     {"metrics", (getter)environment_get_component, (setter)environment_set_component,
      "The simulation's metrics (faassim.Metrics(env) unless set; created on first access).",
      (void *)(intptr_t)FS_COMP_METRICS},
@@ -695,7 +879,7 @@ static PyMemberDef Environment_members[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
-PyDoc_STRVAR(Environment_doc, "Environment(initial_time=0.0, *, seed=None)\n--\n\n"
+PyDoc_STRVAR(Environment_doc, "Environment(initial_time=0, *, seed=None)\n--\n\n"
                               "Execution environment of a simulation: the clock, the event queue and\n"
                               "the factories for events and processes (SimPy 4 semantics).");
 

@@ -38,6 +38,7 @@ typedef struct EnvironmentObject {
     PyObject *weaklist;
     int running;              /* inside run()/step() */
     int stop;                 /* set by the until-callback */
+    int run_steps;            /* run() is driving the loop through an overridden step() */
     PyObject *stop_value;     /* value to return from run() when stop */
     PyObject *comp[FS_NCOMP]; /* env.metrics, env.faas, ...: created on first access, or as set */
     PyObject *native_owners;  /* list of objects whose C actions are queued (request sources), or NULL */
@@ -63,8 +64,21 @@ static inline struct fs_rng *env_rng(EnvironmentObject *env)
 #define Environment_Check(st, o) PyObject_TypeCheck((o), (st)->Environment_type)
 
 int Environment_setup(PyObject *m, faassim_state *st);
-/* Push ev (new strong ref taken) at now + delay with priority. */
-int env_schedule(EnvironmentObject *env, EventObject *ev, int priority, double delay);
+/* Push ev (new strong ref taken) at now + delay with priority. The time is
+ * an integer one (env.now an int when ev is processed) iff now is one and
+ * the delay is an exact integer (int_delay; |delay| < 2^53) and the sum
+ * stays below 2^53; env_schedule takes a zero delay for the integer 0
+ * (SimPy's default delay) and any other delay for a float. */
+int env_schedule_delay(EnvironmentObject *env, EventObject *ev, int priority, double delay, int int_delay);
+static inline int env_schedule(EnvironmentObject *env, EventObject *ev, int priority, double delay)
+{
+    return env_schedule_delay(env, ev, priority, delay, delay == 0.0);
+}
+/* env.now as a Python number (an int for an integer time): a new reference. */
+static inline PyObject *env_now_object(EnvironmentObject *env)
+{
+    return env->sim.now_int ? PyLong_FromDouble(env->sim.now) : PyFloat_FromDouble(env->sim.now);
+}
 /* Validate a delay given by the user; sets a Python error and returns -1. */
 int env_parse_delay(PyObject *obj, double *out, const char *who);
 

@@ -808,7 +808,7 @@ static PyType_Spec Event_spec = {
 /* ------------------------------------------------------------------ */
 /* Timeout                                                              */
 
-PyObject *timeout_new(EnvironmentObject *env, double delay, PyObject *value)
+PyObject *timeout_new_delay(EnvironmentObject *env, double delay, int int_delay, PyObject *value)
 {
     faassim_state *st = env->st;
     TimeoutObject *t;
@@ -825,9 +825,10 @@ PyObject *timeout_new(EnvironmentObject *env, double delay, PyObject *value)
     else if (!(t = (TimeoutObject *)event_alloc(st->Timeout_type, env)))
         return NULL;
     t->delay = delay;
+    t->int_delay = (uint8_t)(int_delay != 0);
     t->ev.ok = 1;
     t->ev.value = Py_NewRef(value);
-    if (env_schedule(env, &t->ev, FS_PRIO_NORMAL, delay) < 0) {
+    if (env_schedule_delay(env, &t->ev, FS_PRIO_NORMAL, delay, int_delay) < 0) {
         Py_DECREF(t);
         return NULL;
     }
@@ -848,14 +849,16 @@ static int Timeout_init(TimeoutObject *self, PyObject *args, PyObject *kwds)
         return -1;
     if (env_parse_delay(delay_obj, &self->delay, "Timeout()") < 0)
         return -1;
+    /* an integer below 2^53 (exact in the double); see env_int_exact */
+    self->int_delay = (PyLong_Check(delay_obj) || PyIndex_Check(delay_obj)) && fabs(self->delay) < 9007199254740992.0;
     self->ev.ok = 1;
     self->ev.value = Py_NewRef(value);
-    return env_schedule(self->ev.env, &self->ev, FS_PRIO_NORMAL, self->delay);
+    return env_schedule_delay(self->ev.env, &self->ev, FS_PRIO_NORMAL, self->delay, self->int_delay);
 }
 
 static PyObject *timeout_desc(TimeoutObject *self, PyObject *Py_UNUSED(ignored))
 {
-    PyObject *d = PyFloat_FromDouble(self->delay);
+    PyObject *d = self->int_delay ? PyLong_FromDouble(self->delay) : PyFloat_FromDouble(self->delay);
     if (!d)
         return NULL;
     PyObject *r;
@@ -870,7 +873,7 @@ static PyObject *timeout_desc(TimeoutObject *self, PyObject *Py_UNUSED(ignored))
 static PyObject *timeout_get_delay(TimeoutObject *self, void *c)
 {
     (void)c;
-    return PyFloat_FromDouble(self->delay);
+    return self->int_delay ? PyLong_FromDouble(self->delay) : PyFloat_FromDouble(self->delay);
 }
 
 static PyMethodDef Timeout_methods[] = {

@@ -59,6 +59,7 @@ typedef struct EventObject {
 typedef struct {
     EventObject ev;
     double delay;
+    uint8_t int_delay; /* the delay was given as an int (Timeout.delay returns an int) */
 } TimeoutObject;
 
 typedef struct {
@@ -118,8 +119,13 @@ void event_freelist_clear(faassim_state *st);
 void raise_exception_object(PyObject *exc);
 /* iter(event): the iterator behind `yield from event` (new reference). */
 PyObject *Event_iter(EventObject *self);
-/* Timeout construction used by env.timeout. */
-PyObject *timeout_new(EnvironmentObject *env, double delay, PyObject *value);
+/* Timeout construction used by env.timeout (int_delay: see
+ * env_schedule_delay); timeout_new's delay is a float. */
+PyObject *timeout_new_delay(EnvironmentObject *env, double delay, int int_delay, PyObject *value);
+static inline PyObject *timeout_new(EnvironmentObject *env, double delay, PyObject *value)
+{
+    return timeout_new_delay(env, delay, 0, value);
+}
 
 /* callback.c */
 int Callback_setup(PyObject *m, faassim_state *st);

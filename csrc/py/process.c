@@ -140,8 +140,9 @@ static void set_invalid_yield_error(ProcessObject *proc, PyObject *value)
             return;
         }
     }
-    PyErr_Format(PyExc_RuntimeError, "Invalid yield value %R from %R (%U): a process must yield events%U", value, proc,
-                 qualname, where);
+    /* SimPy's words first (its tests match 'Invalid yield value "None"'). */
+    PyErr_Format(PyExc_RuntimeError, "Invalid yield value \"%S\" from %R (%U): a process must yield events%U", value,
+                 proc, qualname, where);
     Py_DECREF(qualname);
     Py_DECREF(where);
 }

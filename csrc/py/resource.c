@@ -361,7 +361,7 @@ static int resource_grant(ResourceObject *r, ResEventObject *e)
     if ((double)PyList_GET_SIZE(r->users) < r->cap) {
         if (PyList_Append(r->users, (PyObject *)e) < 0)
             return -1;
-        PyObject *now = PyFloat_FromDouble(r->env->sim.now);
+        PyObject *now = env_now_object(r->env);
         if (!now)
             return -1;
         Py_XSETREF(e->usage_since, now);
@@ -827,7 +827,7 @@ static int set_priority_fields(ResEventObject *e, ResourceObject *r, PyObject *p
     int p = PyObject_IsTrue(preempt);
     if (p < 0)
         return -1;
-    PyObject *time = PyFloat_FromDouble(r->env->sim.now);
+    PyObject *time = env_now_object(r->env);
     if (!time)
         return -1;
     PyObject *key = Py_BuildValue("(OOO)", priority, time, p ? Py_False : Py_True);
@@ -1149,8 +1149,26 @@ static PyGetSetDef Resource_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* SimPy's docs assign store.items (e.g. to start with a stock); the C code
+ * needs a list (heapq for PriorityStore), which is kept as given. */
+static int res_set_items(ResourceObject *self, PyObject *value, void *c)
+{
+    (void)c;
+    if (!value) {
+        PyErr_Format(PyExc_TypeError, "%R: items cannot be deleted (assign a list)", self);
+        return -1;
+    }
+    if (!PyList_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%R: items must be a list, not %.100s (%R)", self, Py_TYPE(value)->tp_name,
+                     value);
+        return -1;
+    }
+    Py_SETREF(self->items, Py_NewRef(value));
+    return 0;
+}
+
 static PyGetSetDef Store_getset[] = {
-    {"items", (getter)res_get_items, NULL, "Items available in the store.", NULL},
+    {"items", (getter)res_get_items, (setter)res_set_items, "Items available in the store (a list; assignable).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

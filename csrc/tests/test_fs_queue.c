@@ -286,10 +286,10 @@ static void test_sequence_exhaustion(void)
     struct fs_queue q;
     struct fs_entry e;
     CHECK_EQ_I(fs_queue_init(&q, 0), FS_OK);
-    q.next_seq = FS_SEQ_MAX - 3; /* white-box: skip 2^56 pushes */
+    q.next_seq = FS_SEQ_MAX - 3; /* white-box: skip 2^55 pushes */
     static const int prios[] = {FS_PRIORITY_MAX, FS_PRIORITY_MIN, 0, FS_PRIORITY_MIN};
     for (int i = 0; i < 4; i++)
-        CHECK_EQ_I(fs_queue_push(&q, 2.0, prios[i], NULL, &tags[i]), FS_OK);
+        CHECK_EQ_I(fs_queue_push_tagged(&q, 2.0, prios[i], (unsigned)i & 1u, NULL, &tags[i]), FS_OK);
     CHECK_EQ_I(fs_queue_push(&q, 2.0, 0, NULL, &tags[9]), FS_EOVERFLOW);
     CHECK_EQ_I(fs_queue_push(&q, 0.0, FS_PRIORITY_MIN, NULL, &tags[9]), FS_EOVERFLOW);
     CHECK_EQ_U(q.len, 4);
@@ -299,7 +299,32 @@ static void test_sequence_exhaustion(void)
         CHECK_EQ_I(fs_queue_pop(&q, &e), FS_OK);
         CHECK_EQ_U(entry_id(&e), expect_id[i]);
         CHECK_EQ_I(fs_entry_priority(&e), expect_prio[i]);
-        CHECK_EQ_U(e.order & FS_SEQ_MAX, FS_SEQ_MAX - 3 + expect_id[i]);
+        CHECK_EQ_U(fs_entry_seq(&e), FS_SEQ_MAX - 3 + expect_id[i]);
+        CHECK_EQ_U(fs_entry_tag(&e), expect_id[i] & 1u); /* the tag does not bleed into seq or priority */
+    }
+    fs_queue_free(&q);
+}
+
+/* The tag bit rides along and never changes the order: the same pushes with
+ * tags 1, 0, 1, ... pop in the same order as untagged ones, each with its
+ * own tag. */
+static void test_tag_bit(void)
+{
+    struct fs_queue q;
+    struct fs_entry e;
+    CHECK_EQ_I(fs_queue_init(&q, 0), FS_OK);
+    static const double times[] = {3.0, 1.0, 3.0, 1.0, 2.0, 3.0};
+    static const int prios[] = {1, 1, 0, 1, 1, 1};
+    static const unsigned tag_of[] = {1, 0, 1, 1, 0, 0};
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_I(fs_queue_push_tagged(&q, times[i], prios[i], tag_of[i], NULL, &tags[i]), FS_OK);
+    /* (1.0, 1, #1), (1.0, 1, #3), (2.0, 1, #4), (3.0, 0, #2), (3.0, 1, #0), (3.0, 1, #5) */
+    static const int expect[] = {1, 3, 4, 2, 0, 5};
+    for (int i = 0; i < 6; i++) {
+        CHECK_EQ_I(fs_queue_pop(&q, &e), FS_OK);
+        CHECK(e.data == &tags[expect[i]]);
+        CHECK_EQ_U(fs_entry_tag(&e), tag_of[expect[i]]);
+        CHECK_EQ_U(fs_entry_seq(&e), (uint64_t)expect[i]);
     }
     fs_queue_free(&q);
 }
@@ -590,6 +615,7 @@ void fs_test_queue_suite(void)
     RUN_TEST(test_insertion_order_ties);
     RUN_TEST(test_priority_range);
     RUN_TEST(test_sequence_exhaustion);
+    RUN_TEST(test_tag_bit);
     RUN_TEST(test_random_interleaved);
     RUN_TEST(test_valid_detects_corruption);
     RUN_TEST(test_growth);
