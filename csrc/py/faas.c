@@ -398,6 +398,21 @@ static int replica_demand(FaasObject *f, ReplicaObject *rep, struct fs_sched_dem
     return 0;
 }
 
+int faas_replica_demand(FaasObject *f, ReplicaObject *rep, struct fs_sched_demand *d, struct fs_sched_label **sel)
+{
+    return replica_demand(f, rep, d, sel);
+}
+
+int faas_intern(FaasObject *f, const char *kind, PyObject *obj, int32_t *out)
+{
+    return intern_id(f, kind, obj, &f->n_labels, 0, out);
+}
+
+int faas_intern_arch(FaasObject *f, PyObject *arch, int32_t *out)
+{
+    return intern_id(f, "arch", arch, &f->n_archs, FS_SCHED_MAX_ARCH, out);
+}
+
 /* The C placement: a new reference to the chosen Node, or None with
  * *reason a str saying why nothing fits. Nothing is allocated. */
 PyObject *faas_c_schedule(FaasObject *f, ReplicaObject *rep, int policy, PyObject **reason)
@@ -791,7 +806,7 @@ static int place_one(FaasObject *f, ReplicaObject *rep, double *latency)
     if (o < 0)
         goto fail;
     if (!o)
-        node = faas_c_schedule(f, rep, ((SchedulerObject *)sched)->policy, &reason);
+        node = scheduler_place((SchedulerObject *)sched, f, rep, &reason, latency, 1);
     else
         node = PyObject_CallMethodOneArg(sched, f->st->str_schedule, (PyObject *)rep); /* re-entrancy point */
     if (!node)

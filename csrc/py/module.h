@@ -492,6 +492,7 @@ int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, 
 /* source.c)                                                            */
 
 #include "fs_lb.h"
+#include "fs_placement.h"
 #include "fs_sched.h"
 
 struct FaasObject;
@@ -655,6 +656,23 @@ typedef struct {
     int8_t overridden; /* schedule overridden in Python (-1: not known yet) */
     PyObject *dict;
     PyObject *weaklist;
+    /* The placement pipeline (scheduler.c; unused while pipeline is 0, the
+     * policy path): compiled predicates and priorities (tuples), percentage of
+     * nodes to score, selection, skippy's rotation, the work arrays holding
+     * the last decision, the latency model. */
+    int pipeline;
+    PyObject *preds, *prios;
+    double percentage;
+    int select;
+    int track_images;
+    size_t start;
+    struct fs_place_work work;
+    double latency_per_node;
+    PyObject *latency_fn;
+    PyObject *context_factory, *context, *context_env;
+    PyObject *last_faas;    /* the platform of the last decision (its nodes name the indices in work) */
+    PyObject *last_replica; /* the replica of the last decision */
+    int last_status;        /* FS_OK, FS_ENOSPACE, or -1: no decision yet */
 } SchedulerObject;
 
 int Replica_setup(PyObject *m, faassim_state *st);
@@ -676,6 +694,12 @@ RequestObject *request_new(faassim_state *st, PyObject *name, PyObject *size, in
 int balancer_overridden(BalancerObject *lb);
 /* scheduler.c */
 int scheduler_overridden(SchedulerObject *s);
+/* Place rep with the scheduler's C path (its policy or its pipeline): a new
+ * reference to the chosen Node or None (with *reason, a new reference to a
+ * str, when nothing fits or to explain a pipeline's decision), nothing
+ * allocated; *latency gets the latency model's value. NULL on error. */
+PyObject *scheduler_place(SchedulerObject *s, struct FaasObject *f, ReplicaObject *rep, PyObject **reason,
+                          double *latency, int placing);
 /* faas.c */
 int faas_lifecycle_cb(ReplicaObject *rep, EventObject *ev);
 int faas_invoked_cb(RequestObject *req, EventObject *ev);
@@ -717,6 +741,15 @@ int watchdog_step_cb(RequestObject *req, EventObject *ev);
 int32_t faas_function_slot(struct FaasObject *faas, PyObject *name);
 /* Bring the platform's node table up to date with env.topology. */
 int faas_sync_nodes(struct FaasObject *f);
+/* The placement demand of a replica (amounts, allowed archs, node selector;
+ * *sel is PyMem memory the caller frees, also on error). */
+int faas_replica_demand(struct FaasObject *f, ReplicaObject *rep, struct fs_sched_demand *d,
+                        struct fs_sched_label **sel);
+/* A small id for (kind, obj) from the platform's table (label ids when kind
+ * is "label"; other kinds share the label counter). */
+int faas_intern(struct FaasObject *f, const char *kind, PyObject *obj, int32_t *out);
+/* The platform's id of an architecture name. */
+int faas_intern_arch(struct FaasObject *f, PyObject *arch, int32_t *out);
 
 /* ------------------------------------------------------------------ */
 /* energy.c: env.energy (faassim.Energy), the power claims of           */
