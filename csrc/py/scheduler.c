@@ -686,7 +686,7 @@ static PyObject *scheduler_explain(SchedulerObject *self, PyObject *args, PyObje
     int all = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:explain", kwlist, &all))
         return NULL;
-    if (self->last_status < 0 || !self->last_faas || !self->preds)
+    if ((self->last_status != FS_OK && self->last_status != FS_ENOSPACE) || !self->last_faas || !self->preds)
         Py_RETURN_NONE;
     FaasObject *f = (FaasObject *)self->last_faas;
     const struct fs_place_work *w = &self->work;
