@@ -15,8 +15,19 @@ void fs_place_work_init(struct fs_place_work *w)
     memset(w, 0, sizeof *w);
 }
 
+void fs_place_work_forget(struct fs_place_work *w)
+{
+    w->nsig = 0;
+    w->memo_len = 0;
+}
+
 void fs_place_work_free(struct fs_place_work *w)
 {
+    free(w->sig);
+    free(w->sig_tmp);
+    free(w->mver);
+    free(w->mfail);
+    free(w->mscore);
     free(w->examined);
     free(w->failed);
     free(w->feasible);
@@ -343,30 +354,65 @@ static void min_max(const double *x, size_t n, double *lo, double *hi)
     }
 }
 
+/* The reduced score of one map value x (lo, hi: the least and greatest
+ * over the scored nodes). */
+static double reduce_one(int kind, double x, double lo, double hi)
+{
+    switch (kind) {
+    case FS_PRIO_LATENCY_IMAGE_LOCALITY:
+        return hi == 0 ? 0 : trunc((double)FS_PLACE_MAX_PRIORITY * (hi - x + lo) / hi) + 0.0;
+    case FS_PRIO_DATA_LOCALITY:
+        return lo - hi == 0 ? 0 : trunc((x - hi) / (lo - hi) * (double)FS_PLACE_MAX_PRIORITY) + 0.0; /* no -0 */
+    default: /* FS_PRIO_CAPABILITY */
+        return hi - lo == 0 ? 0 : trunc((x - lo) / (hi - lo) * (double)FS_PLACE_MAX_PRIORITY) + 0.0;
+    }
+}
+
 static int prio_reduce(const struct fs_prio *p, const size_t *nodes, double *x, size_t n)
 {
-    double lo, hi;
-    switch (p->kind) {
-    case FS_PRIO_LATENCY_IMAGE_LOCALITY:
-        min_max(x, n, &lo, &hi);
-        for (size_t j = 0; j < n; j++)
-            x[j] = hi == 0 ? 0 : trunc((double)FS_PLACE_MAX_PRIORITY * (hi - x[j] + lo) / hi) + 0.0;
-        return FS_OK;
-    case FS_PRIO_DATA_LOCALITY:
-        min_max(x, n, &lo, &hi);
-        for (size_t j = 0; j < n; j++)
-            x[j] = lo - hi == 0 ? 0 : trunc((x[j] - hi) / (lo - hi) * (double)FS_PLACE_MAX_PRIORITY) + 0.0; /* no -0 */
-        return FS_OK;
-    case FS_PRIO_CAPABILITY:
-        min_max(x, n, &lo, &hi);
-        for (size_t j = 0; j < n; j++)
-            x[j] = hi - lo == 0 ? 0 : trunc((x[j] - lo) / (hi - lo) * (double)FS_PLACE_MAX_PRIORITY) + 0.0;
-        return FS_OK;
-    case FS_PRIO_CALLBACK:
+    if (p->kind == FS_PRIO_CALLBACK)
         return p->reduce ? p->reduce(p->ctx, nodes, x, n) : FS_OK;
-    default:
+    if (p->kind != FS_PRIO_LATENCY_IMAGE_LOCALITY && p->kind != FS_PRIO_DATA_LOCALITY && p->kind != FS_PRIO_CAPABILITY)
         return FS_OK;
+    double lo, hi;
+    min_max(x, n, &lo, &hi);
+    /* The reduced score is a function of the map value alone, and map values
+     * repeat (nodes of one kind share them): integer values within 1024 of
+     * lo are looked up in a table filled on first use, others go through a
+     * small direct-mapped table. Either way each result is computed exactly
+     * as reduce_one does. */
+    double tab[1024];
+    unsigned char tab_used[1024];
+    double kx[64], ky[64];
+    unsigned char used[64];
+    memset(used, 0, sizeof used);
+    int use_tab = hi - lo < 1024;
+    if (use_tab)
+        memset(tab_used, 0, sizeof tab_used);
+    for (size_t j = 0; j < n; j++) {
+        double v = x[j], off = v - lo;
+        if (use_tab) {
+            size_t t = (size_t)off; /* 0 <= off < 1024 */
+            if ((double)t == off) {
+                if (!tab_used[t]) {
+                    tab[t] = reduce_one(p->kind, v, lo, hi);
+                    tab_used[t] = 1;
+                }
+                x[j] = tab[t];
+                continue;
+            }
+        }
+        uint64_t b;
+        memcpy(&b, &v, sizeof b);
+        unsigned h = (unsigned)((b ^ (b >> 29) ^ (b >> 47)) & 63);
+        if (!used[h] || kx[h] != v) {
+            used[h] = 1;
+            kx[h] = v;
+            ky[h] = reduce_one(p->kind, v, lo, hi);
+        }
+        x[j] = ky[h];
     }
+    return FS_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -383,6 +429,133 @@ static int demand_ok(const struct fs_place_demand *d)
     if ((d->base.nselector && !d->base.selector) || (d->ncaps && !d->caps))
         return 0;
     return 1;
+}
+
+/* The memo's signature of a call: everything the built-in results depend
+ * on besides the nodes' own state. */
+static int build_sig(struct fs_place_work *w, const struct fs_sched *s, const struct fs_place_spec *spec,
+                     const struct fs_place_demand *d)
+{
+    size_t need = 32 + 2 * d->base.nselector + 2 * d->ncaps + 4 * spec->nprios;
+    for (size_t p = 0; p < spec->npreds; p++)
+        need += 3 + spec->preds[p].nkeys;
+    if (need > w->cap_sig_tmp) {
+        if (reserve((void **)&w->sig_tmp, need, sizeof *w->sig_tmp) != FS_OK)
+            return -1;
+        w->cap_sig_tmp = need;
+    }
+    int64_t *g = w->sig_tmp;
+    size_t k = 0;
+    int image_locality = 0;
+    g[k++] = (int64_t)(uintptr_t)s;
+    g[k++] = (int64_t)s->gen_sizes;
+    g[k++] = (int64_t)spec->npreds;
+    for (size_t p = 0; p < spec->npreds; p++) {
+        const struct fs_pred *pr = &spec->preds[p];
+        g[k++] = pr->kind;
+        g[k++] = pr->kind == FS_PRED_LABEL_PRESENCE ? pr->present != 0 : 0;
+        g[k++] = pr->kind == FS_PRED_LABEL_PRESENCE ? (int64_t)pr->nkeys : 0;
+        for (size_t j = 0; pr->kind == FS_PRED_LABEL_PRESENCE && j < pr->nkeys; j++)
+            g[k++] = pr->keys[j];
+    }
+    g[k++] = (int64_t)spec->nprios;
+    for (size_t p = 0; p < spec->nprios; p++) {
+        const struct fs_prio *pr = &spec->prios[p];
+        g[k++] = pr->kind;
+        g[k++] = pr->kind == FS_PRIO_LOCALITY_TYPE ? pr->key : 0;
+        g[k++] = pr->kind == FS_PRIO_LOCALITY_TYPE ? pr->value : 0;
+        image_locality |= pr->kind == FS_PRIO_IMAGE_LOCALITY;
+    }
+    g[k++] = image_locality ? (int64_t)s->gen_holders : -1;
+    g[k++] = d->base.req.cpu;
+    g[k++] = d->base.req.mem;
+    for (int a = 0; a < FS_SCHED_MAX_ACCEL; a++)
+        g[k++] = d->base.req.accel[a];
+    g[k++] = (int64_t)d->base.arch_mask;
+    g[k++] = (int64_t)d->base.nselector;
+    for (size_t j = 0; j < d->base.nselector; j++) {
+        g[k++] = d->base.selector[j].key;
+        g[k++] = d->base.selector[j].value;
+    }
+    g[k++] = d->image;
+    g[k++] = (int64_t)d->ncaps;
+    for (size_t j = 0; j < d->ncaps; j++) {
+        g[k++] = d->caps[j].key;
+        g[k++] = d->caps[j].value;
+    }
+    g[k++] = d->data_recv;
+    g[k++] = d->data_send;
+    return (int)k;
+}
+
+/* Make the memo valid for this call: same signature (else forget every
+ * node), room for n nodes (new nodes start unknown). */
+static int memo_prepare(struct fs_place_work *w, const struct fs_sched *s, const struct fs_place_spec *spec,
+                        const struct fs_place_demand *d, size_t nbuiltin)
+{
+    int k = build_sig(w, s, spec, d);
+    if (k < 0)
+        return FS_ENOMEM;
+    if ((size_t)k != w->nsig || memcmp(w->sig_tmp, w->sig, (size_t)k * sizeof *w->sig) != 0) {
+        if ((size_t)k > w->cap_sig) {
+            if (reserve((void **)&w->sig, (size_t)k, sizeof *w->sig) != FS_OK)
+                return FS_ENOMEM;
+            w->cap_sig = (size_t)k;
+        }
+        memcpy(w->sig, w->sig_tmp, (size_t)k * sizeof *w->sig);
+        w->nsig = (size_t)k;
+        w->memo_len = 0;
+    }
+    /* Scores are stored by priority (column k at mscore + k * cap_memo), so
+     * that gathering one priority's scores reads memory in node order. */
+    size_t n = s->len;
+    if (nbuiltin && n > SIZE_MAX / 2 / nbuiltin)
+        return FS_ENOMEM;
+    if (n > w->cap_memo || nbuiltin * w->cap_memo > w->cap_mscore) {
+        size_t cap = n > 2 * w->cap_memo ? n : 2 * w->cap_memo;
+        if (reserve((void **)&w->mver, cap, sizeof *w->mver) != FS_OK ||
+            reserve((void **)&w->mfail, cap, sizeof *w->mfail) != FS_OK ||
+            reserve((void **)&w->mscore, cap * (nbuiltin ? nbuiltin : 1), sizeof *w->mscore) != FS_OK) {
+            w->nsig = w->memo_len = 0; /* unusable: start over next time */
+            return FS_ENOMEM;
+        }
+        w->cap_memo = cap;
+        w->cap_mscore = cap * (nbuiltin ? nbuiltin : 1);
+        w->memo_len = 0; /* the columns moved */
+    }
+    if (w->memo_len < n) {
+        memset(w->mver + w->memo_len, 0, (n - w->memo_len) * sizeof *w->mver);
+        w->memo_len = n;
+    }
+    return FS_OK;
+}
+
+/* The memo entry of node i, computed if stale: the first failing built-in
+ * predicate (npreds: none) and, when all pass, the built-in map scores. */
+static void memo_node(struct fs_place_work *w, const struct fs_sched *s, const struct fs_place_spec *spec,
+                      const struct fs_place_demand *d, size_t i)
+{
+    if (w->mver[i] == s->vers[i])
+        return;
+    int32_t fb = (int32_t)spec->npreds;
+    for (size_t p = 0; p < spec->npreds; p++) {
+        int pass = 1;
+        if (spec->preds[p].kind == FS_PRED_CALLBACK)
+            continue;
+        pred_eval(s, &spec->preds[p], d, i, &pass); /* built-ins return FS_OK */
+        if (!pass) {
+            fb = (int32_t)p;
+            break;
+        }
+    }
+    w->mfail[i] = fb;
+    if (fb == (int32_t)spec->npreds) {
+        size_t k = 0;
+        for (size_t p = 0; p < spec->nprios; p++)
+            if (spec->prios[p].kind != FS_PRIO_CALLBACK)
+                prio_map(s, &spec->prios[p], d, i, &w->mscore[k++ * w->cap_memo + i]);
+    }
+    w->mver[i] = s->vers[i];
 }
 
 int fs_place(const struct fs_sched *s, const struct fs_place_spec *spec, const struct fs_place_demand *d,
@@ -403,22 +576,37 @@ int fs_place(const struct fs_sched *s, const struct fs_place_spec *spec, const s
         *start = 0;
     size_t want = fs_place_num_to_find(n, spec->percentage);
 
-    /* 1 + 2: sample and filter. Callbacks may run Python, so node pointers
-     * are not kept across them (the table itself must not change: the
-     * binding forbids it). */
+    size_t nbuiltin = 0;
+    for (size_t p = 0; p < spec->nprios; p++)
+        nbuiltin += spec->prios[p].kind != FS_PRIO_CALLBACK;
+    if ((rc = memo_prepare(w, s, spec, d, nbuiltin)) != FS_OK)
+        return rc;
+
+    /* 1 + 2: sample and filter, in skippy's order: a node fails at its first
+     * failing predicate. Built-ins come from the memo; callbacks run where
+     * they stand (they may run Python: node pointers are not kept across
+     * them, and the table must not change meanwhile: the binding says so). */
     for (size_t e = 0; e < n && w->nfeasible < want; e++) {
         size_t i = *start + e < n ? *start + e : *start + e - n;
-        int32_t failed = -1;
-        for (size_t p = 0; p < spec->npreds; p++) {
+        memo_node(w, s, spec, d, i);
+        int32_t fb = w->mfail[i], failed = -1;
+        for (int32_t p = 0; p < (int32_t)spec->npreds; p++) {
+            if (p == fb) {
+                failed = p;
+                break;
+            }
+            if (spec->preds[p].kind != FS_PRED_CALLBACK)
+                continue;
             int pass = 1;
             if ((rc = pred_eval(s, &spec->preds[p], d, i, &pass)) != FS_OK)
                 return rc;
             if (!pass) {
-                failed = (int32_t)p;
-                w->removed[p]++;
+                failed = p;
                 break;
             }
         }
+        if (failed >= 0)
+            w->removed[failed]++;
         w->examined[w->nexamined] = i;
         w->failed[w->nexamined++] = failed;
         if (failed < 0)
@@ -431,15 +619,23 @@ int fs_place(const struct fs_sched *s, const struct fs_place_spec *spec, const s
     if (spec->select != FS_SELECT_FIRST)
         *start = (w->feasible[nf - 1] + 1) % n;
 
-    /* 3: score */
+    /* 3: score. Built-in maps from the memo; callbacks priority by
+     * priority, as skippy calls them. */
     for (size_t j = 0; j < nf; j++)
         w->total[j] = 0.0;
-    for (size_t p = 0; p < spec->nprios; p++) {
+    for (size_t p = 0, k = 0; p < spec->nprios; p++) {
         const struct fs_prio *pr = &spec->prios[p];
         double *sc = &w->scores[p * nf];
-        for (size_t j = 0; j < nf; j++)
-            if ((rc = prio_map(s, pr, d, w->feasible[j], &sc[j])) != FS_OK)
-                return rc;
+        if (pr->kind == FS_PRIO_CALLBACK) {
+            for (size_t j = 0; j < nf; j++)
+                if ((rc = prio_map(s, pr, d, w->feasible[j], &sc[j])) != FS_OK)
+                    return rc;
+        }
+        else {
+            const double *col = &w->mscore[k++ * w->cap_memo];
+            for (size_t j = 0; j < nf; j++)
+                sc[j] = col[w->feasible[j]];
+        }
         if ((rc = prio_reduce(pr, w->feasible, sc, nf)) != FS_OK)
             return rc;
         for (size_t j = 0; j < nf; j++)

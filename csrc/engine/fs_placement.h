@@ -169,10 +169,25 @@ struct fs_place_work {
     double *total;
     size_t chosen;
     size_t cap_nodes, cap_scores, cap_removed;
+    /* Memo of the built-in predicates and maps per node, valid while the
+     * signature (table, built-in spec, demand, table generations) is the
+     * one stored and the node's version (fs_sched.vers) is unchanged: placing
+     * many replicas of one function recomputes only the nodes that changed.
+     * Built-ins are pure functions of those, so the memo never changes a
+     * result. */
+    int64_t *sig, *sig_tmp;
+    size_t nsig, cap_sig, cap_sig_tmp;
+    uint64_t *mver; /* per node: its version when memoised, 0: none */
+    int32_t *mfail; /* per node: first failing built-in predicate, or npreds */
+    double *mscore; /* per node: the built-in priorities' map scores (nbuiltin per node) */
+    size_t cap_memo, cap_mscore, memo_len;
 };
 
 void fs_place_work_init(struct fs_place_work *w);
 void fs_place_work_free(struct fs_place_work *w);
+/* Forget the memo (the binding calls it when the work is used with another
+ * node table). */
+void fs_place_work_forget(struct fs_place_work *w);
 
 /* Check a spec: kinds, weights (finite, >= 0), percentage, callbacks
  * present. FS_OK or FS_EINVAL. */

@@ -117,6 +117,7 @@ void fs_sched_free(struct fs_sched *s)
         free(s->nodes[i].data);
     }
     free(s->nodes);
+    free(s->vers);
     free(s->sizes);
     free(s->image_nodes);
     free(s->data_sizes);
@@ -146,6 +147,10 @@ int fs_sched_add_node(struct fs_sched *s, const struct fs_sched_res *cap, int32_
         if (!nodes)
             return FS_ENOMEM;
         s->nodes = nodes;
+        uint64_t *vers = realloc(s->vers, ncap * sizeof *vers);
+        if (!vers)
+            return FS_ENOMEM; /* nodes grew, cap did not: the next call retries */
+        s->vers = vers;
         s->cap = ncap;
     }
     struct fs_sched_node *n = &s->nodes[s->len];
@@ -156,8 +161,16 @@ int fs_sched_add_node(struct fs_sched *s, const struct fs_sched_res *cap, int32_
     n->registry_bw = INFINITY;
     if (out_index)
         *out_index = s->len;
+    s->vers[s->len] = ++s->clock;
+    s->gen_holders++;
     s->len++;
     return FS_OK;
+}
+
+/* Node i changed (see fs_sched.h). */
+static void touch(struct fs_sched *s, size_t i)
+{
+    s->vers[i] = ++s->clock;
 }
 
 static int label_cmp(const void *pa, const void *pb)
@@ -197,6 +210,7 @@ int fs_sched_set_labels(struct fs_sched *s, size_t node, const struct fs_sched_l
     free(nd->labels);
     nd->labels = copy;
     nd->nlabels = m;
+    touch(s, node);
     return FS_OK;
 }
 
@@ -205,6 +219,7 @@ int fs_sched_set_schedulable(struct fs_sched *s, size_t node, int schedulable)
     if (node >= s->len)
         return FS_EINVAL;
     s->nodes[node].schedulable = schedulable != 0;
+    touch(s, node);
     return FS_OK;
 }
 
@@ -220,6 +235,7 @@ int fs_sched_set_capacity(struct fs_sched *s, size_t node, const struct fs_sched
             return FS_EINVAL;
     }
     s->nodes[node].cap = *cap;
+    touch(s, node);
     return FS_OK;
 }
 
@@ -350,6 +366,8 @@ int fs_sched_set_images(struct fs_sched *s, size_t node, const int32_t *images, 
     free(nd->images);
     nd->images = copy;
     nd->nimages = m;
+    touch(s, node);
+    s->gen_holders++;
     return FS_OK;
 }
 
@@ -374,6 +392,8 @@ int fs_sched_add_image(struct fs_sched *s, size_t node, int32_t image)
     imgs[i] = image;
     nd->nimages++;
     count_add(s->image_nodes, &s->nimage_nodes, image, 1);
+    touch(s, node);
+    s->gen_holders++;
     return FS_OK;
 }
 
@@ -395,6 +415,7 @@ int fs_sched_set_registry_bw(struct fs_sched *s, size_t node, double bw)
     if (node >= s->len || !(bw > 0)) /* NaN fails too */
         return FS_EINVAL;
     s->nodes[node].registry_bw = bw;
+    touch(s, node);
     return FS_OK;
 }
 
@@ -423,6 +444,7 @@ int fs_sched_set_image_size(struct fs_sched *s, int32_t image, int32_t arch, int
     if (image < 0 || arch < -1 || size < 0)
         return FS_EINVAL;
     size_t i = size_lower(s, image, arch);
+    s->gen_sizes++;
     if (i < s->nsizes && size_cmp(&s->sizes[i], image, arch) == 0) {
         s->sizes[i].size = size;
         return FS_OK;
@@ -467,6 +489,7 @@ int fs_sched_set_data_size(struct fs_sched *s, int32_t item, int64_t size)
         return FS_ENOMEM;
     count_add(s->data_sizes, &s->ndata_sizes, item, 0);
     s->data_sizes[count_lower(s->data_sizes, s->ndata_sizes, item)].n = size;
+    s->gen_sizes++;
     return FS_OK;
 }
 
@@ -504,6 +527,7 @@ int fs_sched_set_node_data(struct fs_sched *s, size_t node, int32_t item, double
         nd->ndata++;
     }
     nd->data[i] = (struct fs_sched_data){item, recv_bw, send_bw};
+    touch(s, node);
     return FS_OK;
 }
 
@@ -536,6 +560,7 @@ int fs_sched_allocate(struct fs_sched *s, size_t node, const struct fs_sched_res
     n->alloc.mem += amount->mem;
     for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
         n->alloc.accel[k] += amount->accel[k];
+    touch(s, node);
     return FS_OK;
 }
 
@@ -554,6 +579,7 @@ int fs_sched_release(struct fs_sched *s, size_t node, const struct fs_sched_res 
     n->alloc.mem -= amount->mem;
     for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
         n->alloc.accel[k] -= amount->accel[k];
+    touch(s, node);
     return FS_OK;
 }
 

@@ -198,6 +198,13 @@ struct fs_sched {
     size_t nimage_nodes, capimage_nodes;
     struct fs_sched_count *data_sizes; /* sorted by id: size of each data item */
     size_t ndata_sizes, capdata_sizes;
+    /* Change tracking for memos of placement results (fs_placement): vers[i]
+     * changes whenever anything of node i changes (every setter, allocate
+     * and release bump it from `clock`, so a version is never reused);
+     * gen_sizes when the image size or data size tables change; gen_holders
+     * when the number of nodes, or of nodes holding some image, changes. */
+    uint64_t *vers;
+    uint64_t clock, gen_sizes, gen_holders;
 };
 
 void fs_sched_init(struct fs_sched *s);

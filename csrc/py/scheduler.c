@@ -459,7 +459,8 @@ static PyObject *pipeline_place(SchedulerObject *s, FaasObject *f, ReplicaObject
         PyErr_NoMemory();
         goto done;
     }
-    if (faas_sync_nodes(f) < 0 || faas_replica_demand(f, rep, &d.base, &sel) < 0)
+    /* the platform synchronised the node table just before placing */
+    if ((!placing && faas_sync_nodes(f) < 0) || faas_replica_demand(f, rep, &d.base, &sel) < 0)
         goto done;
     if (faas_intern(f, "image", rep->image, &d.image) < 0 || ensure_image_sizes(f, rep, d.image) < 0 ||
         pod_labels(f, rep, &d, &caps) < 0)
@@ -516,6 +517,9 @@ static PyObject *pipeline_place(SchedulerObject *s, FaasObject *f, ReplicaObject
     struct fs_place_spec spec = {preds, (size_t)np, prios, (size_t)nq, s->percentage, s->select};
     size_t node = 0;
     s->last_status = -1;
+    if (s->last_faas != (PyObject *)f)
+        fs_place_work_forget(&s->work); /* the memo belongs to another node table */
+    Py_XSETREF(s->last_faas, Py_NewRef((PyObject *)f));
     rc = fs_place(&f->sched, &spec, &d, env_rng(f->env), &s->start, &s->work, &node);
     Py_DECREF(context);
     if (rc == PLACE_PYERR)
@@ -525,7 +529,6 @@ static PyObject *pipeline_place(SchedulerObject *s, FaasObject *f, ReplicaObject
         goto done;
     }
     s->last_status = rc;
-    Py_XSETREF(s->last_faas, Py_NewRef((PyObject *)f));
     Py_XSETREF(s->last_replica, Py_NewRef((PyObject *)rep));
     if (!(*reason = explain_text(s, f, rc)))
         goto done;

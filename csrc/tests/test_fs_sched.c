@@ -1535,6 +1535,100 @@ static void test_place_filter_rotation_sampling(void)
     fs_sched_free(&s);
 }
 
+/* The memo never changes a result: a work reused across calls (memo) and a
+ * fresh work per call agree while the table changes at random. */
+static void test_place_memo_random(void)
+{
+    struct fs_sched s;
+    fs_sched_init(&s);
+    struct fs_place_work memo, fresh;
+    fs_place_work_init(&memo);
+    size_t start_a = 0, start_b = 0;
+    struct fs_prio prios[6];
+    memset(prios, 0, sizeof prios);
+    int kinds[6] = {FS_PRIO_BALANCED,   FS_PRIO_LATENCY_IMAGE_LOCALITY, FS_PRIO_LOCALITY_TYPE, FS_PRIO_DATA_LOCALITY,
+                    FS_PRIO_CAPABILITY, FS_PRIO_IMAGE_LOCALITY};
+    for (int p = 0; p < 6; p++) {
+        prios[p].kind = kinds[p];
+        prios[p].weight = 1 + p % 3;
+        prios[p].key = 1;
+        prios[p].value = 2;
+    }
+    int32_t keys[] = {7};
+    struct fs_pred preds[2];
+    memset(preds, 0, sizeof preds);
+    preds[0].kind = FS_PRED_RESOURCES;
+    preds[1].kind = FS_PRED_LABEL_PRESENCE;
+    preds[1].keys = keys;
+    preds[1].nkeys = 1;
+    struct fs_place_spec spec = {preds, 2, prios, 6, 100, FS_SELECT_MAX};
+    struct fs_sched_label caps[] = {{3, 1}};
+    for (int i = 0; i < 20; i++)
+        add(&s, 1000 * (1 + (int64_t)(fs_test_rand() % 8)), GI * (1 + (int64_t)(fs_test_rand() % 8)), 0, 0);
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 1, 0, 300000000), FS_OK);
+    CHECK_EQ_I(fs_sched_set_data_size(&s, 2, 1000000), FS_OK);
+    for (int step = 0; step < 3000; step++) {
+        size_t i = (size_t)(fs_test_rand() % s.len);
+        switch (fs_test_rand() % 10) {
+        case 0: {
+            struct fs_sched_label l[] = {{1, 2}, {3, 1}, {7, 0}};
+            size_t k = (size_t)(fs_test_rand() % 4);
+            CHECK_EQ_I(fs_sched_set_labels(&s, i, l + (3 - k), k), FS_OK);
+            break;
+        }
+        case 1:
+            CHECK_EQ_I(fs_sched_add_image(&s, i, 1), FS_OK);
+            break;
+        case 2:
+            CHECK_EQ_I(fs_sched_set_registry_bw(&s, i, 1e6 * (double)(1 + fs_test_rand() % 100)), FS_OK);
+            break;
+        case 3:
+            CHECK_EQ_I(fs_sched_set_node_data(&s, i, 2, 1e3 * (double)(1 + fs_test_rand() % 50), 1.0), FS_OK);
+            break;
+        case 4:
+            if (s.nodes[i].alloc.cpu >= 100 && s.nodes[i].alloc.mem >= MI) {
+                struct fs_sched_res r = res(100, MI);
+                CHECK_EQ_I(fs_sched_release(&s, i, &r), FS_OK);
+            }
+            break;
+        case 5:
+            if (s.len < 40)
+                add(&s, 2000, 2 * GI, 0, 0);
+            break;
+        case 6:
+            CHECK_EQ_I(fs_sched_set_image_size(&s, 1, 0, 1000000 * (int64_t)(1 + fs_test_rand() % 500)), FS_OK);
+            break;
+        default:
+            break;
+        }
+        struct fs_place_demand d =
+            pdemand(100 * (int64_t)(1 + fs_test_rand() % 3), MI * (int64_t)(1 + fs_test_rand() % 2));
+        d.image = 1;
+        d.data_recv = 2;
+        d.caps = caps;
+        d.ncaps = fs_test_rand() % 2;
+        preds[1].present = (int)(fs_test_rand() % 4 == 0);
+        size_t a = 99, b = 98;
+        fs_place_work_init(&fresh);
+        int ra = fs_place(&s, &spec, &d, NULL, &start_a, &memo, &a);
+        int rb = fs_place(&s, &spec, &d, NULL, &start_b, &fresh, &b);
+        CHECK_EQ_I(ra, rb);
+        CHECK_EQ_U(start_a, start_b);
+        if (ra == FS_OK) {
+            CHECK_EQ_U(a, b);
+            CHECK_EQ_D(memo.total[memo.chosen], fresh.total[fresh.chosen]);
+            struct fs_sched_res r = res(d.base.req.cpu, d.base.req.mem);
+            CHECK_EQ_I(fs_sched_allocate(&s, a, &r), FS_OK);
+        }
+        CHECK_EQ_U(memo.nexamined, fresh.nexamined);
+        for (size_t p = 0; p < 2; p++)
+            CHECK_EQ_U(memo.removed[p], fresh.removed[p]);
+        fs_place_work_free(&fresh);
+    }
+    fs_place_work_free(&memo);
+    fs_sched_free(&s);
+}
+
 void fs_test_sched_suite(void)
 {
     RUN_TEST(test_sched_node_table);
@@ -1551,4 +1645,5 @@ void fs_test_sched_suite(void)
     RUN_TEST(test_place_locality_inputs);
     RUN_TEST(test_place_priorities_by_hand);
     RUN_TEST(test_place_filter_rotation_sampling);
+    RUN_TEST(test_place_memo_random);
 }
