@@ -17,6 +17,7 @@ import faassim.faas
 import faassim.workload
 import faassim.sweeps
 import faassim.autoscaling
+import faassim.placement
 
 
 @pytest.mark.parametrize(
@@ -32,6 +33,7 @@ import faassim.autoscaling
         faassim.workload,
         faassim.sweeps,
         faassim.autoscaling,
+        faassim.placement,
         faassim.simulation,
         faassim.scenario,
     ],

@@ -552,3 +552,27 @@ def test_differential_against_skippy_formulas(block):
         want = ref_run(st, pod, prios, replicas)
         got = placements(env)
         assert got == want, (block, case, prios, pod)
+
+
+def test_policy_attribute_and_reentry():
+    s = faassim.Scheduler(predicates=[])
+    assert s.policy is None
+    assert faassim.Scheduler("random", predicates=[]).policy == "random"
+    with pytest.raises(AttributeError, match="set at construction"):
+        s.policy = "random"
+
+    class Reenter(P.Predicate):
+        def passes_predicate(self, context, pod, node):
+            return context.env.scheduler.schedule(pod) is not None
+
+    nodes = [faassim.Node(f"n{i}", 4000, 4 * GI) for i in range(2)]
+    env = make_env(nodes, faassim.Scheduler(predicates=[Reenter()]))
+    with pytest.raises(RuntimeError, match="while it was placing one"):
+        deploy(env, 1)
+        env.run(until=1)
+    # the scheduler still works afterwards
+    env = make_env(nodes, env.scheduler)
+    env.scheduler = faassim.Scheduler(predicates=[])
+    deploy(env, 1)
+    env.run(until=1)
+    assert placements(env) == ["n0"]

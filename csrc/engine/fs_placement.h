@@ -70,11 +70,19 @@
  *     else int((t - lo) / (hi - lo) * 10).
  *   EQUAL: 1. No reduce.
  *
+ * Memo: built-in predicates and maps are pure functions of the node's
+ * state, the demand, the spec's built-ins and the table's size and holder
+ * tables. The work arrays keep their results per node with the node's
+ * version (fs_sched.vers) under a signature of everything else; a call whose
+ * signature matches recomputes only nodes whose version changed. Reduces
+ * look each distinct map value up once.
+ *
  * Complexity: O(E * (P + S)) for E examined nodes, P predicate cost and S
  * the per-node cost of the priorities (bisections over a node's labels,
- * images and data entries), plus O(F) per reduce over F feasible nodes. The
- * work arrays of struct fs_place_work grow to the number of nodes and are
- * reused from call to call.
+ * images and data entries) on nodes that changed since the last call with
+ * the same signature, O(E) otherwise, plus O(F) per reduce over F feasible
+ * nodes. The work arrays of struct fs_place_work grow to the number of nodes
+ * and are reused from call to call.
  */
 #ifndef FS_PLACEMENT_H
 #define FS_PLACEMENT_H

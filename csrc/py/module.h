@@ -673,6 +673,7 @@ typedef struct {
     PyObject *last_faas;    /* the platform of the last decision (its nodes name the indices in work) */
     PyObject *last_replica; /* the replica of the last decision */
     int last_status;        /* FS_OK, FS_ENOSPACE, or -1: no decision yet */
+    int placing;            /* inside pipeline_place (Python callbacks must not re-enter it) */
 } SchedulerObject;
 
 int Replica_setup(PyObject *m, faassim_state *st);

@@ -439,7 +439,28 @@ static PyObject *explain_text(SchedulerObject *s, FaasObject *f, int status)
 
 /* Compiled predicate tuples: (kind, name, keys (tuple), present, obj);
  * priority tuples: (kind, name, weight, key, value, obj, has_reduce). */
+static PyObject *pipeline_place_(SchedulerObject *s, FaasObject *f, ReplicaObject *rep, PyObject **reason, int placing);
+
+/* The work arrays are in use while the pipeline runs: a Python predicate or
+ * priority that asks the same scheduler to place would overwrite them. */
 static PyObject *pipeline_place(SchedulerObject *s, FaasObject *f, ReplicaObject *rep, PyObject **reason, int placing)
+{
+    if (s->placing) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "%.100s: a predicate or priority asked this scheduler to place a replica while it was placing "
+                     "one",
+                     Py_TYPE(s)->tp_name);
+        return NULL;
+    }
+    s->placing = 1;
+    Py_INCREF(s);
+    PyObject *r = pipeline_place_(s, f, rep, reason, placing);
+    s->placing = 0;
+    Py_DECREF(s);
+    return r;
+}
+
+static PyObject *pipeline_place_(SchedulerObject *s, FaasObject *f, ReplicaObject *rep, PyObject **reason, int placing)
 {
     Py_ssize_t np = PyTuple_GET_SIZE(s->preds), nq = PyTuple_GET_SIZE(s->prios);
     struct fs_place_demand d;
@@ -1021,6 +1042,11 @@ static PyObject *scheduler_schedule(SchedulerObject *self, PyObject *replica)
 static PyObject *scheduler_get_policy(SchedulerObject *self, void *c)
 {
     (void)c;
+    if (self->pipeline) { /* the pipeline's selection: None is the highest score */
+        if (self->select == FS_SELECT_MAX)
+            Py_RETURN_NONE;
+        return PyUnicode_FromString(self->select == FS_SELECT_RANDOM ? "random" : "first_fit");
+    }
     return PyUnicode_FromString(policy_names[self->policy]);
 }
 
@@ -1029,6 +1055,11 @@ static int scheduler_set_policy(SchedulerObject *self, PyObject *value, void *c)
     (void)c;
     if (!value) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete policy");
+        return -1;
+    }
+    if (self->pipeline) {
+        PyErr_SetString(PyExc_AttributeError,
+                        "Scheduler: the policy of a predicates/priorities scheduler is set at construction");
         return -1;
     }
     return parse_policy(value, &self->policy);
