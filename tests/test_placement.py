@@ -576,3 +576,39 @@ def test_policy_attribute_and_reentry():
     deploy(env, 1)
     env.run(until=1)
     assert placements(env) == ["n0"]
+
+
+def test_architecture_predicate_and_size_fallback():
+    nodes = [faassim.Node("x", 4000, 4 * GI, arch="x86"), faassim.Node("a", 4000, 4 * GI, arch="arm")]
+    env = make_env(nodes, faassim.Scheduler(predicates=[P.Architecture()]))
+    env.container_registry.put("img", 100_000_000, arch="arm")
+    deploy(env, 1)
+    env.run(until=1)
+    assert placements(env) == ["a"]
+    assert env.scheduler.explain()["removed"][0] == ("Architecture", 1)
+    # without the predicate, an x86 node is scored with skippy's fallback:
+    # the first size known (the arm one): 100 MB at 10 MB/s -> 10 s vs 0 s
+    # on 'a' at inf bandwidth
+    env = make_env(nodes, faassim.Scheduler(priorities=[(1, P.LatencyAwareImageLocality())]))
+    env.container_registry.put("img", 100_000_000, arch="arm")
+    P.set_registry_bandwidth(env, {"x": 10e6})
+    deploy(env, 1)
+    env.run(until=1)
+    e = env.scheduler.explain(all_nodes=True)
+    assert [n["scores"][0][1] for n in e["nodes"]] == [0, 10]
+    assert placements(env) == ["a"]
+    assert P.node_has_image(env, "a", "img") and not P.node_has_image(env, "x", "img")  # track_images
+
+
+def test_locality_input_errors():
+    env = make_env([faassim.Node("x", 4000, 4 * GI)], faassim.Scheduler())
+    with pytest.raises(KeyError, match="'nope' is not a node"):
+        P.set_node_images(env, "nope", ["img"])
+    with pytest.raises(ValueError, match="must be > 0"):
+        P.set_registry_bandwidth(env, {"x": 0})
+    with pytest.raises(ValueError, match="must be > 0"):
+        P.set_node_data(env, "x", "b/i", math.nan, 1.0)
+    with pytest.raises(ValueError, match=">= 0 bytes"):
+        P.set_data_item(env, "b/i", -1)
+    with pytest.raises(TypeError, match="image names are str"):
+        P.set_node_images(env, "x", [3])
