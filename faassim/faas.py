@@ -350,7 +350,8 @@ class Scheduler(_core.Scheduler):
     a Node of ``env.topology`` (or its name), or None when the replica
     cannot be placed. *latency* is the simulated time each placement takes
     (seconds, or a callable ``latency(replica, node)``), plus
-    *latency_per_node* times the nodes examined; never the host's time.
+    *latency_per_node* times the nodes scored (those that passed the
+    filters); never the host's time.
     """
 
     def __init__(

@@ -612,3 +612,15 @@ def test_locality_input_errors():
         P.set_data_item(env, "b/i", -1)
     with pytest.raises(TypeError, match="image names are str"):
         P.set_node_images(env, "x", [3])
+
+
+def test_latency_per_scored_node():
+    # 3 of 5 nodes fit: 0.1 + 3 x 0.5 = 1.6 s per decision, on both paths
+    nodes = [faassim.Node(f"n{i}", 4000 if i % 2 == 0 else 100, 4 * GI) for i in range(5)]
+    for sched in (faassim.Scheduler(latency=0.1), faassim.Scheduler(predicates=[], latency=0.1)):
+        sched.latency_per_node = 0.5
+        env = make_env(nodes, sched)
+        deploy(env, 2)
+        env.run(until=10)
+        cols = env.metrics.to_numpy("schedule")
+        assert [float(x) for x, v in zip(cols["time"], cols["value"]) if v == "finish"] == [0.0, 1.6]

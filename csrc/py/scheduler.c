@@ -27,8 +27,8 @@
  * schedule row (also on success) and by explain().
  *
  * The latency model: latency (seconds, or a callable latency(replica, node)
- * -> seconds) plus latency_per_node times the number of nodes the
- * predicates examined; never host time. */
+ * -> seconds) plus latency_per_node times the number of nodes scored (those
+ * that passed the filters); never host time. */
 #include "module.h"
 
 #include <math.h>
@@ -579,7 +579,7 @@ done:
     return result;
 }
 
-static int latency_model(SchedulerObject *s, ReplicaObject *rep, PyObject *node, size_t examined, double *latency)
+static int latency_model(SchedulerObject *s, ReplicaObject *rep, PyObject *node, size_t scored, double *latency)
 {
     double l = s->latency;
     if (s->latency_fn) {
@@ -593,9 +593,27 @@ static int latency_model(SchedulerObject *s, ReplicaObject *rep, PyObject *node,
         if (rc < 0)
             return -1;
     }
-    l += s->latency_per_node * (double)examined;
+    l += s->latency_per_node * (double)scored;
     *latency = l;
     return 0;
+}
+
+/* The nodes a policy scored: the feasible ones (the policies filter every
+ * node, then score the rest), counted only for the latency model. */
+static int policy_scored(FaasObject *f, ReplicaObject *rep, size_t *out)
+{
+    struct fs_sched_demand d;
+    struct fs_sched_label *sel = NULL;
+    int rc = faas_replica_demand(f, rep, &d, &sel);
+    size_t n = 0;
+    for (size_t i = 0; rc == 0 && i < f->sched.len; i++) {
+        unsigned reasons = 1;
+        if (fs_sched_filter(&f->sched, i, &d, &reasons) == FS_OK && reasons == 0)
+            n++;
+    }
+    PyMem_Free(sel);
+    *out = n;
+    return rc;
 }
 
 PyObject *scheduler_place(SchedulerObject *s, FaasObject *f, ReplicaObject *rep, PyObject **reason, double *latency,
@@ -603,18 +621,20 @@ PyObject *scheduler_place(SchedulerObject *s, FaasObject *f, ReplicaObject *rep,
 {
     *reason = NULL;
     PyObject *node;
-    size_t examined;
+    size_t scored = 0;
     if (!s->pipeline || !s->preds || !s->prios) {
+        /* count before the policy runs: nothing is allocated in between */
+        if (s->latency_per_node != 0 && ((!placing && faas_sync_nodes(f) < 0) || policy_scored(f, rep, &scored) < 0))
+            return NULL;
         node = faas_c_schedule(f, rep, s->policy, reason);
-        examined = f->sched.len;
     }
     else {
         node = pipeline_place(s, f, rep, reason, placing);
-        examined = s->work.nexamined;
+        scored = s->work.nfeasible;
     }
     if (!node)
         return NULL;
-    if ((s->latency_fn || s->latency_per_node != 0) && latency_model(s, rep, node, examined, latency) < 0) {
+    if ((s->latency_fn || s->latency_per_node != 0) && latency_model(s, rep, node, scored, latency) < 0) {
         Py_DECREF(node);
         Py_CLEAR(*reason);
         return NULL;
@@ -1145,7 +1165,7 @@ static PyGetSetDef Scheduler_getset[] = {
     {"latency", (getter)scheduler_get_latency, (setter)scheduler_set_latency,
      "Simulated seconds each placement takes (default 0), or a callable latency(replica, node) -> seconds.", NULL},
     {"latency_per_node", (getter)scheduler_get_latency_per_node, (setter)scheduler_set_latency_per_node,
-     "Simulated seconds added per node the predicates examine (default 0).", NULL},
+     "Simulated seconds added per node scored (passing the filters) (default 0).", NULL},
     {"percentage_of_nodes_to_score", (getter)scheduler_get_percentage, NULL,
      "The pipeline's percentage of nodes to score (None: adaptive).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
