@@ -19,6 +19,7 @@ import faassim.faas
 import faassim.workload
 import faassim.sweeps
 import faassim.autoscaling
+import faassim.placement
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,7 @@ import faassim.autoscaling
         faassim.workload,
         faassim.sweeps,
         faassim.autoscaling,
+        faassim.placement,
         faassim.simulation,
         faassim.scenario,
     ],

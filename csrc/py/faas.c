@@ -139,6 +139,11 @@ const struct fs_sched_node *faas_sched_node(FaasObject *f, int64_t node)
     return node < 0 ? NULL : fs_sched_get(&f->sched, (size_t)node);
 }
 
+struct fs_sched *faas_sched(FaasObject *f)
+{
+    return &f->sched;
+}
+
 double faas_node_t0(FaasObject *f, int64_t node)
 {
     return f->node_t0 ? f->node_t0[node] : 0.0;
@@ -465,6 +470,21 @@ static int replica_demand(FaasObject *f, ReplicaObject *rep, struct fs_sched_dem
     d->selector = *sel;
     d->nselector = (size_t)n;
     return 0;
+}
+
+int faas_replica_demand(FaasObject *f, ReplicaObject *rep, struct fs_sched_demand *d, struct fs_sched_label **sel)
+{
+    return replica_demand(f, rep, d, sel);
+}
+
+int faas_intern(FaasObject *f, const char *kind, PyObject *obj, int32_t *out)
+{
+    return intern_id(f, kind, obj, &f->n_labels, 0, out);
+}
+
+int faas_intern_arch(FaasObject *f, PyObject *arch, int32_t *out)
+{
+    return intern_id(f, "arch", arch, &f->n_archs, FS_SCHED_MAX_ARCH, out);
 }
 
 /* The C placement: a new reference to the chosen Node, or None with
@@ -859,7 +879,7 @@ static int place_one(FaasObject *f, ReplicaObject *rep, double *latency)
     if (o < 0)
         goto fail;
     if (!o)
-        node = faas_c_schedule(f, rep, ((SchedulerObject *)sched)->policy, &reason);
+        node = scheduler_place((SchedulerObject *)sched, f, rep, &reason, latency, 1);
     else
         node = PyObject_CallMethodOneArg(sched, f->st->str_schedule, (PyObject *)rep); /* re-entrancy point */
     if (!node)
