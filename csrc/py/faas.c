@@ -323,21 +323,63 @@ done:
     return rc;
 }
 
+/* topo.version: 1 with *out set when it is an int that fits a long long,
+ * 0 when topo has no such attribute (or it is not such an int), -1 with an
+ * exception raised by the attribute itself. */
+static int topology_version(faassim_state *st, PyObject *topo, long long *out)
+{
+    PyObject *v = PyObject_GetAttr(topo, st->str_version);
+    if (!v) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    int known = 0;
+    if (PyLong_Check(v) && !PyBool_Check(v)) {
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (x == -1 && PyErr_Occurred()) {
+            Py_DECREF(v);
+            return -1;
+        }
+        if (!overflow) {
+            *out = x;
+            known = 1;
+        }
+    }
+    Py_DECREF(v);
+    return known;
+}
+
 /* Bring the node table up to date with env.topology (nodes are only ever
- * added: a topology whose known nodes changed is an error). */
+ * added: a topology whose known nodes changed is an error). A topology with
+ * an int `version` (faassim.Topology: it grows at every change) is asked for
+ * its nodes only when it is another object or its version moved since the
+ * last sync; any other topology at every sync. */
 static int sync_nodes(FaasObject *f)
 {
     PyObject *topo = env_component(f->env, FS_COMP_TOPOLOGY);
     if (!topo)
         return -1;
-    PyObject *nodes = PyObject_CallMethod(topo, "get_nodes", NULL);
-    Py_DECREF(topo);
-    if (!nodes)
+    long long version = 0;
+    int versioned = topology_version(f->st, topo, &version);
+    if (versioned < 0) {
+        Py_DECREF(topo);
         return -1;
-    PyObject *seq = PySequence_Fast(nodes, "topology.get_nodes() must return a list of nodes");
-    Py_DECREF(nodes);
-    if (!seq)
+    }
+    if (versioned && topo == f->synced_topo && version == f->synced_version) {
+        Py_DECREF(topo);
+        return 0;
+    }
+    Py_CLEAR(f->synced_topo);
+    PyObject *nodes = PyObject_CallMethodNoArgs(topo, f->st->str_get_nodes);
+    PyObject *seq = nodes ? PySequence_Fast(nodes, "topology.get_nodes() must return a list of nodes") : NULL;
+    Py_XDECREF(nodes);
+    if (!seq) {
+        Py_DECREF(topo);
         return -1;
+    }
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), known = PyList_GET_SIZE(f->nodes);
     int rc = 0;
     for (Py_ssize_t i = 0; i < known && i < n; i++)
@@ -369,6 +411,12 @@ static int sync_nodes(FaasObject *f)
         if ((rc = add_node(f, PySequence_Fast_GET_ITEM(seq, i))) == 0)
             f->node_t0[i] = now;
     Py_DECREF(seq);
+    if (rc == 0 && versioned) {
+        Py_XSETREF(f->synced_topo, topo); /* takes the reference (get_nodes may have run a sync of its own) */
+        f->synced_version = version;
+    }
+    else
+        Py_DECREF(topo);
     return rc;
 }
 
@@ -1789,6 +1837,7 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
     Py_VISIT(self->function_index);
     Py_VISIT(self->nodes);
     Py_VISIT(self->node_ids);
+    Py_VISIT(self->synced_topo);
     Py_VISIT(self->intern);
     Py_VISIT(self->accel_names);
     Py_VISIT(self->sched_queue);
@@ -1823,6 +1872,7 @@ static int Faas_clear(FaasObject *self)
     Py_CLEAR(self->function_index);
     Py_CLEAR(self->nodes);
     Py_CLEAR(self->node_ids);
+    Py_CLEAR(self->synced_topo);
     Py_CLEAR(self->intern);
     Py_CLEAR(self->accel_names);
     Py_CLEAR(self->sched_queue);
