@@ -1,4 +1,4 @@
-"""What does max-min fair bandwidth sharing cost in faassim.Network (C,
+"""What does max-min fair bandwidth sharing cost in faassim.FlowNetwork (C,
 recomputed per connected component) against a plain Python model that
 recomputes every rate at every change, as faas-sim's network does?
 
@@ -101,7 +101,7 @@ def python_model(bw, arrivals):
 
 def faassim_run(bw, arrivals):
     env = faassim.Environment()
-    net = faassim.Network(env)
+    net = faassim.FlowNetwork(env)
     net.log_flows = False
     links = [net.add_link(b) for b in bw]
     flows = []
@@ -178,7 +178,7 @@ def component_cost(total, sizes, changes):
     for size in sizes:
         ncomp = total // size
         env = faassim.Environment()
-        net = faassim.Network(env)
+        net = faassim.FlowNetwork(env)
         net.log_flows = False
         links = [net.add_link(1e9) for _ in range(ncomp)]
         live = [[net.transfer([links[c]], 1e18) for _ in range(size)] for c in range(ncomp)]

@@ -131,7 +131,18 @@ from faassim import placement
 from faassim.sweeps import SweepError, sweep
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy
-from faassim._core import Flow, Network
+from faassim._core import Flow, FlowNetwork
+from faassim import network as _network
+from faassim.network import (
+    DataItem,
+    LowBandwidthError,
+    Network,
+    NodeState,
+    Storage,
+    docker_pull,
+    simulate_data_download,
+    simulate_data_upload,
+)
 from faassim.characterization import (
     FetOracle,
     FunctionCharacterization,
@@ -144,6 +155,7 @@ from faassim.characterization import (
 from faassim.simulation import Benchmark, Simulation, SimulationTimeoutError
 
 _core._register_platform(FunctionState, FunctionResponse, Metrics, _components.create)
+_core._register_network(_network._default_deploy)
 
 __version__ = "0.1.0"
 
@@ -279,6 +291,14 @@ __all__ = [
     "Energy",
     # network: max-min fair flows over links (csrc/engine/fs_net.c)
     "Network",
+    "FlowNetwork",
+    "NodeState",
+    "LowBandwidthError",
+    "docker_pull",
+    "Storage",
+    "DataItem",
+    "simulate_data_download",
+    "simulate_data_upload",
     "Flow",
     # experiments
     "Benchmark",

@@ -14,6 +14,7 @@ import faassim.scenario
 import faassim.simulation
 import faassim.topology
 import faassim.network_topology
+import faassim.network
 import faassim.cells
 import faassim.faas
 import faassim.workload
@@ -30,6 +31,7 @@ import faassim.placement
         faassim.model,
         faassim.topology,
         faassim.network_topology,
+        faassim.network,
         faassim.cells,
         faassim.simulator,
         faassim.power,

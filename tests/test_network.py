@@ -14,7 +14,7 @@ import weakref
 import pytest
 
 import faassim
-from faassim import Network, _core
+from faassim import FlowNetwork as Network, _core
 
 
 def rel_close(a, b, tol=1e-9):

@@ -568,6 +568,7 @@ static const char *const component_names[FS_NCOMP] = {
     "resource_monitor",
     "power_models",
     "energy",
+    "net",
 };
 
 PyObject *env_component(EnvironmentObject *env, int i)
@@ -601,6 +602,21 @@ static int environment_set_component(EnvironmentObject *self, PyObject *value, v
     return 0;
 }
 
+/* get_node_state(name): faas-sim's name for env.net.node_state(name). */
+static PyObject *environment_get_node_state(EnvironmentObject *self, PyObject *name)
+{
+    PyObject *net = env_component(self, FS_COMP_NET);
+    if (!net)
+        return NULL;
+    PyObject *r = PyObject_CallMethod(net, "node_state", "O", name); /* re-entrancy point */
+    Py_DECREF(net);
+    return r;
+}
+
+PyDoc_STRVAR(get_node_state_doc, "get_node_state(name)\n--\n\n"
+                                 "The run-time state of a compute node (faas-sim's name for\n"
+                                 "env.net.node_state(name)): its images, pulls, replicas and allocation.");
+
 static PyMethodDef Environment_methods[] = {
     {"run", (PyCFunction)(void (*)(void))environment_run, METH_VARARGS | METH_KEYWORDS, run_doc},
     {"step", (PyCFunction)environment_step, METH_NOARGS, step_doc},
@@ -611,6 +627,7 @@ static PyMethodDef Environment_methods[] = {
     {"process", (PyCFunction)environment_process, METH_O, process_doc},
     {"all_of", (PyCFunction)environment_all_of, METH_O, all_of_doc},
     {"any_of", (PyCFunction)environment_any_of, METH_O, any_of_doc},
+    {"get_node_state", (PyCFunction)environment_get_node_state, METH_O, get_node_state_doc},
     {"_native_ticker", (PyCFunction)(void (*)(void))environment_native_ticker, METH_VARARGS | METH_KEYWORDS,
      native_ticker_doc},
     {NULL, NULL, 0, NULL},
@@ -666,6 +683,9 @@ static PyGetSetDef Environment_getset[] = {
      "Exact energy accounting per node, replica and function (faassim.Energy(env)\n"
      "unless set).",
      (void *)(intptr_t)FS_COMP_ENERGY},
+    {"net", (getter)environment_get_component, (setter)environment_set_component,
+     "The network: transfers over env.topology's routes, image pulls (faassim.Network(env) unless set).",
+     (void *)(intptr_t)FS_COMP_NET},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

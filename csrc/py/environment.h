@@ -24,6 +24,7 @@ enum fs_component {
     FS_COMP_RESOURCE_MONITOR,
     FS_COMP_POWER_MODELS,
     FS_COMP_ENERGY,
+    FS_COMP_NET,
     FS_NCOMP
 };
 

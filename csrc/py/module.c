@@ -168,8 +168,26 @@ static PyObject *faassim_register_platform(PyObject *module, PyObject *const *ar
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(register_network_doc, "_register_network(default_deploy)\n--\n\n"
+                                   "Hand the C core the deploy step of simulators that do not override\n"
+                                   "deploy (called once by faassim/__init__.py): default_deploy(env, replica)\n"
+                                   "returns None (no time) or an event to wait for (the image pull).");
+
+static PyObject *faassim_register_network(PyObject *module, PyObject *fn)
+{
+    if (!PyCallable_Check(fn)) {
+        PyErr_Format(PyExc_TypeError, "_register_network(): default_deploy must be callable, not %.100s",
+                     Py_TYPE(fn)->tp_name);
+        return NULL;
+    }
+    faassim_state *st = faassim_get_state(module);
+    Py_XSETREF(st->default_deploy, Py_NewRef(fn));
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"_register_platform", (PyCFunction)(void (*)(void))faassim_register_platform, METH_FASTCALL, register_doc},
+    {"_register_network", faassim_register_network, METH_O, register_network_doc},
     {"_live_objects", faassim_live_objects, METH_NOARGS, live_objects_doc},
     {"_clear_freelists", faassim_clear_freelists, METH_NOARGS, clear_freelists_doc},
     {NULL, NULL, 0, NULL},

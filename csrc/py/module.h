@@ -145,7 +145,8 @@
     X(str_log_energy)            \
     X(str_log_power)             \
     X(NodePowerModel)            \
-    X(component_factory)
+    X(component_factory)         \
+    X(default_deploy)
 // clang-format on
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;

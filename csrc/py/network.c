@@ -1,7 +1,7 @@
-/* network.c: faassim.Network (flows sharing links at max-min fair rates,
+/* network.c: faassim.FlowNetwork (flows sharing links at max-min fair rates,
  * over the engine's fs_net) and faassim.Flow (one transfer; an event).
  *
- * A Network belongs to one Environment: its engine schedules its own C
+ * A FlowNetwork belongs to one Environment: its engine schedules its own C
  * action in env's queue (no Python object and no callback per
  * reallocation). The network stays in env.native_owners from creation, so
  * that a queued action never outlives it; the cycle env -> network -> env
@@ -49,14 +49,14 @@ static int net_raise(int rc, const char *what)
 {
     switch (rc) {
     case FS_NET_ELINK:
-        PyErr_Format(PyExc_ValueError, "Network.%s: unknown link id", what);
+        PyErr_Format(PyExc_ValueError, "FlowNetwork.%s: unknown link id", what);
         return -1;
     case FS_NET_EDUPLINK:
-        PyErr_Format(PyExc_ValueError, "Network.%s: a route lists the same link twice", what);
+        PyErr_Format(PyExc_ValueError, "FlowNetwork.%s: a route lists the same link twice", what);
         return -1;
     case FS_NET_EFLOW:
     case FS_NET_EDONE:
-        PyErr_Format(PyExc_ValueError, "Network.%s: the flow is not running", what);
+        PyErr_Format(PyExc_ValueError, "FlowNetwork.%s: the flow is not running", what);
         return -1;
     default:
         return fs_raise_status(rc, what);
@@ -67,7 +67,7 @@ static int net_alive(NetworkObject *self)
 {
     if (self->net && self->env)
         return 0;
-    PyErr_SetString(PyExc_RuntimeError, "Network: this network has been cleared (its environment is gone)");
+    PyErr_SetString(PyExc_RuntimeError, "FlowNetwork: this network has been cleared (its environment is gone)");
     return -1;
 }
 
@@ -245,7 +245,7 @@ static PyGetSetDef Flow_getset[] = {
     {"kind", (getter)flow_get_kind, NULL, "What the transfer is for (the flow row's action_type).", NULL},
     {"source", (getter)flow_get_source, NULL, "Where the bytes come from (as given).", NULL},
     {"destination", (getter)flow_get_destination, NULL, "Where the bytes go (as given).", NULL},
-    {"network", (getter)flow_get_net, NULL, "The Network carrying the flow.", NULL},
+    {"network", (getter)flow_get_net, NULL, "The FlowNetwork carrying the flow.", NULL},
     {"created", (getter)flow_get_created, NULL, "When the transfer was asked for (seconds).", NULL},
     {"start", (getter)flow_get_start, NULL, "When the flow starts sending: created + setup (seconds).", NULL},
     {"end", (getter)flow_get_end, NULL, "When the last byte arrived (seconds), or None.", NULL},
@@ -260,9 +260,11 @@ static PyGetSetDef Flow_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-PyDoc_STRVAR(Flow_doc, "Flow\n--\n\n"
-                       "One transfer over a Network (made by Network.transfer). An event: it succeeds,\n"
-                       "with the Flow as value, when the last byte has arrived.");
+PyDoc_STRVAR(
+    Flow_doc,
+    "Flow\n--\n\n"
+    "One transfer over a FlowNetwork (made by FlowNetwork.transfer, or env.net.transfer). An event: it succeeds,\n"
+    "with the Flow as value, when the last byte has arrived.");
 
 static PyType_Slot Flow_slots[] = {
     {Py_tp_dealloc, Event_dealloc_base},
@@ -330,13 +332,13 @@ static PyObject *Network_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"env", NULL};
     PyObject *env;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Network", kwlist, &env))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:FlowNetwork", kwlist, &env))
         return NULL;
     faassim_state *st = faassim_state_from_type(type);
     if (!st)
         return NULL;
     if (!Environment_Check(st, env)) {
-        PyErr_Format(PyExc_TypeError, "Network(env): env must be a faassim Environment, not %.100s (%R)",
+        PyErr_Format(PyExc_TypeError, "FlowNetwork(env): env must be a faassim Environment, not %.100s (%R)",
                      Py_TYPE(env)->tp_name, env);
         return NULL;
     }
@@ -421,11 +423,11 @@ static PyObject *network_add_link(NetworkObject *self, PyObject *arg)
     if (net_alive(self) < 0)
         return NULL;
     double bw;
-    if (as_double(arg, "Network.add_link(bandwidth): bandwidth", &bw) < 0)
+    if (as_double(arg, "FlowNetwork.add_link(bandwidth): bandwidth", &bw) < 0)
         return NULL;
     if (!(bw > 0.0) || !isfinite(bw)) {
         PyErr_Format(PyExc_ValueError,
-                     "Network.add_link(bandwidth): bandwidth must be finite and > 0 (bytes/s), got %R", arg);
+                     "FlowNetwork.add_link(bandwidth): bandwidth must be finite and > 0 (bytes/s), got %R", arg);
         return NULL;
     }
     int32_t id = fs_net_add_link(self->net, bw);
@@ -463,17 +465,18 @@ static PyObject *network_set_bandwidth(NetworkObject *self, PyObject *const *arg
     if (net_alive(self) < 0)
         return NULL;
     if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError, "Network.set_bandwidth(link, bandwidth) takes 2 arguments (%zd given)", nargs);
+        PyErr_Format(PyExc_TypeError, "FlowNetwork.set_bandwidth(link, bandwidth) takes 2 arguments (%zd given)",
+                     nargs);
         return NULL;
     }
     int32_t link;
     double bw;
-    if (parse_link(self, args[0], "Network.set_bandwidth", &link) < 0 ||
-        as_double(args[1], "Network.set_bandwidth(link, bandwidth): bandwidth", &bw) < 0)
+    if (parse_link(self, args[0], "FlowNetwork.set_bandwidth", &link) < 0 ||
+        as_double(args[1], "FlowNetwork.set_bandwidth(link, bandwidth): bandwidth", &bw) < 0)
         return NULL;
     if (!(bw > 0.0) || !isfinite(bw)) {
         PyErr_Format(PyExc_ValueError,
-                     "Network.set_bandwidth(link, bandwidth): bandwidth must be finite and > 0 (bytes/s), got %R",
+                     "FlowNetwork.set_bandwidth(link, bandwidth): bandwidth must be finite and > 0 (bytes/s), got %R",
                      args[1]);
         return NULL;
     }
@@ -491,7 +494,7 @@ static PyObject *network_transfer(NetworkObject *self, PyObject *const *args, Py
     PyObject *a[8];
     if (nargs > 2) {
         PyErr_Format(PyExc_TypeError,
-                     "Network.transfer(links, size, *, setup, goodput, cap, kind, source, destination) takes 2 "
+                     "FlowNetwork.transfer(links, size, *, setup, goodput, cap, kind, source, destination) takes 2 "
                      "positional arguments (%zd given)",
                      nargs);
         return NULL;
@@ -501,49 +504,49 @@ static PyObject *network_transfer(NetworkObject *self, PyObject *const *args, Py
     if (net_alive(self) < 0)
         return NULL;
     double size, setup = 0.0, goodput = 1.0, cap = INFINITY;
-    if (as_double(a[1], "Network.transfer: size", &size) < 0)
+    if (as_double(a[1], "FlowNetwork.transfer: size", &size) < 0)
         return NULL;
     if (!(size >= 0.0) || !isfinite(size)) {
-        PyErr_Format(PyExc_ValueError, "Network.transfer: size must be finite and >= 0 (bytes), got %R", a[1]);
+        PyErr_Format(PyExc_ValueError, "FlowNetwork.transfer: size must be finite and >= 0 (bytes), got %R", a[1]);
         return NULL;
     }
-    if (a[2] && as_double(a[2], "Network.transfer: setup", &setup) < 0)
+    if (a[2] && as_double(a[2], "FlowNetwork.transfer: setup", &setup) < 0)
         return NULL;
     if (!(setup >= 0.0) || !isfinite(setup)) {
-        PyErr_Format(PyExc_ValueError, "Network.transfer: setup must be finite and >= 0 (seconds), got %R", a[2]);
+        PyErr_Format(PyExc_ValueError, "FlowNetwork.transfer: setup must be finite and >= 0 (seconds), got %R", a[2]);
         return NULL;
     }
-    if (a[3] && as_double(a[3], "Network.transfer: goodput", &goodput) < 0)
+    if (a[3] && as_double(a[3], "FlowNetwork.transfer: goodput", &goodput) < 0)
         return NULL;
     if (!(goodput > 0.0 && goodput <= 1.0)) {
-        PyErr_Format(PyExc_ValueError, "Network.transfer: goodput must be in (0, 1], got %R", a[3]);
+        PyErr_Format(PyExc_ValueError, "FlowNetwork.transfer: goodput must be in (0, 1], got %R", a[3]);
         return NULL;
     }
-    if (a[4] && as_double(a[4], "Network.transfer: cap", &cap) < 0)
+    if (a[4] && as_double(a[4], "FlowNetwork.transfer: cap", &cap) < 0)
         return NULL;
     if (!(cap > 0.0)) {
-        PyErr_Format(PyExc_ValueError, "Network.transfer: cap must be > 0 (bytes/s; inf for none), got %R", a[4]);
+        PyErr_Format(PyExc_ValueError, "FlowNetwork.transfer: cap must be > 0 (bytes/s; inf for none), got %R", a[4]);
         return NULL;
     }
     PyObject *kind = a[5];
     if (kind && !PyUnicode_Check(kind)) {
-        PyErr_Format(PyExc_TypeError, "Network.transfer: kind must be a str, not %.100s (%R)", Py_TYPE(kind)->tp_name,
-                     kind);
+        PyErr_Format(PyExc_TypeError, "FlowNetwork.transfer: kind must be a str, not %.100s (%R)",
+                     Py_TYPE(kind)->tp_name, kind);
         return NULL;
     }
     if (!isfinite(self->env->sim.now + setup)) {
-        PyErr_Format(PyExc_ValueError, "Network.transfer: setup %R puts the start at infinity", a[2]);
+        PyErr_Format(PyExc_ValueError, "FlowNetwork.transfer: setup %R puts the start at infinity", a[2]);
         return NULL;
     }
     /* the route: a sequence of distinct link ids */
-    PyObject *seq = PySequence_Fast(a[0], "Network.transfer: links must be a sequence of link ids");
+    PyObject *seq = PySequence_Fast(a[0], "FlowNetwork.transfer: links must be a sequence of link ids");
     if (!seq)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     if (n > fs_net_link_count(self->net)) {
         Py_DECREF(seq);
-        PyErr_Format(PyExc_ValueError, "Network.transfer: a route of %zd links lists a link twice or an unknown link",
-                     n);
+        PyErr_Format(PyExc_ValueError,
+                     "FlowNetwork.transfer: a route of %zd links lists a link twice or an unknown link", n);
         return NULL;
     }
     int32_t stackbuf[16];
@@ -557,11 +560,11 @@ static PyObject *network_transfer(NetworkObject *self, PyObject *const *args, Py
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *o = PySequence_Fast_GET_ITEM(seq, i);
-        if (parse_link(self, o, "Network.transfer", &links[i]) < 0)
+        if (parse_link(self, o, "FlowNetwork.transfer", &links[i]) < 0)
             goto fail;
         for (Py_ssize_t j = 0; j < i; j++)
             if (links[j] == links[i]) {
-                PyErr_Format(PyExc_ValueError, "Network.transfer: the route lists link %d twice", (int)links[i]);
+                PyErr_Format(PyExc_ValueError, "FlowNetwork.transfer: the route lists link %d twice", (int)links[i]);
                 goto fail;
             }
         PyObject *id = PyLong_FromLong(links[i]);
@@ -616,13 +619,13 @@ static PyObject *network_cancel(NetworkObject *self, PyObject *arg)
     if (net_alive(self) < 0)
         return NULL;
     if (!PyObject_TypeCheck(arg, self->st->Flow_type)) {
-        PyErr_Format(PyExc_TypeError, "Network.cancel(flow): flow must be a Flow, not %.100s (%R)",
+        PyErr_Format(PyExc_TypeError, "FlowNetwork.cancel(flow): flow must be a Flow, not %.100s (%R)",
                      Py_TYPE(arg)->tp_name, arg);
         return NULL;
     }
     FlowObject *flow = (FlowObject *)arg;
     if (flow->net != self) {
-        PyErr_SetString(PyExc_ValueError, "Network.cancel(flow): the flow belongs to another network");
+        PyErr_SetString(PyExc_ValueError, "FlowNetwork.cancel(flow): the flow belongs to another network");
         return NULL;
     }
     struct fs_net_flow_info fi;
@@ -644,7 +647,7 @@ static PyObject *network_link(NetworkObject *self, PyObject *arg)
     if (net_alive(self) < 0)
         return NULL;
     int32_t link;
-    if (parse_link(self, arg, "Network.link", &link) < 0)
+    if (parse_link(self, arg, "FlowNetwork.link", &link) < 0)
         return NULL;
     struct fs_net_link_info li;
     fs_net_link_info(self->net, link, &li);
@@ -767,13 +770,13 @@ static int network_set_min_rate(NetworkObject *self, PyObject *v, void *c)
     (void)c;
     double r;
     if (!v) {
-        PyErr_SetString(PyExc_AttributeError, "Network.min_rate cannot be deleted (set 0 to turn the guard off)");
+        PyErr_SetString(PyExc_AttributeError, "FlowNetwork.min_rate cannot be deleted (set 0 to turn the guard off)");
         return -1;
     }
-    if (net_alive(self) < 0 || as_double(v, "Network.min_rate", &r) < 0)
+    if (net_alive(self) < 0 || as_double(v, "FlowNetwork.min_rate", &r) < 0)
         return -1;
     if (!(r >= 0.0) || !isfinite(r)) {
-        PyErr_Format(PyExc_ValueError, "Network.min_rate must be finite and >= 0 (bytes/s), got %R", v);
+        PyErr_Format(PyExc_ValueError, "FlowNetwork.min_rate must be finite and >= 0 (bytes/s), got %R", v);
         return -1;
     }
     fs_net_set_min_rate(self->net, r);
@@ -827,7 +830,7 @@ static PyMemberDef Network_members[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
-PyDoc_STRVAR(Network_doc, "Network(env)\n--\n\n"
+PyDoc_STRVAR(Network_doc, "FlowNetwork(env)\n--\n\n"
                           "Links with bandwidths and flows sharing them at max-min fair rates, recomputed\n"
                           "in C over the affected flows only; flow completions are scheduled in env's queue.");
 
@@ -838,7 +841,7 @@ static PyType_Slot Network_slots[] = {
 };
 
 static PyType_Spec Network_spec = {
-    .name = "faassim.Network",
+    .name = "faassim.FlowNetwork",
     .basicsize = sizeof(NetworkObject),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = Network_slots,

@@ -152,13 +152,42 @@ int simulator_call_method(SimulatorObject *sim, PyObject *name, EnvironmentObjec
     return 0;
 }
 
+/* The deploy step of a simulator that does not override deploy: the image
+ * pull over env.net when the topology has a registry (faassim.network's
+ * _default_deploy, registered at import), else nothing. 0 with *wait_on
+ * NULL (no time), 1 with *wait_on a new reference to the event to wait for,
+ * -1 with an exception. */
+static int default_deploy(faassim_state *st, EnvironmentObject *env, PyObject *replica, PyObject **wait_on)
+{
+    if (!st->default_deploy)
+        return 0;
+    PyObject *r =
+        PyObject_CallFunctionObjArgs(st->default_deploy, (PyObject *)env, replica, NULL); /* re-entrancy point */
+    if (!r)
+        return -1;
+    if (r == Py_None) {
+        Py_DECREF(r);
+        return 0;
+    }
+    if (!Event_Check(st, r)) {
+        PyErr_Format(PyExc_TypeError, "the default deploy step returned %.100s (%R), not an event or None",
+                     Py_TYPE(r)->tp_name, r);
+        Py_DECREF(r);
+        return -1;
+    }
+    *wait_on = r;
+    return 1;
+}
+
 int simulator_call_hook(SimulatorObject *sim, int hook, EnvironmentObject *env, PyObject *const *args,
                         PyObject **wait_on)
 {
     *wait_on = NULL;
     int o = simulator_hook_overridden(sim, hook);
-    if (o <= 0)
-        return o; /* C default: nothing to run, no simulated time */
+    if (o < 0)
+        return -1;
+    if (o == 0) /* C default: nothing to run, no simulated time (deploy: the image pull, if any) */
+        return hook == FS_HOOK_DEPLOY ? default_deploy(sim->st, env, args[0], wait_on) : 0;
     return simulator_call_method(sim, sim->st->hook_names[hook], env, args, hook_nargs[hook] - 1, wait_on);
 }
 
@@ -174,6 +203,15 @@ static PyObject *base_hook(SimulatorObject *self, int hook, PyObject *const *arg
         PyErr_Format(PyExc_TypeError, "%s(): env must be a faassim Environment, not %.100s (%R)", hook_names[hook],
                      Py_TYPE(args[0])->tp_name, args[0]);
         return NULL;
+    }
+    /* deploy pulls the image as the C deploy step does (super().deploy()) */
+    if (hook == FS_HOOK_DEPLOY) {
+        PyObject *ev = NULL;
+        int r = default_deploy(self->st, (EnvironmentObject *)args[0], args[1], &ev);
+        if (r < 0)
+            return NULL;
+        if (r == 1)
+            return ev;
     }
     /* invoke of a request with a recorded execution time takes that long,
      * as the C invoke does */
