@@ -128,6 +128,7 @@ from faassim.topology import (
 from faassim.network_topology import mbit, ms
 from faassim import distributions
 from faassim import workload
+from faassim import placement
 from faassim.sweeps import SweepError, sweep
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy

@@ -319,18 +319,81 @@ class WeightedRoundRobinLoadBalancer(LoadBalancer):
 
 
 class Scheduler(_core.Scheduler):
-    """Scheduler(policy='least_allocated', latency=0.0)
+    """Scheduler(policy='least_allocated', latency=0.0, *, predicates=None,
+    priorities=None, percentage_of_nodes_to_score=100, latency_per_node=0.0,
+    track_images=True)
 
-    Places replicas on nodes with enough free cpu, memory and accelerators,
-    of an architecture the image exists for (``env.container_registry``) and
-    carrying the container's ``node_selector`` labels; then scores them:
-    ``'least_allocated'`` (spread, the default), ``'most_allocated'`` (bin
-    packing), ``'balanced'``, ``'random'`` (from ``env.rng``) or
-    ``'first_fit'``; ties go to the earliest node. Override
-    ``schedule(replica)`` in a subclass to choose in Python: return a Node of
-    ``env.topology`` (or its name), or None when the replica cannot be placed.
-    *latency* is the simulated time each placement takes.
+    Without predicates and priorities: places replicas on nodes with enough
+    free cpu, memory and accelerators, of an architecture the image exists
+    for (``env.container_registry``) and carrying the container's
+    ``node_selector`` labels; then scores them: ``'least_allocated'``
+    (spread, the default), ``'most_allocated'`` (bin packing),
+    ``'balanced'``, ``'random'`` (from ``env.rng``) or ``'first_fit'``; ties
+    go to the earliest node (exact rational ranking).
+
+    With ``predicates=[...]`` and/or ``priorities=[(weight, priority),
+    ...]`` (objects of :mod:`faassim.placement`, or your Python subclasses
+    of ``Predicate``/``Priority``): the placement pipeline of faas-sim's
+    scheduler library (skippy): filter, score with each priority's map and
+    reduce steps, sum the weighted scores, take the highest (ties: the first
+    node examined). ``policy`` may then be ``'random'`` or ``'first_fit'``
+    (no priorities) to choose among the feasible nodes instead.
+    ``percentage_of_nodes_to_score`` (in (0, 100], or None for the adaptive
+    default) samples as skippy does: the scan starts where the previous one
+    stopped. Resource fit and schedulability are always checked (added when
+    absent). With ``track_images`` the chosen node holds the image
+    afterwards, as skippy's cluster context records it. Each decision is
+    explained: the ``reason`` of its ``schedule`` row and :meth:`explain`.
+    :meth:`faas_sim_default` is faas-sim's default configuration.
+
+    Override ``schedule(replica)`` in a subclass to choose in Python: return
+    a Node of ``env.topology`` (or its name), or None when the replica
+    cannot be placed. *latency* is the simulated time each placement takes
+    (seconds, or a callable ``latency(replica, node)``), plus
+    *latency_per_node* times the nodes scored (those that passed the
+    filters); never the host's time.
     """
+
+    def __init__(
+        self,
+        policy: Optional[str] = None,
+        latency: Any = 0.0,
+        *,
+        predicates: Optional[Iterable[Any]] = None,
+        priorities: Optional[Iterable[Any]] = None,
+        percentage_of_nodes_to_score: Any = 100,
+        latency_per_node: float = 0.0,
+        track_images: bool = True,
+    ):
+        pipeline = predicates is not None or priorities is not None
+        if pipeline:
+            super().__init__("least_allocated", latency)
+            from faassim import placement
+
+            placement.configure(self, predicates, priorities, percentage_of_nodes_to_score, policy, track_images)
+        else:
+            if percentage_of_nodes_to_score != 100:
+                raise ValueError(
+                    "Scheduler: percentage_of_nodes_to_score applies to a pipeline (give predicates or priorities)"
+                )
+            super().__init__("least_allocated" if policy is None else policy, latency)
+        self.latency_per_node = latency_per_node
+
+    @classmethod
+    def faas_sim_default(cls, latency: Any = 0.0, **kwargs: Any) -> "Scheduler":
+        """faas-sim's default scheduler (skippy's ``Scheduler(cluster)``):
+        predicates ``PodFitsResources`` and ``CheckNodeLabelPresence(
+        ['data.skippy.io/storage'], False)``; priorities balanced resources,
+        latency-aware image locality, locality type, data locality and
+        capability, weight 1 each; every node scored."""
+        from faassim import placement
+
+        return cls(
+            latency=latency,
+            predicates=placement.faas_sim_default_predicates(),
+            priorities=placement.faas_sim_default_priorities(),
+            **kwargs,
+        )
 
 
 def _seq(values: Any) -> Any:

@@ -332,7 +332,9 @@ class Topology:
     @property
     def version(self) -> int:
         """A number that grows at every change of the graph (a vertex, an edge
-        or a latency added or changed); cached routes are dropped then."""
+        or a latency added or changed); cached routes are dropped then. The
+        platform (``env.faas``) calls :meth:`get_nodes` again only when it
+        has grown."""
         return self._version
 
     def _new_vertex(self, name: str, vertex: Vertex) -> int:

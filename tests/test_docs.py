@@ -23,6 +23,7 @@ import faassim.autoscaling
 import faassim.simpy
 import faassim.simpy.core
 import faassim.simpy.util
+import faassim.placement
 
 
 @pytest.mark.parametrize(
@@ -41,6 +42,7 @@ import faassim.simpy.util
         faassim.workload,
         faassim.sweeps,
         faassim.autoscaling,
+        faassim.placement,
         faassim.simulation,
         faassim.scenario,
         faassim.simpy,

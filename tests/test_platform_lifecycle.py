@@ -1033,6 +1033,82 @@ def test_nodes_added_to_the_topology_later_are_used():
     assert [n.name for n in env.faas.nodes] == ["a", "b"]
 
 
+class CountingTopology(Topology):
+    """A faassim Topology that counts the platform's get_nodes() calls."""
+
+    calls = 0
+
+    def get_nodes(self):
+        self.calls += 1
+        return super().get_nodes()
+
+
+class PlainTopology:
+    """A topology as faas-sim users write them: get_nodes() and no version."""
+
+    def __init__(self, nodes):
+        self.nodes = list(nodes)
+        self.calls = 0
+
+    def get_nodes(self):
+        self.calls += 1
+        return self.nodes
+
+
+def test_a_topology_with_a_version_is_asked_for_its_nodes_only_after_a_change():
+    env = make_env()
+    env.topology = topo = CountingTopology([Node(f"n{i}", "1", "8Gi") for i in range(3)])
+    env.faas.deploy(deployment(scale_min=3, scale_max=4))
+    # three placements, one get_nodes(): the version stayed 3 (three nodes added)
+    assert topo.version == 3 and topo.calls == 1
+    assert nodes_of(env.faas.get_replicas("f")) == ["n0", "n1", "n2"]
+    topo.add_node(Node("x", "1", "8Gi"))
+    assert env.faas.scale_up("f", 1).value == 1
+    assert topo.calls == 2 and nodes_of(env.faas.get_replicas("f")) == ["n0", "n1", "n2", "x"]
+    assert [n.name for n in env.faas.nodes] == ["n0", "n1", "n2", "x"] and topo.calls == 2
+
+
+def test_another_topology_object_of_the_same_version_is_read_again():
+    a, b = Node("a", "1", "8Gi"), Node("b", "1", "8Gi")
+    old = Topology([a])
+    old.add_link(faassim.Link(1e9))
+    new = CountingTopology([a, b])
+    assert old.version == new.version == 2
+    env = make_env()
+    env.topology = old
+    env.faas.deploy(deployment(scale_min=1, scale_max=2))
+    env.topology = new
+    assert env.faas.scale_up("f", 1).value == 1
+    assert new.calls == 1 and nodes_of(env.faas.get_replicas("f")) == ["a", "b"]
+
+
+@pytest.mark.parametrize("version", ["missing", None, "3", True, 2**70])
+def test_a_topology_without_an_int_version_is_asked_at_every_sync(version):
+    topo = PlainTopology([Node("a", "1", "8Gi")])
+    if version != "missing":
+        topo.version = version
+    env = make_env()
+    env.topology = topo
+    env.faas.deploy(deployment(scale_min=1, scale_max=2))
+    calls = topo.calls
+    assert calls >= 2  # the deployment's sync and the placement's
+    topo.nodes.append(Node("b", "1", "8Gi"))  # nothing tells the platform
+    assert env.faas.scale_up("f", 1).value == 1
+    assert topo.calls > calls and nodes_of(env.faas.get_replicas("f")) == ["a", "b"]
+
+
+def test_an_error_of_the_topology_version_reaches_the_caller():
+    class Broken(PlainTopology):
+        @property
+        def version(self):
+            raise ValueError("version is broken")
+
+    env = make_env()
+    env.topology = Broken([Node("a", "1", "8Gi")])
+    with pytest.raises(ValueError, match="version is broken"):
+        env.faas.deploy(deployment(scale_min=1))
+
+
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [

@@ -2,6 +2,7 @@
  * design note in fs_sched.h. */
 #include "fs_sched.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,15 +106,21 @@ static int ratio_cmp(const struct ratio *x, const struct ratio *y)
 
 void fs_sched_init(struct fs_sched *s)
 {
-    s->nodes = NULL;
-    s->len = s->cap = 0;
+    memset(s, 0, sizeof *s);
 }
 
 void fs_sched_free(struct fs_sched *s)
 {
-    for (size_t i = 0; i < s->len; i++)
+    for (size_t i = 0; i < s->len; i++) {
         free(s->nodes[i].labels);
+        free(s->nodes[i].images);
+        free(s->nodes[i].data);
+    }
     free(s->nodes);
+    free(s->vers);
+    free(s->sizes);
+    free(s->image_nodes);
+    free(s->data_sizes);
     fs_sched_init(s);
 }
 
@@ -140,6 +147,10 @@ int fs_sched_add_node(struct fs_sched *s, const struct fs_sched_res *cap, int32_
         if (!nodes)
             return FS_ENOMEM;
         s->nodes = nodes;
+        uint64_t *vers = realloc(s->vers, ncap * sizeof *vers);
+        if (!vers)
+            return FS_ENOMEM; /* nodes grew, cap did not: the next call retries */
+        s->vers = vers;
         s->cap = ncap;
     }
     struct fs_sched_node *n = &s->nodes[s->len];
@@ -147,10 +158,19 @@ int fs_sched_add_node(struct fs_sched *s, const struct fs_sched_res *cap, int32_
     n->cap = *cap;
     n->arch = arch;
     n->schedulable = 1;
+    n->registry_bw = INFINITY;
     if (out_index)
         *out_index = s->len;
+    s->vers[s->len] = ++s->clock;
+    s->gen_holders++;
     s->len++;
     return FS_OK;
+}
+
+/* Node i changed (see fs_sched.h). */
+static void touch(struct fs_sched *s, size_t i)
+{
+    s->vers[i] = ++s->clock;
 }
 
 static int label_cmp(const void *pa, const void *pb)
@@ -190,6 +210,7 @@ int fs_sched_set_labels(struct fs_sched *s, size_t node, const struct fs_sched_l
     free(nd->labels);
     nd->labels = copy;
     nd->nlabels = m;
+    touch(s, node);
     return FS_OK;
 }
 
@@ -198,6 +219,7 @@ int fs_sched_set_schedulable(struct fs_sched *s, size_t node, int schedulable)
     if (node >= s->len)
         return FS_EINVAL;
     s->nodes[node].schedulable = schedulable != 0;
+    touch(s, node);
     return FS_OK;
 }
 
@@ -213,6 +235,7 @@ int fs_sched_set_capacity(struct fs_sched *s, size_t node, const struct fs_sched
             return FS_EINVAL;
     }
     s->nodes[node].cap = *cap;
+    touch(s, node);
     return FS_OK;
 }
 
@@ -241,6 +264,283 @@ int fs_sched_has_label(const struct fs_sched *s, size_t node, int32_t key, int32
 }
 
 /* ------------------------------------------------------------------ */
+/* Locality inputs. Small sorted arrays searched by bisection: they change
+ * rarely (an image arrives on a node) and are read for every scored node. */
+
+/* Grow *arr (elements of size elem) to hold at least need; 0 or FS_ENOMEM. */
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return FS_OK;
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / elem)
+            return FS_ENOMEM;
+        ncap *= 2;
+    }
+    void *p = realloc(*arr, ncap * elem);
+    if (!p)
+        return FS_ENOMEM;
+    *arr = p;
+    *cap = ncap;
+    return FS_OK;
+}
+
+/* Index of the first count entry with id >= id. */
+static size_t count_lower(const struct fs_sched_count *a, size_t n, int32_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Add delta to the count of id (inserting it at 0 if absent); the caller
+ * has reserved room for one more entry. */
+static void count_add(struct fs_sched_count *a, size_t *n, int32_t id, int64_t delta)
+{
+    size_t i = count_lower(a, *n, id);
+    if (i == *n || a[i].id != id) {
+        memmove(&a[i + 1], &a[i], (*n - i) * sizeof *a);
+        a[i].id = id;
+        a[i].n = 0;
+        (*n)++;
+    }
+    a[i].n += delta;
+}
+
+static int i32_cmp(const void *pa, const void *pb)
+{
+    int32_t a = *(const int32_t *)pa, b = *(const int32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+static int ids_contain(const int32_t *a, size_t n, int32_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] == id)
+            return 1;
+        if (a[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+int fs_sched_set_images(struct fs_sched *s, size_t node, const int32_t *images, size_t n)
+{
+    if (node >= s->len || (n && !images))
+        return FS_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (images[i] < 0)
+            return FS_EINVAL;
+    struct fs_sched_node *nd = &s->nodes[node];
+    int32_t *copy = NULL;
+    size_t m = 0;
+    if (n) {
+        if (n > SIZE_MAX / sizeof *copy || !(copy = malloc(n * sizeof *copy)))
+            return FS_ENOMEM;
+        memcpy(copy, images, n * sizeof *copy);
+        qsort(copy, n, sizeof *copy, i32_cmp);
+        for (size_t i = 0; i < n; i++)
+            if (m == 0 || copy[m - 1] != copy[i])
+                copy[m++] = copy[i];
+    }
+    /* room for every new id in the counts before anything changes */
+    if (grow((void **)&s->image_nodes, &s->capimage_nodes, s->nimage_nodes + m, sizeof *s->image_nodes) != FS_OK) {
+        free(copy);
+        return FS_ENOMEM;
+    }
+    for (size_t i = 0; i < nd->nimages; i++)
+        count_add(s->image_nodes, &s->nimage_nodes, nd->images[i], -1);
+    for (size_t i = 0; i < m; i++)
+        count_add(s->image_nodes, &s->nimage_nodes, copy[i], 1);
+    free(nd->images);
+    nd->images = copy;
+    nd->nimages = m;
+    touch(s, node);
+    s->gen_holders++;
+    return FS_OK;
+}
+
+int fs_sched_add_image(struct fs_sched *s, size_t node, int32_t image)
+{
+    if (node >= s->len || image < 0)
+        return FS_EINVAL;
+    struct fs_sched_node *nd = &s->nodes[node];
+    if (ids_contain(nd->images, nd->nimages, image))
+        return FS_OK;
+    int32_t *imgs = realloc(nd->images, (nd->nimages + 1) * sizeof *imgs);
+    if (!imgs)
+        return FS_ENOMEM;
+    nd->images = imgs;
+    if (grow((void **)&s->image_nodes, &s->capimage_nodes, s->nimage_nodes + 1, sizeof *s->image_nodes) != FS_OK)
+        return FS_ENOMEM;
+    size_t i = nd->nimages;
+    while (i > 0 && imgs[i - 1] > image) {
+        imgs[i] = imgs[i - 1];
+        i--;
+    }
+    imgs[i] = image;
+    nd->nimages++;
+    count_add(s->image_nodes, &s->nimage_nodes, image, 1);
+    touch(s, node);
+    s->gen_holders++;
+    return FS_OK;
+}
+
+int fs_sched_node_has_image(const struct fs_sched *s, size_t node, int32_t image)
+{
+    if (node >= s->len)
+        return 0;
+    return ids_contain(s->nodes[node].images, s->nodes[node].nimages, image);
+}
+
+int64_t fs_sched_image_nodes(const struct fs_sched *s, int32_t image)
+{
+    size_t i = count_lower(s->image_nodes, s->nimage_nodes, image);
+    return i < s->nimage_nodes && s->image_nodes[i].id == image ? s->image_nodes[i].n : 0;
+}
+
+int fs_sched_set_registry_bw(struct fs_sched *s, size_t node, double bw)
+{
+    if (node >= s->len || !(bw > 0)) /* NaN fails too */
+        return FS_EINVAL;
+    s->nodes[node].registry_bw = bw;
+    touch(s, node);
+    return FS_OK;
+}
+
+static int size_cmp(const struct fs_sched_image_size *a, int32_t image, int32_t arch)
+{
+    if (a->image != image)
+        return a->image < image ? -1 : 1;
+    return (a->arch > arch) - (a->arch < arch);
+}
+
+static size_t size_lower(const struct fs_sched *s, int32_t image, int32_t arch)
+{
+    size_t lo = 0, hi = s->nsizes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (size_cmp(&s->sizes[mid], image, arch) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int fs_sched_set_image_size(struct fs_sched *s, int32_t image, int32_t arch, int64_t size)
+{
+    if (image < 0 || arch < -1 || size < 0)
+        return FS_EINVAL;
+    size_t i = size_lower(s, image, arch);
+    s->gen_sizes++;
+    if (i < s->nsizes && size_cmp(&s->sizes[i], image, arch) == 0) {
+        s->sizes[i].size = size;
+        return FS_OK;
+    }
+    if (grow((void **)&s->sizes, &s->capsizes, s->nsizes + 1, sizeof *s->sizes) != FS_OK)
+        return FS_ENOMEM;
+    memmove(&s->sizes[i + 1], &s->sizes[i], (s->nsizes - i) * sizeof *s->sizes);
+    s->sizes[i] = (struct fs_sched_image_size){image, arch, size, s->size_order++};
+    s->nsizes++;
+    return FS_OK;
+}
+
+int fs_sched_image_size(const struct fs_sched *s, int32_t image, int32_t arch, int64_t *size, int *fallback)
+{
+    size_t first = size_lower(s, image, -1); /* the image's entries start here (-1 sorts first) */
+    size_t i = size_lower(s, image, arch);
+    *fallback = 0;
+    if (i < s->nsizes && size_cmp(&s->sizes[i], image, arch) == 0) {
+        *size = s->sizes[i].size;
+        return FS_OK;
+    }
+    if (first < s->nsizes && s->sizes[first].image == image && s->sizes[first].arch == -1) {
+        *size = s->sizes[first].size;
+        return FS_OK;
+    }
+    const struct fs_sched_image_size *best = NULL;
+    for (size_t j = first; j < s->nsizes && s->sizes[j].image == image; j++)
+        if (!best || s->sizes[j].order < best->order)
+            best = &s->sizes[j];
+    if (!best)
+        return FS_EINVAL;
+    *size = best->size;
+    *fallback = 1;
+    return FS_OK;
+}
+
+int fs_sched_set_data_size(struct fs_sched *s, int32_t item, int64_t size)
+{
+    if (item < 0 || size < 0)
+        return FS_EINVAL;
+    if (grow((void **)&s->data_sizes, &s->capdata_sizes, s->ndata_sizes + 1, sizeof *s->data_sizes) != FS_OK)
+        return FS_ENOMEM;
+    count_add(s->data_sizes, &s->ndata_sizes, item, 0);
+    s->data_sizes[count_lower(s->data_sizes, s->ndata_sizes, item)].n = size;
+    s->gen_sizes++;
+    return FS_OK;
+}
+
+int64_t fs_sched_data_size(const struct fs_sched *s, int32_t item)
+{
+    size_t i = count_lower(s->data_sizes, s->ndata_sizes, item);
+    return i < s->ndata_sizes && s->data_sizes[i].id == item ? s->data_sizes[i].n : -1;
+}
+
+static size_t data_lower(const struct fs_sched_node *nd, int32_t item)
+{
+    size_t lo = 0, hi = nd->ndata;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (nd->data[mid].item < item)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int fs_sched_set_node_data(struct fs_sched *s, size_t node, int32_t item, double recv_bw, double send_bw)
+{
+    if (node >= s->len || item < 0 || !(recv_bw > 0) || !(send_bw > 0))
+        return FS_EINVAL;
+    struct fs_sched_node *nd = &s->nodes[node];
+    size_t i = data_lower(nd, item);
+    if (i == nd->ndata || nd->data[i].item != item) {
+        struct fs_sched_data *d = realloc(nd->data, (nd->ndata + 1) * sizeof *d);
+        if (!d)
+            return FS_ENOMEM;
+        nd->data = d;
+        memmove(&d[i + 1], &d[i], (nd->ndata - i) * sizeof *d);
+        nd->ndata++;
+    }
+    nd->data[i] = (struct fs_sched_data){item, recv_bw, send_bw};
+    touch(s, node);
+    return FS_OK;
+}
+
+const struct fs_sched_data *fs_sched_node_data(const struct fs_sched *s, size_t node, int32_t item)
+{
+    if (node >= s->len)
+        return NULL;
+    const struct fs_sched_node *nd = &s->nodes[node];
+    size_t i = data_lower(nd, item);
+    return i < nd->ndata && nd->data[i].item == item ? &nd->data[i] : NULL;
+}
+
+/* ------------------------------------------------------------------ */
 /* Accounting. Free amounts (cap - alloc) never overflow because 0 <= alloc
  * <= cap; comparing the amount with them avoids computing alloc + amount
  * before knowing it fits. */
@@ -260,6 +560,7 @@ int fs_sched_allocate(struct fs_sched *s, size_t node, const struct fs_sched_res
     n->alloc.mem += amount->mem;
     for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
         n->alloc.accel[k] += amount->accel[k];
+    touch(s, node);
     return FS_OK;
 }
 
@@ -278,6 +579,7 @@ int fs_sched_release(struct fs_sched *s, size_t node, const struct fs_sched_res 
     n->alloc.mem -= amount->mem;
     for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
         n->alloc.accel[k] -= amount->accel[k];
+    touch(s, node);
     return FS_OK;
 }
 

@@ -130,6 +130,15 @@ struct fs_sched_label {
     int32_t key, value; /* string ids (>= 0), interned by the caller */
 };
 
+/* What a node knows of one data item (DataLocality): the bandwidth in
+ * bytes/s to receive it from, and to send it to, the storage that holds it
+ * (the caller resolves which storage: skippy takes the one of least
+ * bandwidth); INFINITY when the node holds the item itself. */
+struct fs_sched_data {
+    int32_t item; /* id (>= 0), interned by the caller */
+    double recv_bw, send_bw;
+};
+
 struct fs_sched_node {
     struct fs_sched_res cap;
     struct fs_sched_res alloc;
@@ -137,6 +146,29 @@ struct fs_sched_node {
     int schedulable;
     struct fs_sched_label *labels; /* sorted by (key, value), no duplicates; owned */
     size_t nlabels;
+    /* Inputs of the locality priorities (fs_placement.h), set by whoever
+     * tracks images and the network: */
+    int32_t *images; /* ids of the images present on the node, sorted, no duplicates; owned */
+    size_t nimages;
+    double registry_bw;         /* bytes/s from the container registry (default INFINITY) */
+    struct fs_sched_data *data; /* sorted by item; owned */
+    size_t ndata;
+};
+
+/* An entry of the image size table: image id, arch id (or -1: any arch),
+ * size in bytes, and the order in which the image's sizes were set (the
+ * fallback for a node whose arch has no size is the first one set). */
+struct fs_sched_image_size {
+    int32_t image, arch;
+    int64_t size;
+    int64_t order;
+};
+
+/* An id with a count or a size (image id -> nodes holding it; data item id
+ * -> size in bytes). */
+struct fs_sched_count {
+    int32_t id;
+    int64_t n;
 };
 
 struct fs_sched_demand {
@@ -159,6 +191,20 @@ struct fs_sched_report {
 struct fs_sched {
     struct fs_sched_node *nodes;
     size_t len, cap;
+    struct fs_sched_image_size *sizes; /* sorted by (image, arch) */
+    size_t nsizes, capsizes;
+    int64_t size_order;
+    struct fs_sched_count *image_nodes; /* sorted by id: nodes holding each image (skippy's num_nodes) */
+    size_t nimage_nodes, capimage_nodes;
+    struct fs_sched_count *data_sizes; /* sorted by id: size of each data item */
+    size_t ndata_sizes, capdata_sizes;
+    /* Change tracking for memos of placement results (fs_placement): vers[i]
+     * changes whenever anything of node i changes (every setter, allocate
+     * and release bump it from `clock`, so a version is never reused);
+     * gen_sizes when the image size or data size tables change; gen_holders
+     * when the number of nodes, or of nodes holding some image, changes. */
+    uint64_t *vers;
+    uint64_t clock, gen_sizes, gen_holders;
 };
 
 void fs_sched_init(struct fs_sched *s);
@@ -181,6 +227,32 @@ int fs_sched_set_schedulable(struct fs_sched *s, size_t node, int schedulable);
 int fs_sched_set_capacity(struct fs_sched *s, size_t node, const struct fs_sched_res *cap);
 /* Does the node carry (key, value)? 0 for an unknown node. */
 int fs_sched_has_label(const struct fs_sched *s, size_t node, int32_t key, int32_t value);
+
+/* Locality inputs (see fs_placement.h). Setting the images replaces the
+ * node's set (ids >= 0; sorted and deduplicated here) and keeps the count of
+ * nodes holding each image; add_image adds one. Registry bandwidth in
+ * bytes/s (> 0, INFINITY allowed). Image sizes: (image, arch or -1 for any
+ * arch) -> bytes >= 0, replacing an earlier size of the same pair. Data:
+ * item sizes, and per node the receive/send bandwidths of an item (> 0,
+ * INFINITY: the node holds it); a node without an entry for an item takes no
+ * time for it (skippy: no storage holds it). FS_EINVAL for an unknown node
+ * or a bad value, FS_ENOMEM; nothing changes on failure. */
+int fs_sched_set_images(struct fs_sched *s, size_t node, const int32_t *images, size_t n);
+int fs_sched_add_image(struct fs_sched *s, size_t node, int32_t image);
+int fs_sched_node_has_image(const struct fs_sched *s, size_t node, int32_t image);
+int64_t fs_sched_image_nodes(const struct fs_sched *s, int32_t image);
+int fs_sched_set_registry_bw(struct fs_sched *s, size_t node, double bw);
+int fs_sched_set_image_size(struct fs_sched *s, int32_t image, int32_t arch, int64_t size);
+/* The size of image for arch: exact arch, else the any-arch size, else the
+ * first size set for the image (*fallback = 1). FS_EINVAL if the image has
+ * no size at all. */
+int fs_sched_image_size(const struct fs_sched *s, int32_t image, int32_t arch, int64_t *size, int *fallback);
+int fs_sched_set_data_size(struct fs_sched *s, int32_t item, int64_t size);
+/* -1 if the item has no size. */
+int64_t fs_sched_data_size(const struct fs_sched *s, int32_t item);
+int fs_sched_set_node_data(struct fs_sched *s, size_t node, int32_t item, double recv_bw, double send_bw);
+/* The node's entry for item, or NULL. */
+const struct fs_sched_data *fs_sched_node_data(const struct fs_sched *s, size_t node, int32_t item);
 
 /* Add `amount` to the node's allocation (any flag, arch or labels).
  * FS_EINVAL for an unknown node or a negative amount, FS_ENOSPACE if some

@@ -139,6 +139,11 @@ const struct fs_sched_node *faas_sched_node(FaasObject *f, int64_t node)
     return node < 0 ? NULL : fs_sched_get(&f->sched, (size_t)node);
 }
 
+struct fs_sched *faas_sched(FaasObject *f)
+{
+    return &f->sched;
+}
+
 double faas_node_t0(FaasObject *f, int64_t node)
 {
     return f->node_t0 ? f->node_t0[node] : 0.0;
@@ -318,21 +323,63 @@ done:
     return rc;
 }
 
+/* topo.version: 1 with *out set when it is an int that fits a long long,
+ * 0 when topo has no such attribute (or it is not such an int), -1 with an
+ * exception raised by the attribute itself. */
+static int topology_version(faassim_state *st, PyObject *topo, long long *out)
+{
+    PyObject *v = PyObject_GetAttr(topo, st->str_version);
+    if (!v) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    int known = 0;
+    if (PyLong_Check(v) && !PyBool_Check(v)) {
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (x == -1 && PyErr_Occurred()) {
+            Py_DECREF(v);
+            return -1;
+        }
+        if (!overflow) {
+            *out = x;
+            known = 1;
+        }
+    }
+    Py_DECREF(v);
+    return known;
+}
+
 /* Bring the node table up to date with env.topology (nodes are only ever
- * added: a topology whose known nodes changed is an error). */
+ * added: a topology whose known nodes changed is an error). A topology with
+ * an int `version` (faassim.Topology: it grows at every change) is asked for
+ * its nodes only when it is another object or its version moved since the
+ * last sync; any other topology at every sync. */
 static int sync_nodes(FaasObject *f)
 {
     PyObject *topo = env_component(f->env, FS_COMP_TOPOLOGY);
     if (!topo)
         return -1;
-    PyObject *nodes = PyObject_CallMethod(topo, "get_nodes", NULL);
-    Py_DECREF(topo);
-    if (!nodes)
+    long long version = 0;
+    int versioned = topology_version(f->st, topo, &version);
+    if (versioned < 0) {
+        Py_DECREF(topo);
         return -1;
-    PyObject *seq = PySequence_Fast(nodes, "topology.get_nodes() must return a list of nodes");
-    Py_DECREF(nodes);
-    if (!seq)
+    }
+    if (versioned && topo == f->synced_topo && version == f->synced_version) {
+        Py_DECREF(topo);
+        return 0;
+    }
+    Py_CLEAR(f->synced_topo);
+    PyObject *nodes = PyObject_CallMethodNoArgs(topo, f->st->str_get_nodes);
+    PyObject *seq = nodes ? PySequence_Fast(nodes, "topology.get_nodes() must return a list of nodes") : NULL;
+    Py_XDECREF(nodes);
+    if (!seq) {
+        Py_DECREF(topo);
         return -1;
+    }
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), known = PyList_GET_SIZE(f->nodes);
     int rc = 0;
     for (Py_ssize_t i = 0; i < known && i < n; i++)
@@ -364,6 +411,12 @@ static int sync_nodes(FaasObject *f)
         if ((rc = add_node(f, PySequence_Fast_GET_ITEM(seq, i))) == 0)
             f->node_t0[i] = now;
     Py_DECREF(seq);
+    if (rc == 0 && versioned) {
+        Py_XSETREF(f->synced_topo, topo); /* takes the reference (get_nodes may have run a sync of its own) */
+        f->synced_version = version;
+    }
+    else
+        Py_DECREF(topo);
     return rc;
 }
 
@@ -465,6 +518,21 @@ static int replica_demand(FaasObject *f, ReplicaObject *rep, struct fs_sched_dem
     d->selector = *sel;
     d->nselector = (size_t)n;
     return 0;
+}
+
+int faas_replica_demand(FaasObject *f, ReplicaObject *rep, struct fs_sched_demand *d, struct fs_sched_label **sel)
+{
+    return replica_demand(f, rep, d, sel);
+}
+
+int faas_intern(FaasObject *f, const char *kind, PyObject *obj, int32_t *out)
+{
+    return intern_id(f, kind, obj, &f->n_labels, 0, out);
+}
+
+int faas_intern_arch(FaasObject *f, PyObject *arch, int32_t *out)
+{
+    return intern_id(f, "arch", arch, &f->n_archs, FS_SCHED_MAX_ARCH, out);
 }
 
 /* The C placement: a new reference to the chosen Node, or None with
@@ -859,7 +927,7 @@ static int place_one(FaasObject *f, ReplicaObject *rep, double *latency)
     if (o < 0)
         goto fail;
     if (!o)
-        node = faas_c_schedule(f, rep, ((SchedulerObject *)sched)->policy, &reason);
+        node = scheduler_place((SchedulerObject *)sched, f, rep, &reason, latency, 1);
     else
         node = PyObject_CallMethodOneArg(sched, f->st->str_schedule, (PyObject *)rep); /* re-entrancy point */
     if (!node)
@@ -1769,6 +1837,7 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
     Py_VISIT(self->function_index);
     Py_VISIT(self->nodes);
     Py_VISIT(self->node_ids);
+    Py_VISIT(self->synced_topo);
     Py_VISIT(self->intern);
     Py_VISIT(self->accel_names);
     Py_VISIT(self->sched_queue);
@@ -1803,6 +1872,7 @@ static int Faas_clear(FaasObject *self)
     Py_CLEAR(self->function_index);
     Py_CLEAR(self->nodes);
     Py_CLEAR(self->node_ids);
+    Py_CLEAR(self->synced_topo);
     Py_CLEAR(self->intern);
     Py_CLEAR(self->accel_names);
     Py_CLEAR(self->sched_queue);

@@ -77,6 +77,19 @@ const struct fs_sched_node *faas_sched_node(FaasObject *f, int64_t node);
 double faas_node_t0(FaasObject *f, int64_t node);
 /* Bring the platform's node table up to date with env.topology. */
 int faas_sync_nodes(FaasObject *f);
+/* The node table itself, for the placement pipeline (scheduler.c): it
+ * reads it and sets only its locality inputs (node images, image and data
+ * sizes, bandwidths); the nodes, their capacity and allocation are
+ * faas.c's. */
+struct fs_sched *faas_sched(FaasObject *f);
+/* The placement demand of a replica (amounts, allowed archs, node selector;
+ * *sel is PyMem memory the caller frees, also on error). */
+int faas_replica_demand(FaasObject *f, ReplicaObject *rep, struct fs_sched_demand *d, struct fs_sched_label **sel);
+/* A small id for (kind, obj) from the platform's table (label ids when kind
+ * is "label"; other kinds share the label counter). */
+int faas_intern(FaasObject *f, const char *kind, PyObject *obj, int32_t *out);
+/* The platform's id of an architecture name. */
+int faas_intern_arch(FaasObject *f, PyObject *arch, int32_t *out);
 
 /* The C placement (scheduler.c's policies): a new reference to the chosen
  * Node, or None with *reason set (new reference), or NULL on error. */

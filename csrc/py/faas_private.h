@@ -56,10 +56,12 @@ struct FaasObject {
     PyObject *function_index; /* dict: image -> FunctionContainer (faas-sim's get_function_index()) */
     ReplicaObject **reps;     /* every replica by id (strong refs) */
     uint32_t nreps, capreps;
-    struct fs_sched sched; /* node table: capacity and allocation */
-    PyObject *nodes;       /* list of Node by index */
-    PyObject *node_ids;    /* dict: node name -> index */
-    PyObject *intern;      /* dict: arch / label / accelerator names -> small ids */
+    struct fs_sched sched;    /* node table: capacity and allocation */
+    PyObject *nodes;          /* list of Node by index */
+    PyObject *node_ids;       /* dict: node name -> index */
+    PyObject *synced_topo;    /* env.topology at the last sync, when it had an int version (strong ref), or NULL */
+    long long synced_version; /* its version then: the node table holds its get_nodes() of that version */
+    PyObject *intern;         /* dict: arch / label / accelerator names -> small ids */
     int32_t n_archs, n_labels, n_accels;
     PyObject *accel_names; /* list: accelerator kind names by index */
     PyObject *sched_queue; /* list: replicas waiting for the scheduler (FIFO from sched_head) */

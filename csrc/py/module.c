@@ -253,6 +253,8 @@ static int module_exec(PyObject *m)
     INTERN(str_close, "close");
     INTERN(str_next_replica, "next_replica");
     INTERN(str_schedule, "schedule");
+    INTERN(str_get_nodes, "get_nodes");
+    INTERN(str_version, "version");
     INTERN(str_weight, "weight");
     INTERN(str_get_resource_requirements, "get_resource_requirements");
     INTERN(str_log_invocation, "log_invocation");

@@ -119,6 +119,8 @@
     X(str_close)                 \
     X(str_next_replica)          \
     X(str_schedule)              \
+    X(str_get_nodes)             \
+    X(str_version)               \
     X(str_weight)                \
     X(str_get_resource_requirements) \
     X(str_log_invocation)        \

@@ -1167,6 +1167,468 @@ static void test_sched_growth(void)
     fs_sched_free(&s);
 }
 
+/* ------------------------------------------------------------------ */
+/* The placement pipeline (fs_placement) */
+
+#include "../engine/fs_placement.h"
+
+#include <math.h>
+
+static struct fs_place_demand pdemand(int64_t cpu, int64_t mem)
+{
+    struct fs_place_demand d;
+    memset(&d, 0, sizeof d);
+    d.base = demand(cpu, mem);
+    d.image = d.data_recv = d.data_send = -1;
+    return d;
+}
+
+static uint64_t mulhi_ref(uint64_t x, uint64_t n)
+{
+    /* floor(x * n / 2^64) by long multiplication in 32-bit halves */
+    uint64_t x0 = x & 0xFFFFFFFFu, x1 = x >> 32;
+    uint64_t lo = x0 * n, hi = x1 * n;
+    return (hi + (lo >> 32)) >> 32;
+}
+
+static void test_place_locality_inputs(void)
+{
+    struct fs_sched s;
+    fs_sched_init(&s);
+    add(&s, 1000, GI, 0, 0);
+    add(&s, 1000, GI, 0, 0);
+    int32_t imgs[] = {5, 3, 5, 9};
+    CHECK_EQ_I(fs_sched_set_images(&s, 0, imgs, 4), FS_OK);
+    CHECK_EQ_I(s.nodes[0].nimages, 3); /* deduplicated: 3, 5, 9 */
+    CHECK(fs_sched_node_has_image(&s, 0, 5) && !fs_sched_node_has_image(&s, 1, 5));
+    CHECK_EQ_I(fs_sched_add_image(&s, 1, 5), FS_OK);
+    CHECK_EQ_I(fs_sched_add_image(&s, 1, 5), FS_OK); /* already there: no double count */
+    CHECK_EQ_I(fs_sched_image_nodes(&s, 5), 2);
+    CHECK_EQ_I(fs_sched_image_nodes(&s, 3), 1);
+    int32_t one[] = {3};
+    CHECK_EQ_I(fs_sched_set_images(&s, 0, one, 1), FS_OK);
+    CHECK_EQ_I(fs_sched_image_nodes(&s, 5), 1);
+    CHECK_EQ_I(fs_sched_image_nodes(&s, 9), 0);
+    int32_t bad[] = {-1};
+    CHECK_EQ_I(fs_sched_set_images(&s, 0, bad, 1), FS_EINVAL);
+    CHECK_EQ_I(fs_sched_image_nodes(&s, 3), 1); /* unchanged */
+    CHECK_EQ_I(fs_sched_set_images(&s, 7, one, 1), FS_EINVAL);
+
+    /* sizes: exact arch, then any arch, then the first one set */
+    int64_t sz;
+    int fb;
+    CHECK_EQ_I(fs_sched_image_size(&s, 5, 0, &sz, &fb), FS_EINVAL);
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 5, 2, 200), FS_OK);
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 5, 1, 100), FS_OK);
+    CHECK_EQ_I(fs_sched_image_size(&s, 5, 1, &sz, &fb), FS_OK);
+    CHECK(sz == 100 && !fb);
+    CHECK_EQ_I(fs_sched_image_size(&s, 5, 0, &sz, &fb), FS_OK);
+    CHECK(sz == 200 && fb); /* arch 2 was set first */
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 5, -1, 150), FS_OK);
+    CHECK_EQ_I(fs_sched_image_size(&s, 5, 0, &sz, &fb), FS_OK);
+    CHECK(sz == 150 && !fb);
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 5, 1, 120), FS_OK); /* replaces */
+    CHECK_EQ_I(fs_sched_image_size(&s, 5, 1, &sz, &fb), FS_OK);
+    CHECK_EQ_I(sz, 120);
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 5, -2, 1), FS_EINVAL);
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 5, 0, -1), FS_EINVAL);
+
+    /* registry bandwidth and data */
+    CHECK(isinf(s.nodes[1].registry_bw));
+    CHECK_EQ_I(fs_sched_set_registry_bw(&s, 1, 0.0), FS_EINVAL);
+    CHECK_EQ_I(fs_sched_set_registry_bw(&s, 1, NAN), FS_EINVAL);
+    CHECK_EQ_I(fs_sched_set_registry_bw(&s, 1, 1e6), FS_OK);
+    CHECK_EQ_D(s.nodes[1].registry_bw, 1e6);
+    CHECK_EQ_I(fs_sched_data_size(&s, 4), -1);
+    CHECK_EQ_I(fs_sched_set_data_size(&s, 4, 4000), FS_OK);
+    CHECK_EQ_I(fs_sched_set_data_size(&s, 2, 10), FS_OK);
+    CHECK_EQ_I(fs_sched_set_data_size(&s, 4, 5000), FS_OK);
+    CHECK_EQ_I(fs_sched_data_size(&s, 4), 5000);
+    CHECK_EQ_I(fs_sched_data_size(&s, 2), 10);
+    CHECK(fs_sched_node_data(&s, 0, 4) == NULL);
+    CHECK_EQ_I(fs_sched_set_node_data(&s, 0, 4, 10.0, INFINITY), FS_OK);
+    CHECK_EQ_I(fs_sched_set_node_data(&s, 0, 1, 1.0, 2.0), FS_OK);
+    CHECK_EQ_I(fs_sched_set_node_data(&s, 0, 4, 20.0, 30.0), FS_OK); /* replaces */
+    const struct fs_sched_data *e = fs_sched_node_data(&s, 0, 4);
+    CHECK(e && e->recv_bw == 20.0 && e->send_bw == 30.0);
+    CHECK_EQ_I(s.nodes[0].ndata, 2);
+    CHECK_EQ_I(fs_sched_set_node_data(&s, 0, 4, -1.0, 1.0), FS_EINVAL);
+    fs_sched_free(&s);
+}
+
+/* One priority alone, weight 1: the reduced scores of nodes 0 .. n-1 (all
+ * feasible) in examination order from node 0. */
+static void scores_of(const struct fs_sched *s, struct fs_prio prio, const struct fs_place_demand *d, double *out)
+{
+    struct fs_place_spec spec = {NULL, 0, &prio, 1, 100, FS_SELECT_MAX};
+    struct fs_place_work w;
+    fs_place_work_init(&w);
+    size_t start = 0, node;
+    CHECK_EQ_I(fs_place(s, &spec, d, NULL, &start, &w, &node), FS_OK);
+    CHECK_EQ_I(w.nfeasible, s->len);
+    for (size_t j = 0; j < w.nfeasible; j++)
+        out[w.feasible[j]] = w.scores[j];
+    fs_place_work_free(&w);
+}
+
+static void test_place_priorities_by_hand(void)
+{
+    struct fs_sched s;
+    fs_sched_init(&s);
+    add(&s, 4000, 4 * GI, 2000, GI); /* free 2000m, 3 GiB */
+    add(&s, 4000, 4 * GI, 3000, GI); /* free 1000m, 3 GiB */
+    add(&s, 4000, 4 * GI, 1000, 0);  /* free 3000m, 4 GiB */
+    struct fs_place_demand d = pdemand(500, 768 * MI);
+    double sc[3];
+    struct fs_prio pr;
+    memset(&pr, 0, sizeof pr);
+    pr.weight = 1;
+
+    /* Balanced: fc = 500/2000 = .25, fm = 768Mi/3Gi = .25 -> 10;
+     * .5 vs .25 -> int(7.5) = 7; 1/6 vs 3/16 -> 1 - 1/48 -> 9 */
+    pr.kind = FS_PRIO_BALANCED;
+    scores_of(&s, pr, &d, sc);
+    CHECK_EQ_D(sc[0], 10);
+    CHECK_EQ_D(sc[1], 7);
+    CHECK_EQ_D(sc[2], 9);
+
+    /* Least requested (k8s 1.13): node 2: cpu (4000-1500)*10/4000 = 6
+     * (6.25), mem (4Gi-768Mi)*10/4Gi = 8 (8.125) -> 7; node 0: cpu 3
+     * (3.75), mem (4Gi-1792Mi)*10/4Gi = 5 (5.625) -> 4; node 1: 1, 5 -> 3. */
+    pr.kind = FS_PRIO_LEAST_REQUESTED;
+    scores_of(&s, pr, &d, sc);
+    CHECK_EQ_D(sc[0], 4);
+    CHECK_EQ_D(sc[1], 3);
+    CHECK_EQ_D(sc[2], 7);
+    /* Most requested: node 0: 6 (6.25), 4 (4.375) -> 5; node 1: 8, 4 -> 6;
+     * node 2: 3 (3.75), 1 (1.875) -> 2. */
+    pr.kind = FS_PRIO_MOST_REQUESTED;
+    scores_of(&s, pr, &d, sc);
+    CHECK_EQ_D(sc[0], 5);
+    CHECK_EQ_D(sc[1], 6);
+    CHECK_EQ_D(sc[2], 2);
+
+    /* Latency-aware image locality: image 1 of 100 MB; node 0 holds it
+     * (t = 0), node 1 at 10 MB/s (t = 10), node 2 at 3 MB/s (t = 33).
+     * Reduce: int(10 * (33 - t + 0) / 33): 10, 6 (6.97), 0. */
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 1, 0, 100000000), FS_OK);
+    CHECK_EQ_I(fs_sched_add_image(&s, 0, 1), FS_OK);
+    CHECK_EQ_I(fs_sched_set_registry_bw(&s, 1, 10e6), FS_OK);
+    CHECK_EQ_I(fs_sched_set_registry_bw(&s, 2, 3e6), FS_OK);
+    d.image = 1;
+    pr.kind = FS_PRIO_LATENCY_IMAGE_LOCALITY;
+    scores_of(&s, pr, &d, sc);
+    CHECK_EQ_D(sc[0], 10);
+    CHECK_EQ_D(sc[1], 6);
+    CHECK_EQ_D(sc[2], 0);
+
+    /* Image locality: 500 MiB on node 0 of 3 nodes: int(500Mi / 3) =
+     * 174762666; 10 * (174762666 - 23Mi) / 977Mi = 1.4 -> 1; others 0. */
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 1, 0, 500 * MI), FS_OK);
+    pr.kind = FS_PRIO_IMAGE_LOCALITY;
+    scores_of(&s, pr, &d, sc);
+    CHECK_EQ_D(sc[0], 1);
+    CHECK_EQ_D(sc[1], 0);
+    CHECK_EQ_D(sc[2], 0);
+    /* on all three: 500 MiB -> int(10 * 477 / 977) = 4 */
+    CHECK_EQ_I(fs_sched_add_image(&s, 1, 1), FS_OK);
+    CHECK_EQ_I(fs_sched_add_image(&s, 2, 1), FS_OK);
+    scores_of(&s, pr, &d, sc);
+    CHECK_EQ_D(sc[0], 4);
+    CHECK_EQ_D(sc[2], 4);
+
+    /* Capability: the pod's pairs (1, 2) and (3, 4); node 0 carries both,
+     * node 1 one, node 2 none: 2, 1, 0 scaled to 10, 5, 0. */
+    struct fs_sched_label l0[] = {{1, 2}, {3, 4}, {9, 9}}, l1[] = {{1, 2}, {3, 5}};
+    CHECK_EQ_I(fs_sched_set_labels(&s, 0, l0, 3), FS_OK);
+    CHECK_EQ_I(fs_sched_set_labels(&s, 1, l1, 2), FS_OK);
+    struct fs_sched_label caps[] = {{1, 2}, {3, 4}};
+    d.caps = caps;
+    d.ncaps = 2;
+    pr.kind = FS_PRIO_CAPABILITY;
+    scores_of(&s, pr, &d, sc);
+    CHECK_EQ_D(sc[0], 10);
+    CHECK_EQ_D(sc[1], 5);
+    CHECK_EQ_D(sc[2], 0);
+
+    /* Locality type: (9, 9) on node 0 only */
+    pr.kind = FS_PRIO_LOCALITY_TYPE;
+    pr.key = pr.value = 9;
+    scores_of(&s, pr, &d, sc);
+    CHECK(sc[0] == 10 && sc[1] == 0 && sc[2] == 0);
+
+    /* Data locality: receive item 7 (1000 B), send item 8 (500 B). Node 0:
+     * 1000/100 + 500/50 = 20; node 1 holds item 7 (INFINITY): 0 + no entry
+     * for 8: 0; node 2: int(1000/300) = 3. Inverse scaling, lo 0, hi 20:
+     * (t - 20) / -20 * 10: 0, 10, int(8.5) = 8. */
+    CHECK_EQ_I(fs_sched_set_data_size(&s, 7, 1000), FS_OK);
+    CHECK_EQ_I(fs_sched_set_data_size(&s, 8, 500), FS_OK);
+    CHECK_EQ_I(fs_sched_set_node_data(&s, 0, 7, 100, 1), FS_OK);
+    CHECK_EQ_I(fs_sched_set_node_data(&s, 0, 8, 1, 50), FS_OK);
+    CHECK_EQ_I(fs_sched_set_node_data(&s, 1, 7, INFINITY, INFINITY), FS_OK);
+    CHECK_EQ_I(fs_sched_set_node_data(&s, 2, 7, 300, 1), FS_OK);
+    d.data_recv = 7;
+    d.data_send = 8;
+    pr.kind = FS_PRIO_DATA_LOCALITY;
+    double raw;
+    CHECK_EQ_I(fs_place_map_score(&s, &pr, &d, 0, &raw), FS_OK);
+    CHECK_EQ_D(raw, 20);
+    scores_of(&s, pr, &d, sc);
+    CHECK_EQ_D(sc[0], 0);
+    CHECK(!signbit(sc[0])); /* never -0 */
+    CHECK_EQ_D(sc[1], 10);
+    CHECK_EQ_D(sc[2], 8);
+
+    /* Weighted sum and selection: balanced x 2 (20, 14, 18) + data x 0.5
+     * (0, 5, 4): 20, 19, 22 -> node 2. */
+    struct fs_prio two[2];
+    memset(two, 0, sizeof two);
+    two[0].kind = FS_PRIO_BALANCED;
+    two[0].weight = 2;
+    two[1].kind = FS_PRIO_DATA_LOCALITY;
+    two[1].weight = 0.5;
+    struct fs_place_spec spec = {NULL, 0, two, 2, 100, FS_SELECT_MAX};
+    struct fs_place_work w;
+    fs_place_work_init(&w);
+    size_t start = 0, node = 99;
+    CHECK_EQ_I(fs_place(&s, &spec, &d, NULL, &start, &w, &node), FS_OK);
+    CHECK_EQ_I(node, 2);
+    CHECK_EQ_D(w.total[0], 20);
+    CHECK_EQ_D(w.total[1], 19);
+    CHECK_EQ_D(w.total[2], 22);
+    CHECK_EQ_I(w.chosen, 2);
+    CHECK_EQ_I(start, 0); /* after the last feasible node (2), wrapped */
+
+    /* Bad specs */
+    two[1].weight = -1;
+    CHECK_EQ_I(fs_place(&s, &spec, &d, NULL, &start, &w, &node), FS_EINVAL);
+    two[1].weight = NAN;
+    CHECK_EQ_I(fs_place_spec_check(&spec), FS_EINVAL);
+    two[1].weight = 1;
+    spec.percentage = 101;
+    CHECK_EQ_I(fs_place_spec_check(&spec), FS_EINVAL);
+    fs_place_work_free(&w);
+    fs_sched_free(&s);
+}
+
+static int pred_even(void *ctx, size_t node, int *pass)
+{
+    (*(int *)ctx)++;
+    *pass = node % 2 == 0;
+    return FS_OK;
+}
+
+static int pred_fails(void *ctx, size_t node, int *pass)
+{
+    (void)ctx;
+    *pass = 1;
+    return node == 3 ? -77 : FS_OK;
+}
+
+static void test_place_filter_rotation_sampling(void)
+{
+    CHECK_EQ_U(fs_place_num_to_find(4, 10), 4); /* fewer than 5 nodes: all */
+    CHECK_EQ_U(fs_place_num_to_find(1000, 100), 1000);
+    CHECK_EQ_U(fs_place_num_to_find(1000, 50), 500);
+    CHECK_EQ_U(fs_place_num_to_find(1000, 5), 100);  /* at least 100 */
+    CHECK_EQ_U(fs_place_num_to_find(50, 10), 100);   /* may exceed n */
+    CHECK_EQ_U(fs_place_num_to_find(5000, 0), 500);  /* adaptive: 50 - 40 = 10 % */
+    CHECK_EQ_U(fs_place_num_to_find(10000, 0), 500); /* 50 - 80 < 5: 5 % */
+    CHECK_EQ_U(fs_place_num_to_find(1000, 33.3), 333);
+
+    struct fs_sched s;
+    fs_sched_init(&s);
+    for (int i = 0; i < 8; i++)
+        add(&s, 1000, GI, i == 5 ? 900 : 0, 0); /* node 5 has 100m free */
+    struct fs_sched_label storage = {1, 1};
+    CHECK_EQ_I(fs_sched_set_labels(&s, 6, &storage, 1), FS_OK);
+    CHECK_EQ_I(fs_sched_set_schedulable(&s, 7, 0), FS_OK);
+    int32_t keys[] = {1};
+    int calls = 0;
+    struct fs_pred preds[4];
+    memset(preds, 0, sizeof preds);
+    preds[0].kind = FS_PRED_RESOURCES;
+    preds[1].kind = FS_PRED_LABEL_PRESENCE;
+    preds[1].keys = keys;
+    preds[1].nkeys = 1;
+    preds[1].present = 0;
+    preds[2].kind = FS_PRED_SCHEDULABLE;
+    preds[3].kind = FS_PRED_CALLBACK;
+    preds[3].fn = pred_even;
+    preds[3].ctx = &calls;
+    struct fs_place_spec spec = {preds, 4, NULL, 0, 100, FS_SELECT_MAX};
+    struct fs_place_demand d = pdemand(500, MI);
+    struct fs_place_work w;
+    fs_place_work_init(&w);
+    size_t start = 0, node = 99;
+    CHECK_EQ_I(fs_place(&s, &spec, &d, NULL, &start, &w, &node), FS_OK);
+    /* 5: cpu, 6: storage label, 7: unschedulable, 1 and 3: odd; feasible
+     * 0, 2, 4; all scores 0: the first examined wins */
+    CHECK_EQ_I(node, 0);
+    CHECK_EQ_I(w.nexamined, 8);
+    CHECK_EQ_I(w.nfeasible, 3);
+    CHECK(w.removed[0] == 1 && w.removed[1] == 1 && w.removed[2] == 1 && w.removed[3] == 2);
+    CHECK(w.failed[5] == 0 && w.failed[6] == 1 && w.failed[7] == 2 && w.failed[1] == 3 && w.failed[0] == -1);
+    CHECK_EQ_I(calls, 5); /* the callback runs only on nodes passing the first three */
+    CHECK_EQ_I(start, 5); /* after node 4 */
+    /* the rotation: the next scan starts at 5, wraps: 0 is first feasible again */
+    CHECK_EQ_I(fs_place(&s, &spec, &d, NULL, &start, &w, &node), FS_OK);
+    CHECK_EQ_I(w.examined[0], 5);
+    CHECK_EQ_I(node, 0);
+    /* presence required instead: only node 6 passes the label, and is even */
+    preds[1].present = 1;
+    CHECK_EQ_I(fs_place(&s, &spec, &d, NULL, &start, &w, &node), FS_OK);
+    CHECK_EQ_I(node, 6);
+    CHECK_EQ_I(start, 7);
+    preds[1].present = 0;
+
+    /* no node fits */
+    struct fs_place_demand big = pdemand(5000, MI);
+    size_t before = start;
+    CHECK_EQ_I(fs_place(&s, &spec, &big, NULL, &start, &w, &node), FS_ENOSPACE);
+    CHECK_EQ_I(w.removed[0], 8);
+    CHECK_EQ_I(start, before);
+
+    /* a callback's error aborts with its status */
+    preds[3].fn = pred_fails;
+    start = 0;
+    CHECK_EQ_I(fs_place(&s, &spec, &d, NULL, &start, &w, &node), -77);
+    preds[3].fn = pred_even;
+
+    /* random selection: one draw per call, uniform over feasible 0, 2, 4 */
+    spec.select = FS_SELECT_RANDOM;
+    CHECK_EQ_I(fs_place(&s, &spec, &d, NULL, &start, &w, &node), FS_EINVAL);
+    struct fs_rng rng, ref;
+    fs_rng_seed(&rng, 42);
+    fs_rng_seed(&ref, 42);
+    int seen[8] = {0};
+    for (int i = 0; i < 300; i++) {
+        start = 0;
+        CHECK_EQ_I(fs_place(&s, &spec, &d, &rng, &start, &w, &node), FS_OK);
+        uint64_t x = fs_rng_next_u64(&ref);
+        CHECK_EQ_U(node, w.feasible[mulhi_ref(x, 3)]);
+        seen[node]++;
+    }
+    CHECK(seen[0] > 50 && seen[2] > 50 && seen[4] > 50 && seen[1] == 0);
+    CHECK_EQ_I(fs_place(&s, &spec, &big, &rng, &start, &w, &node), FS_ENOSPACE);
+    fs_rng_next_u64(&ref);
+    CHECK_EQ_U(fs_rng_next_u64(&rng), fs_rng_next_u64(&ref)); /* the failed call drew once too */
+
+    /* first fit ignores the rotation */
+    spec.select = FS_SELECT_FIRST;
+    start = 3;
+    CHECK_EQ_I(fs_place(&s, &spec, &d, NULL, &start, &w, &node), FS_OK);
+    CHECK_EQ_I(node, 0);
+
+    /* sampling: 200 nodes, 50 %: the scan stops at the 100th feasible */
+    fs_sched_free(&s);
+    fs_sched_init(&s);
+    for (int i = 0; i < 200; i++)
+        add(&s, 1000, GI, 0, 0);
+    struct fs_place_spec samp = {preds, 1, NULL, 0, 50, FS_SELECT_MAX};
+    start = 0;
+    CHECK_EQ_I(fs_place(&s, &samp, &d, NULL, &start, &w, &node), FS_OK);
+    CHECK(w.nexamined == 100 && w.nfeasible == 100 && start == 100 && node == 0);
+    CHECK_EQ_I(fs_place(&s, &samp, &d, NULL, &start, &w, &node), FS_OK);
+    CHECK(node == 100 && start == 0);
+    fs_place_work_free(&w);
+    fs_sched_free(&s);
+}
+
+/* The memo never changes a result: a work reused across calls (memo) and a
+ * fresh work per call agree while the table changes at random. */
+static void test_place_memo_random(void)
+{
+    struct fs_sched s;
+    fs_sched_init(&s);
+    struct fs_place_work memo, fresh;
+    fs_place_work_init(&memo);
+    size_t start_a = 0, start_b = 0;
+    struct fs_prio prios[6];
+    memset(prios, 0, sizeof prios);
+    int kinds[6] = {FS_PRIO_BALANCED,   FS_PRIO_LATENCY_IMAGE_LOCALITY, FS_PRIO_LOCALITY_TYPE, FS_PRIO_DATA_LOCALITY,
+                    FS_PRIO_CAPABILITY, FS_PRIO_IMAGE_LOCALITY};
+    for (int p = 0; p < 6; p++) {
+        prios[p].kind = kinds[p];
+        prios[p].weight = 1 + p % 3;
+        prios[p].key = 1;
+        prios[p].value = 2;
+    }
+    int32_t keys[] = {7};
+    struct fs_pred preds[2];
+    memset(preds, 0, sizeof preds);
+    preds[0].kind = FS_PRED_RESOURCES;
+    preds[1].kind = FS_PRED_LABEL_PRESENCE;
+    preds[1].keys = keys;
+    preds[1].nkeys = 1;
+    struct fs_place_spec spec = {preds, 2, prios, 6, 100, FS_SELECT_MAX};
+    struct fs_sched_label caps[] = {{3, 1}};
+    for (int i = 0; i < 20; i++)
+        add(&s, 1000 * (1 + (int64_t)(fs_test_rand() % 8)), GI * (1 + (int64_t)(fs_test_rand() % 8)), 0, 0);
+    CHECK_EQ_I(fs_sched_set_image_size(&s, 1, 0, 300000000), FS_OK);
+    CHECK_EQ_I(fs_sched_set_data_size(&s, 2, 1000000), FS_OK);
+    for (int step = 0; step < 3000; step++) {
+        size_t i = (size_t)(fs_test_rand() % s.len);
+        switch (fs_test_rand() % 10) {
+        case 0: {
+            struct fs_sched_label l[] = {{1, 2}, {3, 1}, {7, 0}};
+            size_t k = (size_t)(fs_test_rand() % 4);
+            CHECK_EQ_I(fs_sched_set_labels(&s, i, l + (3 - k), k), FS_OK);
+            break;
+        }
+        case 1:
+            CHECK_EQ_I(fs_sched_add_image(&s, i, 1), FS_OK);
+            break;
+        case 2:
+            CHECK_EQ_I(fs_sched_set_registry_bw(&s, i, 1e6 * (double)(1 + fs_test_rand() % 100)), FS_OK);
+            break;
+        case 3:
+            CHECK_EQ_I(fs_sched_set_node_data(&s, i, 2, 1e3 * (double)(1 + fs_test_rand() % 50), 1.0), FS_OK);
+            break;
+        case 4:
+            if (s.nodes[i].alloc.cpu >= 100 && s.nodes[i].alloc.mem >= MI) {
+                struct fs_sched_res r = res(100, MI);
+                CHECK_EQ_I(fs_sched_release(&s, i, &r), FS_OK);
+            }
+            break;
+        case 5:
+            if (s.len < 40)
+                add(&s, 2000, 2 * GI, 0, 0);
+            break;
+        case 6:
+            CHECK_EQ_I(fs_sched_set_image_size(&s, 1, 0, 1000000 * (int64_t)(1 + fs_test_rand() % 500)), FS_OK);
+            break;
+        default:
+            break;
+        }
+        struct fs_place_demand d =
+            pdemand(100 * (int64_t)(1 + fs_test_rand() % 3), MI * (int64_t)(1 + fs_test_rand() % 2));
+        d.image = 1;
+        d.data_recv = 2;
+        d.caps = caps;
+        d.ncaps = fs_test_rand() % 2;
+        preds[1].present = (int)(fs_test_rand() % 4 == 0);
+        size_t a = 99, b = 98;
+        fs_place_work_init(&fresh);
+        int ra = fs_place(&s, &spec, &d, NULL, &start_a, &memo, &a);
+        int rb = fs_place(&s, &spec, &d, NULL, &start_b, &fresh, &b);
+        CHECK_EQ_I(ra, rb);
+        CHECK_EQ_U(start_a, start_b);
+        if (ra == FS_OK) {
+            CHECK_EQ_U(a, b);
+            CHECK_EQ_D(memo.total[memo.chosen], fresh.total[fresh.chosen]);
+            struct fs_sched_res r = res(d.base.req.cpu, d.base.req.mem);
+            CHECK_EQ_I(fs_sched_allocate(&s, a, &r), FS_OK);
+        }
+        CHECK_EQ_U(memo.nexamined, fresh.nexamined);
+        for (size_t p = 0; p < 2; p++)
+            CHECK_EQ_U(memo.removed[p], fresh.removed[p]);
+        fs_place_work_free(&fresh);
+    }
+    fs_place_work_free(&memo);
+    fs_sched_free(&s);
+}
+
 void fs_test_sched_suite(void)
 {
     RUN_TEST(test_sched_node_table);
@@ -1180,4 +1642,8 @@ void fs_test_sched_suite(void)
     RUN_TEST(test_sched_exact_full_range);
     RUN_TEST(test_sched_random);
     RUN_TEST(test_sched_growth);
+    RUN_TEST(test_place_locality_inputs);
+    RUN_TEST(test_place_priorities_by_hand);
+    RUN_TEST(test_place_filter_rotation_sampling);
+    RUN_TEST(test_place_memo_random);
 }
