@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         help="an Azure Functions 2019 per-minute CSV for --load trace (default: the synthetic trace packaged "
         "with faassim); implies --load trace",
     )
+    run.add_argument(
+        "--network",
+        choices=("none", "urban_sensing", "all_internet"),
+        help="the nodes' network: none (default), faas-sim raith21's urban sensing city, or every node on the "
+        "internet; with one, replicas pull their images from a registry when they deploy",
+    )
     run.add_argument("--scenario", metavar="FILE", help="a scenario file (TOML) changing any knob of the scenario")
     run.add_argument(
         "--output",
@@ -103,6 +109,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             changes["load_scale"] = args.load_scale
         if args.no_records:
             changes["keep_records"] = False
+        if args.network is not None:
+            changes["network"] = args.network
         if args.trace is not None and args.load == "poisson":
             parser.error("--trace goes with --load trace")
         if args.load is not None or args.trace is not None:

@@ -124,6 +124,14 @@ AUTOSCALER_OPTIONS: Dict[str, Dict[str, float]] = {
     "requests": {"scale_min": 1, "keep_alive": 0.0, "target_average_rps": 50.0, "alert_window": 15.0},
 }
 SIMULATORS = ("http", "power")
+#: The scenario's networks: ``"none"`` (nodes without links: deploys take no
+#: time), ``"urban_sensing"`` (faas-sim raith21's heterogeneous urban sensing
+#: city: the cloud VMs in a cloudlet on fiber, the edge devices in
+#: neighborhoods behind shared mobile uplinks, a registry on the internet
+#: hop) and ``"all_internet"`` (each node alone on a LAN joined to the
+#: internet). With a network, every replica pulls its image from the
+#: registry when it deploys.
+NETWORKS = ("none", "urban_sensing", "all_internet")
 
 
 class ScenarioError(ValueError):
@@ -237,7 +245,11 @@ class ScenarioConfig:
       to ``scale_min``), and for ``"hpa"`` ``target_utilization``,
       ``reconcile_interval``, ``tolerance``, ``downscale_stabilization``,
       for ``"requests"`` ``target_average_rps`` (per replica) and
-      ``alert_window``.
+      ``alert_window``;
+    - ``network``: ``"none"`` (the default: nodes without links), or a
+      topology of :data:`NETWORKS` over the same nodes, whose replicas pull
+      their images from the registry over shared links when they deploy
+      (requests wait for them).
 
     Values are checked on construction (:class:`ScenarioError`);
     :meth:`from_toml` reads a scenario file that changes some of them.
@@ -262,6 +274,7 @@ class ScenarioConfig:
     load_balancer: str = "least_outstanding"
     autoscaler: str = "none"
     autoscaler_options: Dict[str, Any] = field(default_factory=dict)
+    network: str = "none"
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -550,6 +563,7 @@ def _validate(c: ScenarioConfig) -> None:
     c.simulator = _choice(c.simulator, "simulator", SIMULATORS)
     c.load_balancer = _choice(c.load_balancer, "load_balancer", LOAD_BALANCERS)
     c.autoscaler = _choice(c.autoscaler, "autoscaler", tuple(AUTOSCALER_OPTIONS))
+    c.network = _choice(c.network, "network", NETWORKS)
     if not isinstance(c.autoscaler_options, Mapping):
         raise ScenarioError(f"autoscaler_options must be a table, got {c.autoscaler_options!r}")
     c.autoscaler_options = dict(c.autoscaler_options)
@@ -986,7 +1000,21 @@ def build_scenario(config: Optional[ScenarioConfig] = None) -> Any:
             return ResourceMonitor(env, config.monitor_interval) if config.monitor_interval > 0 else None
 
     env = Environment(seed=config.seed)
-    return ScenarioSimulation(Topology(_nodes(config)), _make_benchmark(config), env, name="default scenario")
+    return ScenarioSimulation(_topology(config), _make_benchmark(config), env, name="default scenario")
+
+
+def _topology(config: ScenarioConfig) -> Any:
+    """The scenario's topology: its nodes, and the links of its network."""
+    nodes = _nodes(config)
+    if config.network == "none":
+        return Topology(nodes)
+    from faassim import cells
+    from faassim._core import Random
+
+    if config.network == "urban_sensing":
+        # the city's random choices (neighborhood sizes) from their own stream of the seed
+        return cells.urban_sensing_topology(nodes, rng=Random(config.seed ^ 0x6E6574))
+    return cells.all_internet_topology(nodes)
 
 
 def run_scenario(
@@ -1243,6 +1271,15 @@ def _summarize(config: ScenarioConfig, env: Any, wall: float) -> ScenarioResult:
         "joules_per_request": (idle + dynamic) / completed if completed else None,
         "dynamic_joules_per_request": dynamic / completed if completed else None,
     }
+    if config.network != "none":
+        flows = env.metrics.to_numpy("flow")
+        pulls = flows.get("action_type", np.empty(0, dtype=object)) == "docker_pull"
+        ready = env.metrics.to_numpy("replica_deployment")
+        finish = ready["time"][ready.get("value", np.empty(0, dtype=object)) == "finish"]
+        totals["pulls"] = int(pulls.sum())
+        totals["pulled_bytes"] = float(flows["bytes"][pulls].sum()) if pulls.any() else 0.0
+        totals["ready_p50"] = float(np.median(finish)) if finish.size else None
+        totals["ready_max"] = float(finish.max()) if finish.size else None
     return ScenarioResult(config, env, duration, wall, functions, node_types, totals)
 
 
@@ -1293,6 +1330,10 @@ def _format(r: ScenarioResult) -> str:
         + ("" if c.keep_records else "; percentiles need per-request records: run without --no-records")
         + ")"
     )
+    if c.network != "none":
+        ready = "" if t["ready_p50"] is None else (
+            f", replicas running after {t['ready_p50']:,.1f} s (median), all after {t['ready_max']:,.1f} s")
+        lines.append(f"network {c.network}: {t['pulls']:,} image pulls, {t['pulled_bytes'] / 1e9:,.2f} GB{ready}")
     lines.append("")
     header = ["node type", "nodes", "replicas", "cpu", "gpu", "ram"]
     if c.power:

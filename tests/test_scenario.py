@@ -346,7 +346,7 @@ def _random_config(draw):
         keep_records=draw(st.booleans()), power=draw(st.booleans()),
         simulator=draw(st.sampled_from(list(sc.SIMULATORS))),
         load_balancer=draw(st.sampled_from(list(sc.LOAD_BALANCERS))), autoscaler=autoscaler,
-        autoscaler_options=options)
+        autoscaler_options=options, network=draw(st.sampled_from(list(sc.NETWORKS))))
 
 
 def test_toml_round_trip_of_any_configuration():
@@ -400,6 +400,42 @@ def test_toml_strings_with_control_characters_round_trip():
     text = "a\x00b\x1f\x7f\"\\\u00e9\U0001f600"
     config = sc.ScenarioConfig(load_options={"s": text, text: 1})
     assert sc.ScenarioConfig.from_dict(tomllib.loads(config.to_toml())) == config
+
+
+def test_network_scenarios_pull_images_before_replicas_serve():
+    base = sc.ScenarioConfig(duration=60.0, load_scale=0.1).with_node_count(30)
+    plain = sc.run_scenario(base)
+    assert "pulls" not in plain.totals and "network" not in plain.format()
+    for network in ("urban_sensing", "all_internet"):
+        config = base.replace(network=network)
+        a, b = sc.run_scenario(config), sc.run_scenario(config)
+        t = a.totals
+        assert a.to_dict() == b.to_dict()  # deterministic per seed
+        flows = a.env.metrics.to_numpy("flow")
+        assert t["pulls"] == len(flows["bytes"]) > 0 and set(flows["action_type"].tolist()) == {"docker_pull"}
+        assert set(flows["source"].tolist()) == {"registry"}
+        # one pull per node and image (a node's replicas of one image share it)
+        pairs = {(r.node.name, r.image) for fd in a.env.faas.get_deployments()
+                 for r in a.env.faas.get_replicas(fd.name)}
+        assert t["pulls"] <= len(pairs) and t["pulled_bytes"] == flows["bytes"].sum()
+        # a replica serves only after its pull: no request starts before the first pull ends
+        first_pull_end = flows["time"].min()
+        calls = a.env.metrics.to_numpy("invocations")
+        assert calls["t_start"].min() >= first_pull_end > 0
+        assert 0 < t["ready_p50"] <= t["ready_max"]
+        assert t["arrived"] == t["completed"] + t["in_flight"] + t["waiting"] + t["failed"]
+        assert f"network {network}: {t['pulls']:,} image pulls" in a.format()
+        assert t["completed"] < plain.totals["completed"]  # the cold starts cost requests
+
+
+def test_cli_network_option(capsys):
+    assert main(["run", "--duration", "20", "--nodes", "20", "--load-scale", "0.05", "--network", "all_internet",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "network all_internet:" in out and "image pulls" in out
+    with pytest.raises(SystemExit):
+        main(["run", "--network", "mesh"])
+    assert "invalid choice: 'mesh'" in capsys.readouterr().err
 
 
 def test_complete_flag_must_be_boolean():
