@@ -501,6 +501,23 @@ def _done(env: Any) -> Any:
     return ev
 
 
+def _labelled_transfer(env: Any, replica: Any, label: str) -> Any:
+    """The transfer a replica's container labels ask for (``label``: a size,
+    ``label + '/path'``: ``bucket/name``), or an event that has happened."""
+    from faassim.model import parse_memory
+
+    labels = _labels(replica)
+    if label not in labels:
+        return _done(env)
+    size = parse_memory(labels[label])
+    path = labels.get(label + "/path")
+    if path is None:
+        raise KeyError(f"replica {replica!r}: label {label!r} needs {label + '/path'!r}")
+    if label == RECEIVES_FROM_STORAGE:
+        return env.net.download(path, replica.node, size=size)
+    return env.net.upload(path, replica.node, size)
+
+
 def simulate_data_download(env: Any, replica: Any) -> Any:
     """simulate_data_download(env, replica) -> event
 
@@ -510,16 +527,7 @@ def simulate_data_download(env: Any, replica: Any) -> Any:
     many bytes from the first storage node of the bucket
     (``env.net.storage``) to the replica's node; otherwise an event that has
     already happened. ``yield`` or ``yield from`` the result."""
-    from faassim.model import parse_memory
-
-    labels = _labels(replica)
-    if RECEIVES_FROM_STORAGE not in labels:
-        return _done(env)
-    size = parse_memory(labels[RECEIVES_FROM_STORAGE])
-    path = labels.get(RECEIVES_FROM_STORAGE + "/path")
-    if path is None:
-        raise KeyError(f"replica {replica!r}: label {RECEIVES_FROM_STORAGE!r} needs {RECEIVES_FROM_STORAGE + '/path'!r}")
-    return env.net.download(path, replica.node, size=size)
+    return _labelled_transfer(env, replica, RECEIVES_FROM_STORAGE)
 
 
 def simulate_data_upload(env: Any, replica: Any) -> Any:
@@ -528,16 +536,7 @@ def simulate_data_upload(env: Any, replica: Any) -> Any:
     faas-sim's upload after a function ran: as :func:`simulate_data_download`
     with the label ``data.skippy.io/sends-to-storage`` (and ``.../path``),
     from the replica's node to the bucket's first storage node."""
-    from faassim.model import parse_memory
-
-    labels = _labels(replica)
-    if SENDS_TO_STORAGE not in labels:
-        return _done(env)
-    size = parse_memory(labels[SENDS_TO_STORAGE])
-    path = labels.get(SENDS_TO_STORAGE + "/path")
-    if path is None:
-        raise KeyError(f"replica {replica!r}: label {SENDS_TO_STORAGE!r} needs {SENDS_TO_STORAGE + '/path'!r}")
-    return env.net.upload(path, replica.node, size)
+    return _labelled_transfer(env, replica, SENDS_TO_STORAGE)
 
 
 def _default_deploy(env: Any, replica: Any) -> Any:

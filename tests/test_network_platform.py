@@ -384,3 +384,13 @@ def test_env_get_node_state_is_faas_sims_name_for_net_node_state():
     assert isinstance(state, fs.NodeState) and state.docker_images == ["img"] and len(state.replicas) == 1
     with pytest.raises(KeyError, match="unknown node 'x'"):
         env.get_node_state("x")
+
+
+def test_a_size_label_without_its_path_label_is_a_clear_error():
+    env = make_env(make_topology(nodes=("n0",)))
+    env.faas.deploy(deployment(labels={"data.skippy.io/receives-from-storage": "1M"}))
+    env.run(until=50)
+    (replica,) = running_at(env, "f")
+    with pytest.raises(KeyError, match="needs 'data.skippy.io/receives-from-storage/path'"):
+        fs.simulate_data_download(env, replica)
+    assert fs.simulate_data_upload(env, replica).triggered  # no upload label: nothing to do
