@@ -331,3 +331,64 @@ def test_same_result_twice():
         return table(env, "fets"), table(env, "invocations")
 
     assert run() == run()
+
+
+def test_platform_dropped_before_the_end_of_the_instant():
+    """The end-of-instant entry points to the platform: replacing env.faas
+    (the old platform is freed) takes the entry back; the run goes on."""
+    import gc
+
+    env = make_env(EQUAL)
+    burst(env, 5)
+
+    def swap(env):
+        yield env.timeout(5.0)
+        yield env.timeout(0)  # the replicas are RUNNING, the dispatch is pending
+        assert env.faas.function_stats("f")["waiting"] == 5
+        env.faas = faassim.FaasSystem(env)
+        gc.collect()
+        yield env.timeout(1.0)
+
+    env.process(swap(env))
+    env.run()
+    assert env.now == 6.0
+    assert not table(env, "fets").get("request_id")
+
+
+def test_dispatch_error_reaches_run_and_the_run_resumes():
+    """A Python balancer that raises during the end-of-instant dispatch: the
+    error reaches run(); the other function's requests go out when the run
+    resumes, and the failing function's with its next request."""
+    fail = [True]
+
+    class Flaky(faassim.LoadBalancer):
+        def next_replica(self, request):
+            if request.name == "f" and fail[0]:
+                fail[0] = False
+                raise RuntimeError("balancer down")
+            running = self.get_running_replicas(request.name)
+            return running[request.request_id % len(running)]
+
+    env = make_env({i: 5.0 for i in range(6)}, lb=Flaky())
+    fn = faassim.Function("g", [faassim.FunctionImage(IMG)])
+    scaling = faassim.ScalingConfiguration(scale_min=2, scale_max=2)
+    env.faas.deploy(faassim.FunctionDeployment(fn, [faassim.FunctionContainer(fn.fn_images[0])], scaling))
+    burst(env, 3)
+    for _ in range(2):
+        env.faas.invoke(FunctionRequest("g"))
+    with pytest.raises(RuntimeError, match="balancer down"):
+        env.run()
+    assert env.now == 5.0
+    assert env.faas.function_stats("f")["waiting"] == 3
+    assert env.faas.function_stats("g")["waiting"] == 2
+    env.run(until=5.5)
+    assert env.faas.function_stats("g")["waiting"] == 0
+    assert env.faas.function_stats("f")["waiting"] == 3
+    env.faas.invoke(FunctionRequest("f"))  # queues behind the three, then all go out
+    assert env.faas.function_stats("f")["waiting"] == 4
+    env.run()
+    stats = env.faas.function_stats("f")
+    assert (stats["waiting"], stats["completed"]) == (0, 4)
+    inv = table(env, "invocations")
+    starts = sorted(t for t, name in zip(inv["t_start"], inv["function_name"]) if name == "f")
+    assert starts == [5.5] * 4
