@@ -50,12 +50,12 @@ class Factory(faassim.SimulatorFactory):
         return wd
 
 
-def make_env(cold, lb=None, seed=1, replicas=REPLICAS, scale_min=REPLICAS):
+def make_env(cold, lb=None, seed=1, replicas=REPLICAS, scale_min=REPLICAS, factory=Factory):
     env = faassim.Environment(seed=seed)
     env.topology = faassim.Topology([faassim.Node(f"node_{i}", "16", "64Gi") for i in range(replicas)])
     if lb is not None:
         env.load_balancer = lb
-    env.simulator_factory = Factory(cold)
+    env.simulator_factory = factory(cold)
     fn = faassim.Function("f", [faassim.FunctionImage(IMG)])
     scaling = faassim.ScalingConfiguration(scale_min=scale_min, scale_max=replicas)
     env.faas.deploy(faassim.FunctionDeployment(fn, [faassim.FunctionContainer(fn.fn_images[0])], scaling))
@@ -357,12 +357,14 @@ def test_platform_dropped_before_the_end_of_the_instant():
 
 def test_dispatch_error_reaches_run_and_the_run_resumes():
     """A Python balancer that raises during the end-of-instant dispatch: the
-    error reaches run(); the other function's requests go out when the run
-    resumes, and the failing function's with its next request."""
+    error reaches run(); when the run resumes, the waiting requests of both
+    functions go out at the same instant, in FIFO order."""
     fail = [True]
+    calls = []
 
     class Flaky(faassim.LoadBalancer):
         def next_replica(self, request):
+            calls.append((request.name, request.request_id))
             if request.name == "f" and fail[0]:
                 fail[0] = False
                 raise RuntimeError("balancer down")
@@ -382,13 +384,46 @@ def test_dispatch_error_reaches_run_and_the_run_resumes():
     assert env.faas.function_stats("f")["waiting"] == 3
     assert env.faas.function_stats("g")["waiting"] == 2
     env.run(until=5.5)
+    assert env.faas.function_stats("f")["waiting"] == 0
     assert env.faas.function_stats("g")["waiting"] == 0
-    assert env.faas.function_stats("f")["waiting"] == 3
-    env.faas.invoke(FunctionRequest("f"))  # queues behind the three, then all go out
-    assert env.faas.function_stats("f")["waiting"] == 4
+    # f's replicas became RUNNING first: f is served first, again from request 0
+    assert calls == [("f", 0), ("f", 0), ("f", 1), ("f", 2), ("g", 3), ("g", 4)]
+    env.run()
+    assert env.faas.function_stats("f")["completed"] == 3
+    assert env.faas.function_stats("g")["completed"] == 2
+    inv = table(env, "invocations")
+    assert inv["t_start"] == [5.0] * 5
+
+
+@pytest.mark.parametrize("raise_hook_errors", [True, False])
+def test_invoke_hook_error_during_the_dispatch(raise_hook_errors):
+    """A plain-function invoke hook raising for a waiting request fails its
+    replica; with raise_hook_errors the error reaches run() once, and the
+    next run() sends the other waiting requests to the three replicas left."""
+    served = []
+
+    class Bad(ColdStart):
+        def invoke(self, env, replica, request):
+            if request.request_id == 1:
+                raise ValueError("boom")
+            served.append((request.request_id, replica.replica_id, env.now))
+
+    class BadFactory(Factory):
+        def create(self, env, container):
+            wd = Bad(WORKERS, characterization())
+            wd.cold = self.cold
+            return wd
+
+    env = make_env(EQUAL, factory=BadFactory)
+    env.faas.raise_hook_errors = raise_hook_errors
+    burst(env, 8)
+    if raise_hook_errors:
+        with pytest.raises(ValueError, match="boom"):
+            env.run()
+        assert env.now == 5.0 and env.faas.function_stats("f")["waiting"] == 6
     env.run()
     stats = env.faas.function_stats("f")
-    assert (stats["waiting"], stats["completed"]) == (0, 4)
-    inv = table(env, "invocations")
-    starts = sorted(t for t, name in zip(inv["t_start"], inv["function_name"]) if name == "f")
-    assert starts == [5.5] * 4
+    assert (stats["waiting"], stats["completed"], stats["failed"]) == (0, 7, 1)
+    assert [r.replica_id for r in env.faas.get_replicas("f", faassim.FunctionState.FAILED)] == [1]
+    # round robin: 0 -> r0, 1 -> r1 (fails it); then the counter (2) runs over r0, r2, r3
+    assert served == [(0, 0, 5.0)] + [(i, (0, 2, 3)[i % 3], 5.0) for i in range(2, 8)]

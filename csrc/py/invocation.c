@@ -298,17 +298,18 @@ static void dispatch_list_clear(FaasObject *f)
 /* The platform's end-of-instant entry: dispatch the waiting requests of
  * every marked function, in the order they were marked (functions marked
  * meanwhile, by the Python code a dispatch runs, are served too). On an
- * error the functions left stay marked and the entry is queued again at
- * the same time, so that the next run() serves them. */
+ * error the function that failed and those after it stay marked and the
+ * entry is queued again at the same time: the next run() serves them. */
 static int dispatch_action(struct fs_sim *sim, void *data)
 {
     FaasObject *f = (FaasObject *)data;
     int rc = 0;
     Py_INCREF(f);
-    while (f->invs.dispatch_head && rc == 0) {
+    while (f->invs.dispatch_head) {
         int32_t slot = f->invs.dispatch_head - 1;
         /* stays marked while it runs: requests arriving meanwhile queue behind */
-        rc = dispatch_waiting(f, slot);
+        if ((rc = dispatch_waiting(f, slot)) < 0)
+            break;
         struct fs_fn *fn = &f->fns[slot];
         f->invs.dispatch_head = fn->dispatch_next;
         if (!f->invs.dispatch_head)
