@@ -169,8 +169,9 @@ def test_fire_and_forget_and_request_ids():
     reqs = [FunctionRequest("f", size=1) for _ in range(5)]
     for r in reqs[:2]:
         env.faas.invoke(r)  # the events are dropped at once
-    # the deploy hooks (generators) have not run yet: both requests wait and
-    # go to replica 0, the first RUNNING (the only one at that moment)
+    # the deploy hooks (generators) have not run yet: both requests wait; both
+    # replicas become RUNNING at 0, so the waiting requests go out at the end
+    # of that instant through the round robin: 0 -> r0, 1 -> r1
     assert env.faas.function_stats("f")["waiting"] == 2
     env.run()
     for r in reqs[2:]:
@@ -180,7 +181,7 @@ def test_fire_and_forget_and_request_ids():
     env.run()
     assert env.now == 2
     assert not any(r.in_flight for r in reqs)
-    assert rows(env)["replica_id"] == [0, 0, 0, 1, 0]
+    assert rows(env)["replica_id"] == [0, 1, 0, 1, 0]
     stats = env.faas.function_stats("f")
     assert (stats["invoked"], stats["completed"], stats["failed"], stats["waiting"]) == (5, 5, 0, 0)
 
@@ -279,7 +280,8 @@ def test_requests_wait_in_fifo_order_for_the_cold_start():
 
 def test_fifo_dispatch_order_with_two_replicas():
     """Waiting requests go out in arrival order; with two replicas RUNNING at
-    once the first takes all of them (only one runs when it starts)."""
+    the same instant the round robin spreads them over both (the dispatch
+    waits for the end of the instant, when both are RUNNING)."""
     env = make_env()
     use_sim(env, deploy_times={0: 2.0, 1: 2.0})
     env.faas.deploy(make_fd(scale_min=2))
@@ -297,7 +299,7 @@ def test_fifo_dispatch_order_with_two_replicas():
     for _ in range(4):
         env.faas.invoke(FunctionRequest("f"))
     env.run()
-    assert order == [(0, 2, 2.0), (1, 2, 2.0), (2, 2, 2.0), (3, 2, 2.0)]
+    assert order == [(0, 2, 2.0), (1, 3, 2.0), (2, 2, 2.0), (3, 3, 2.0)]
 
 
 def test_scale_from_zero_brings_one_replica_back():
@@ -1263,10 +1265,10 @@ def test_log_start_and_stop_exec_overrides_called_once_per_request():
     reps = env.faas.get_replicas("f")
     starts = [c for c in calls if c[0] == "start"]
     stops = [c for c in calls if c[0] == "stop"]
-    # request 0 waited for the first replica up (it alone takes it: the
-    # round-robin counter stays at 0), then 1 -> r0 and 2 -> r1
-    assert [(c[1], c[3], c[4]) for c in starts] == [(0.0, 0, reps[0]), (0.5, 1, reps[0]), (0.5, 2, reps[1])]
-    assert [(c[1], c[3], c[4]) for c in stops] == [(0.5, 1, reps[0]), (0.5, 2, reps[1]), (1.0, 0, reps[0])]
+    # request 0 waited; both replicas become RUNNING at 0 and the round robin
+    # sends it to r0 at the end of that instant, then 1 -> r1 and 2 -> r0
+    assert [(c[1], c[3], c[4]) for c in starts] == [(0.0, 0, reps[0]), (0.5, 1, reps[1]), (0.5, 2, reps[0])]
+    assert [(c[1], c[3], c[4]) for c in stops] == [(0.5, 1, reps[1]), (0.5, 2, reps[0]), (1.0, 0, reps[0])]
     assert starts[0][2] is mine and stops[2][2] is mine
     # the same request object at start and stop, and it is in flight
     for s in starts:

@@ -53,5 +53,10 @@ size_t fs_sim_cancel_tickers(struct fs_sim *sim);
 
 #define FS_PRIO_URGENT 0
 #define FS_PRIO_NORMAL 1
+/* The end of an instant: an entry at this priority runs after every URGENT
+ * and NORMAL entry of its time, including those pushed while it waits (only
+ * entries of this same, highest, priority pushed earlier run before it). */
+#define FS_PRIO_LATE FS_PRIORITY_MAX
+_Static_assert(FS_PRIO_LATE > FS_PRIO_NORMAL, "the end of an instant comes after NORMAL");
 
 #endif

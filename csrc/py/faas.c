@@ -760,9 +760,9 @@ static int replica_after_hook(ReplicaObject *rep)
         rep->phase = FS_PH_RUNNING;
         if (replica_route(rep) < 0)
             return -1;
-        /* -2: a waiting request's error (metrics, load balancer), not the
-         * replica's: it stays RUNNING */
-        return inv_dispatch_waiting(f, rep->fn) < 0 ? -2 : 0;
+        /* -2: an error that is not the replica's (the queue's): it stays
+         * RUNNING */
+        return inv_dispatch_later(f, rep->fn) < 0 ? -2 : 0;
     case FS_PH_TEARDOWN:
         rep->phase = FS_PH_DONE;
         rep->state = FS_ST_SUSPENDED;

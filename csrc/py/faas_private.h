@@ -23,6 +23,12 @@ struct inv_fifo {
 struct inv_table {
     struct fs_inv *free;  /* pool of records */
     struct fs_inv *timed; /* records waiting on a C timer */
+    /* functions whose waiting requests are dispatched at the end of the
+     * current instant, in the order they were marked: slot + 1 (0: none),
+     * linked through fs_fn.dispatch_next; queued: the platform's entry
+     * (dispatch_action, FS_PRIO_LATE) is in the simulation queue */
+    int32_t dispatch_head, dispatch_tail;
+    int8_t dispatch_queued;
     int64_t next_request_id;
     /* the `invocations` rows: C fast path when env.metrics does not override the hooks */
     PyObject *fast_for; /* the metrics object the fields below were computed for (strong ref) */
@@ -43,6 +49,10 @@ struct fs_fn {
     int64_t replica_count;   /* placed and not being removed (faas-sim's replica_count) */
     int64_t unplaced;        /* created and not yet placed */
     struct inv_fifo waiting; /* requests waiting for a RUNNING replica (invocation.c) */
+    /* on the list of functions to dispatch at the end of the instant, and
+     * the next one there, slot + 1 (invocation.c) */
+    uint8_t dispatch_pending;
+    int32_t dispatch_next;
     int64_t ninvoked, ncompleted, nfailed;
     double last_invocation;
     uint8_t active; /* deployed and not removed */
@@ -89,8 +99,10 @@ int faas_scale_from_zero(FaasObject *f, int32_t slot);
 /* invoke(request) of function slot: the event it returns (new reference),
  * or NULL. */
 PyObject *inv_invoke(FaasObject *f, RequestObject *req, int32_t slot);
-/* Route the waiting requests of slot to its RUNNING replicas. */
-int inv_dispatch_waiting(FaasObject *f, int32_t slot);
+/* A replica of slot became RUNNING: its waiting requests go to the load
+ * balancer at the end of the current instant, once every replica that
+ * becomes RUNNING at this instant is RUNNING. */
+int inv_dispatch_later(FaasObject *f, int32_t slot);
 /* The function in slot was removed: fail its waiting requests. */
 int inv_fail_waiting(FaasObject *f, int32_t slot);
 /* GC support and teardown of the records the platform owns (waiting and

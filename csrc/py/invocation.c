@@ -17,8 +17,12 @@
  * built-in watchdogs) or the default one, which takes no time or the
  * request's recorded execution time (a C timer). A request that finds no
  * routable replica waits in its function's FIFO (and scales the function
- * from zero, faas_scale_from_zero) until a replica becomes RUNNING
- * (inv_dispatch_waiting).
+ * from zero, faas_scale_from_zero) until a replica becomes RUNNING; then
+ * the waiting requests go out at the end of that simulated instant
+ * (inv_dispatch_later: one FS_PRIO_LATE entry of the platform, for every
+ * function marked at that instant), so that the load balancer sees every
+ * replica that becomes RUNNING at that instant. While requests wait, new
+ * ones queue behind them (FIFO).
  *
  * Ownership: records waiting in a FIFO or on the timed list belong to the
  * platform (inv_traverse, inv_clear); records waiting on a Python hook are
@@ -227,12 +231,12 @@ static ReplicaObject *route(FaasObject *f, struct fs_inv *inv)
     return rep;
 }
 
-/* Route the record now, or queue it. Takes over the record (on error, the
- * record is freed). */
+/* Route the record now, or queue it behind the requests already waiting
+ * (FIFO). Takes over the record (on error, the record is freed). */
 int inv_submit(FaasObject *f, struct fs_inv *inv)
 {
     struct fs_fn *fn = &f->fns[inv->fn];
-    ReplicaObject *rep = fn->lb.n ? route(f, inv) : NULL;
+    ReplicaObject *rep = fn->lb.n && !fn->waiting.head ? route(f, inv) : NULL;
     if (rep)
         return inv_dispatch(f, inv, rep);
     if (PyErr_Occurred()) {
@@ -246,11 +250,18 @@ int inv_submit(FaasObject *f, struct fs_inv *inv)
         fn->waiting.head = inv;
     fn->waiting.tail = inv;
     fn->waiting.n++;
+    /* Requests wait with a replica RUNNING: they go out at the end of the
+     * instant (usually already planned by the replica that became RUNNING). */
+    if (fn->lb.n)
+        return inv_dispatch_later(f, inv->fn);
     /* Scale from zero: a function without any replica gets one. */
     return fn->active && fn->replica_count + fn->unplaced == 0 ? faas_scale_from_zero(f, inv->fn) : 0;
 }
 
-int inv_dispatch_waiting(FaasObject *f, int32_t slot)
+/* Route the waiting requests of slot, in FIFO order, to its RUNNING
+ * replicas, each through the load balancer as a new request. Stops when no
+ * replica is routable. */
+static int dispatch_waiting(FaasObject *f, int32_t slot)
 {
     struct fs_fn *fn = &f->fns[slot];
     while (fn->waiting.head && fn->lb.n) {
@@ -269,6 +280,74 @@ int inv_dispatch_waiting(FaasObject *f, int32_t slot)
             return -1;
         fn = &f->fns[slot];
     }
+    return 0;
+}
+
+/* Forget the functions marked for dispatch. */
+static void dispatch_list_clear(FaasObject *f)
+{
+    while (f->invs.dispatch_head) {
+        struct fs_fn *fn = &f->fns[f->invs.dispatch_head - 1];
+        f->invs.dispatch_head = fn->dispatch_next;
+        fn->dispatch_next = 0;
+        fn->dispatch_pending = 0;
+    }
+    f->invs.dispatch_tail = 0;
+}
+
+/* The platform's end-of-instant entry: dispatch the waiting requests of
+ * every marked function, in the order they were marked (functions marked
+ * meanwhile, by the Python code a dispatch runs, are served too). On an
+ * error the function that failed and those after it stay marked and the
+ * entry is queued again at the same time: the next run() serves them. */
+static int dispatch_action(struct fs_sim *sim, void *data)
+{
+    FaasObject *f = (FaasObject *)data;
+    int rc = 0;
+    Py_INCREF(f);
+    while (f->invs.dispatch_head) {
+        int32_t slot = f->invs.dispatch_head - 1;
+        /* stays marked while it runs: requests arriving meanwhile queue behind */
+        if ((rc = dispatch_waiting(f, slot)) < 0)
+            break;
+        struct fs_fn *fn = &f->fns[slot];
+        f->invs.dispatch_head = fn->dispatch_next;
+        if (!f->invs.dispatch_head)
+            f->invs.dispatch_tail = 0;
+        fn->dispatch_next = 0;
+        fn->dispatch_pending = 0;
+    }
+    f->invs.dispatch_queued = 0;
+    if (f->invs.dispatch_head) {
+        int prc = fs_queue_push(&sim->queue, sim->now, FS_PRIO_LATE, dispatch_action, f);
+        if (prc == FS_OK)
+            f->invs.dispatch_queued = 1;
+        else
+            dispatch_list_clear(f);
+    }
+    Py_DECREF(f);
+    return rc < 0 ? FS_EPYTHON : FS_OK;
+}
+
+int inv_dispatch_later(FaasObject *f, int32_t slot)
+{
+    struct fs_fn *fn = &f->fns[slot];
+    if (!fn->waiting.head || fn->dispatch_pending)
+        return 0;
+    if (!f->invs.dispatch_queued) {
+        struct fs_sim *sim = &f->env->sim;
+        int rc = fs_queue_push(&sim->queue, sim->now, FS_PRIO_LATE, dispatch_action, f);
+        if (rc != FS_OK)
+            return fs_raise_status(rc, "dispatch of the waiting requests");
+        f->invs.dispatch_queued = 1;
+    }
+    fn->dispatch_pending = 1;
+    fn->dispatch_next = 0;
+    if (f->invs.dispatch_tail)
+        f->fns[f->invs.dispatch_tail - 1].dispatch_next = slot + 1;
+    else
+        f->invs.dispatch_head = slot + 1;
+    f->invs.dispatch_tail = slot + 1;
     return 0;
 }
 
@@ -613,6 +692,11 @@ static int timer_of(const struct fs_entry *e, void *ctx)
     return e->fn == timer_action && ((struct fs_inv *)e->data)->faas == ctx;
 }
 
+static int dispatch_entry_of(const struct fs_entry *e, void *ctx)
+{
+    return e->fn == dispatch_action && e->data == ctx;
+}
+
 void inv_clear(FaasObject *f)
 {
     /* Records on a C timer: cancel the timers, then drop the records. */
@@ -634,6 +718,11 @@ void inv_clear(FaasObject *f)
         fn->waiting.tail = NULL;
         fn->waiting.n = 0;
     }
+    /* The end-of-instant entry points to the platform: take it back. */
+    if (f->invs.dispatch_queued && f->env)
+        fs_queue_remove_if(&f->env->sim.queue, dispatch_entry_of, f);
+    f->invs.dispatch_queued = 0;
+    dispatch_list_clear(f);
     Py_CLEAR(f->invs.fast_for);
 }
 

@@ -354,6 +354,58 @@ static void test_custom_action(void)
     fs_sim_free(&sim);
 }
 
+/* FS_PRIO_LATE: the end of an instant. Each action appends its id to a
+ * log; action 3 (NORMAL at 1) pushes more entries at its own instant. */
+struct late_log {
+    int ids[16];
+    int n;
+};
+struct late_item {
+    struct late_log *log;
+    int id;
+    struct late_item *spawn_urgent, *spawn_late; /* pushed at now when it runs */
+};
+
+static int late_action(struct fs_sim *sim, void *data)
+{
+    struct late_item *it = (struct late_item *)data;
+    if (it->log->n < 16)
+        it->log->ids[it->log->n++] = it->id;
+    int rc = FS_OK;
+    if (it->spawn_urgent)
+        rc = fs_queue_push(&sim->queue, sim->now, FS_PRIO_URGENT, late_action, it->spawn_urgent);
+    if (rc == FS_OK && it->spawn_late)
+        rc = fs_queue_push(&sim->queue, sim->now, FS_PRIO_LATE, late_action, it->spawn_late);
+    return rc;
+}
+
+static void test_late_priority(void)
+{
+    struct fs_sim sim;
+    struct late_log log = {{0}, 0};
+    struct late_item it[8];
+    for (int i = 0; i < 8; i++)
+        it[i] = (struct late_item){&log, i, NULL, NULL};
+    it[3].spawn_urgent = &it[5]; /* pushed at 1 after the late entry 1: still before it */
+    it[3].spawn_late = &it[6];   /* a second late entry: after the first */
+    CHECK_EQ_I(fs_sim_init(&sim, 0.0), FS_OK);
+    CHECK_EQ_I(fs_queue_push(&sim.queue, 1.0, FS_PRIO_LATE, late_action, &it[1]), FS_OK);
+    CHECK_EQ_I(fs_queue_push(&sim.queue, 2.0, FS_PRIO_URGENT, late_action, &it[7]), FS_OK);
+    CHECK_EQ_I(fs_queue_push(&sim.queue, 1.0, FS_PRIO_NORMAL, late_action, &it[3]), FS_OK);
+    CHECK_EQ_I(fs_queue_push(&sim.queue, 1.0, FS_PRIO_URGENT, late_action, &it[2]), FS_OK);
+    CHECK_EQ_I(fs_queue_push(&sim.queue, 0.5, FS_PRIO_LATE, late_action, &it[0]), FS_OK);
+    CHECK_EQ_I(fs_queue_push(&sim.queue, 1.0, 5, late_action, &it[4]), FS_OK);
+    CHECK_EQ_I(fs_entry_priority(fs_queue_peek(&sim.queue)), FS_PRIO_LATE);
+    struct drive_stats st = drive(&sim, 0, NULL, 0);
+    CHECK_EQ_I(st.rc, FS_OK);
+    static const int want[] = {0, 2, 3, 5, 4, 1, 6, 7};
+    CHECK_EQ_I(log.n, 8);
+    for (int i = 0; i < 8 && i < log.n; i++)
+        CHECK_MSG(log.ids[i] == want[i], "pop %d: id %d, expected %d", i, log.ids[i], want[i]);
+    CHECK_EQ_D(sim.now, 2.0);
+    fs_sim_free(&sim);
+}
+
 void fs_test_sim_suite(void)
 {
     RUN_TEST(test_sim_init);
@@ -365,4 +417,5 @@ void fs_test_sim_suite(void)
     RUN_TEST(test_cancel_tickers);
     RUN_TEST(test_sim_free);
     RUN_TEST(test_custom_action);
+    RUN_TEST(test_late_priority);
 }
