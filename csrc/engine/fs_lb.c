@@ -5,6 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef FS_CHECK_HEAVY
+#define FS_LB_HEAVY(cond) assert(cond)
+#else
+#define FS_LB_HEAVY(cond) ((void)0)
+#endif
+
 void fs_lb_init(struct fs_lb *lb)
 {
     memset(lb, 0, sizeof *lb);
@@ -14,6 +20,7 @@ void fs_lb_free(struct fs_lb *lb)
 {
     free(lb->r);
     free(lb->slots);
+    free(lb->lo);
     fs_lb_init(lb);
 }
 
@@ -60,8 +67,9 @@ static int lookup(const struct fs_lb *lb, uint32_t id, uint32_t *pos)
     return FS_OK;
 }
 
-/* Make room for one more replica: grow the array and the table (rehashed
- * from the current contents) before anything else changes, so that a
+/* Make room for one more replica: grow the array, the table (rehashed
+ * from the current contents) and the tournament (dropped: rebuilt by the
+ * next least-outstanding pick) before anything else changes, so that a
  * failed allocation leaves the set as it was. */
 static int reserve_one(struct fs_lb *lb)
 {
@@ -74,13 +82,22 @@ static int reserve_one(struct fs_lb *lb)
     uint32_t *slots = calloc(nslots, sizeof *slots);
     if (!slots)
         return FS_ENOMEM;
+    uint32_t *lo = malloc((size_t)ncap * sizeof *lo); /* lo[0] is unused */
+    if (!lo) {
+        free(slots);
+        return FS_ENOMEM;
+    }
     struct fs_lb_replica *r = realloc(lb->r, (size_t)ncap * sizeof *r);
     if (!r) {
+        free(lo);
         free(slots);
         return FS_ENOMEM;
     }
     lb->r = r;
     lb->cap = ncap;
+    free(lb->lo);
+    lb->lo = lo;
+    lb->lo_valid = 0;
     table_fill(lb, slots, nslots, lb->n);
     free(lb->slots);
     lb->slots = slots;
@@ -92,6 +109,103 @@ static void table_rebuild(struct fs_lb *lb)
 {
     memset(lb->slots, 0, (size_t)lb->nslots * sizeof *lb->slots);
     table_fill(lb, lb->slots, lb->nslots, lb->n);
+}
+
+/* ------------------------------------------------------------------ */
+/* The least-outstanding tournament: a complete binary tree over the
+ * positions 0 .. cap (cap is a power of two). Node cap + p is the leaf of
+ * position p; an internal node i (1 <= i < cap) has the children 2i and
+ * 2i + 1 and stores in lo[i] the winner of its subtree: the position with
+ * the fewest requests in flight, the earliest on ties. Positions n .. cap
+ * are empty and lose to every replica. The root lo[1] is the least
+ * outstanding replica: fs_lb_pick reads it in O(1), and a change of one
+ * in-flight count replays the matches on the leaf's path, O(log n).
+ *
+ * The tree is kept only while lo_valid is set: it is built (O(n)) by the
+ * first least-outstanding pick after it was dropped, and dropped when
+ * positions move (fs_lb_insert other than at the end, fs_lb_remove) or the
+ * arrays grow. So a set never picked by least outstanding pays nothing per
+ * request, and one that is pays O(log n) per dispatch and completion. */
+
+/* Winner at node i: the leaf's own position, or the stored winner. */
+static inline uint32_t lo_winner(const struct fs_lb *lb, uint32_t i)
+{
+    return i >= lb->cap ? i - lb->cap : lb->lo[i];
+}
+
+/* The winner of a match between positions a < b (every position of a
+ * left subtree is before every position of the right one): b only if it is
+ * a replica with strictly fewer requests in flight, so that ties go to the
+ * earlier position and an empty b (>= n) never wins. When a is empty, so is
+ * b, and the subtree has no replica. */
+static inline uint32_t lo_match(const struct fs_lb *lb, uint32_t a, uint32_t b)
+{
+    return b < lb->n && lb->r[b].inflight < lb->r[a].inflight ? b : a;
+}
+
+static void lo_build(struct fs_lb *lb)
+{
+    for (uint32_t i = lb->cap - 1; i >= 1; i--)
+        lb->lo[i] = lo_match(lb, lo_winner(lb, 2 * i), lo_winner(lb, 2 * i + 1));
+    lb->lo_valid = 1;
+}
+
+/* The in-flight count of position p changed (or p became a replica): replay
+ * the matches from p's leaf up. Once a node keeps its winner and that winner
+ * is not p, nothing above it can change (the winner and its count are the
+ * same), so the replay stops there. */
+static void lo_update(struct fs_lb *lb, uint32_t p)
+{
+    if (!lb->lo_valid)
+        return;
+    for (uint32_t i = (lb->cap + p) / 2; i >= 1; i /= 2) {
+        uint32_t old = lb->lo[i];
+        uint32_t w = lo_match(lb, lo_winner(lb, 2 * i), lo_winner(lb, 2 * i + 1));
+        lb->lo[i] = w;
+        if (w == old && w != p)
+            break;
+    }
+}
+
+int fs_lb_valid(const struct fs_lb *lb)
+{
+    if (!lb || lb->n > lb->cap)
+        return 0;
+    if (lb->cap && (lb->cap & (lb->cap - 1)))
+        return 0;
+    /* the id table maps every replica's id to its position, and holds
+     * nothing else */
+    if (lb->cap && lb->nslots < 2 * lb->cap)
+        return 0;
+    uint32_t used = 0;
+    for (uint32_t s = 0; s < lb->nslots; s++)
+        if (lb->slots[s]) {
+            if (lb->slots[s] > lb->n)
+                return 0;
+            used++;
+        }
+    if (used != lb->n)
+        return 0;
+    int64_t total = 0;
+    for (uint32_t p = 0; p < lb->n; p++) {
+        uint32_t where;
+        if (lookup(lb, lb->r[p].id, &where) != FS_OK || where != p)
+            return 0;
+        if (lb->r[p].weight < 1)
+            return 0;
+        total += lb->r[p].weight;
+    }
+    if (total != lb->total)
+        return 0;
+    /* every stored match has the right winner */
+    if (lb->lo_valid) {
+        if (!lb->cap)
+            return 0;
+        for (uint32_t i = 1; i < lb->cap; i++)
+            if (lb->lo[i] != lo_match(lb, lo_winner(lb, 2 * i), lo_winner(lb, 2 * i + 1)))
+                return 0;
+    }
+    return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -115,10 +229,15 @@ int fs_lb_insert(struct fs_lb *lb, size_t pos, uint32_t id)
     lb->n++;
     lb->total += FS_LB_DEFAULT_WEIGHT;
     lb->wrr_stale = 1;
-    if (pos == lb->n - 1)
-        lb->slots[probe(lb, lb->slots, lb->nslots, id)] = lb->n; /* appended: nothing moved */
-    else
+    if (pos == lb->n - 1) { /* appended: nothing moved */
+        lb->slots[probe(lb, lb->slots, lb->nslots, id)] = lb->n;
+        lo_update(lb, (uint32_t)pos);
+    }
+    else {
         table_rebuild(lb);
+        lb->lo_valid = 0;
+    }
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -140,6 +259,8 @@ int fs_lb_remove(struct fs_lb *lb, uint32_t id)
     lb->n--;
     lb->wrr_stale = 1;
     table_rebuild(lb);
+    lb->lo_valid = 0;
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -159,6 +280,7 @@ int fs_lb_set_weight(struct fs_lb *lb, uint32_t id, int32_t weight)
     lb->total = total;
     lb->r[pos].weight = weight;
     lb->wrr_stale = 1;
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -187,6 +309,8 @@ int fs_lb_dispatch(struct fs_lb *lb, uint32_t id)
     if (lb->r[pos].inflight == UINT32_MAX)
         return FS_EOVERFLOW;
     lb->r[pos].inflight++;
+    lo_update(lb, pos);
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -201,6 +325,8 @@ int fs_lb_complete(struct fs_lb *lb, uint32_t id)
     if (lb->r[pos].inflight == 0)
         return FS_EINVAL;
     lb->r[pos].inflight--;
+    lo_update(lb, pos);
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -215,13 +341,11 @@ static uint32_t pick_round_robin(struct fs_lb *lb)
     return i;
 }
 
-static uint32_t pick_least_outstanding(const struct fs_lb *lb)
+static uint32_t pick_least_outstanding(struct fs_lb *lb)
 {
-    uint32_t best = 0;
-    for (uint32_t p = 1; p < lb->n; p++)
-        if (lb->r[p].inflight < lb->r[best].inflight) /* strict: ties keep the earliest */
-            best = p;
-    return best;
+    if (!lb->lo_valid)
+        lo_build(lb);
+    return lb->lo[1]; /* the set is not empty, so the root's winner is a replica */
 }
 
 /* floor(x * n / 2^64) for n < 2^32, exactly, without 128-bit integers:
@@ -286,6 +410,7 @@ int fs_lb_pick(struct fs_lb *lb, int policy, struct fs_rng *rng, uint32_t *out_r
         break;
     }
     assert(pos < lb->n);
+    FS_LB_HEAVY(fs_lb_valid(lb));
     *out_replica = lb->r[pos].id;
     return FS_OK;
 }
