@@ -82,7 +82,7 @@ static int reserve_one(struct fs_lb *lb)
     uint32_t *slots = calloc(nslots, sizeof *slots);
     if (!slots)
         return FS_ENOMEM;
-    uint32_t *lo = malloc((size_t)ncap * sizeof *lo); /* lo[0] is unused */
+    uint64_t *lo = malloc((size_t)ncap * sizeof *lo); /* lo[0] is unused */
     if (!lo) {
         free(slots);
         return FS_ENOMEM;
@@ -113,13 +113,17 @@ static void table_rebuild(struct fs_lb *lb)
 
 /* ------------------------------------------------------------------ */
 /* The least-outstanding tournament: a complete binary tree over the
- * positions 0 .. cap (cap is a power of two). Node cap + p is the leaf of
- * position p; an internal node i (1 <= i < cap) has the children 2i and
- * 2i + 1 and stores in lo[i] the winner of its subtree: the position with
- * the fewest requests in flight, the earliest on ties. Positions n .. cap
- * are empty and lose to every replica. The root lo[1] is the least
+ * positions 0 .. cap (cap is a power of two). A replica's key is
+ * inflight * 2^32 + position, so that the smallest key is the replica with
+ * the fewest requests in flight, the earliest on ties: exactly the scan's
+ * choice. Empty positions (n .. cap) have the key UINT64_MAX, above every
+ * replica's (positions are below 2^30). Node cap + p is the leaf of
+ * position p (its key is computed from the array, not stored); an internal
+ * node i (1 <= i < cap) has the children 2i and 2i + 1 and stores in lo[i]
+ * the smallest key of its subtree. The root lo[1] names the least
  * outstanding replica: fs_lb_pick reads it in O(1), and a change of one
- * in-flight count replays the matches on the leaf's path, O(log n).
+ * in-flight count replays the matches on the leaf's path, O(log n), without
+ * touching other replicas than the leaf's sibling.
  *
  * The tree is kept only while lo_valid is set: it is built (O(n)) by the
  * first least-outstanding pick after it was dropped, and dropped when
@@ -127,43 +131,41 @@ static void table_rebuild(struct fs_lb *lb)
  * arrays grow. So a set never picked by least outstanding pays nothing per
  * request, and one that is pays O(log n) per dispatch and completion. */
 
-/* Winner at node i: the leaf's own position, or the stored winner. */
-static inline uint32_t lo_winner(const struct fs_lb *lb, uint32_t i)
+static inline uint64_t lo_leaf(const struct fs_lb *lb, uint32_t p)
 {
-    return i >= lb->cap ? i - lb->cap : lb->lo[i];
+    return p < lb->n ? (uint64_t)lb->r[p].inflight << 32 | p : UINT64_MAX;
 }
 
-/* The winner of a match between positions a < b (every position of a
- * left subtree is before every position of the right one): b only if it is
- * a replica with strictly fewer requests in flight, so that ties go to the
- * earlier position and an empty b (>= n) never wins. When a is empty, so is
- * b, and the subtree has no replica. */
-static inline uint32_t lo_match(const struct fs_lb *lb, uint32_t a, uint32_t b)
+static inline uint64_t lo_key(const struct fs_lb *lb, uint32_t i)
 {
-    return b < lb->n && lb->r[b].inflight < lb->r[a].inflight ? b : a;
+    return i >= lb->cap ? lo_leaf(lb, i - lb->cap) : lb->lo[i];
+}
+
+static inline uint64_t lo_match(const struct fs_lb *lb, uint32_t i)
+{
+    uint64_t a = lo_key(lb, 2 * i), b = lo_key(lb, 2 * i + 1);
+    return b < a ? b : a;
 }
 
 static void lo_build(struct fs_lb *lb)
 {
     for (uint32_t i = lb->cap - 1; i >= 1; i--)
-        lb->lo[i] = lo_match(lb, lo_winner(lb, 2 * i), lo_winner(lb, 2 * i + 1));
+        lb->lo[i] = lo_match(lb, i);
     lb->lo_valid = 1;
 }
 
-/* The in-flight count of position p changed (or p became a replica): replay
- * the matches from p's leaf up. Once a node keeps its winner and that winner
- * is not p, nothing above it can change (the winner and its count are the
- * same), so the replay stops there. */
+/* The key of position p changed: replay the matches from p's leaf up. A
+ * node's key depends on its children's keys only, so once a node keeps its
+ * key nothing above it changes and the replay stops. */
 static void lo_update(struct fs_lb *lb, uint32_t p)
 {
     if (!lb->lo_valid)
         return;
     for (uint32_t i = (lb->cap + p) / 2; i >= 1; i /= 2) {
-        uint32_t old = lb->lo[i];
-        uint32_t w = lo_match(lb, lo_winner(lb, 2 * i), lo_winner(lb, 2 * i + 1));
-        lb->lo[i] = w;
-        if (w == old && w != p)
+        uint64_t k = lo_match(lb, i);
+        if (k == lb->lo[i])
             break;
+        lb->lo[i] = k;
     }
 }
 
@@ -197,12 +199,12 @@ int fs_lb_valid(const struct fs_lb *lb)
     }
     if (total != lb->total)
         return 0;
-    /* every stored match has the right winner */
+    /* every stored key is the smaller of its children's */
     if (lb->lo_valid) {
         if (!lb->cap)
             return 0;
         for (uint32_t i = 1; i < lb->cap; i++)
-            if (lb->lo[i] != lo_match(lb, lo_winner(lb, 2 * i), lo_winner(lb, 2 * i + 1)))
+            if (lb->lo[i] != lo_match(lb, i))
                 return 0;
     }
     return 1;
@@ -345,7 +347,7 @@ static uint32_t pick_least_outstanding(struct fs_lb *lb)
 {
     if (!lb->lo_valid)
         lo_build(lb);
-    return lb->lo[1]; /* the set is not empty, so the root's winner is a replica */
+    return (uint32_t)lb->lo[1]; /* the set is not empty: the root's key is a replica's */
 }
 
 /* floor(x * n / 2^64) for n < 2^32, exactly, without 128-bit integers:

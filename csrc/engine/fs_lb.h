@@ -61,19 +61,20 @@
  * Complexity: lookups by id (dispatch, complete, find, set_weight) are
  * expected O(1) through an open-addressing table id -> position (linear
  * probing, power-of-two slots, load <= 1/2). Least outstanding keeps a
- * tournament tree over the positions (for every subtree, the position with
- * the fewest in flight, the earliest on ties; one uint32 per position): a
- * pick reads its root, O(1); fs_lb_dispatch and fs_lb_complete replay the
- * matches on one leaf-to-root path, O(log n), and fs_lb_add as well
+ * tournament tree over the positions (for every subtree, the smallest key
+ * (in-flight count, position): the fewest in flight, the earliest on ties;
+ * 8 bytes per position): a pick reads its root, O(1); fs_lb_dispatch and
+ * fs_lb_complete replay the matches on one leaf-to-root path, O(log n)
+ * (stopping at the first node whose key stays), and fs_lb_add as well
  * (amortised: growing the arrays drops the tree). The tree is built, O(n),
  * by the first least-outstanding pick, and dropped whenever positions
  * shift: a set that is never picked by least outstanding pays nothing for
  * it. fs_lb_insert (other than at the end) and fs_lb_remove are O(n): they
  * shift the array, rebuild the table and drop the tree, which the next
  * least-outstanding pick rebuilds, O(n); they happen once per replica's
- * lifecycle, not per request. Memory: 36 bytes per unit of capacity (the
+ * lifecycle, not per request. Memory: 40 bytes per unit of capacity (the
  * capacity is at most twice the largest n): 24 for the array, 8 for the
- * table, 4 for the tree.
+ * table, 8 for the tree.
  *
  * Errors: every function either succeeds or returns a negative status and
  * changes nothing (allocation happens before any change). Status codes:
@@ -128,8 +129,8 @@ struct fs_lb {
     uint32_t n, cap;
     uint32_t *slots;  /* id table: position + 1, 0 = empty slot */
     uint32_t nslots;  /* power of two >= 2 * cap, or 0 */
-    uint32_t *lo;     /* least-outstanding tournament: lo[1 .. cap) (see fs_lb.c) */
-    int lo_valid;     /* lo holds the winners of the current counts */
+    uint64_t *lo;     /* least-outstanding tournament: lo[1 .. cap) (see fs_lb.c) */
+    int lo_valid;     /* lo holds the minimum keys of the current counts */
     uint64_t rr_next; /* faas-sim's round-robin counter */
     int64_t total;    /* sum of the weights */
     int wrr_stale;    /* current weights must be reset before the next WRR pick */
@@ -172,7 +173,7 @@ int fs_lb_find(const struct fs_lb *lb, uint32_t id, size_t *pos);
 /* Full check of the set's invariants, O(n + table size): the id table maps
  * every replica's id to its position and holds nothing else, the total
  * weight is the sum of the weights, and the least-outstanding tournament,
- * while kept, holds the winner of every match. Returns 1 if valid. Used by
+ * while kept, holds the smallest key of every subtree. Returns 1 if valid. Used by
  * the C tests and, in FAASSIM_DEBUG builds with FS_CHECK_HEAVY defined,
  * after every operation. */
 int fs_lb_valid(const struct fs_lb *lb);

@@ -916,7 +916,7 @@ static void test_lb_valid_detects(void)
     CHECK(!fs_lb_valid(&lb));
     lb.r[1].inflight = 0;
     CHECK(fs_lb_valid(&lb));
-    uint32_t saved = lb.lo[1];
+    uint64_t saved = lb.lo[1];
     lb.lo[1] = 0;
     CHECK(!fs_lb_valid(&lb));
     lb.lo[1] = saved;
