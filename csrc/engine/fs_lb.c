@@ -126,10 +126,15 @@ static void table_rebuild(struct fs_lb *lb)
  * touching other replicas than the leaf's sibling.
  *
  * The tree is kept only while lo_valid is set: it is built (O(n)) by the
- * first least-outstanding pick after it was dropped, and dropped when
- * positions move (fs_lb_insert other than at the end, fs_lb_remove) or the
- * arrays grow. So a set never picked by least outstanding pays nothing per
- * request, and one that is pays O(log n) per dispatch and completion. */
+ * first least-outstanding pick after it was dropped, when the set has more
+ * than FS_LB_SCAN_MAX replicas, and dropped when positions move
+ * (fs_lb_insert other than at the end, fs_lb_remove) or the arrays grow.
+ * Small sets are scanned instead (a few replicas in a cache line or two
+ * cost less to scan than a path to replay at every dispatch and
+ * completion). So lo_valid implies n > FS_LB_SCAN_MAX (removals drop the
+ * tree, appends only grow n), a set never picked by least outstanding pays
+ * nothing per request, and one that is pays O(log n) per dispatch and
+ * completion. */
 
 static inline uint64_t lo_leaf(const struct fs_lb *lb, uint32_t p)
 {
@@ -201,7 +206,7 @@ int fs_lb_valid(const struct fs_lb *lb)
         return 0;
     /* every stored key is the smaller of its children's */
     if (lb->lo_valid) {
-        if (!lb->cap)
+        if (lb->n <= FS_LB_SCAN_MAX)
             return 0;
         for (uint32_t i = 1; i < lb->cap; i++)
             if (lb->lo[i] != lo_match(lb, i))
@@ -345,6 +350,13 @@ static uint32_t pick_round_robin(struct fs_lb *lb)
 
 static uint32_t pick_least_outstanding(struct fs_lb *lb)
 {
+    if (lb->n <= FS_LB_SCAN_MAX) {
+        uint32_t best = 0;
+        for (uint32_t p = 1; p < lb->n; p++)
+            if (lb->r[p].inflight < lb->r[best].inflight) /* strict: ties keep the earliest */
+                best = p;
+        return best;
+    }
     if (!lb->lo_valid)
         lo_build(lb);
     return (uint32_t)lb->lo[1]; /* the set is not empty: the root's key is a replica's */

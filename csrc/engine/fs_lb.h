@@ -26,8 +26,10 @@
  *                            removals (and an empty set), as faas-sim's
  *                            per-function counter does. O(1).
  *   FS_LB_LEAST_OUTSTANDING  fewest in-flight requests; ties go to the
- *                            earliest in order. O(1): a tournament tree
- *                            over the positions (see Complexity).
+ *                            earliest in order. O(1) with a tournament
+ *                            tree over the positions; sets of at most
+ *                            FS_LB_SCAN_MAX replicas are scanned (see
+ *                            Complexity).
  *   FS_LB_RANDOM             uniform: exactly one 64-bit draw x from the
  *                            given fs_rng per pick, index floor(x * n / 2^64)
  *                            (multiply-shift: no rejection loop, so the
@@ -67,9 +69,11 @@
  * fs_lb_complete replay the matches on one leaf-to-root path, O(log n)
  * (stopping at the first node whose key stays), and fs_lb_add as well
  * (amortised: growing the arrays drops the tree). The tree is built, O(n),
- * by the first least-outstanding pick, and dropped whenever positions
- * shift: a set that is never picked by least outstanding pays nothing for
- * it. fs_lb_insert (other than at the end) and fs_lb_remove are O(n): they
+ * by the first least-outstanding pick on more than FS_LB_SCAN_MAX replicas,
+ * and dropped whenever positions shift: a set that is never picked by
+ * least outstanding pays nothing for it, and one of up to FS_LB_SCAN_MAX
+ * replicas is scanned (O(FS_LB_SCAN_MAX) per pick, nothing per dispatch or
+ * completion). fs_lb_insert (other than at the end) and fs_lb_remove are O(n): they
  * shift the array, rebuild the table and drop the tree, which the next
  * least-outstanding pick rebuilds, O(n); they happen once per replica's
  * lifecycle, not per request. Memory: 40 bytes per unit of capacity (the
@@ -112,6 +116,9 @@ enum fs_lb_policy {
 };
 
 #define FS_LB_DEFAULT_WEIGHT 1
+/* Least outstanding scans sets of up to this many replicas and keeps a
+ * tournament tree for larger ones (see Complexity). */
+#define FS_LB_SCAN_MAX 16
 #define FS_LB_MAX_REPLICAS (UINT32_C(1) << 30)
 /* Cap on the sum of the weights of a set; with FS_LB_MAX_REPLICAS it keeps
  * smooth WRR's current weights within int64 (see fs_lb.c). */

@@ -885,14 +885,16 @@ static int differential_run(int target, long ops, uint32_t id_span)
 static void test_lb_differential(void)
 {
     /* small sets (ties, the single replica of route, the empty set, the
-     * first growth), medium ones, and a few hundred replicas; dense ids and
-     * ids spread over the whole range */
+     * first growth), sets around FS_LB_SCAN_MAX (scan and tree in turns),
+     * larger ones and a few hundred replicas; dense ids and ids spread over
+     * the whole range */
     static const struct {
         int target;
         long ops;
         uint32_t span;
     } runs[] = {
-        {3, 60000, 16}, {10, 100000, 64}, {40, 100000, UINT32_MAX}, {150, 100000, 1000}, {600, 60000, UINT32_MAX},
+        {3, 60000, 16},      {FS_LB_SCAN_MAX, 100000, 64}, {40, 100000, UINT32_MAX},
+        {150, 100000, 1000}, {600, 60000, UINT32_MAX},
     };
     for (size_t k = 0; k < sizeof runs / sizeof *runs; k++)
         if (!differential_run(runs[k].target, runs[k].ops, runs[k].span))
@@ -924,6 +926,17 @@ static void test_lb_valid_detects(void)
     CHECK(!fs_lb_valid(&lb));
     lb.total--;
     CHECK(fs_lb_valid(&lb));
+    /* small sets are scanned: no tree */
+    struct fs_lb small;
+    fs_lb_init(&small);
+    for (uint32_t r = 0; r < FS_LB_SCAN_MAX; r++)
+        CHECK_EQ_I(fs_lb_add(&small, r), FS_OK);
+    CHECK_EQ_I(fs_lb_pick(&small, FS_LB_LEAST_OUTSTANDING, NULL, &id), FS_OK);
+    CHECK_EQ_I(small.lo_valid, 0);
+    CHECK_EQ_I(fs_lb_add(&small, FS_LB_SCAN_MAX), FS_OK);
+    CHECK_EQ_I(fs_lb_pick(&small, FS_LB_LEAST_OUTSTANDING, NULL, &id), FS_OK);
+    CHECK_EQ_I(small.lo_valid, 1);
+    fs_lb_free(&small);
     /* a removal drops the tree; the next pick rebuilds it */
     CHECK_EQ_I(fs_lb_remove(&lb, 1), FS_OK);
     CHECK_EQ_I(lb.lo_valid, 0);
