@@ -5,6 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef FS_CHECK_HEAVY
+#define FS_LB_HEAVY(cond) assert(cond)
+#else
+#define FS_LB_HEAVY(cond) ((void)0)
+#endif
+
 void fs_lb_init(struct fs_lb *lb)
 {
     memset(lb, 0, sizeof *lb);
@@ -14,6 +20,7 @@ void fs_lb_free(struct fs_lb *lb)
 {
     free(lb->r);
     free(lb->slots);
+    free(lb->lo);
     fs_lb_init(lb);
 }
 
@@ -60,8 +67,9 @@ static int lookup(const struct fs_lb *lb, uint32_t id, uint32_t *pos)
     return FS_OK;
 }
 
-/* Make room for one more replica: grow the array and the table (rehashed
- * from the current contents) before anything else changes, so that a
+/* Make room for one more replica: grow the array, the table (rehashed
+ * from the current contents) and the tournament (dropped: rebuilt by the
+ * next least-outstanding pick) before anything else changes, so that a
  * failed allocation leaves the set as it was. */
 static int reserve_one(struct fs_lb *lb)
 {
@@ -74,13 +82,22 @@ static int reserve_one(struct fs_lb *lb)
     uint32_t *slots = calloc(nslots, sizeof *slots);
     if (!slots)
         return FS_ENOMEM;
+    uint64_t *lo = malloc((size_t)ncap * sizeof *lo); /* lo[0] is unused */
+    if (!lo) {
+        free(slots);
+        return FS_ENOMEM;
+    }
     struct fs_lb_replica *r = realloc(lb->r, (size_t)ncap * sizeof *r);
     if (!r) {
+        free(lo);
         free(slots);
         return FS_ENOMEM;
     }
     lb->r = r;
     lb->cap = ncap;
+    free(lb->lo);
+    lb->lo = lo;
+    lb->lo_valid = 0;
     table_fill(lb, slots, nslots, lb->n);
     free(lb->slots);
     lb->slots = slots;
@@ -92,6 +109,110 @@ static void table_rebuild(struct fs_lb *lb)
 {
     memset(lb->slots, 0, (size_t)lb->nslots * sizeof *lb->slots);
     table_fill(lb, lb->slots, lb->nslots, lb->n);
+}
+
+/* ------------------------------------------------------------------ */
+/* The least-outstanding tournament: a complete binary tree over the
+ * positions 0 .. cap (cap is a power of two). A replica's key is
+ * inflight * 2^32 + position, so that the smallest key is the replica with
+ * the fewest requests in flight, the earliest on ties: exactly the scan's
+ * choice. Empty positions (n .. cap) have the key UINT64_MAX, above every
+ * replica's (positions are below 2^30). Node cap + p is the leaf of
+ * position p (its key is computed from the array, not stored); an internal
+ * node i (1 <= i < cap) has the children 2i and 2i + 1 and stores in lo[i]
+ * the smallest key of its subtree. The root lo[1] names the least
+ * outstanding replica: fs_lb_pick reads it in O(1), and a change of one
+ * in-flight count replays the matches on the leaf's path, O(log n), without
+ * touching other replicas than the leaf's sibling.
+ *
+ * The tree is kept only while lo_valid is set: it is built (O(n)) by the
+ * first least-outstanding pick after it was dropped, when the set has more
+ * than FS_LB_SCAN_MAX replicas, and dropped when positions move
+ * (fs_lb_insert other than at the end, fs_lb_remove) or the arrays grow.
+ * Small sets are scanned instead (a few replicas in a cache line or two
+ * cost less to scan than a path to replay at every dispatch and
+ * completion). So lo_valid implies n > FS_LB_SCAN_MAX (removals drop the
+ * tree, appends only grow n), a set never picked by least outstanding pays
+ * nothing per request, and one that is pays O(log n) per dispatch and
+ * completion. */
+
+static inline uint64_t lo_leaf(const struct fs_lb *lb, uint32_t p)
+{
+    return p < lb->n ? (uint64_t)lb->r[p].inflight << 32 | p : UINT64_MAX;
+}
+
+static inline uint64_t lo_key(const struct fs_lb *lb, uint32_t i)
+{
+    return i >= lb->cap ? lo_leaf(lb, i - lb->cap) : lb->lo[i];
+}
+
+static inline uint64_t lo_match(const struct fs_lb *lb, uint32_t i)
+{
+    uint64_t a = lo_key(lb, 2 * i), b = lo_key(lb, 2 * i + 1);
+    return b < a ? b : a;
+}
+
+static void lo_build(struct fs_lb *lb)
+{
+    for (uint32_t i = lb->cap - 1; i >= 1; i--)
+        lb->lo[i] = lo_match(lb, i);
+    lb->lo_valid = 1;
+}
+
+/* The key of position p changed: replay the matches from p's leaf up. A
+ * node's key depends on its children's keys only, so once a node keeps its
+ * key nothing above it changes and the replay stops. */
+static void lo_update(struct fs_lb *lb, uint32_t p)
+{
+    if (!lb->lo_valid)
+        return;
+    for (uint32_t i = (lb->cap + p) / 2; i >= 1; i /= 2) {
+        uint64_t k = lo_match(lb, i);
+        if (k == lb->lo[i])
+            break;
+        lb->lo[i] = k;
+    }
+}
+
+int fs_lb_valid(const struct fs_lb *lb)
+{
+    if (!lb || lb->n > lb->cap)
+        return 0;
+    if (lb->cap && (lb->cap & (lb->cap - 1)))
+        return 0;
+    /* the id table maps every replica's id to its position, and holds
+     * nothing else */
+    if (lb->cap && lb->nslots < 2 * lb->cap)
+        return 0;
+    uint32_t used = 0;
+    for (uint32_t s = 0; s < lb->nslots; s++)
+        if (lb->slots[s]) {
+            if (lb->slots[s] > lb->n)
+                return 0;
+            used++;
+        }
+    if (used != lb->n)
+        return 0;
+    int64_t total = 0;
+    for (uint32_t p = 0; p < lb->n; p++) {
+        uint32_t where;
+        if (lookup(lb, lb->r[p].id, &where) != FS_OK || where != p)
+            return 0;
+        if (lb->r[p].weight < 1)
+            return 0;
+        total += lb->r[p].weight;
+    }
+    if (total != lb->total)
+        return 0;
+    /* every stored key is the smaller of its children's */
+    if (lb->lo_valid) {
+        if (lb->n <= FS_LB_SCAN_MAX)
+            return 0;
+        for (uint32_t i = 1; i < lb->cap; i++)
+            if (lb->lo[i] != lo_match(lb, i))
+                return 0;
+    }
+    return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -115,10 +236,15 @@ int fs_lb_insert(struct fs_lb *lb, size_t pos, uint32_t id)
     lb->n++;
     lb->total += FS_LB_DEFAULT_WEIGHT;
     lb->wrr_stale = 1;
-    if (pos == lb->n - 1)
-        lb->slots[probe(lb, lb->slots, lb->nslots, id)] = lb->n; /* appended: nothing moved */
-    else
+    if (pos == lb->n - 1) { /* appended: nothing moved */
+        lb->slots[probe(lb, lb->slots, lb->nslots, id)] = lb->n;
+        lo_update(lb, (uint32_t)pos);
+    }
+    else {
         table_rebuild(lb);
+        lb->lo_valid = 0;
+    }
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -140,6 +266,8 @@ int fs_lb_remove(struct fs_lb *lb, uint32_t id)
     lb->n--;
     lb->wrr_stale = 1;
     table_rebuild(lb);
+    lb->lo_valid = 0;
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -159,6 +287,7 @@ int fs_lb_set_weight(struct fs_lb *lb, uint32_t id, int32_t weight)
     lb->total = total;
     lb->r[pos].weight = weight;
     lb->wrr_stale = 1;
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -187,6 +316,8 @@ int fs_lb_dispatch(struct fs_lb *lb, uint32_t id)
     if (lb->r[pos].inflight == UINT32_MAX)
         return FS_EOVERFLOW;
     lb->r[pos].inflight++;
+    lo_update(lb, pos);
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -201,6 +332,8 @@ int fs_lb_complete(struct fs_lb *lb, uint32_t id)
     if (lb->r[pos].inflight == 0)
         return FS_EINVAL;
     lb->r[pos].inflight--;
+    lo_update(lb, pos);
+    FS_LB_HEAVY(fs_lb_valid(lb));
     return FS_OK;
 }
 
@@ -215,13 +348,18 @@ static uint32_t pick_round_robin(struct fs_lb *lb)
     return i;
 }
 
-static uint32_t pick_least_outstanding(const struct fs_lb *lb)
+static uint32_t pick_least_outstanding(struct fs_lb *lb)
 {
-    uint32_t best = 0;
-    for (uint32_t p = 1; p < lb->n; p++)
-        if (lb->r[p].inflight < lb->r[best].inflight) /* strict: ties keep the earliest */
-            best = p;
-    return best;
+    if (lb->n <= FS_LB_SCAN_MAX) {
+        uint32_t best = 0;
+        for (uint32_t p = 1; p < lb->n; p++)
+            if (lb->r[p].inflight < lb->r[best].inflight) /* strict: ties keep the earliest */
+                best = p;
+        return best;
+    }
+    if (!lb->lo_valid)
+        lo_build(lb);
+    return (uint32_t)lb->lo[1]; /* the set is not empty: the root's key is a replica's */
 }
 
 /* floor(x * n / 2^64) for n < 2^32, exactly, without 128-bit integers:
@@ -286,6 +424,7 @@ int fs_lb_pick(struct fs_lb *lb, int policy, struct fs_rng *rng, uint32_t *out_r
         break;
     }
     assert(pos < lb->n);
+    FS_LB_HEAVY(fs_lb_valid(lb));
     *out_replica = lb->r[pos].id;
     return FS_OK;
 }

@@ -26,7 +26,10 @@
  *                            removals (and an empty set), as faas-sim's
  *                            per-function counter does. O(1).
  *   FS_LB_LEAST_OUTSTANDING  fewest in-flight requests; ties go to the
- *                            earliest in order. O(n).
+ *                            earliest in order. O(1) with a tournament
+ *                            tree over the positions; sets of at most
+ *                            FS_LB_SCAN_MAX replicas are scanned (see
+ *                            Complexity).
  *   FS_LB_RANDOM             uniform: exactly one 64-bit draw x from the
  *                            given fs_rng per pick, index floor(x * n / 2^64)
  *                            (multiply-shift: no rejection loop, so the
@@ -44,7 +47,9 @@
  *                            t * weight_i / sum(weights)). Adding,
  *                            inserting or removing a replica or giving one a
  *                            different weight resets the current weights to
- *                            zero (the next pick starts a new cycle). O(n).
+ *                            zero (the next pick starts a new cycle). O(n)
+ *                            per pick, by nature: every current weight
+ *                            grows at every pick.
  * fs_lb_pick changes no in-flight count: the platform calls fs_lb_dispatch
  * when it sends a request to the chosen replica (whichever policy, a Python
  * load balancer included, chose it) and fs_lb_complete when the request
@@ -57,9 +62,23 @@
  *
  * Complexity: lookups by id (dispatch, complete, find, set_weight) are
  * expected O(1) through an open-addressing table id -> position (linear
- * probing, power-of-two slots, load <= 1/2); fs_lb_add is amortised O(1);
- * fs_lb_insert and fs_lb_remove are O(n) (they shift the array and rebuild
- * the table).
+ * probing, power-of-two slots, load <= 1/2). Least outstanding keeps a
+ * tournament tree over the positions (for every subtree, the smallest key
+ * (in-flight count, position): the fewest in flight, the earliest on ties;
+ * 8 bytes per position): a pick reads its root, O(1); fs_lb_dispatch and
+ * fs_lb_complete replay the matches on one leaf-to-root path, O(log n)
+ * (stopping at the first node whose key stays), and fs_lb_add as well
+ * (amortised: growing the arrays drops the tree). The tree is built, O(n),
+ * by the first least-outstanding pick on more than FS_LB_SCAN_MAX replicas,
+ * and dropped whenever positions shift: a set that is never picked by
+ * least outstanding pays nothing for it, and one of up to FS_LB_SCAN_MAX
+ * replicas is scanned (O(FS_LB_SCAN_MAX) per pick, nothing per dispatch or
+ * completion). fs_lb_insert (other than at the end) and fs_lb_remove are O(n): they
+ * shift the array, rebuild the table and drop the tree, which the next
+ * least-outstanding pick rebuilds, O(n); they happen once per replica's
+ * lifecycle, not per request. Memory: 40 bytes per unit of capacity (the
+ * capacity is at most twice the largest n): 24 for the array, 8 for the
+ * table, 8 for the tree.
  *
  * Errors: every function either succeeds or returns a negative status and
  * changes nothing (allocation happens before any change). Status codes:
@@ -97,6 +116,9 @@ enum fs_lb_policy {
 };
 
 #define FS_LB_DEFAULT_WEIGHT 1
+/* Least outstanding scans sets of up to this many replicas and keeps a
+ * tournament tree for larger ones (see Complexity). */
+#define FS_LB_SCAN_MAX 16
 #define FS_LB_MAX_REPLICAS (UINT32_C(1) << 30)
 /* Cap on the sum of the weights of a set; with FS_LB_MAX_REPLICAS it keeps
  * smooth WRR's current weights within int64 (see fs_lb.c). */
@@ -114,6 +136,8 @@ struct fs_lb {
     uint32_t n, cap;
     uint32_t *slots;  /* id table: position + 1, 0 = empty slot */
     uint32_t nslots;  /* power of two >= 2 * cap, or 0 */
+    uint64_t *lo;     /* least-outstanding tournament: lo[1 .. cap) (see fs_lb.c) */
+    int lo_valid;     /* lo holds the minimum keys of the current counts */
     uint64_t rr_next; /* faas-sim's round-robin counter */
     int64_t total;    /* sum of the weights */
     int wrr_stale;    /* current weights must be reset before the next WRR pick */
@@ -152,6 +176,14 @@ int fs_lb_route(struct fs_lb *lb, int policy, struct fs_rng *rng, uint32_t *out_
 /* Position of replica `id` into *pos (may be NULL): FS_OK or
  * FS_EUNKNOWNREPLICA. */
 int fs_lb_find(const struct fs_lb *lb, uint32_t id, size_t *pos);
+
+/* Full check of the set's invariants, O(n + table size): the id table maps
+ * every replica's id to its position and holds nothing else, the total
+ * weight is the sum of the weights, and the least-outstanding tournament,
+ * while kept, holds the smallest key of every subtree. Returns 1 if valid. Used by
+ * the C tests and, in FAASSIM_DEBUG builds with FS_CHECK_HEAVY defined,
+ * after every operation. */
+int fs_lb_valid(const struct fs_lb *lb);
 
 static inline size_t fs_lb_count(const struct fs_lb *lb)
 {

@@ -684,6 +684,270 @@ static void test_lb_wrr_random(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Differential test: every policy against a plain reference */
+
+/* The reference: the set as a plain array in order, every policy written
+ * as the scan it is defined by (least outstanding: the first replica with
+ * the fewest in flight). */
+struct ref_rep {
+    uint32_t id, inflight;
+    int32_t weight;
+    int64_t current;
+};
+struct ref_lb {
+    struct ref_rep *r;
+    int n, cap;
+    uint64_t rr_next;
+    int wrr_stale;
+};
+
+static int ref_index(const struct ref_lb *m, uint32_t id)
+{
+    for (int i = 0; i < m->n; i++)
+        if (m->r[i].id == id)
+            return i;
+    return -1;
+}
+
+static void ref_insert(struct ref_lb *m, int pos, uint32_t id)
+{
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 16;
+        m->r = realloc(m->r, (size_t)m->cap * sizeof *m->r);
+    }
+    memmove(&m->r[pos + 1], &m->r[pos], (size_t)(m->n - pos) * sizeof *m->r);
+    m->r[pos] = (struct ref_rep){.id = id, .inflight = 0, .weight = 1, .current = 0};
+    m->n++;
+    m->wrr_stale = 1;
+}
+
+static void ref_remove(struct ref_lb *m, int pos)
+{
+    memmove(&m->r[pos], &m->r[pos + 1], (size_t)(m->n - pos - 1) * sizeof *m->r);
+    m->n--;
+    m->wrr_stale = 1;
+}
+
+/* Position the reference picks (n > 0); draw: the random policy's draw. */
+static int ref_pick(struct ref_lb *m, int policy, uint64_t draw)
+{
+    int best = 0;
+    switch (policy) {
+    case FS_LB_ROUND_ROBIN:
+        best = (int)(m->rr_next % (uint64_t)m->n);
+        m->rr_next = (uint64_t)(best + 1) % (uint64_t)m->n;
+        break;
+    case FS_LB_LEAST_OUTSTANDING:
+        for (int i = 1; i < m->n; i++)
+            if (m->r[i].inflight < m->r[best].inflight)
+                best = i;
+        break;
+    case FS_LB_RANDOM:
+        best = (int)expected_index(draw, (uint32_t)m->n);
+        break;
+    default: { /* smooth weighted round robin */
+        int64_t total = 0;
+        for (int i = 0; i < m->n; i++) {
+            if (m->wrr_stale)
+                m->r[i].current = 0;
+            total += m->r[i].weight;
+        }
+        m->wrr_stale = 0;
+        for (int i = 0; i < m->n; i++) {
+            m->r[i].current += m->r[i].weight;
+            if (m->r[i].current > m->r[best].current)
+                best = i;
+        }
+        m->r[best].current -= total;
+    }
+    }
+    return best;
+}
+
+/* One run of random operations with the set's size wandering around
+ * `target`: adds, inserts at random positions, removals (often of the
+ * replica least outstanding would pick), dispatches (mostly to the picked
+ * replica, as the platform does), completions, weight changes and picks
+ * and routes by every policy, least outstanding most often. Every pick and
+ * every status is compared with the reference, and the whole set now and
+ * then (every operation while it is small), fs_lb_valid included. */
+static int differential_run(int target, long ops, uint32_t id_span)
+{
+    struct fs_lb lb;
+    struct ref_lb m = {0};
+    struct fs_rng rng, shadow;
+    fs_lb_init(&lb);
+    fs_rng_seed(&rng, fs_test_rand());
+    shadow = rng;
+    int ok = 1;
+    uint32_t next_id = (uint32_t)fs_test_below(id_span);
+    for (long t = 0; t < ops && ok; t++) {
+        uint64_t op = fs_test_below(100);
+        int n = m.n;
+        int grow = n < target ? 12 : 4, shrink = n > target ? 12 : 4;
+        if (op < (uint64_t)grow) { /* add or insert a new replica */
+            uint32_t id;
+            do
+                id = next_id = (next_id + 1 + (uint32_t)fs_test_below(3)) % id_span;
+            while (ref_index(&m, id) >= 0);
+            int pos = fs_test_below(2) ? n : (int)fs_test_below((uint64_t)n + 1);
+            ok &= CHECK_EQ_I(pos == n && fs_test_below(2) ? fs_lb_add(&lb, id) : fs_lb_insert(&lb, (size_t)pos, id),
+                             FS_OK);
+            ref_insert(&m, pos, id);
+        }
+        else if (op < (uint64_t)(grow + shrink)) { /* remove */
+            if (n == 0 || fs_test_below(20) == 0) {
+                uint32_t id = (uint32_t)fs_test_below(id_span);
+                ok &= CHECK_EQ_I(fs_lb_remove(&lb, id), ref_index(&m, id) >= 0 ? FS_OK : FS_EUNKNOWNREPLICA);
+                if (ref_index(&m, id) >= 0)
+                    ref_remove(&m, ref_index(&m, id));
+                continue;
+            }
+            int pos = (int)fs_test_below((uint64_t)n);
+            if (fs_test_below(3) == 0) /* the least outstanding one (picking it changes nothing) */
+                pos = ref_pick(&m, FS_LB_LEAST_OUTSTANDING, 0);
+            ok &= CHECK_EQ_I(fs_lb_remove(&lb, m.r[pos].id), FS_OK);
+            ref_remove(&m, pos);
+        }
+        else if (op < 20) { /* a new weight */
+            if (n == 0)
+                continue;
+            int pos = (int)fs_test_below((uint64_t)n);
+            int32_t w = fs_test_below(3) ? 1 + (int32_t)fs_test_below(4) : m.r[pos].weight;
+            ok &= CHECK_EQ_I(fs_lb_set_weight(&lb, m.r[pos].id, w), FS_OK);
+            if (w != m.r[pos].weight) {
+                m.r[pos].weight = w;
+                m.wrr_stale = 1;
+            }
+        }
+        else if (op < 50) { /* a completion, or an invalid one */
+            if (n == 0)
+                continue;
+            int pos = (int)fs_test_below((uint64_t)n);
+            int rc = fs_lb_complete(&lb, m.r[pos].id);
+            if (m.r[pos].inflight) {
+                ok &= CHECK_EQ_I(rc, FS_OK);
+                m.r[pos].inflight--;
+            }
+            else
+                ok &= CHECK_EQ_I(rc, FS_EINVAL);
+        }
+        else if (op < 55) { /* a dispatch to any replica */
+            if (n == 0)
+                continue;
+            int pos = (int)fs_test_below((uint64_t)n);
+            ok &= CHECK_EQ_I(fs_lb_dispatch(&lb, m.r[pos].id), FS_OK);
+            m.r[pos].inflight++;
+        }
+        else { /* a pick or route, then (mostly) a dispatch to the chosen one */
+            static const int policies[] = {FS_LB_LEAST_OUTSTANDING,
+                                           FS_LB_LEAST_OUTSTANDING,
+                                           FS_LB_LEAST_OUTSTANDING,
+                                           FS_LB_LEAST_OUTSTANDING,
+                                           FS_LB_LEAST_OUTSTANDING,
+                                           FS_LB_ROUND_ROBIN,
+                                           FS_LB_RANDOM,
+                                           FS_LB_WEIGHTED_ROUND_ROBIN};
+            int policy = policies[fs_test_below(sizeof policies / sizeof *policies)];
+            int route = fs_test_below(4) == 0;
+            uint32_t id = UINT32_MAX;
+            int rc = route ? fs_lb_route(&lb, policy, &rng, &id) : fs_lb_pick(&lb, policy, &rng, &id);
+            if (n == 0) {
+                ok &= CHECK_EQ_I(rc, FS_ENOREPLICA);
+                continue;
+            }
+            ok &= CHECK_EQ_I(rc, FS_OK);
+            int want = 0;
+            if (!(route && n == 1))
+                want = ref_pick(&m, policy, policy == FS_LB_RANDOM ? fs_rng_next_u64(&shadow) : 0);
+            ok &= CHECK_MSG(id == m.r[want].id, "step %ld policy %d n %d: picked %u, reference %u (position %d)", t,
+                            policy, n, id, m.r[want].id, want);
+            if (fs_test_below(8)) {
+                ok &= CHECK_EQ_I(fs_lb_dispatch(&lb, id), FS_OK);
+                m.r[want].inflight++;
+            }
+        }
+        if (n < 64 || t % 64 == 0) {
+            ok &= CHECK(fs_lb_valid(&lb));
+            ok &= CHECK_EQ_U(fs_lb_count(&lb), (uint64_t)m.n);
+            for (int i = 0; i < m.n && ok; i++) {
+                const struct fs_lb_replica *r = fs_lb_at(&lb, (size_t)i);
+                ok &= CHECK(r->id == m.r[i].id && r->inflight == m.r[i].inflight && r->weight == m.r[i].weight);
+            }
+        }
+    }
+    ok &= CHECK(memcmp(rng.s, shadow.s, sizeof rng.s) == 0);
+    fs_lb_free(&lb);
+    free(m.r);
+    return ok;
+}
+
+static void test_lb_differential(void)
+{
+    /* small sets (ties, the single replica of route, the empty set, the
+     * first growth), sets around FS_LB_SCAN_MAX (scan and tree in turns),
+     * larger ones and a few hundred replicas; dense ids and ids spread over
+     * the whole range */
+    static const struct {
+        int target;
+        long ops;
+        uint32_t span;
+    } runs[] = {
+        {3, 60000, 16},      {FS_LB_SCAN_MAX, 100000, 64}, {40, 100000, UINT32_MAX},
+        {150, 100000, 1000}, {600, 60000, UINT32_MAX},
+    };
+    for (size_t k = 0; k < sizeof runs / sizeof *runs; k++)
+        if (!differential_run(runs[k].target, runs[k].ops, runs[k].span))
+            break;
+}
+
+/* fs_lb_valid finds a wrong winner in the tournament and a wrong total. */
+static void test_lb_valid_detects(void)
+{
+    struct fs_lb lb;
+    uint32_t id;
+    fs_lb_init(&lb);
+    CHECK(fs_lb_valid(&lb));
+    for (uint32_t r = 0; r < 20; r++)
+        CHECK_EQ_I(fs_lb_add(&lb, r), FS_OK);
+    CHECK_EQ_I(fs_lb_dispatch(&lb, 0), FS_OK);
+    CHECK_EQ_I(fs_lb_pick(&lb, FS_LB_LEAST_OUTSTANDING, NULL, &id), FS_OK);
+    CHECK_EQ_U(id, 1);
+    CHECK(fs_lb_valid(&lb));
+    lb.r[1].inflight = 7; /* behind the tree's back: the winner of 0 .. 1 is now 0 */
+    CHECK(!fs_lb_valid(&lb));
+    lb.r[1].inflight = 0;
+    CHECK(fs_lb_valid(&lb));
+    uint64_t saved = lb.lo[1];
+    lb.lo[1] = 0;
+    CHECK(!fs_lb_valid(&lb));
+    lb.lo[1] = saved;
+    lb.total++;
+    CHECK(!fs_lb_valid(&lb));
+    lb.total--;
+    CHECK(fs_lb_valid(&lb));
+    /* small sets are scanned: no tree */
+    struct fs_lb small;
+    fs_lb_init(&small);
+    for (uint32_t r = 0; r < FS_LB_SCAN_MAX; r++)
+        CHECK_EQ_I(fs_lb_add(&small, r), FS_OK);
+    CHECK_EQ_I(fs_lb_pick(&small, FS_LB_LEAST_OUTSTANDING, NULL, &id), FS_OK);
+    CHECK_EQ_I(small.lo_valid, 0);
+    CHECK_EQ_I(fs_lb_add(&small, FS_LB_SCAN_MAX), FS_OK);
+    CHECK_EQ_I(fs_lb_pick(&small, FS_LB_LEAST_OUTSTANDING, NULL, &id), FS_OK);
+    CHECK_EQ_I(small.lo_valid, 1);
+    fs_lb_free(&small);
+    /* a removal drops the tree; the next pick rebuilds it */
+    CHECK_EQ_I(fs_lb_remove(&lb, 1), FS_OK);
+    CHECK_EQ_I(lb.lo_valid, 0);
+    CHECK_EQ_I(fs_lb_pick(&lb, FS_LB_LEAST_OUTSTANDING, NULL, &id), FS_OK);
+    CHECK_EQ_U(id, 2);
+    CHECK_EQ_I(lb.lo_valid, 1);
+    CHECK(fs_lb_valid(&lb));
+    fs_lb_free(&lb);
+}
+
+/* ------------------------------------------------------------------ */
 /* Errors change nothing */
 
 static void test_lb_errors(void)
@@ -782,4 +1046,6 @@ void fs_test_lb_suite(void)
     RUN_TEST(test_lb_wrr_nginx_sequence);
     RUN_TEST(test_lb_wrr_random);
     RUN_TEST(test_lb_errors);
+    RUN_TEST(test_lb_differential);
+    RUN_TEST(test_lb_valid_detects);
 }
