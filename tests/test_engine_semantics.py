@@ -3,6 +3,7 @@ garbage collection, `yield from`, C callbacks seen from Python, subclassing."""
 
 import gc
 import os
+import signal
 import subprocess
 import sys
 import traceback
@@ -63,12 +64,16 @@ class ctrl_c_after:
         self.seconds = seconds
 
     def __enter__(self):
+        # Python's own SIGINT handler, whatever the test runner was started
+        # with (a shell starts background jobs with SIGINT ignored)
+        self.saved = signal.signal(signal.SIGINT, signal.default_int_handler)
         code = f"import os, signal, time; time.sleep({self.seconds}); os.kill({os.getpid()}, signal.SIGINT)"
         self.proc = subprocess.Popen([sys.executable, "-c", code])
         return self
 
     def __exit__(self, *exc):
         self.proc.wait(timeout=30)
+        signal.signal(signal.SIGINT, self.saved)
         return False
 
 
