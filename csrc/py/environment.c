@@ -70,6 +70,17 @@ static PyObject *env_time_object(double t, int is_int)
 int env_schedule_delay(EnvironmentObject *env, EventObject *ev, int priority, double delay, int int_delay)
 {
     double t = env->sim.now + delay;
+    if (!isfinite(t)) {
+        PyObject *d = PyFloat_FromDouble(delay), *n = d ? PyFloat_FromDouble(env->sim.now) : NULL;
+        if (n)
+            PyErr_Format(PyExc_OverflowError,
+                         "a delay of %R from now = %R overflows simulated time to infinity; expected now + delay "
+                         "finite",
+                         d, n);
+        Py_XDECREF(d);
+        Py_XDECREF(n);
+        return -1;
+    }
     unsigned tag = env->sim.now_int && int_delay && fabs(t) < FS_INT_EXACT;
     int rc = fs_queue_push_tagged(&env->sim.queue, t, priority, tag, NULL, ev);
     if (rc != FS_OK)
