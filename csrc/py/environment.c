@@ -785,9 +785,32 @@ static PyObject *environment_get_component(EnvironmentObject *self, void *c)
     return env_component(self, (int)(intptr_t)c);
 }
 
+/* A component bound to an environment (FaasSystem, Metrics, ResourceState,
+ * Energy, Network, ResourceMonitor: its .env) serves that environment only:
+ * setting it on another would schedule work no run of either processes. */
 static int environment_set_component(EnvironmentObject *self, PyObject *value, void *c)
 {
-    Py_XSETREF(self->comp[(int)(intptr_t)c], Py_XNewRef(value));
+    int i = (int)(intptr_t)c;
+    if (value && value != Py_None) {
+        PyObject *owner = PyObject_GetAttrString(value, "env");
+        if (!owner) {
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+                return -1;
+            PyErr_Clear();
+        }
+        else {
+            int other = owner != (PyObject *)self && PyObject_TypeCheck(owner, self->st->Environment_type);
+            if (other)
+                PyErr_Format(PyExc_ValueError,
+                             "env.%s = %R: that component belongs to another environment (%R), not to %R; make one "
+                             "for this environment instead",
+                             component_names[i], value, owner, (PyObject *)self);
+            Py_DECREF(owner);
+            if (other)
+                return -1;
+        }
+    }
+    Py_XSETREF(self->comp[i], Py_XNewRef(value));
     return 0;
 }
 
