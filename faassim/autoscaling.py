@@ -96,7 +96,16 @@ def _seconds(owner: str, name: str, value: Any, *, allow_zero: bool = False) -> 
     if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{owner}: {name} must be finite and {bound} (seconds), got {value!r}")
+    if v > 0 and not _advances(0.0, v):
+        raise ValueError(f"{owner}: {name} {value!r} is too small: it does not advance simulated time (seconds)")
     return v
+
+
+def _advances(now: float, gap: float) -> bool:
+    """Does a step of *gap* seconds move time forward from *now*, at the
+    resolution of ``max(|now|, 1)`` (as the engine's fs_time_advances)?"""
+    base = max(abs(now), 1.0)
+    return gap > 0 and math.isfinite(now + gap) and base + gap > base
 
 
 def _fraction(owner: str, name: str, value: Any, *, positive: bool) -> float:
@@ -229,7 +238,13 @@ class Autoscaler:
     def _next_delay(self, t0: float, k: int) -> float:
         """Seconds to the next wake: the (k+1)-th at ``t0 + (k+1) *
         interval`` (no accumulated sums)."""
-        return max(t0 + (k + 1) * self.reconcile_interval - self.env.now, 0.0)
+        now = self.env.now
+        if not _advances(now, self.reconcile_interval):
+            raise ValueError(
+                f"{self!r}: reconcile_interval {self.reconcile_interval!r} does not advance simulated time"
+                f" at {now!r}"
+            )
+        return max(t0 + (k + 1) * self.reconcile_interval - now, 0.0)
 
     def replica_counts(self, name: str) -> Tuple[int, int]:
         """replica_counts(name) -> (current, running)
@@ -823,6 +838,10 @@ def faas_idler(env: Any, inactivity_duration: float = 300, reconcile_interval: f
     k = 0
     while True:
         k += 1
+        if not _advances(env.now, reconcile_interval):
+            raise ValueError(
+                f"faas_idler: reconcile_interval {reconcile_interval!r} does not advance simulated time at {env.now!r}"
+            )
         yield env.timeout(max(t0 + k * reconcile_interval - env.now, 0.0))
         faas = env.faas
         for fd in faas.get_deployments():

@@ -558,6 +558,10 @@ def _validate(c: ScenarioConfig) -> None:
         raise ScenarioError(f"load_options must be a table, got {c.load_options!r}")
     c.load_options = dict(c.load_options)
     c.monitor_interval = _number(c.monitor_interval, "monitor_interval must be a number of seconds >= 0 (0: off)")
+    if c.monitor_interval > 0 and 1.0 + c.monitor_interval == 1.0:
+        raise ScenarioError(
+            f"monitor_interval {c.monitor_interval!r} is too small: it does not advance simulated time (seconds)"
+        )
     c.keep_records = _flag(c.keep_records, "keep_records")
     c.power = _flag(c.power, "power")
     c.simulator = _choice(c.simulator, "simulator", SIMULATORS)
@@ -577,6 +581,8 @@ def _validate(c: ScenarioConfig) -> None:
             _number(value, f"{what} must be a number >= 0")
         else:
             _number(value, f"{what} must be a number > 0", positive=True)
+            if key in ("reconcile_interval", "alert_window") and 1.0 + value == 1.0:
+                raise ScenarioError(f"{what} {value!r} is too small: it does not advance simulated time")
 
     devices = _device_types()
     if not isinstance(c.nodes, Mapping):
@@ -598,6 +604,12 @@ def _validate(c: ScenarioConfig) -> None:
         if not isinstance(fc, FunctionConfig):
             raise ScenarioError(f"{where} must be a FunctionConfig, got {fc!r}")
         fc.rate = _number(fc.rate, f"{where} rate must be a number of requests/s >= 0")
+        scaled = fc.rate * c.load_scale
+        if scaled > 0 and not (math.isfinite(scaled) and 1.0 + 1.0 / scaled > 1.0):
+            raise ScenarioError(
+                f"{where} rate {fc.rate!r} times load_scale {c.load_scale!r} is too large: the mean gap between"
+                " arrivals does not advance simulated time (at most about 1e15 requests/s)"
+            )
         if fc.workers is not None:
             _integer(fc.workers, f"{where} workers must be an integer >= 1", 1)
         _integer(fc.replicas_per_node, f"{where} replicas_per_node must be an integer >= 1", 1)

@@ -132,7 +132,11 @@ def _parse_counts(text: str, n: int) -> Optional[np.ndarray]:
             counts = np.fromstring(text, dtype=np.int64, sep=",")
         except (ValueError, DeprecationWarning):
             return None
-    return counts if len(counts) == n else None
+    # fromstring saturates a count beyond int64 at its maximum: let the exact
+    # parse decide (and name the field)
+    if len(counts) != n or (n and counts.max() == np.iinfo(np.int64).max):
+        return None
+    return counts
 
 
 def read_azure_2019(path_or_file: PathOrFile, *, key: str = "function") -> Dict[str, Azure2019Function]:
@@ -195,6 +199,14 @@ def read_azure_2019(path_or_file: PathOrFile, *, key: str = "function") -> Dict[
                     bad = next(v for v in row[4:] if not v.strip().lstrip("+").isdigit())
                     raise ValueError(
                         f"read_azure_2019(): {where} line {lineno}: counts must be integers >= 0, got {bad!r}"
+                    ) from None
+                except OverflowError:
+                    j = next(j for j, v in enumerate(row[4:]) if abs(int(v)) > np.iinfo(np.int64).max)
+                    v = row[4 + j].strip()
+                    what = "must be >= 0" if int(v) < 0 else "is more than 2**63 - 1"
+                    raise ValueError(
+                        f"read_azure_2019(): {where} line {lineno}: the count of minute {header[4 + j]!r}"
+                        f" {what}, got {v}"
                     ) from None
             if (counts < 0).any():
                 raise ValueError(

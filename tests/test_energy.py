@@ -764,3 +764,17 @@ def test_dropped_environment_is_collected(drop_at):
 def test_module_doctests():
     failures, tried = doctest.testmod(faassim.energy, optionflags=doctest.ELLIPSIS)
     assert failures == 0 and tried > 0
+
+
+@pytest.mark.parametrize("bad", [5, 2.5, "node"])
+def test_power_model_that_is_not_a_model_is_refused(bad):
+    # energy queries: a number used to count as a model without predict (0 J)
+    env = make_env(lambda c: PowerPredictionSimulator(0, characterization(Constant(2.0))), models={"node_0": bad})
+    env.run(until=1)
+    with pytest.raises(TypeError, match=r"env.energy: env.power_models\['node_0'\] is .* a power model must be"):
+        env.energy.node_energy("node_0")
+    # a request's power prediction
+    deploy(env, "f")
+    env.faas.add_source("f", Replay([2.0]))
+    with pytest.raises(TypeError, match=r"PowerPredictionSimulator: env.power_models\['node_0'\] is "):
+        env.run()

@@ -859,3 +859,22 @@ def test_env_power_models_component():
     assert env.power_models is mine
     del env.power_models
     assert env.power_models == {}
+
+
+def test_predict_refuses_complex_and_unordered_inputs():
+    m = LinearPowerModel([2.0, 4.0], intercept=1.0)
+    # numpy would drop the imaginary parts (a ComplexWarning) and predict 3.0
+    with pytest.raises(TypeError, match="real numbers, got dtype dtype\\('complex128'\\)"):
+        m.predict(np.array([[0.5 + 1j, 0.25]]))
+    with pytest.raises(TypeError, match="complex64"):
+        m.fit(np.array([[1.0, 2.0]], dtype=np.complex64), [3.0])
+    # a set has no order: which value is x[0]?
+    with pytest.raises(TypeError, match="x must be a sequence of numbers .*, not set"):
+        m.predict_one({0.5, 0.25})
+    with pytest.raises(TypeError, match="not dict"):
+        m.predict_one({0: 0.5, 1: 0.25})
+    # real inputs of every kind still predict 1 + 2 * 0.5 + 4 * 0.25
+    assert m.predict(np.array([[0.5, 0.25]], dtype=np.float32))[0] == 3.0
+    assert m.predict(np.array([[1, 0]], dtype=np.int64))[0] == 3.0
+    assert m.predict_one(np.array([0.5, 0.25])) == 3.0
+    assert m.predict_one((0.5, 0.25)) == 3.0

@@ -342,7 +342,7 @@ def _random_config(draw):
         load=draw(st.sampled_from(sorted(sc.LOAD_MODELS))), load_scale=draw(st.floats(0, 100)),
         load_options=draw(st.dictionaries(st.sampled_from(["a", "b-c", "d e"]),
                                           st.integers(-5, 5) | st.floats(allow_nan=False) | st.text(max_size=5))),
-        nodes=nodes, functions=functions, monitor_interval=draw(st.floats(0, 60)),
+        nodes=nodes, functions=functions, monitor_interval=draw(st.just(0.0) | st.floats(1e-9, 60)),
         keep_records=draw(st.booleans()), power=draw(st.booleans()),
         simulator=draw(st.sampled_from(list(sc.SIMULATORS))),
         load_balancer=draw(st.sampled_from(list(sc.LOAD_BALANCERS))), autoscaler=autoscaler,

@@ -1739,3 +1739,15 @@ def test_power_prediction_simulator_shows_its_queue():
     env.run()
     assert seen == [(1, 1, 2, 1), (1, 1, 0, 1)]
     assert isinstance(faassim.PowerPredictionSimulator(0).queue, WorkerQueue)
+
+
+@pytest.mark.parametrize("workers", [2**31, 2**40, 2**63, 10**30])
+def test_worker_pool_above_the_limit_is_refused(workers):
+    with pytest.raises(ValueError, match=f"workers must be at most 2147483647 .*, got {workers}"):
+        HTTPWatchdog(workers)
+    with pytest.raises(ValueError, match=f"got {workers}"):
+        Watchdog(workers)
+
+
+def test_worker_pool_at_the_limit_is_accepted():
+    assert HTTPWatchdog(2**31 - 1).workers == 2**31 - 1

@@ -950,3 +950,21 @@ def test_dropping_a_run_midway_frees_everything():
         assert env.faas.function_stats("f")["invoked"] > 20
         del env
         seen.clear()
+
+
+def test_read_azure_2019_counts_beyond_int64_are_refused(tmp_path):
+    header = "HashOwner,HashApp,HashFunction,Trigger,1,2\n"
+    big = "99999999999999999999"
+    # plain lines (NumPy's fast parse saturated this at 2**63 - 1) and quoted lines (a bare OverflowError)
+    for line in (f"o,a,f,http,3,{big}\n", f'"o","a","f","http",3,{big}\n'):
+        path = tmp_path / "trace.csv"
+        path.write_text(header + line)
+        message = f"trace.csv' line 2: the count of minute '2' is more than 2\\*\\*63 - 1, got {big}"
+        with pytest.raises(ValueError, match=message):
+            workload.read_azure_2019(path)
+    with pytest.raises(ValueError, match=f"minute '1' must be >= 0, got -{big}"):
+        workload.read_azure_2019(io.StringIO(header + f'"o","a","f","http",-{big},1\n'))
+    # the largest int64 is still read exactly, on both paths
+    top = 2**63 - 1
+    for line in (f"o,a,f,http,{top},1\n", f'"o","a","f","http",{top},1\n'):
+        assert workload.read_azure_2019(io.StringIO(header + line))["f"].counts.tolist() == [top, 1]

@@ -2,6 +2,8 @@
  * of per-interval counts (see the design note in fs_arrival.h). */
 #include "fs_arrival.h"
 
+#include "fs_sim.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -14,6 +16,10 @@ int fs_arrival_nparams(int kind)
 {
     return kind >= 0 && kind < FS_ARR_NKINDS ? nparams[kind] : -1;
 }
+
+#define TOO_FAST                                                                                                       \
+    "is too large: the mean gap between arrivals (1 / rate seconds) does not advance simulated time (at most about "   \
+    "1e15 requests per second)"
 
 #define BAD(i, msg)                                                                                                    \
     do {                                                                                                               \
@@ -92,12 +98,19 @@ int fs_arrival_check(int kind, const double *p, int *bad, const char **why)
             BAD(1, "must be >= 0");
         if (p[2] != FS_ARR_SPREAD_UNIFORM && p[2] != FS_ARR_SPREAD_POISSON)
             BAD(2, "must be 0 (uniform) or 1 (poisson)");
-        break;
+        return FS_OK;
     }
+    /* the thinning rate: its mean gap must be resolvable in simulated time (an
+     * infinite gap, from a subnormal rate, is an arrival never reached) */
+    int top = kind == FS_ARR_SINE ? 0 : kind == FS_ARR_RANDOM_WALK ? 4 : kind == FS_ARR_BURSTS && p[1] > p[0] ? 1 : 0;
+    double lmax = kind == FS_ARR_SINE ? p[0] + p[1] : p[top];
+    if (isfinite(1.0 / lmax) && !fs_time_advances(0.0, 1.0 / lmax))
+        BAD(top, TOO_FAST);
     return FS_OK;
 }
 
 #undef BAD
+#undef TOO_FAST
 
 int fs_arrival_init(struct fs_arrival *a, int kind, const double *p, const int64_t *counts, size_t nbins)
 {

@@ -57,7 +57,9 @@
  * below it, so a bin never loses an arrival to rounding.
  *
  * Parameters are checked by fs_arrival_check (all finite; rates >= 0 and
- * the rate not 0 for ever; durations > 0 where they divide). Status codes:
+ * the rate not 0 for ever; durations > 0 where they divide; the thinning
+ * rate small enough that its mean gap 1 / lmax advances simulated time, see
+ * fs_time_advances in fs_sim.h). Status codes:
  * FS_OK, FS_EINVAL.
  */
 #ifndef FS_ARRIVAL_H

@@ -83,6 +83,14 @@ size_t fs_sim_cancel_tickers(struct fs_sim *sim)
     return n;
 }
 
+int fs_time_advances(double now, double gap)
+{
+    double base = fabs(now) > 1.0 ? fabs(now) : 1.0;
+    if (!(gap > 0.0) || !isfinite(now + gap))
+        return 0;
+    return base + gap > base;
+}
+
 int fs_sim_add_ticker(struct fs_sim *sim, double interval, uint64_t count, uint64_t streams)
 {
     if (!(interval >= 0.0) || !isfinite(interval) || count == 0 || !isfinite(sim->now + interval))

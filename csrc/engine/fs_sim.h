@@ -51,6 +51,13 @@ int fs_entry_is_ticker(const struct fs_entry *e);
  * number of entries removed. */
 size_t fs_sim_cancel_tickers(struct fs_sim *sim);
 
+/* Does a step of `gap` seconds move simulated time forward from `now`?
+ * Time is resolved at the scale of max(|now|, 1) seconds, so a gap that
+ * vanishes against that (1e-300 anywhere, 1e-10 at now = 1e7) is refused:
+ * a source or tick repeating it would never reach a later time. 0 as well
+ * for a gap that is not > 0 or that overflows now + gap to infinity. */
+int fs_time_advances(double now, double gap);
+
 #define FS_PRIO_URGENT 0
 #define FS_PRIO_NORMAL 1
 /* The end of an instant: an entry at this priority runs after every URGENT

@@ -142,6 +142,25 @@ static void raise_no_model(PyObject *models, PyObject *node, const char *who)
     Py_XDECREF(keys);
 }
 
+/* A power model is a NodePowerModel or has a callable predict(X): anything
+ * else (a number, a string) in env.power_models raises TypeError. */
+static int check_model(PyObject *model, PyObject *node, const char *who)
+{
+    PyObject *pr = PyObject_GetAttrString(model, "predict");
+    int ok = pr && PyCallable_Check(pr);
+    Py_XDECREF(pr);
+    if (ok)
+        return 0;
+    if (pr || PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "%s: env.power_models[%R] is %R (%.100s); a power model must be a NodePowerModel or have a "
+                     "predict(X) method",
+                     who, node, model, Py_TYPE(model)->tp_name);
+    }
+    return -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* PowerPredictionSimulator: the power of a request                      */
 
@@ -267,7 +286,7 @@ int pps_predict(faassim_state *st, struct fs_pps *p, ReplicaObject *rep, const d
     uint64_t version = 0;
     PyObject *feats = NULL;
     int c = power_model_linear(st, model, &lp, &version, &feats);
-    if (c < 0)
+    if (c < 0 || (c == 0 && check_model(model, p->node, "PowerPredictionSimulator") < 0))
         goto done;
     int kind = c == 1 ? 1 : 2;
     if (kind == 1 && p->cached && model == p->model && version == p->version && feats == p->features) {
@@ -459,7 +478,7 @@ static int node_model(EnergyObject *self, struct en_ctx *c, int64_t node, struct
     }
     int nm = is_node_model(st, out->model);
     int rc = -1;
-    if (nm < 0)
+    if (nm < 0 || (!nm && check_model(out->model, name, "env.energy") < 0))
         goto done;
     out->kind = 3;
     if (nm) {

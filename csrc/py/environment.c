@@ -70,6 +70,17 @@ static PyObject *env_time_object(double t, int is_int)
 int env_schedule_delay(EnvironmentObject *env, EventObject *ev, int priority, double delay, int int_delay)
 {
     double t = env->sim.now + delay;
+    if (!isfinite(t)) {
+        PyObject *d = PyFloat_FromDouble(delay), *n = d ? PyFloat_FromDouble(env->sim.now) : NULL;
+        if (n)
+            PyErr_Format(PyExc_OverflowError,
+                         "a delay of %R from now = %R overflows simulated time to infinity; expected now + delay "
+                         "finite",
+                         d, n);
+        Py_XDECREF(d);
+        Py_XDECREF(n);
+        return -1;
+    }
     unsigned tag = env->sim.now_int && int_delay && fabs(t) < FS_INT_EXACT;
     int rc = fs_queue_push_tagged(&env->sim.queue, t, priority, tag, NULL, ev);
     if (rc != FS_OK)
@@ -774,9 +785,32 @@ static PyObject *environment_get_component(EnvironmentObject *self, void *c)
     return env_component(self, (int)(intptr_t)c);
 }
 
+/* A component bound to an environment (FaasSystem, Metrics, ResourceState,
+ * Energy, Network, ResourceMonitor: its .env) serves that environment only:
+ * setting it on another would schedule work no run of either processes. */
 static int environment_set_component(EnvironmentObject *self, PyObject *value, void *c)
 {
-    Py_XSETREF(self->comp[(int)(intptr_t)c], Py_XNewRef(value));
+    int i = (int)(intptr_t)c;
+    if (value && value != Py_None) {
+        PyObject *owner = PyObject_GetAttrString(value, "env");
+        if (!owner) {
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+                return -1;
+            PyErr_Clear();
+        }
+        else {
+            int other = owner != (PyObject *)self && PyObject_TypeCheck(owner, self->st->Environment_type);
+            if (other)
+                PyErr_Format(PyExc_ValueError,
+                             "env.%s = %R: that component belongs to another environment (%R), not to %R; make one "
+                             "for this environment instead",
+                             component_names[i], value, owner, (PyObject *)self);
+            Py_DECREF(owner);
+            if (other)
+                return -1;
+        }
+    }
+    Py_XSETREF(self->comp[i], Py_XNewRef(value));
     return 0;
 }
 

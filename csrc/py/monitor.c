@@ -1379,11 +1379,21 @@ static int take_owner(MonitorObject *self)
 }
 
 /* The time of sample k + 1 (t0 + (k + 1) * interval), re-anchored at now
- * when that does not move forward. Returns 0, or 1 if time would not
- * advance (infinite). */
+ * when that does not move forward. Returns 0, 1 if that time overflows to
+ * infinity, or -1 (ValueError) if the interval vanishes against now: the
+ * samples would stall the clock. */
 static int next_time(MonitorObject *self, double *out)
 {
     double now = self->env->sim.now;
+    if (isfinite(now + self->interval) && !fs_time_advances(now, self->interval)) {
+        PyObject *iv = PyFloat_FromDouble(self->interval), *n = iv ? PyFloat_FromDouble(now) : NULL;
+        if (n)
+            PyErr_Format(PyExc_ValueError, "%R: reconcile_interval %R does not advance simulated time at %R", self, iv,
+                         n);
+        Py_XDECREF(iv);
+        Py_XDECREF(n);
+        return -1;
+    }
     double t = self->t0 + (double)(self->k + 1) * self->interval;
     if (!(t > now)) {
         self->t0 = now;
@@ -1403,8 +1413,9 @@ static int next_time(MonitorObject *self, double *out)
 static int push_next(MonitorObject *self)
 {
     double t;
-    if (next_time(self, &t))
-        return 1;
+    int nt = next_time(self, &t);
+    if (nt)
+        return nt;
     int rc = fs_queue_push(&self->env->sim.queue, t, FS_PRIO_NORMAL, monitor_fire, self);
     if (rc != FS_OK)
         return fs_raise_status(rc, "resource monitor");
@@ -1469,6 +1480,11 @@ static int parse_interval(PyObject *obj, double *out)
         return -1;
     if (!(v > 0) || !isfinite(v)) {
         PyErr_Format(PyExc_ValueError, "ResourceMonitor: reconcile_interval must be positive and finite, got %R", obj);
+        return -1;
+    }
+    if (!fs_time_advances(0.0, v)) {
+        PyErr_Format(PyExc_ValueError,
+                     "ResourceMonitor: reconcile_interval %R is too small: it does not advance simulated time", obj);
         return -1;
     }
     *out = v;
@@ -1609,9 +1625,12 @@ static PyObject *monitor_next_delay(MonitorObject *self, PyObject *token)
     if (cur < 0)
         return NULL;
     double t;
-    if (!cur || next_time(self, &t)) {
+    int nt = cur ? next_time(self, &t) : 1;
+    if (nt) {
         if (cur)
             monitor_halt(self);
+        if (nt < 0)
+            return NULL;
         Py_RETURN_NONE;
     }
     return PyFloat_FromDouble(t - self->env->sim.now);

@@ -170,6 +170,25 @@ static int f64_view(PyObject *arr, Py_buffer *v, int flags)
 /* numpy.asarray(obj, numpy.float64, "C") and its buffer. */
 static int load_f64(faassim_state *st, PyObject *obj, struct f64in *in)
 {
+    /* numpy.asarray(complex array, float64) only warns and drops the
+     * imaginary parts: refuse complex (and other non-real) dtypes first */
+    PyObject *dtype = PyObject_GetAttrString(obj, "dtype");
+    if (!dtype) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+    }
+    if (dtype) {
+        PyObject *kind = PyObject_GetAttrString(dtype, "kind");
+        int real = kind && PyUnicode_Check(kind) && PyUnicode_GetLength(kind) == 1 &&
+                   strchr("biufO", (int)PyUnicode_READ_CHAR(kind, 0)) != NULL;
+        if (kind && !real && !PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "expected an array of real numbers, got dtype %R", dtype);
+        Py_XDECREF(kind);
+        Py_DECREF(dtype);
+        if (!real)
+            return -1;
+    }
     PyObject *np = st->power_np;
     PyObject *args[3] = {obj, PyTuple_GET_ITEM(np, NP_FLOAT64), PyTuple_GET_ITEM(np, NP_ORDER_C)};
     in->arr = PyObject_Vectorcall(PyTuple_GET_ITEM(np, NP_ASARRAY), args, 3, NULL);
@@ -622,6 +641,12 @@ static PyObject *pm_predict_one(PM *self, PyObject *x)
     }
     if (check_fitted(self) < 0)
         return NULL;
+    if (!PySequence_Check(x) || PyUnicode_Check(x) || PyBytes_Check(x)) {
+        PyErr_Format(PyExc_TypeError,
+                     "predict_one(): x must be a sequence of numbers (list, tuple or 1-D array), not %.100s",
+                     Py_TYPE(x)->tp_name);
+        return NULL;
+    }
     PyObject *seq = PySequence_Fast(x, "predict_one(): x must be a sequence of numbers");
     if (!seq)
         return NULL;
@@ -870,6 +895,12 @@ static PyObject *pm_predict_c(PyObject *cls, PyObject *const *args, Py_ssize_t n
         return NULL;
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "_predict_c(model, x) takes 2 arguments");
+        return NULL;
+    }
+    if (!PySequence_Check(args[1]) || PyUnicode_Check(args[1]) || PyBytes_Check(args[1])) {
+        PyErr_Format(PyExc_TypeError,
+                     "_predict_c(): x must be a sequence of numbers (list, tuple or 1-D array), not %.100s",
+                     Py_TYPE(args[1])->tp_name);
         return NULL;
     }
     PyObject *seq = PySequence_Fast(args[1], "_predict_c(): x must be a sequence of numbers");

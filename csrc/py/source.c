@@ -39,6 +39,7 @@
 #include "source.h"
 #include "faas.h"
 #include "fs_arrival.h"
+#include "fs_sim.h"
 
 #include <math.h>
 
@@ -165,6 +166,13 @@ static int parse_rate(PyObject *obj, double *out)
         return -1;
     if (!(r > 0) || !isfinite(r)) {
         PyErr_Format(PyExc_ValueError, "RequestSource: rate must be positive and finite, got %R", obj);
+        return -1;
+    }
+    if (isfinite(1.0 / r) && !fs_time_advances(0.0, 1.0 / r)) {
+        PyErr_Format(PyExc_ValueError,
+                     "RequestSource: rate %R is too large: the mean gap between arrivals (1 / rate seconds) does not "
+                     "advance simulated time (at most about 1e15 requests per second)",
+                     obj);
         return -1;
     }
     *out = r;
@@ -448,9 +456,27 @@ static int source_schedule_next(SourceObject *s)
 {
     EnvironmentObject *env = faas_env(s->faas);
     double now = env->sim.now, t;
+    int overflow = 0;
     if (s->max >= 0 && s->count >= s->max) {
         s->active = 0;
         return 0;
+    }
+    /* a mean gap that vanishes against now would stall time (arrivals piling
+     * up at one instant); single Poisson gaps may be tiny, their mean not */
+    double top = s->kind == SRC_POISSON || s->kind == SRC_CONSTANT    ? s->rate
+                 : s->kind == SRC_REPLAY || s->kind == SRC_PER_MINUTE ? 0.0
+                                                                      : s->arr.lmax;
+    if (top > 0 && isfinite(now + 1.0 / top) && !fs_time_advances(now, 1.0 / top)) {
+        s->active = 0;
+        PyObject *r = PyFloat_FromDouble(top), *n = r ? PyFloat_FromDouble(now) : NULL;
+        if (n)
+            PyErr_Format(PyExc_ValueError,
+                         "%R: rate %R is too large at time %R: the mean gap between arrivals (1 / rate seconds) does "
+                         "not advance simulated time",
+                         s, r, n);
+        Py_XDECREF(r);
+        Py_XDECREF(n);
+        return -1;
     }
     switch (s->kind) {
     case SRC_POISSON: {
@@ -459,11 +485,15 @@ static int source_schedule_next(SourceObject *s)
         if (rc != FS_OK)
             return fs_raise_status(rc, "poisson source");
         t = now + dt;
+        overflow = isfinite(dt) && isinf(t);
         break;
     }
-    case SRC_CONSTANT:
-        t = s->t0 + (double)(s->count + 1) / s->rate;
+    case SRC_CONSTANT: {
+        double since = (double)(s->count + 1) / s->rate;
+        t = s->t0 + since;
+        overflow = isfinite(since) && isinf(t);
         break;
+    }
     case SRC_REPLAY:
         if (s->next >= s->ntimes) {
             s->active = 0;
@@ -477,6 +507,15 @@ static int source_schedule_next(SourceObject *s)
             return fs_raise_status(rc, "request source");
         break;
     }
+    }
+    if (overflow) { /* a finite gap past the largest time (an infinite one is never reached) */
+        s->active = 0;
+        PyObject *n = PyFloat_FromDouble(now);
+        if (n)
+            PyErr_Format(PyExc_OverflowError,
+                         "%R: the next arrival after now = %R overflows simulated time to infinity", s, n);
+        Py_XDECREF(n);
+        return -1;
     }
     if (t > s->until || !isfinite(t)) {
         s->active = 0;
@@ -589,8 +628,19 @@ static PyObject *source_attach(SourceObject *self, PyObject *args, PyObject *kwd
     self->t0 = env->sim.now;
     if (IS_ARRIVAL_KIND(self->kind))
         fs_arrival_start(&self->arr, self->t0);
-    if (source_schedule_next(self) < 0) {
+    if (source_schedule_next(self) < 0) { /* nothing queued: undo the attach */
         self->active = 0;
+        self->attached = 0;
+        Py_CLEAR(self->faas);
+        Py_ssize_t last = PyList_GET_SIZE(env->native_owners) - 1;
+        if (last >= 0 && PyList_GET_ITEM(env->native_owners, last) == (PyObject *)self) {
+            PyObject *type, *val, *tb;
+            PyErr_Fetch(&type, &val, &tb);
+            int rc = PyList_SetSlice(env->native_owners, last, last + 1, NULL);
+            PyErr_Restore(type, val, tb);
+            if (rc < 0)
+                return NULL;
+        }
         return NULL;
     }
     return Py_NewRef((PyObject *)self);

@@ -92,6 +92,10 @@ struct WatchdogObject {
     struct wd_fets fets;
 };
 
+/* The largest worker pool: more than a replica can ever run at once (use
+ * 0 for no limit); a larger count is a mistake, not a configuration. */
+#define WD_MAX_WORKERS INT32_MAX
+
 static int parse_workers(PyObject *obj, int64_t *out)
 {
     if (PyBool_Check(obj) || !PyLong_Check(obj)) {
@@ -99,11 +103,17 @@ static int parse_workers(PyObject *obj, int64_t *out)
                      Py_TYPE(obj)->tp_name, obj);
         return -1;
     }
-    long long v = PyLong_AsLongLong(obj);
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
     if (v == -1 && PyErr_Occurred())
         return -1;
-    if (v < 0) {
+    if ((!overflow && v < 0) || overflow < 0) {
         PyErr_Format(PyExc_ValueError, "Watchdog: workers must be >= 0 (0: no limit), got %R", obj);
+        return -1;
+    }
+    if (v > WD_MAX_WORKERS || overflow > 0) {
+        PyErr_Format(PyExc_ValueError, "Watchdog: workers must be at most %d (2**31 - 1; 0: no limit), got %R",
+                     (int)WD_MAX_WORKERS, obj);
         return -1;
     }
     *out = v;
@@ -1067,10 +1077,12 @@ static PyGetSetDef Watchdog_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-PyDoc_STRVAR(Watchdog_doc, "Watchdog(workers=0, characterization=None)\n--\n\n"
-                           "A function simulator whose invoke waits for one of `workers` workers (0: no\n"
-                           "limit), then runs claim_resources, execute and release_resources and logs\n"
-                           "the request's `fets` row. Each step runs in C unless a subclass overrides it.");
+PyDoc_STRVAR(
+    Watchdog_doc,
+    "Watchdog(workers=0, characterization=None)\n--\n\n"
+    "A function simulator whose invoke waits for one of `workers` workers (0: no\n"
+    "limit; at most 2**31 - 1), then runs claim_resources, execute and\n"
+    "release_resources and logs the request's `fets` row. Each step runs in C unless a subclass overrides it.");
 
 static PyType_Slot Watchdog_slots[] = {
     {Py_tp_new, Watchdog_new},           {Py_tp_init, Watchdog_init},       {Py_tp_dealloc, Watchdog_dealloc},

@@ -76,6 +76,24 @@ static void test_arrival_check(void)
     double m2[] = {60, 0, 2};
     CHECK_EQ_I(fs_arrival_check(FS_ARR_BINS, m2, &bad, &why), FS_EINVAL);
     CHECK_EQ_I(bad, 2);
+    /* a thinning rate whose mean gap vanishes against simulated time */
+    const double fast_sine[4] = {1e300, 0, 1, 0};
+    CHECK_EQ_I(fs_arrival_check(FS_ARR_SINE, fast_sine, &bad, &why), FS_EINVAL);
+    CHECK_EQ_I(bad, 0);
+    CHECK(strstr(why, "too large") != NULL);
+    const double fast_sine2[4] = {1e15, 0, 1, 0};
+    CHECK_EQ_I(fs_arrival_check(FS_ARR_SINE, fast_sine2, &bad, &why), FS_OK);
+    const double fast_walk[5] = {1, 0, 1, 0, 1e17};
+    CHECK_EQ_I(fs_arrival_check(FS_ARR_RANDOM_WALK, fast_walk, &bad, &why), FS_EINVAL);
+    CHECK_EQ_I(bad, 4);
+    const double fast_bursts[5] = {1, 1e300, 10, 1, 0};
+    CHECK_EQ_I(fs_arrival_check(FS_ARR_BURSTS, fast_bursts, &bad, &why), FS_EINVAL);
+    CHECK_EQ_I(bad, 1);
+    const double slow_sine[4] = {1e-310, 0, 1, 0}; /* 1 / rate is infinite: never an arrival, not too fast */
+    CHECK_EQ_I(fs_arrival_check(FS_ARR_SINE, slow_sine, &bad, &why), FS_OK);
+    const double fast_onoff[4] = {1e300, 1, 1, 0};
+    CHECK_EQ_I(fs_arrival_check(FS_ARR_ON_OFF, fast_onoff, &bad, &why), FS_EINVAL);
+    CHECK_EQ_I(bad, 0);
     CHECK_EQ_I(fs_arrival_check(99, m2, &bad, &why), FS_EINVAL);
     CHECK_EQ_I(fs_arrival_nparams(99), -1);
     /* init refuses what check refuses, and negative counts */

@@ -406,8 +406,30 @@ static void test_late_priority(void)
     fs_sim_free(&sim);
 }
 
+static void test_time_advances(void)
+{
+    /* at now <= 1 the resolution is that of 1.0: 2^-52 moves it, 2^-54 does not */
+    CHECK(fs_time_advances(0.0, 0x1p-52));
+    CHECK(!fs_time_advances(0.0, 0x1p-54));
+    CHECK(!fs_time_advances(0.0, 1e-300));
+    CHECK(!fs_time_advances(-0.5, 1e-300));
+    CHECK(fs_time_advances(0.0, 1e-9));
+    /* at now = 2^30 a step must exceed half its ulp (2^-23) */
+    CHECK(fs_time_advances(0x1p30, 0x1p-22));
+    CHECK(!fs_time_advances(0x1p30, 0x1p-24));
+    CHECK(!fs_time_advances(1e7, 1e-10));
+    /* not a forward step, or overflowing to infinity */
+    CHECK(!fs_time_advances(5.0, 0.0));
+    CHECK(!fs_time_advances(5.0, -1.0));
+    CHECK(!fs_time_advances(5.0, NAN));
+    CHECK(!fs_time_advances(1e308, 1e308));
+    CHECK(!fs_time_advances(0.0, INFINITY));
+    CHECK(fs_time_advances(1e300, 1e290));
+}
+
 void fs_test_sim_suite(void)
 {
+    RUN_TEST(test_time_advances);
     RUN_TEST(test_sim_init);
     RUN_TEST(test_ticker_counts);
     RUN_TEST(test_ticker_mixed);
