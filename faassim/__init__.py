@@ -290,6 +290,10 @@ __all__ = [
     "load_power_profiles",
     # energy
     "PowerPredictionSimulator",
+    "Watchdog",
+    "HTTPWatchdog",
+    "ForkingWatchdog",
+    "WorkerQueue",
     "Energy",
     # network: max-min fair flows over links (csrc/engine/fs_net.c)
     "Network",

@@ -56,6 +56,15 @@ def test_doctests(module):
     assert tried > 0
 
 
+def test_all_lists_every_public_name():
+    import types
+
+    public = [n for n in dir(faassim) if not n.startswith("_")
+              and not isinstance(getattr(faassim, n), types.ModuleType)]
+    assert sorted(set(public) - set(faassim.__all__)) == []
+    assert [n for n in faassim.__all__ if not hasattr(faassim, n)] == []
+
+
 @pytest.mark.parametrize("name", [n for n in faassim.__all__ if n not in ("__version__", "URGENT", "NORMAL", "PENDING")])
 def test_public_names_have_docstrings(name):
     obj = getattr(faassim, name)
