@@ -127,32 +127,6 @@ static int node_has_key(const struct fs_sched_node *n, int32_t key)
     return lo < n->nlabels && n->labels[lo].key == key;
 }
 
-static int node_has_pair(const struct fs_sched_node *n, struct fs_sched_label want)
-{
-    size_t lo = 0, hi = n->nlabels;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct fs_sched_label *l = &n->labels[mid];
-        if (l->key == want.key && l->value == want.value)
-            return 1;
-        if (l->key < want.key || (l->key == want.key && l->value < want.value))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
-}
-
-static int fits(const struct fs_sched_node *n, const struct fs_sched_res *r)
-{
-    if (r->cpu > n->cap.cpu - n->alloc.cpu || r->mem > n->cap.mem - n->alloc.mem)
-        return 0;
-    for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
-        if (r->accel[k] > n->cap.accel[k] - n->alloc.accel[k])
-            return 0;
-    return 1;
-}
-
 /* *pass for predicate p on node i; a callback's status otherwise. */
 static int pred_eval(const struct fs_sched *s, const struct fs_pred *p, const struct fs_place_demand *d, size_t i,
                      int *pass)
@@ -160,7 +134,7 @@ static int pred_eval(const struct fs_sched *s, const struct fs_pred *p, const st
     const struct fs_sched_node *n = &s->nodes[i];
     switch (p->kind) {
     case FS_PRED_RESOURCES:
-        *pass = fits(n, &d->base.req);
+        *pass = fs_sched_node_fits(n, &d->base.req);
         return FS_OK;
     case FS_PRED_LABEL_PRESENCE:
         *pass = 1;
@@ -173,7 +147,7 @@ static int pred_eval(const struct fs_sched *s, const struct fs_pred *p, const st
     case FS_PRED_NODE_SELECTOR:
         *pass = 1;
         for (size_t k = 0; k < d->base.nselector; k++)
-            if (!node_has_pair(n, d->base.selector[k])) {
+            if (!fs_sched_node_has_label(n, d->base.selector[k])) {
                 *pass = 0;
                 break;
             }
@@ -322,13 +296,13 @@ static int prio_map(const struct fs_sched *s, const struct fs_prio *p, const str
     }
     case FS_PRIO_LOCALITY_TYPE: {
         struct fs_sched_label want = {p->key, p->value};
-        *out = p->key >= 0 && p->value >= 0 && node_has_pair(n, want) ? FS_PLACE_MAX_PRIORITY : 0;
+        *out = p->key >= 0 && p->value >= 0 && fs_sched_node_has_label(n, want) ? FS_PLACE_MAX_PRIORITY : 0;
         return FS_OK;
     }
     case FS_PRIO_CAPABILITY: {
         int c = 0;
         for (size_t k = 0; k < d->ncaps; k++)
-            c += node_has_pair(n, d->caps[k]);
+            c += fs_sched_node_has_label(n, d->caps[k]);
         *out = c;
         return FS_OK;
     }

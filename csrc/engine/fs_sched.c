@@ -239,7 +239,7 @@ int fs_sched_set_capacity(struct fs_sched *s, size_t node, const struct fs_sched
     return FS_OK;
 }
 
-static int node_has_label(const struct fs_sched_node *n, struct fs_sched_label want)
+int fs_sched_node_has_label(const struct fs_sched_node *n, struct fs_sched_label want)
 {
     size_t lo = 0, hi = n->nlabels;
     while (lo < hi) {
@@ -260,7 +260,7 @@ int fs_sched_has_label(const struct fs_sched *s, size_t node, int32_t key, int32
     if (node >= s->len)
         return 0;
     struct fs_sched_label want = {key, value};
-    return node_has_label(&s->nodes[node], want);
+    return fs_sched_node_has_label(&s->nodes[node], want);
 }
 
 /* ------------------------------------------------------------------ */
@@ -545,17 +545,23 @@ const struct fs_sched_data *fs_sched_node_data(const struct fs_sched *s, size_t 
  * <= cap; comparing the amount with them avoids computing alloc + amount
  * before knowing it fits. */
 
+int fs_sched_node_fits(const struct fs_sched_node *n, const struct fs_sched_res *amount)
+{
+    if (amount->cpu > n->cap.cpu - n->alloc.cpu || amount->mem > n->cap.mem - n->alloc.mem)
+        return 0;
+    for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
+        if (amount->accel[k] > n->cap.accel[k] - n->alloc.accel[k])
+            return 0;
+    return 1;
+}
+
 int fs_sched_allocate(struct fs_sched *s, size_t node, const struct fs_sched_res *amount)
 {
     if (node >= s->len || !amount || !res_valid(amount))
         return FS_EINVAL;
     struct fs_sched_node *n = &s->nodes[node];
-    if (amount->cpu > n->cap.cpu - n->alloc.cpu || amount->mem > n->cap.mem - n->alloc.mem)
+    if (!fs_sched_node_fits(n, amount))
         return FS_ENOSPACE;
-    for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++) {
-        if (amount->accel[k] > n->cap.accel[k] - n->alloc.accel[k])
-            return FS_ENOSPACE;
-    }
     n->alloc.cpu += amount->cpu;
     n->alloc.mem += amount->mem;
     for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
@@ -596,7 +602,7 @@ static unsigned node_reasons(const struct fs_sched_node *n, const struct fs_sche
     if (d->arch_mask && !(d->arch_mask >> n->arch & 1))
         m |= 1u << FS_SCHED_R_ARCH;
     for (size_t i = 0; i < d->nselector; i++) {
-        if (!node_has_label(n, d->selector[i])) {
+        if (!fs_sched_node_has_label(n, d->selector[i])) {
             m |= 1u << FS_SCHED_R_LABELS;
             break;
         }

@@ -227,6 +227,10 @@ int fs_sched_set_schedulable(struct fs_sched *s, size_t node, int schedulable);
 int fs_sched_set_capacity(struct fs_sched *s, size_t node, const struct fs_sched_res *cap);
 /* Does the node carry (key, value)? 0 for an unknown node. */
 int fs_sched_has_label(const struct fs_sched *s, size_t node, int32_t key, int32_t value);
+/* The same on a node record: binary search of its sorted labels. */
+int fs_sched_node_has_label(const struct fs_sched_node *n, struct fs_sched_label want);
+/* Does amount fit in the node's free capacity (every resource)? */
+int fs_sched_node_fits(const struct fs_sched_node *n, const struct fs_sched_res *amount);
 
 /* Locality inputs (see fs_placement.h). Setting the images replaces the
  * node's set (ids >= 0; sorted and deduplicated here) and keeps the count of
