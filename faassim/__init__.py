@@ -156,7 +156,7 @@ from faassim.characterization import (
 from faassim.simulation import Benchmark, Simulation, SimulationTimeoutError
 
 _core._register_platform(FunctionState, FunctionResponse, Metrics, _components.create)
-_core._register_network(_network._default_deploy)
+_core._register_network(_network._default_deploy, _network._sync_locality)
 
 __version__ = "0.1.0"
 

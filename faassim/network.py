@@ -124,6 +124,7 @@ class Storage:
     def __init__(self) -> None:
         self._buckets: Dict[str, List[str]] = {}
         self._items: Dict[str, DataItem] = {}
+        self._version = 0  # bumped by every change (the scheduler's data locality inputs follow it)
 
     def mb(self, bucket: str, node: Any) -> None:
         """Make *bucket* on *node* (a name or Node); repeated calls add nodes
@@ -134,6 +135,7 @@ class Storage:
         name = _name(node)
         if name not in nodes:
             nodes.append(name)
+            self._version += 1
 
     def put(self, item: DataItem) -> None:
         """Store *item* (its bucket must exist)."""
@@ -147,6 +149,7 @@ class Storage:
             raise ValueError(f"Storage.put(): size of {item.path!r} must be a finite number of bytes >= 0, "
                              f"got {size!r}")
         self._items[item.path] = item
+        self._version += 1
 
     def get_storage_nodes(self, path: str) -> List[str]:
         """The nodes holding the bucket of *path* (``bucket/name``), in the
@@ -243,6 +246,7 @@ class Network:
         self._caches: Dict[str, _Cache] = {}
         self._pulls: Dict[Tuple[str, str], Any] = {}  # (node, image) -> Flow of the pull in progress
         self._registry_state: Tuple[Any, Any, bool] = (None, None, False)
+        self._locality_stamp: Any = None  # what the scheduler's locality inputs were computed from
         #: Where data lives (buckets on nodes, items): see :class:`Storage`.
         self.storage = Storage()
         #: bytes/s of a transfer between a node and itself (faas-sim: a disk
@@ -422,6 +426,7 @@ class Network:
                 f"{self.image_cache_limit:g}")
         flow = self.transfer(self.registry, node_name, size, kind="docker_pull")
         self._pulls[key] = flow
+        self._placement_images(node_name)
 
         def pulled(_event: Any, key: Tuple[str, str] = key, size: int = size) -> None:
             self._pulls.pop(key, None)
@@ -445,6 +450,71 @@ class Network:
                 cache.bytes -= cache.images.pop(old)
         cache.images[image] = size
         cache.bytes += size
+        self._placement_images(node_name)
+
+    def _placement_images(self, node_name: str) -> None:
+        """Tell the scheduler which images *node_name* has (its cache and
+        the pulls in progress there): the input of the image locality
+        priorities."""
+        faas = self.env.faas
+        if not isinstance(faas, _core.FaasSystem):
+            return
+        cache = self._caches.get(node_name)
+        images = list(cache.images) if cache else []
+        images += [img for (n, img) in self._pulls if n == node_name and img not in images]
+        try:
+            _core._placement_set_node_images(faas, node_name, images)
+        except KeyError:  # not a node of the platform (yet): nothing to score
+            pass
+
+    def _sync_locality(self) -> None:
+        """The scheduler's locality inputs from the topology and the storage,
+        recomputed when either changed: per platform node, the registry's
+        bandwidth to it (the least link bandwidth on the route, skippy's
+        bandwidth graph; nodes without a route keep their last value, or none:
+        unscored), and per data item its size and, per node, the least
+        bandwidth from (receive) and to (send) the storage nodes holding it
+        (skippy's choice; a node holding the item transfers nothing). A
+        topology without ``version`` is read once (its changes cannot be
+        seen)."""
+        faas = self.env.faas
+        topo = self.env.topology
+        route = getattr(topo, "route", None)
+        if not isinstance(faas, _core.FaasSystem) or route is None:
+            return  # no platform of ours, or a topology without routes: nothing to derive
+        stamp = (faas, topo, getattr(topo, "version", None), self.storage._version, self.registry)
+        old = self._locality_stamp
+        if old is not None and all(a is b or a == b for a, b in zip(old, stamp)):
+            return
+        self._locality_stamp = stamp
+        nodes = [n.name for n in faas.nodes]
+        if self.has_registry():
+            for name in nodes:
+                try:
+                    bw = route(self.registry, name).bandwidth
+                except LookupError:
+                    continue
+                _core._placement_set_registry_bandwidth(faas, name, bw)
+        storage = self.storage
+        for item in storage.data_items:
+            path = item.path
+            _core._placement_set_data_item(faas, path, int(item.size))
+            holders = storage.get_storage_nodes(path)
+            for name in nodes:
+                if name in holders:
+                    _core._placement_set_node_data(faas, name, path, math.inf, math.inf)
+                    continue
+                recv = send = math.inf
+                reached = False
+                for h in holders:
+                    try:
+                        r, s = route(h, name).bandwidth, route(name, h).bandwidth
+                    except LookupError:
+                        continue
+                    reached = True
+                    recv, send = min(recv, r), min(send, s)
+                if reached:
+                    _core._placement_set_node_data(faas, name, path, recv, send)
 
     def node_state(self, name: Any) -> NodeState:
         """The run-time state of the compute node *name* (a name or Node):
@@ -537,6 +607,15 @@ def simulate_data_upload(env: Any, replica: Any) -> Any:
     with the label ``data.skippy.io/sends-to-storage`` (and ``.../path``),
     from the replica's node to the bucket's first storage node."""
     return _labelled_transfer(env, replica, SENDS_TO_STORAGE)
+
+
+def _sync_locality(env: Any) -> None:
+    """Bring the scheduler's registry and storage inputs up to date (called
+    by the C scheduler before a placement that scores latency-aware image
+    locality or data locality)."""
+    net = env.net
+    if isinstance(net, Network):
+        net._sync_locality()
 
 
 def _default_deploy(env: Any, replica: Any) -> Any:

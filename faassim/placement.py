@@ -409,6 +409,15 @@ def configure(
 
 
 # -- locality inputs of the node table ----------------------------------------------
+#
+# The platform fills these from the network: the images env.net pulls onto a
+# node (and evicts), the registry's bandwidth to each node (the least link
+# bandwidth of its route, skippy's bandwidth graph) and the data items of
+# env.net.storage with the bandwidths from and to their storage nodes, the
+# latter two recomputed before a placement that scores them whenever the
+# topology or the storage changed. The setters below override by hand
+# (until the next change). Bandwidths are bytes/s; the scores' transfer
+# times are skippy's (bytes over Mbit/s, truncated).
 
 
 def set_node_images(env: Any, node: Any, images: Iterable[str]) -> None:

@@ -80,8 +80,9 @@ def test_least_and_most_requested_by_hand():
 
 
 def test_latency_aware_image_locality_and_locality_type():
-    # image 100 MB: n0 at 10 MB/s (t 10), n1 at 3 MB/s (t 33), n2 holds it (t 0)
-    # reduce: int(10 * (33 - t + 0) / 33): 6, 0, 10
+    # image 100 MB: n0 at 10 MB/s = 80 Mbit/s, n1 at 3 MB/s = 24 Mbit/s, n2 holds it;
+    # skippy's times are bytes / (Mbit/s): 1250000, 4166666, 0
+    # reduce: int(10 * (4166666 - t + 0) / 4166666): 6 (6.99999...), 0, 10
     nodes = [faassim.Node(f"n{i}", 4000, 4 * GI) for i in range(3)]
     s = faassim.Scheduler(priorities=[(1, P.LatencyAwareImageLocalityPriority())], track_images=False)
     env = make_env(nodes, s)
@@ -131,13 +132,13 @@ def test_capability_data_locality_and_image_locality():
     P.set_data_item(env, "b/in", 1000)
     P.set_data_item(env, "b/out", 500)
     P.set_node_data(env, "n0", "b/in", 100, 1)
-    P.set_node_data(env, "n0", "b/out", 1, 50)  # n0: 10 + 10 = 20
-    P.set_node_data(env, "n1", "b/in", 300, 1)  # n1: 3
+    P.set_node_data(env, "n0", "b/out", 1, 50)  # n0: 1250000 + 1250000 (bytes / Mbit/s)
+    P.set_node_data(env, "n1", "b/in", 300, 1)  # n1: 416666
     P.set_node_data(env, "n2", "b/in", math.inf, math.inf)  # n2 holds it: 0
     deploy(env, 1, labels=labels)
     env.run(until=1)
     e = env.scheduler.explain(all_nodes=True)
-    # inverse scaling lo 0, hi 20: int((t - 20) / -20 * 10): 0, 8, 10
+    # inverse scaling lo 0, hi 2500000: int((t - hi) / -hi * 10): 0, 8, 10
     assert [n["scores"][0][1] for n in e["nodes"]] == [0, 8, 10]
     assert placements(env) == ["n2"]
 
@@ -410,12 +411,12 @@ def ref_scores(kind, nodes, st, pod):
             if pod["image"] not in nd["images"]:
                 sizes = st["sizes"]
                 size = sizes[nd["arch"]] if nd["arch"] in sizes else sizes.get(None, next(iter(sizes.values())))
-            out.append(int(size / nd["bw"]))
+            out.append(int(size * 125000 / nd["bw"]))  # bytes / (Mbit/s)
         elif kind == "data":
             t = 0
             for item, which in ((pod["recv"], 0), (pod["send"], 1)):
                 if item and item in nd["data"]:
-                    t += int(st["data"][item] / nd["data"][item][which])
+                    t += int(st["data"][item] * 125000 / nd["data"][item][which])
             out.append(t)
         elif kind == "locality":
             out.append(10 if nd["labels"].get("locality.skippy.io/type") == "edge" else 0)

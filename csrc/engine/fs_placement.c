@@ -225,11 +225,14 @@ static int64_t image_size_for(const struct fs_sched *s, int32_t image, int32_t a
     return *have ? size : 0;
 }
 
+/* skippy's transfer time: bytes over its bandwidth graph's Mbit/s, truncated
+ * (bw is in bytes/s, 125000 bytes/s per Mbit/s; the product is exact below
+ * 2^53 / 125000 bytes, so integral Mbit/s give skippy's quotient exactly). */
 static double xfer_time(int64_t size, double bw)
 {
     if (size <= 0 || isinf(bw))
         return 0.0;
-    return trunc((double)size / bw);
+    return trunc((double)size * 125000.0 / bw);
 }
 
 static int prio_map(const struct fs_sched *s, const struct fs_prio *p, const struct fs_place_demand *d, size_t i,

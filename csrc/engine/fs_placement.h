@@ -53,6 +53,9 @@
  *     it / all nodes)), else 0 (also when no size exists for the node's exact
  *     arch or any arch); score int(10 * (clamp(s, 23 MiB, 1000 MiB) - 23 MiB)
  *     / 977 MiB). No reduce.
+ *   Transfer times are skippy's: bytes over Mbit/s (its bandwidth graph's
+ *     unit), int(size / (bw / 125000)) for bw in bytes/s, so the truncations
+ *     fall where skippy's do.
  *   LATENCY_IMAGE_LOCALITY (skippy): time t = int(size / registry bandwidth),
  *     size 0 if the image is on the node, else its size for the node's arch
  *     (or skippy's fallback: the first size known). Reduce: with lo, hi the

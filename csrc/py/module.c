@@ -168,26 +168,35 @@ static PyObject *faassim_register_platform(PyObject *module, PyObject *const *ar
     Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(register_network_doc, "_register_network(default_deploy)\n--\n\n"
-                                   "Hand the C core the deploy step of simulators that do not override\n"
-                                   "deploy (called once by faassim/__init__.py): default_deploy(env, replica)\n"
-                                   "returns None (no time) or an event to wait for (the image pull).");
+PyDoc_STRVAR(register_network_doc,
+             "_register_network(default_deploy, locality_sync)\n--\n\n"
+             "Hand the C core the network's parts of the platform (called once by faassim/__init__.py):\n"
+             "default_deploy(env, replica), the deploy step of simulators that do not override deploy,\n"
+             "returns None (no time) or an event to wait for (the image pull); locality_sync(env) brings\n"
+             "the scheduler's locality inputs (registry and storage bandwidths, data items) up to date\n"
+             "with env.topology and env.net before a placement that scores them.");
 
-static PyObject *faassim_register_network(PyObject *module, PyObject *fn)
+static PyObject *faassim_register_network(PyObject *module, PyObject *args)
 {
-    if (!PyCallable_Check(fn)) {
-        PyErr_Format(PyExc_TypeError, "_register_network(): default_deploy must be callable, not %.100s",
-                     Py_TYPE(fn)->tp_name);
+    PyObject *deploy, *sync;
+    if (!PyArg_ParseTuple(args, "OO:_register_network", &deploy, &sync))
+        return NULL;
+    if (!PyCallable_Check(deploy) || !PyCallable_Check(sync)) {
+        PyErr_Format(PyExc_TypeError,
+                     "_register_network(): default_deploy and locality_sync must be callable, "
+                     "not %.100s and %.100s",
+                     Py_TYPE(deploy)->tp_name, Py_TYPE(sync)->tp_name);
         return NULL;
     }
     faassim_state *st = faassim_get_state(module);
-    Py_XSETREF(st->default_deploy, Py_NewRef(fn));
+    Py_XSETREF(st->default_deploy, Py_NewRef(deploy));
+    Py_XSETREF(st->locality_sync, Py_NewRef(sync));
     Py_RETURN_NONE;
 }
 
 static PyMethodDef module_methods[] = {
     {"_register_platform", (PyCFunction)(void (*)(void))faassim_register_platform, METH_FASTCALL, register_doc},
-    {"_register_network", faassim_register_network, METH_O, register_network_doc},
+    {"_register_network", faassim_register_network, METH_VARARGS, register_network_doc},
     {"_live_objects", faassim_live_objects, METH_NOARGS, live_objects_doc},
     {"_clear_freelists", faassim_clear_freelists, METH_NOARGS, clear_freelists_doc},
     {NULL, NULL, 0, NULL},

@@ -146,7 +146,8 @@
     X(str_log_power)             \
     X(NodePowerModel)            \
     X(component_factory)         \
-    X(default_deploy)
+    X(default_deploy)            \
+    X(locality_sync)
 // clang-format on
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;

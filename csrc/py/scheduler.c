@@ -458,6 +458,18 @@ static PyObject *pipeline_place(SchedulerObject *s, FaasObject *f, ReplicaObject
     return r;
 }
 
+/* Registry and storage bandwidths and data items from env.topology and
+ * env.net into the node table (faassim.network._sync_locality, which
+ * returns at once while nothing changed). */
+static int sync_locality(SchedulerObject *s, FaasObject *f)
+{
+    if (!s->st->locality_sync)
+        return 0;
+    PyObject *r = PyObject_CallOneArg(s->st->locality_sync, (PyObject *)faas_env(f)); /* re-entrancy point */
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
 static PyObject *pipeline_place_(SchedulerObject *s, FaasObject *f, ReplicaObject *rep, PyObject **reason, int placing)
 {
     Py_ssize_t np = PyTuple_GET_SIZE(s->preds), nq = PyTuple_GET_SIZE(s->prios);
@@ -479,7 +491,8 @@ static PyObject *pipeline_place_(SchedulerObject *s, FaasObject *f, ReplicaObjec
         goto done;
     }
     /* the platform synchronised the node table just before placing */
-    if ((!placing && faas_sync_nodes(f) < 0) || faas_replica_demand(f, rep, &d.base, &sel) < 0)
+    if ((!placing && faas_sync_nodes(f) < 0) || (s->locality && sync_locality(s, f) < 0) ||
+        faas_replica_demand(f, rep, &d.base, &sel) < 0)
         goto done;
     if (faas_intern(f, "image", rep->image, &d.image) < 0 || ensure_image_sizes(f, rep, d.image) < 0 ||
         pod_labels(f, rep, &d, &caps) < 0)
@@ -682,9 +695,11 @@ static PyObject *scheduler_configure(SchedulerObject *self, PyObject *args)
             return NULL;
         }
     }
+    int locality = 0;
     for (Py_ssize_t q = 0; q < nq; q++) {
         PyObject *t = PyTuple_GET_ITEM(prios, q);
         long k = PyLong_AsLong(ITEM(t, 0));
+        locality |= k == FS_PRIO_LATENCY_IMAGE_LOCALITY || k == FS_PRIO_DATA_LOCALITY;
         if (k < 0 || k >= FS_PRIO_NKINDS || !PyFloat_Check(ITEM(t, 2)) || !isfinite(PyFloat_AS_DOUBLE(ITEM(t, 2))) ||
             PyFloat_AS_DOUBLE(ITEM(t, 2)) < 0) {
             PyErr_Format(PyExc_ValueError, "Scheduler: bad priority entry %R (weights are finite and >= 0)", t);
@@ -708,6 +723,7 @@ static PyObject *scheduler_configure(SchedulerObject *self, PyObject *args)
     self->percentage = pct;
     self->select = select;
     self->track_images = track;
+    self->locality = locality;
     self->start = 0;
     self->pipeline = 1;
     self->last_status = -1;

@@ -24,6 +24,7 @@ typedef struct {
     double percentage;
     int select;
     int track_images;
+    int locality; /* a priority reads the registry or storage bandwidths (synced before placing) */
     size_t start;
     struct fs_place_work work;
     double latency_per_node;
