@@ -273,3 +273,49 @@ def test_argument_errors_of_fast_methods(env):
     other.schedule(event=ev, priority=faassim.URGENT, delay=1)
     assert other.peek() == 1
     assert other.run(until=ev) == "manual"
+
+
+def _crash_at_2_and_tick(env, ticks):
+    def crasher():
+        yield env.timeout(2)
+        raise KeyError("crash")
+
+    def ticker():
+        while True:
+            yield env.timeout(1)
+            ticks.append(env.now)
+
+    env.process(crasher())
+    env.process(ticker())
+
+
+def test_resumed_run_until_reaches_its_own_target(env):
+    ticks = []
+    _crash_at_2_and_tick(env, ticks)
+    with pytest.raises(KeyError):
+        env.run(until=5)
+    assert env.now == 2
+    # the aborted run's stop request at 5 is gone: this run goes to 7 (SimPy would stop at 5)
+    env.run(until=7)
+    assert env.now == 7 and ticks == [1, 2, 3, 4, 5, 6]
+    env.run(until=8)
+    assert env.now == 8
+
+
+def test_resumed_plain_run_ignores_the_aborted_target(env):
+    ticks = []
+    _crash_at_2_and_tick(env, ticks)
+    with pytest.raises(KeyError):
+        env.run(until=5)
+    stop = env.timeout(8, value="ten")  # at 2 + 8
+    assert env.run(until=stop) == "ten" and env.now == 10
+
+
+def test_aborted_run_until_event_does_not_stop_a_later_run(env):
+    ticks = []
+    _crash_at_2_and_tick(env, ticks)
+    mark = env.timeout(4)
+    with pytest.raises(KeyError):
+        env.run(until=mark)
+    env.run(until=6)  # mark fires at 4 on the way, without stopping this run
+    assert env.now == 6 and mark.processed

@@ -482,6 +482,15 @@ start:;
         else
             result = Py_NewRef(Py_None);
     }
+    /* A run that ends in an error leaves its until event pending; its stop
+     * request belongs to this run only, so that a resumed run(until=...)
+     * runs to its own target (SimPy's would stop at the stale one). */
+    if (!result && until_ev && !until_ev->processed) {
+        PyObject *exc = fs_err_take();
+        if (event_remove_ccb(until_ev, FS_CB_STOP, (PyObject *)self) < 0)
+            PyErr_Clear(); /* a callbacks list changed by hand: leave it as it is */
+        fs_err_restore(exc);
+    }
     Py_XDECREF(until_ev);
     Py_DECREF(self);
     return result;
