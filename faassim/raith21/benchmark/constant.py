@@ -165,9 +165,11 @@ class ConstantBenchmark(Benchmark):
             deployment.scale_min = 5
             deployment.target_average_utilization = 0.5
         n = len(env.topology.get_nodes())
+        # below 20 nodes faas-sim's int(0.05 * n) is 0, which faassim's
+        # ScalingConfiguration refuses (a step of 0 never scales): 1 then
 
         d = deployments[images.resnet50_inference_function]
-        d.rps_threshold, d.scale_max, d.scale_factor, d.rps_threshold_duration = 100, int(0.7 * n), int(0.05 * n), 10
+        d.rps_threshold, d.scale_max, d.scale_factor, d.rps_threshold_duration = 100, int(0.7 * n), max(1, int(0.05 * n)), 10
         d = deployments[images.mobilenet_inference_function]
         d.rps_threshold, d.scale_max, d.scale_factor, d.rps_threshold_duration = 70, int(0.25 * n), 5, 10
         d = deployments[images.speech_inference_function]
