@@ -54,6 +54,18 @@ MiB = 1024 * 1024
 
 # -- data ------------------------------------------------------------------------------
 
+RAITH21_MODULES = ["model", "generator", "etherdevices", "images", "storage", "deployments", "fet", "resources",
+                   "oracles", "characterization", "utils", "util.vanilla"]
+
+
+@pytest.mark.parametrize("name", RAITH21_MODULES)
+def test_doctests(name):
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(f"faassim.raith21.{name}"))
+    assert failures == 0 and tried > 0
+
 
 def test_generator_settings_csv_is_the_shared_copy():
     if not (SHARED / "generator_settings.csv").exists():
