@@ -496,6 +496,40 @@ class SimulationClusterContext(PlacementContext):
                 f"or None, not {type(index).__name__} ({index!r})"
             )
         self.storage_index = env.storage_index
+        self.sync_storage()
+
+    def sync_storage(self) -> None:
+        """sync_storage()
+
+        Give the placement's data locality (``DataLocality``) the storage's
+        items: each item's size (:func:`set_data_item`) and, per node of
+        ``env.topology``, the least bandwidth of the routes from and to the
+        nodes holding its bucket (:func:`set_node_data`; unlimited on those
+        nodes), as skippy's context resolved them. Called when the context
+        is made; call it again after changing the storage or the topology.
+        Nodes without a route to a holder are left out."""
+        env = self.env
+        storage = env.net.storage
+        topology = env.topology
+        items = storage.data_items
+        if topology is None or not items:
+            return
+        from faassim.network_topology import NoRouteError
+
+        nodes = topology.get_nodes()
+        for item in items:
+            set_data_item(env, item.path, item.size)
+            holders = storage.get_storage_nodes(item.path)
+            for node in nodes:
+                if node.name in holders:
+                    set_node_data(env, node, item.path, math.inf, math.inf)
+                    continue
+                try:
+                    recv = min(topology.route(h, node.name).bandwidth for h in holders)
+                    send = min(topology.route(node.name, h).bandwidth for h in holders)
+                except NoRouteError:
+                    continue
+                set_node_data(env, node, item.path, recv, send)
 
 
 class SkippyScheduler(_Scheduler):

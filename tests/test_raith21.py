@@ -453,6 +453,40 @@ def test_cluster_context_and_metrics_compat():
         fs.metrics.SimulatedClock(None)
 
 
+def test_storage_index_feeds_data_locality():
+    """env.storage_index reaches skippy's DataLocalityPriority: the node
+    holding the model scores 10 and takes every replica, though it sits
+    behind the slowest link and comes last (without the storage all nodes
+    score 0 and the first node scanned wins)."""
+    def place(with_storage):
+        t = fs.Topology()
+        switch = t.add_hop("switch")
+        for name, mbit in (("nuc_0", 1000), ("nuc_1", 100), ("nuc_2", 10)):
+            node = t.add_node(fs.Node.from_device(name))
+            link = t.add_link(fs.Link(bandwidth_mbit=mbit, name=f"link_{name}"))
+            t.connect(node, link, latency_ms=1)
+            t.connect(link, switch, latency_ms=1)
+        env = fs.Environment(seed=1)
+        env.topology = t
+        if with_storage:
+            env.storage_index = StorageIndex()
+            env.storage_index.mb("models", "nuc_2")
+            env.storage_index.put(fs.DataItem("models", "m", 100_000_000))
+        env.cluster = SimulationClusterContext(env)
+        env.scheduler = SkippyScheduler(env.cluster, predicates=[],
+                                        priorities=[(1, fs.placement.DataLocalityPriority())])
+        fn = fs.Function("f", [fs.FunctionImage("img")])
+        labels = {"data.skippy.io/receives-from-storage": "100M",
+                  "data.skippy.io/receives-from-storage/path": "models/m"}
+        env.faas.deploy(fs.FunctionDeployment(fn, [fs.FunctionContainer(fn.fn_images[0], labels=labels)],
+                                              fs.ScalingConfiguration(scale_min=3)))
+        env.run(until=1e-3)
+        return [r.node.name for r in env.faas.get_replicas("f")]
+
+    assert place(True) == ["nuc_2", "nuc_2", "nuc_2"]
+    assert place(False) == ["nuc_0", "nuc_0", "nuc_0"]   # ties: the first node of the scan
+
+
 def test_constant_benchmark_input():
     with pytest.raises(ValueError, match="unknown profile 'burst'"):
         ConstantBenchmark("burst", duration=10)
