@@ -487,7 +487,8 @@ class SimulationClusterContext(PlacementContext):
         super().__init__(env)
         index = getattr(env, "storage_index", None)
         if index is None:
-            env.storage_index = env.net.storage
+            index = env.net.storage
+            setattr(env, "storage_index", index)  # an attribute faas-sim code reads
         elif isinstance(index, Storage):
             env.net.storage = index
         else:
@@ -495,7 +496,7 @@ class SimulationClusterContext(PlacementContext):
                 f"SimulationClusterContext: env.storage_index must be a faassim.network.StorageIndex (Storage) "
                 f"or None, not {type(index).__name__} ({index!r})"
             )
-        self.storage_index = env.storage_index
+        self.storage_index = index
         self.sync_storage()
 
     def sync_storage(self) -> None:

@@ -82,6 +82,12 @@ class ConstantBenchmark(Benchmark):
     *model_folder* (faas-sim's performance degradation models) is not
     supported."""
 
+    profile: str
+    rps: float
+    _duration: float
+    images: List[Any]
+    deployments_per_name: Dict[str, Any]
+
     #: apply set_deployments' scaling settings (False: faas-sim's defaults)
     scaling_settings: bool = True
     #: stop the requests at 2 * t_ready + duration, as faas-sim did
