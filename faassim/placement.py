@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from faassim import _core
 from faassim.faas import Scheduler as _Scheduler
@@ -518,18 +518,24 @@ class SimulationClusterContext(PlacementContext):
         from faassim.network_topology import NoRouteError
 
         nodes = topology.get_nodes()
+        by_holders: Dict[Tuple[str, ...], List[Tuple[Any, float, float]]] = {}  # buckets often share their nodes
         for item in items:
             set_data_item(env, item.path, item.size)
-            holders = storage.get_storage_nodes(item.path)
-            for node in nodes:
-                if node.name in holders:
-                    set_node_data(env, node, item.path, math.inf, math.inf)
-                    continue
-                try:
-                    recv = min(topology.route(h, node.name).bandwidth for h in holders)
-                    send = min(topology.route(node.name, h).bandwidth for h in holders)
-                except NoRouteError:
-                    continue
+            holders = tuple(storage.get_storage_nodes(item.path))
+            if holders not in by_holders:
+                bandwidths = []
+                for node in nodes:
+                    if node.name in holders:
+                        bandwidths.append((node, math.inf, math.inf))
+                        continue
+                    try:
+                        recv = min(topology.route(h, node.name).bandwidth for h in holders)
+                        send = min(topology.route(node.name, h).bandwidth for h in holders)
+                    except NoRouteError:
+                        continue
+                    bandwidths.append((node, recv, send))
+                by_holders[holders] = bandwidths
+            for node, recv, send in by_holders[holders]:
                 set_node_data(env, node, item.path, recv, send)
 
 
