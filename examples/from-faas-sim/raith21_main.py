@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-# coding: utf-8
-# faas-sim's heterogeneous edge experiment (ext/raith21/main.py) on faassim:
-# only the import lines differ from faas-sim's script. See
-# docs/coming-from-faas-sim.md ("The raith21 experiment") for what differs
-# in the results and the lines that restore faas-sim's behaviour.
+# faas-sim's heterogeneous edge experiment (its ext/raith21/main.py) on faassim.
+#
+# The statements are those of faas-sim's script; only where the names are
+# imported from differs. docs/coming-from-faas-sim.md ("The raith21
+# experiment") compares the results with faas-sim's and gives the lines that
+# restore faas-sim's behaviour where faassim differs on purpose.
 import logging
 import random
 
@@ -33,10 +34,12 @@ from faassim.metrics import SimulatedClock, RuntimeLogger
 from faassim import Metrics
 from faassim.placement import SimulationClusterContext
 
+# the global generators: the devices and the city are drawn from them
 np.random.seed(1234)
 random.seed(1234)
 logging.basicConfig(level=logging.INFO)
 
+# 100 devices of the cloud-heavy generator settings, as nodes of the reference types
 num_devices = 100
 devices = generate_devices(num_devices, cloudcpu_settings)
 ether_nodes = convert_to_ether_nodes(devices)
@@ -47,35 +50,27 @@ resource_oracle = Raith21ResourceOracle(ai_resources_per_node_image)
 deployments = list(create_all_deployments(fet_oracle, resource_oracle).values())
 function_images = images.all_ai_images
 
+# skippy's default filters, then raith21's: characterized, right accelerator, accelerator free
 predicates = []
 predicates.extend(Scheduler.default_predicates)
-predicates.extend([
-    CanRunPred(fet_oracle, resource_oracle),
-    NodeHasAcceleratorPred(),
-    NodeHasFreeGpu(),
-    NodeHasFreeTpu()
-])
+predicates.extend([CanRunPred(fet_oracle, resource_oracle), NodeHasAcceleratorPred(), NodeHasFreeGpu(),
+                   NodeHasFreeTpu()])
 
 priorities = vanilla.get_priorities()
 
-sched_params = {
-    'percentage_of_nodes_to_score': 100,
-    'priorities': priorities,
-    'predicates': predicates
-}
+sched_params = {"percentage_of_nodes_to_score": 100, "priorities": priorities, "predicates": predicates}
 
-# Set arrival profiles/workload pattern
-benchmark = ConstantBenchmark('mixed', duration=200, rps=50)
+# every function at a constant rate (50 requests/s for the inference functions)
+benchmark = ConstantBenchmark("mixed", duration=200, rps=50)
 
-# Initialize topology
+# the urban sensing city; the storage index gets the data buckets
 storage_index = StorageIndex()
 topology = urban_sensing_topology(ether_nodes, storage_index)
 
-# Initialize environment
 env = Environment()
 
-env.simulator_factory = AIPythonHTTPSimulatorFactory(
-    get_raith21_function_characterizations(resource_oracle, fet_oracle))
+env.simulator_factory = AIPythonHTTPSimulatorFactory(get_raith21_function_characterizations(resource_oracle,
+                                                                                            fet_oracle))
 env.metrics = Metrics(env, log=RuntimeLogger(SimulatedClock(env)))
 env.topology = topology
 env.faas = DefaultFaasSystem(env, scale_by_requests=True)
@@ -87,18 +82,19 @@ env.scheduler = Scheduler(env.cluster, **sched_params)
 sim = Simulation(env.topology, benchmark, env=env)
 result = sim.run()
 
+metrics = sim.env.metrics
 dfs = {
-    "invocations_df": sim.env.metrics.extract_dataframe('invocations'),
-    "scale_df": sim.env.metrics.extract_dataframe('scale'),
-    "schedule_df": sim.env.metrics.extract_dataframe('schedule'),
-    "replica_deployment_df": sim.env.metrics.extract_dataframe('replica_deployment'),
-    "function_deployments_df": sim.env.metrics.extract_dataframe('function_deployments'),
-    "function_deployment_df": sim.env.metrics.extract_dataframe('function_deployment'),
-    "function_deployment_lifecycle_df": sim.env.metrics.extract_dataframe('function_deployment_lifecycle'),
-    "functions_df": sim.env.metrics.extract_dataframe('functions'),
-    "flow_df": sim.env.metrics.extract_dataframe('flow'),
-    "network_df": sim.env.metrics.extract_dataframe('network'),
-    "utilization_df": sim.env.metrics.extract_dataframe('utilization'),
-    'fets_df': sim.env.metrics.extract_dataframe('fets')
+    "invocations_df": metrics.extract_dataframe("invocations"),
+    "scale_df": metrics.extract_dataframe("scale"),
+    "schedule_df": metrics.extract_dataframe("schedule"),
+    "replica_deployment_df": metrics.extract_dataframe("replica_deployment"),
+    "function_deployments_df": metrics.extract_dataframe("function_deployments"),
+    "function_deployment_df": metrics.extract_dataframe("function_deployment"),
+    "function_deployment_lifecycle_df": metrics.extract_dataframe("function_deployment_lifecycle"),
+    "functions_df": metrics.extract_dataframe("functions"),
+    "flow_df": metrics.extract_dataframe("flow"),
+    "network_df": metrics.extract_dataframe("network"),
+    "utilization_df": metrics.extract_dataframe("utilization"),
+    "fets_df": metrics.extract_dataframe("fets"),
 }
 print(len(dfs))
