@@ -497,7 +497,6 @@ class SimulationClusterContext(PlacementContext):
                 f"or None, not {type(index).__name__} ({index!r})"
             )
         self.storage_index = index
-        self.sync_storage()
 
     def sync_storage(self) -> None:
         """sync_storage()
@@ -506,9 +505,11 @@ class SimulationClusterContext(PlacementContext):
         items: each item's size (:func:`set_data_item`) and, per node of
         ``env.topology``, the least bandwidth of the routes from and to the
         nodes holding its bucket (:func:`set_node_data`; unlimited on those
-        nodes), as skippy's context resolved them. Called when the context
-        is made; call it again after changing the storage or the topology.
-        Nodes without a route to a holder are left out."""
+        nodes), as skippy's context resolved them. A :class:`SkippyScheduler`
+        made with this context and a ``DataLocality`` priority calls it;
+        call it again after changing the storage or the topology. Nodes
+        without a route to a holder are left out. It resolves a route per
+        node and storage node: on 1000 nodes with 40 storage nodes, seconds."""
         env = self.env
         storage = env.net.storage
         topology = env.topology
@@ -552,7 +553,9 @@ class SkippyScheduler(_Scheduler):
     the cluster from the environment it is assigned to.
     *percentage_of_nodes_to_score* as skippy: 0 (or less) for the
     adaptive percentage, 100 or more for every node. The placement takes
-    *latency* simulated seconds (skippy's took the host's time).
+    *latency* simulated seconds (skippy's took the host's time). With a
+    ``DataLocality`` priority, a context that has ``sync_storage`` (a
+    :class:`SimulationClusterContext`) gives its storage to the placement.
 
     >>> s = SkippyScheduler(None, percentage_of_nodes_to_score=0)
     >>> [type(p).__name__ for p in SkippyScheduler.default_predicates], s.percentage_of_nodes_to_score
@@ -580,10 +583,15 @@ class SkippyScheduler(_Scheduler):
                 f"every node), got {p!r}"
             )
         p = None if p <= 0 else min(float(p), 100.0)
+        prios = list(self.default_priorities if priorities is None else priorities)
         super().__init__(
             latency=latency,
             predicates=list(self.default_predicates if predicates is None else predicates),
-            priorities=list(self.default_priorities if priorities is None else priorities),
+            priorities=prios,
             percentage_of_nodes_to_score=p,
         )
         self.cluster_context = cluster_context
+        # skippy's data locality reads the storage index through the context
+        sync = getattr(cluster_context, "sync_storage", None)
+        if callable(sync) and any(isinstance(prio, DataLocality) for _, prio in prios):
+            sync()

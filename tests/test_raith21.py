@@ -473,8 +473,12 @@ def test_storage_index_feeds_data_locality():
             env.storage_index.mb("models", "nuc_2")
             env.storage_index.put(fs.DataItem("models", "m", 100_000_000))
         env.cluster = SimulationClusterContext(env)
-        env.scheduler = SkippyScheduler(env.cluster, predicates=[],
-                                        priorities=[(1, fs.placement.DataLocalityPriority())])
+        priorities = [(1, fs.placement.DataLocalityPriority())]
+        if with_storage == "explicit":   # faassim's Scheduler: sync_storage() by hand
+            env.scheduler = fs.Scheduler(predicates=[], priorities=priorities)
+            env.cluster.sync_storage()
+        else:                            # skippy's constructor with the context does it
+            env.scheduler = SkippyScheduler(env.cluster, predicates=[], priorities=priorities)
         fn = fs.Function("f", [fs.FunctionImage("img")])
         labels = {"data.skippy.io/receives-from-storage": "100M",
                   "data.skippy.io/receives-from-storage/path": "models/m"}
@@ -484,6 +488,7 @@ def test_storage_index_feeds_data_locality():
         return [r.node.name for r in env.faas.get_replicas("f")]
 
     assert place(True) == ["nuc_2", "nuc_2", "nuc_2"]
+    assert place("explicit") == ["nuc_2", "nuc_2", "nuc_2"]
     assert place(False) == ["nuc_0", "nuc_0", "nuc_0"]   # ties: the first node of the scan
 
 
