@@ -17,7 +17,7 @@ from typing import Dict, List, Sequence
 
 from faassim.raith21.device import Device
 from faassim.raith21.model import Accelerator, Arch, Bins, GpuModel, Location
-from faassim.topology import Node
+from faassim.topology import Node, load_device_types
 
 __all__ = ["device_type_of", "create_node_from_device", "convert_to_ether_nodes"]
 
@@ -63,10 +63,11 @@ def convert_to_ether_nodes(devices: Sequence[Device]) -> List[Node]:
     type from 0 in this call (faas-sim counted per Python process, so a
     second call went on numbering)."""
     counters: Dict[str, int] = {}
+    types = load_device_types()
     nodes = []
     for device in devices:
         kind = device_type_of(device)
         k = counters.get(kind, 0)
         counters[kind] = k + 1
-        nodes.append(Node.from_device(f"{kind}_{k}", kind))
+        nodes.append(Node.from_device(f"{kind}_{k}", types[kind]))
     return nodes

@@ -18,6 +18,7 @@ without from Python's ``random``. Pass ``rng=`` a :class:`faassim.Random`
 
 from __future__ import annotations
 
+import bisect
 import csv
 import functools
 import io
@@ -25,7 +26,7 @@ import numbers
 import random as _random
 from dataclasses import dataclass
 from importlib import resources as _resources
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -99,21 +100,28 @@ def _uniform(rng: Any) -> float:
     return float(rng.random())
 
 
-def get_property_with_probs(probs: Any, rng: Any = None) -> Any:
-    """A value of the property ``probs = (enum, {value: probability})``,
-    drawn as ``numpy.random.choice(len(values), p=probabilities)`` does (one
-    uniform number against the normalized cumulative sums); None for an
-    empty distribution (no draw)."""
+def _cdf(probs: Any) -> Tuple[List[Any], List[float]]:
+    """The values of ``probs = (enum, {value: probability})`` and their
+    normalized cumulative sums, as ``numpy.random.choice`` computes them."""
     kind, table = probs
     values = list(table.keys())
-    if not values:
-        return None
     p = np.asarray(list(table.values()), dtype=np.float64)
     if not np.all(np.isfinite(p)) or np.any(p < 0) or abs(p.sum() - 1.0) > 1e-8:
         raise ValueError(f"the probabilities of {kind.__name__} values must be >= 0 and sum to 1, got {table!r}")
     cdf = np.cumsum(p)
     cdf /= cdf[-1]
-    return values[int(np.searchsorted(cdf, _uniform(rng), side="right"))]
+    return values, cdf.tolist()
+
+
+def get_property_with_probs(probs: Any, rng: Any = None) -> Any:
+    """A value of the property ``probs = (enum, {value: probability})``,
+    drawn as ``numpy.random.choice(len(values), p=probabilities)`` does (one
+    uniform number against the normalized cumulative sums); None for an
+    empty distribution (no draw)."""
+    if not probs[1]:
+        return None
+    values, cdf = _cdf(probs)
+    return values[bisect.bisect_right(cdf, _uniform(rng))]
 
 
 def generate_devices_with_settings(n: int, settings: GeneratorSettings, rng: Any = None) -> List[Device]:
@@ -123,9 +131,9 @@ def generate_devices_with_settings(n: int, settings: GeneratorSettings, rng: Any
     for arch, share in settings.arch.items():
         if arch not in settings.properties:
             raise KeyError(f"generator settings have a share for {arch} but no ArchProperties for it")
-        props = settings.properties[arch]
+        tables = [_cdf(p) if p[1] else None for p in settings.properties[arch].values]
         for _ in range(int(n * share)):
-            drawn = [get_property_with_probs(p, rng) for p in props.values]
+            drawn: List[Any] = [None if t is None else t[0][bisect.bisect_right(t[1], _uniform(rng))] for t in tables]
             if drawn[0] is Accelerator.GPU:
                 devices.append(GpuDevice(str(len(devices)), arch, *drawn))
             else:
