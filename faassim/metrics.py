@@ -54,7 +54,7 @@ import numpy as np
 
 from faassim import _core
 
-__all__ = ["Metrics", "Record"]
+__all__ = ["Metrics", "Record", "SimulatedClock", "RuntimeLogger"]
 
 _I64_NULL = np.iinfo(np.int64).min
 
@@ -112,8 +112,46 @@ def _error_text(error: Any) -> str:
     return str(error)
 
 
+class SimulatedClock:
+    """SimulatedClock(env)
+
+    faas-sim's clock that reads the simulated time: ``now()`` is
+    ``env.now``. faassim's metrics are always stamped with simulated time, so
+    this is what every :class:`RuntimeLogger` uses.
+
+    >>> import faassim
+    >>> env = faassim.Environment(initial_time=5)
+    >>> SimulatedClock(env).now()
+    5
+    """
+
+    def __init__(self, env: Any):
+        if not isinstance(env, _core.Environment):
+            raise TypeError(f"SimulatedClock(env): env must be a faassim Environment, not {type(env).__name__} ({env!r})")
+        self.env = env
+
+    def now(self) -> Any:
+        return self.env.now
+
+
+class RuntimeLogger:
+    """RuntimeLogger(clock=None)
+
+    faas-sim's logger, taken by ``Metrics(env, log=RuntimeLogger(...))`` so
+    that faas-sim code ports unchanged. faassim stores the rows itself, in C,
+    stamped with the simulated time: the logger only carries *clock* (a
+    :class:`SimulatedClock`, or None; faas-sim's default was the wall clock,
+    which faassim never uses).
+    """
+
+    def __init__(self, clock: Optional[SimulatedClock] = None):
+        if clock is not None and not callable(getattr(clock, "now", None)):
+            raise TypeError(f"RuntimeLogger(clock): clock must be a SimulatedClock or None, not {clock!r}")
+        self.clock = clock
+
+
 class Metrics(_core.Metrics):
-    """Metrics(env, *, keep_records=True)
+    """Metrics(env, log=None, *, keep_records=True)
 
     Instrumentation of a simulation (faas-sim's ``sim.metrics.Metrics``).
     ``log(metric, value, **tags)`` appends a row at ``env.now``; results come
@@ -123,6 +161,14 @@ class Metrics(_core.Metrics):
     The hooks that take a replica read its ``replica_id``, ``fn_name``,
     ``image`` and ``node`` (a node with a ``name``, or None before placement).
     """
+
+    def __init__(self, env: Any, log: Optional[RuntimeLogger] = None, *, keep_records: bool = True):
+        # faas-sim's second argument: a RuntimeLogger (kept as ``logger``;
+        # the rows are stored in C with simulated time whatever its clock)
+        if log is not None and not isinstance(log, RuntimeLogger):
+            raise TypeError(f"Metrics(env, log): log must be a RuntimeLogger or None, not {type(log).__name__} ({log!r})")
+        super().__init__(env, keep_records=keep_records)
+        self.logger = log
 
     # -- faas-sim's generic API -------------------------------------------------
 

@@ -38,6 +38,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 from faassim import _core
 
 __all__ = [
+    "StorageIndex",
     "Network",
     "NodeState",
     "Storage",
@@ -176,6 +177,15 @@ class Storage:
     def data_items(self) -> List[DataItem]:
         """Every stored item, in the order put."""
         return list(self._items.values())
+
+
+#: skippy's ``StorageIndex`` (faas-sim's ``env.storage_index``): the same
+#: class as :class:`Storage`. faas-sim code that fills a ``StorageIndex()``
+#: before the environment exists ports unchanged; assigning it to
+#: ``env.storage_index`` and making ``env.cluster =
+#: SimulationClusterContext(env)`` makes it ``env.net.storage``, where
+#: ``simulate_data_download``/``upload`` look.
+StorageIndex = Storage
 
 
 class _Cache:

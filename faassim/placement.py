@@ -36,9 +36,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from faassim import _core
+from faassim.faas import Scheduler as _Scheduler
 
 __all__ = [
     "MAX_PRIORITY",
@@ -77,6 +78,8 @@ __all__ = [
     "set_node_data",
     "faas_sim_default_predicates",
     "faas_sim_default_priorities",
+    "SkippyScheduler",
+    "SimulationClusterContext",
 ]
 
 MAX_PRIORITY = 10
@@ -456,3 +459,148 @@ def set_node_data(env: Any, node: Any, path: str, recv_bandwidth: float, send_ba
     its storage (skippy takes the storage node of least bandwidth;
     ``math.inf`` where the node holds the item)."""
     _core._placement_set_node_data(env.faas, node, path, recv_bandwidth, send_bandwidth)
+
+
+# -- skippy's and faas-sim's names for the scheduler and its context -------------
+
+
+class SimulationClusterContext(PlacementContext):
+    """SimulationClusterContext(env)
+
+    faas-sim's ``sim.skippy.SimulationClusterContext`` (``env.cluster``) in
+    its minimal form: the :class:`PlacementContext` that Python predicates
+    and priorities get, which also joins faas-sim's storage index to the
+    network. As faas-sim's context read ``env.storage_index``, this one
+    makes ``env.storage_index`` (a :class:`faassim.network.StorageIndex`
+    filled before the environment existed) the network's storage
+    (``env.net.storage``), where ``simulate_data_download`` and
+    ``simulate_data_upload`` look; without one, ``env.storage_index``
+    becomes ``env.net.storage``.
+
+    >>> import faassim
+    >>> from faassim.network import StorageIndex, DataItem
+    >>> index = StorageIndex()
+    >>> index.mb("models", "nuc_0"); index.put(DataItem("models", "resnet", 10))
+    >>> env = faassim.Environment()
+    >>> env.storage_index = index
+    >>> env.cluster = SimulationClusterContext(env)
+    >>> env.net.storage is index, env.net.storage.get_storage_nodes("models/resnet")
+    (True, ['nuc_0'])
+    """
+
+    def __init__(self, env: Any):
+        from faassim.network import Storage
+
+        if not isinstance(env, _core.Environment):
+            raise TypeError(f"SimulationClusterContext(env): env must be a faassim Environment, not {env!r}")
+        super().__init__(env)
+        index = getattr(env, "storage_index", None)
+        if index is None:
+            index = env.net.storage
+            setattr(env, "storage_index", index)  # an attribute faas-sim code reads
+        elif isinstance(index, Storage):
+            env.net.storage = index
+        else:
+            raise TypeError(
+                f"SimulationClusterContext: env.storage_index must be a faassim.network.StorageIndex (Storage) "
+                f"or None, not {type(index).__name__} ({index!r})"
+            )
+        self.storage_index = index
+
+    def sync_storage(self) -> None:
+        """sync_storage()
+
+        Give the placement's data locality (``DataLocality``) the storage's
+        items: each item's size (:func:`set_data_item`) and, per node of
+        ``env.topology``, the least bandwidth of the routes from and to the
+        nodes holding its bucket (:func:`set_node_data`; unlimited on those
+        nodes), as skippy's context resolved them. A :class:`SkippyScheduler`
+        made with this context and a ``DataLocality`` priority calls it;
+        call it again after changing the storage or the topology. Nodes
+        without a route to a holder are left out. It resolves a route per
+        node and storage node: on 1000 nodes with 40 storage nodes, seconds."""
+        env = self.env
+        storage = env.net.storage
+        topology = env.topology
+        items = storage.data_items
+        if topology is None or not items:
+            return
+        from faassim.network_topology import NoRouteError
+
+        nodes = topology.get_nodes()
+        by_holders: Dict[Tuple[str, ...], List[Tuple[Any, float, float]]] = {}  # buckets often share their nodes
+        for item in items:
+            set_data_item(env, item.path, item.size)
+            holders = tuple(storage.get_storage_nodes(item.path))
+            if holders not in by_holders:
+                bandwidths = []
+                for node in nodes:
+                    if node.name in holders:
+                        bandwidths.append((node, math.inf, math.inf))
+                        continue
+                    try:
+                        recv = min(topology.route(h, node.name).bandwidth for h in holders)
+                        send = min(topology.route(node.name, h).bandwidth for h in holders)
+                    except NoRouteError:
+                        continue
+                    bandwidths.append((node, recv, send))
+                by_holders[holders] = bandwidths
+            for node, recv, send in by_holders[holders]:
+                set_node_data(env, node, item.path, recv, send)
+
+
+class SkippyScheduler(_Scheduler):
+    """SkippyScheduler(cluster_context=None, percentage_of_nodes_to_score=100, predicates=None, priorities=None, *, latency=0.0)
+
+    skippy's ``Scheduler`` with skippy's constructor, so that
+    ``from skippy.core.scheduler import Scheduler`` ports as
+    ``from faassim.placement import SkippyScheduler as Scheduler``: a
+    :class:`faassim.Scheduler` pipeline of *predicates* (default
+    :attr:`default_predicates`) and weighted *priorities* (default
+    :attr:`default_priorities`). *cluster_context* (faas-sim's
+    ``env.cluster``) is kept as ``cluster_context``; the scheduler reads
+    the cluster from the environment it is assigned to.
+    *percentage_of_nodes_to_score* as skippy: 0 (or less) for the
+    adaptive percentage, 100 or more for every node. The placement takes
+    *latency* simulated seconds (skippy's took the host's time). With a
+    ``DataLocality`` priority, a context that has ``sync_storage`` (a
+    :class:`SimulationClusterContext`) gives its storage to the placement.
+
+    >>> s = SkippyScheduler(None, percentage_of_nodes_to_score=0)
+    >>> [type(p).__name__ for p in SkippyScheduler.default_predicates], s.percentage_of_nodes_to_score
+    (['PodFitsResources', 'CheckNodeLabelPresence'], None)
+    """
+
+    #: skippy's ``Scheduler.default_predicates``: resources fit, not a storage node
+    default_predicates: List[Predicate] = faas_sim_default_predicates()
+    #: skippy's ``Scheduler.default_priorities``: five priorities of weight 1
+    default_priorities: List[Tuple[float, Priority]] = faas_sim_default_priorities()
+
+    def __init__(
+        self,
+        cluster_context: Any = None,
+        percentage_of_nodes_to_score: Any = 100,
+        predicates: Optional[Iterable[Any]] = None,
+        priorities: Optional[Iterable[Any]] = None,
+        *,
+        latency: Any = 0.0,
+    ):
+        p = percentage_of_nodes_to_score
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or math.isnan(p):
+            raise ValueError(
+                f"SkippyScheduler: percentage_of_nodes_to_score must be a number (<= 0: adaptive, >= 100: "
+                f"every node), got {p!r}"
+            )
+        p = None if p <= 0 else min(float(p), 100.0)
+        prios = list(self.default_priorities if priorities is None else priorities)
+        super().__init__(
+            latency=latency,
+            predicates=list(self.default_predicates if predicates is None else predicates),
+            priorities=prios,
+            percentage_of_nodes_to_score=p,
+        )
+        self.cluster_context = cluster_context
+        # skippy's data locality reads the storage index through the context
+        sync = getattr(cluster_context, "sync_storage", None)
+        if callable(sync) and any(isinstance(prio, DataLocality) for _, prio in prios):
+            sync()

@@ -1,0 +1,1 @@
+"""raith21's benchmarks (faas-sim's ``ext.raith21.benchmark``)."""

@@ -1,0 +1,1 @@
+"""raith21's scheduler configurations (faas-sim's ``ext.raith21.util``)."""
