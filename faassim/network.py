@@ -506,45 +506,53 @@ class Network:
                     continue
                 _core._placement_set_registry_bandwidth(faas, name, bw)
         storage = self.storage
-        for item in storage.data_items:
+        items = storage.data_items
+        by_holders: Dict[Tuple[str, ...], List[Tuple[str, float, float]]] = {}  # buckets often share nodes
+        for item in items:
+            holders = tuple(storage.get_storage_nodes(item.path))
+            if holders not in by_holders:
+                by_holders[holders] = self._storage_bandwidths(route, nodes, holders)
+        for item in items:
             path = item.path
             _core._placement_set_data_item(faas, path, int(item.size))
-            holders = storage.get_storage_nodes(path)
+            for name, recv, send in by_holders[tuple(storage.get_storage_nodes(path))]:
+                _core._placement_set_node_data(faas, name, path, recv, send)
+
+    @staticmethod
+    def _storage_bandwidths(route: Any, nodes: List[str], holders: Tuple[str, ...]) -> List[Tuple[str, float, float]]:
+        """Per node, the least bandwidth from (receive) and to (send) the
+        *holders* over the routes (skippy's choice among storage nodes;
+        unlimited on a holder); nodes that reach no holder are left out.
+        Routes are resolved source by source, so that each source's search
+        is reused."""
+        held = set(holders)
+        recv: Dict[str, float] = {}
+        for h in holders:  # from each holder to every node
             for name in nodes:
-                if name in holders:
-                    _core._placement_set_node_data(faas, name, path, math.inf, math.inf)
+                if name in held:
                     continue
-                recv = send = math.inf
-                reached = False
-                for h in holders:
-                    try:
-                        r, s = route(h, name).bandwidth, route(name, h).bandwidth
-                    except LookupError:
-                        continue
-                    reached = True
-                    recv, send = min(recv, r), min(send, s)
-                if reached:
-                    _core._placement_set_node_data(faas, name, path, recv, send)
-
-    def node_state(self, name: Any) -> NodeState:
-        """The run-time state of the compute node *name* (a name or Node):
-        see :class:`NodeState`. ``KeyError`` for an unknown node."""
-        node_name = _name(name)
-        node = self.env.topology.find_node(node_name)
-        cache = self._caches.get(node_name)
-        replicas = list(_replicas_on(self.env, node))
-        allocated: Dict[str, int] = {}
-        alloc = getattr(self.env.faas, "node_allocation", None)
-        if alloc is not None:
-            try:
-                allocated = dict(alloc(node_name))
-            except KeyError:  # a node the platform has not seen yet holds nothing
-                allocated = {}
-        return NodeState(node_name, list(cache.images) if cache else [], cache.bytes if cache else 0,
-                         sorted(img for (n, img) in self._pulls if n == node_name), replicas, allocated)
-
-    def __repr__(self) -> str:
-        return f"<Network: {len(self._links)} links, {len(self.flows.flows)} flows running>"
+                try:
+                    bw = route(h, name).bandwidth
+                except LookupError:
+                    continue
+                recv[name] = min(recv.get(name, math.inf), bw)
+        out = []
+        for name in nodes:
+            if name in held:
+                out.append((name, math.inf, math.inf))
+                continue
+            send = math.inf
+            reached = False
+            for h in holders:  # from the node to each holder
+                try:
+                    bw = route(name, h).bandwidth
+                except LookupError:
+                    continue
+                reached = True
+                send = min(send, bw)
+            if name in recv or reached:
+                out.append((name, recv.get(name, math.inf), send))
+        return out
 
 
 def _replicas_on(env: Any, node: Any) -> Iterator[Any]:

@@ -511,42 +511,15 @@ class SimulationClusterContext(PlacementContext):
         """sync_storage()
 
         Give the placement's data locality (``DataLocality``) the storage's
-        items: each item's size (:func:`set_data_item`) and, per node of
-        ``env.topology``, the least bandwidth of the routes from and to the
-        nodes holding its bucket (:func:`set_node_data`; unlimited on those
-        nodes), as skippy's context resolved them. A :class:`SkippyScheduler`
-        made with this context and a ``DataLocality`` priority calls it;
-        call it again after changing the storage or the topology. Nodes
-        without a route to a holder are left out. It resolves a route per
-        node and storage node: on 1000 nodes with 40 storage nodes, seconds."""
-        env = self.env
-        storage = env.net.storage
-        topology = env.topology
-        items = storage.data_items
-        if topology is None or not items:
-            return
-        from faassim.network_topology import NoRouteError
-
-        nodes = topology.get_nodes()
-        by_holders: Dict[Tuple[str, ...], List[Tuple[Any, float, float]]] = {}  # buckets often share their nodes
-        for item in items:
-            set_data_item(env, item.path, item.size)
-            holders = tuple(storage.get_storage_nodes(item.path))
-            if holders not in by_holders:
-                bandwidths = []
-                for node in nodes:
-                    if node.name in holders:
-                        bandwidths.append((node, math.inf, math.inf))
-                        continue
-                    try:
-                        recv = min(topology.route(h, node.name).bandwidth for h in holders)
-                        send = min(topology.route(node.name, h).bandwidth for h in holders)
-                    except NoRouteError:
-                        continue
-                    bandwidths.append((node, recv, send))
-                by_holders[holders] = bandwidths
-            for node, recv, send in by_holders[holders]:
-                set_node_data(env, node, item.path, recv, send)
+        items now: each item's size and, per platform node, the least
+        bandwidth of the routes from and to the nodes holding its bucket
+        (unlimited on those nodes), as skippy's context resolved them. The
+        platform does this by itself before a placement that scores data
+        locality, whenever the storage or the topology changed; this call
+        only does it earlier."""
+        net = self.env.net
+        if hasattr(net, "_sync_locality"):
+            net._sync_locality()
 
 
 class SkippyScheduler(_Scheduler):
@@ -562,9 +535,9 @@ class SkippyScheduler(_Scheduler):
     the cluster from the environment it is assigned to.
     *percentage_of_nodes_to_score* as skippy: 0 (or less) for the
     adaptive percentage, 100 or more for every node. The placement takes
-    *latency* simulated seconds (skippy's took the host's time). With a
-    ``DataLocality`` priority, a context that has ``sync_storage`` (a
-    :class:`SimulationClusterContext`) gives its storage to the placement.
+    *latency* simulated seconds (skippy's took the host's time). Data
+    locality reads ``env.net.storage`` (a :class:`SimulationClusterContext`
+    makes ``env.storage_index`` that storage).
 
     >>> s = SkippyScheduler(None, percentage_of_nodes_to_score=0)
     >>> [type(p).__name__ for p in SkippyScheduler.default_predicates], s.percentage_of_nodes_to_score
@@ -600,7 +573,3 @@ class SkippyScheduler(_Scheduler):
             percentage_of_nodes_to_score=p,
         )
         self.cluster_context = cluster_context
-        # skippy's data locality reads the storage index through the context
-        sync = getattr(cluster_context, "sync_storage", None)
-        if callable(sync) and any(isinstance(prio, DataLocality) for _, prio in prios):
-            sync()

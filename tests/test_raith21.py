@@ -474,10 +474,12 @@ def test_storage_index_feeds_data_locality():
             env.storage_index.put(fs.DataItem("models", "m", 100_000_000))
         env.cluster = SimulationClusterContext(env)
         priorities = [(1, fs.placement.DataLocalityPriority())]
-        if with_storage == "explicit":   # faassim's Scheduler: sync_storage() by hand
+        if with_storage == "explicit":   # faassim's Scheduler, sync_storage() ahead of time
             env.scheduler = fs.Scheduler(predicates=[], priorities=priorities)
             env.cluster.sync_storage()
-        else:                            # skippy's constructor with the context does it
+        elif with_storage == "faassim":  # faassim's Scheduler: the platform syncs before placing
+            env.scheduler = fs.Scheduler(predicates=[], priorities=priorities)
+        else:                            # skippy's constructor
             env.scheduler = SkippyScheduler(env.cluster, predicates=[], priorities=priorities)
         fn = fs.Function("f", [fs.FunctionImage("img")])
         labels = {"data.skippy.io/receives-from-storage": "100M",
@@ -489,6 +491,7 @@ def test_storage_index_feeds_data_locality():
 
     assert place(True) == ["nuc_2", "nuc_2", "nuc_2"]
     assert place("explicit") == ["nuc_2", "nuc_2", "nuc_2"]
+    assert place("faassim") == ["nuc_2", "nuc_2", "nuc_2"]
     assert place(False) == ["nuc_0", "nuc_0", "nuc_0"]   # ties: the first node of the scan
 
 
