@@ -379,10 +379,15 @@ def interpret(prog):
                 log(env, 'until', r)
             except Exception as e:
                 log(env, 'until-exc', simpy_scenarios.exc_info(e))
+        # run to the end, resuming after errors; a plain run() returns None,
+        # and how many calls reach the end differs on purpose after an aborted
+        # run(until=...) (SimPy's stale stop request ends the next run() at the
+        # old target), so only other return values are logged
         for _ in range(100):
             try:
                 r = env.run()
-                log(env, 'run-ret', r)
+                if r is not None:
+                    log(env, 'run-ret', r)
             except Exception as e:
                 log(env, 'run-exc', simpy_scenarios.exc_info(e))
             if env.peek() == INF:

@@ -580,6 +580,43 @@ def test_a_hook_yielding_a_non_event_with_errors_swallowed():
     assert ids(env.faas.get_replicas("f", FAILED)) == [0, 1]
 
 
+def test_a_hook_waiting_for_another_environments_event_fails_clearly():
+    other = faassim.Environment()
+
+    class Yields(FunctionSimulator):
+        def setup(self, env, replica):
+            yield env.timeout(1)
+            yield other.timeout(1)
+
+    env = make_env(sim=Yields)
+    env.faas.deploy(deployment(scale_min=1))
+    with pytest.raises(RuntimeError, match="belongs to another environment") as excinfo:
+        env.run()
+    assert "Yields.setup" in str(excinfo.value) and env.now == 1
+    # the replica failed and gave its resources back instead of staying STARTING for ever
+    assert ids(env.faas.get_replicas("f", FAILED)) == [0] and alloc(env, "n0") == (0, 0)
+
+    class Returns(FunctionSimulator):
+        def deploy(self, env, replica):
+            return other.timeout(1)
+
+    env = make_env(sim=Returns)
+    with pytest.raises(RuntimeError, match=r"Returns.deploy\(\) returned .*an event of another environment"):
+        env.faas.deploy(deployment(scale_min=1))
+        env.run()
+
+
+def test_a_process_waiting_for_another_environments_event_fails_clearly():
+    env, other = faassim.Environment(), faassim.Environment()
+
+    def proc():
+        yield other.timeout(1)
+
+    env.process(proc())
+    with pytest.raises(RuntimeError, match=r"Invalid yield value .* the event belongs to another environment"):
+        env.run()
+
+
 # --------------------------------------------------------------------------
 # 5. scaling
 

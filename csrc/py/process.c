@@ -115,7 +115,7 @@ static PyObject *copy_exception(faassim_state *st, PyObject *exc)
     return copy;
 }
 
-static void set_invalid_yield_error(ProcessObject *proc, PyObject *value)
+static void set_invalid_yield_error(ProcessObject *proc, PyObject *value, const char *why)
 {
     PyObject *where = NULL;
     PyObject *frame = PyObject_GetAttr(proc->generator, proc->ev.st->str_gi_frame);
@@ -141,8 +141,8 @@ static void set_invalid_yield_error(ProcessObject *proc, PyObject *value)
         }
     }
     /* SimPy's words first (its tests match 'Invalid yield value "None"'). */
-    PyErr_Format(PyExc_RuntimeError, "Invalid yield value \"%S\" from %R (%U): a process must yield events%U", value,
-                 proc, qualname, where);
+    PyErr_Format(PyExc_RuntimeError, "Invalid yield value \"%S\" from %R (%U): %s%U", value, proc, qualname, why,
+                 where);
     Py_DECREF(qualname);
     Py_DECREF(where);
 }
@@ -230,8 +230,13 @@ int process_resume(ProcessObject *proc, EventObject *ev)
             break;
         }
         /* The generator yielded something. */
-        if (!Py_IS_TYPE(result, st->Timeout_type) && !Event_Check(st, result)) {
-            set_invalid_yield_error(proc, result);
+        const char *bad = NULL;
+        if (!Py_IS_TYPE(result, st->Timeout_type) && !Event_Check(st, result))
+            bad = "a process must yield events";
+        else if (((EventObject *)result)->env && ((EventObject *)result)->env != env)
+            bad = "the event belongs to another environment (a process waits for events of its own)";
+        if (bad) {
+            set_invalid_yield_error(proc, result, bad);
             Py_DECREF(result);
             if (proc->throw_bad_yield && (to_throw = fs_err_take()) != NULL)
                 continue; /* a platform hook: the error ends the hook (see simulator.c) */

@@ -126,6 +126,15 @@ int simulator_call_method(SimulatorObject *sim, PyObject *name, EnvironmentObjec
         return 1;
     }
     if (Event_Check(st, res)) {
+        EnvironmentObject *owner = ((EventObject *)res)->env;
+        if (owner && owner != env) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "%.100s.%U() returned %R, an event of another environment: a hook waits for events of "
+                         "its own environment",
+                         Py_TYPE(sim)->tp_name, name, res);
+            Py_DECREF(res);
+            return -1;
+        }
         *wait_on = res;
         return 1;
     }

@@ -1357,10 +1357,11 @@ static void test_place_priorities_by_hand(void)
     scores_of(&s, pr, &d, sc);
     CHECK(sc[0] == 10 && sc[1] == 0 && sc[2] == 0);
 
-    /* Data locality: receive item 7 (1000 B), send item 8 (500 B). Node 0:
-     * 1000/100 + 500/50 = 20; node 1 holds item 7 (INFINITY): 0 + no entry
-     * for 8: 0; node 2: int(1000/300) = 3. Inverse scaling, lo 0, hi 20:
-     * (t - 20) / -20 * 10: 0, 10, int(8.5) = 8. */
+    /* Data locality: receive item 7 (1000 B), send item 8 (500 B), times in
+     * skippy's units (bytes over Mbit/s = bytes * 125000 / (bytes/s)). Node
+     * 0: 1250000 + 1250000 = 2500000; node 1 holds item 7 (INFINITY): 0 + no
+     * entry for 8: 0; node 2: int(1000 * 125000 / 300) = 416666. Inverse
+     * scaling, lo 0, hi 2500000: (t - hi) / -hi * 10: 0, 10, int(8.33) = 8. */
     CHECK_EQ_I(fs_sched_set_data_size(&s, 7, 1000), FS_OK);
     CHECK_EQ_I(fs_sched_set_data_size(&s, 8, 500), FS_OK);
     CHECK_EQ_I(fs_sched_set_node_data(&s, 0, 7, 100, 1), FS_OK);
@@ -1372,7 +1373,7 @@ static void test_place_priorities_by_hand(void)
     pr.kind = FS_PRIO_DATA_LOCALITY;
     double raw;
     CHECK_EQ_I(fs_place_map_score(&s, &pr, &d, 0, &raw), FS_OK);
-    CHECK_EQ_D(raw, 20);
+    CHECK_EQ_D(raw, 2500000);
     scores_of(&s, pr, &d, sc);
     CHECK_EQ_D(sc[0], 0);
     CHECK(!signbit(sc[0])); /* never -0 */
