@@ -124,11 +124,13 @@ from faassim.topology import (
     Topology,
     load_device_types,
     node_type_of,
+    split_image_name,
 )
 from faassim.network_topology import mbit, ms
 from faassim import distributions
 from faassim import workload
 from faassim import placement
+from faassim import docker
 from faassim.sweeps import SweepError, sweep
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy
@@ -228,6 +230,8 @@ __all__ = [
     "ms",
     "ImageProperties",
     "ContainerRegistry",
+    "split_image_name",
+    "docker",
     "DeviceType",
     "load_device_types",
     "node_type_of",

@@ -24,6 +24,7 @@ import faassim.simpy
 import faassim.simpy.core
 import faassim.simpy.util
 import faassim.placement
+import faassim.docker
 
 
 @pytest.mark.parametrize(
@@ -43,6 +44,7 @@ import faassim.placement
         faassim.sweeps,
         faassim.autoscaling,
         faassim.placement,
+        faassim.docker,
         faassim.simulation,
         faassim.scenario,
         faassim.simpy,
