@@ -24,6 +24,7 @@ import faassim.simpy
 import faassim.simpy.core
 import faassim.simpy.util
 import faassim.placement
+import faassim.cluster
 import faassim.docker
 
 
@@ -44,6 +45,7 @@ import faassim.docker
         faassim.sweeps,
         faassim.autoscaling,
         faassim.placement,
+        faassim.cluster,
         faassim.docker,
         faassim.simulation,
         faassim.scenario,
