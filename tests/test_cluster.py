@@ -212,3 +212,23 @@ def test_node_ether_node_and_current_requests():
     assert a.current_requests == {"r"} and b.current_requests == set()
     with pytest.raises(TypeError, match="would hide a Node attribute"):
         fs.Node("x", current_requests=set())
+
+
+def test_simulation_fills_a_cluster_left_none_before_the_scheduler():
+    seen = []
+
+    def create(env):
+        seen.append(env.cluster)
+        return RoundRobinScheduler(env.cluster)
+
+    env = fs.Environment()
+    env.cluster = None
+    sim = fs.Simulation(fs.Topology(nodes()), fs.Benchmark(), env)
+    sim.create_scheduler = create
+    sim.run()
+    assert isinstance(env.cluster, ClusterContext) and seen == [env.cluster]
+    env2 = fs.Environment()
+    mine = ClusterContext(env2)
+    env2.cluster = mine
+    fs.Simulation(fs.Topology(nodes()), fs.Benchmark(), env2).run()
+    assert env2.cluster is mine  # a cluster you set is kept
