@@ -173,7 +173,8 @@ def test_request_gen(ports):
     gaps = random.Random(0)
     arrivals = 0.5 + np.cumsum([gaps.expovariate(20) for _ in range(100)])
     np.testing.assert_allclose(np.sort(calls["t_start"]), arrivals, rtol=1e-12)
-    assert sim.env.now == pytest.approx(arrivals[-1], rel=1e-12) and round(sim.env.now, 6) == 6.545436  # faas-sim: 6.545436
+    # faas-sim: 6.545436, or 7.045436 when its (wall-clock) scheduling took over 17 ms
+    assert sim.env.now == pytest.approx(arrivals[-1], rel=1e-12) and round(sim.env.now, 6) == 6.545436
     assert len(calls["t_exec"]) == 100  # every request ran (in no time); faas-sim logged 88 with its 1 s simulators
 
 
@@ -196,6 +197,7 @@ def check_custom_function_sim(env):
               for name in ("python-pi", "resnet50-inference")}
     assert t_exec == {"python-pi": [2.0], "resnet50-inference": [0.5]}  # python-pi off a Raspberry Pi
     # running at pull + 10 s start-up (10.945); the polls see them at 11.0
+    # (faas-sim: 11.0 or 11.5, as its host's scheduling time was under 55 ms or not)
     assert set(calls["t_start"].tolist()) == {11.0} and env.now == 13.0
     assert calls["t_exec"].mean() == 1.25 and np.median(calls["t_exec"]) == 1.25  # faas-sim's
     for node in ("server_0", "server_1"):
