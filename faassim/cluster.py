@@ -22,10 +22,13 @@ has the same names:
 - A scheduler of your own is any object with ``schedule(pod)`` (set as
   ``env.scheduler``, or made by ``Simulation.create_scheduler(env)``); it
   returns a :class:`SchedulingResult` (or a Node, a node name, or None). The
-  platform allocates the replica's requests on the suggested host (a host
-  without room for them raises ``ValueError``: faas-sim's platform did not
-  check what a scheduler of your own chose); ``feasible_nodes`` and
-  ``needed_images`` are not used.
+  platform allocates the replica's requests on the suggested host; a host
+  without room for them rejects the replica, as a kubelet rejects a pod that
+  does not fit: the placement fails with the reason (in the ``schedule``
+  row) and the next container of the deployment's ranking is tried, as for
+  ``suggested_host=None`` (faas-sim's platform did not check what a
+  scheduler of your own chose, and over-committed the node).
+  ``feasible_nodes`` and ``needed_images`` are not used.
 
 >>> import faassim as fs
 >>> class FirstNode:

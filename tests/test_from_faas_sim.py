@@ -117,6 +117,8 @@ def ports(monkeypatch):
     state = random.getstate()
     yield lambda name: importlib.import_module(name), runs
     random.setstate(state)
+    for name in SCRIPTS:  # the ports' module names are not the test process's
+        sys.modules.pop(name, None)
 
 
 def invocations(env):
