@@ -325,3 +325,19 @@ def test_watchdogs(ports, monkeypatch):
     assert env.resource_state.get_resource_utilization(infer).list_resources() == pytest.approx(
         {"cpu": 0.08, "memory": 200.0})
     assert math.isclose(env.metrics.to_numpy("invocations")["t_exec"].mean(), 3.68)
+
+
+def test_faas_sims_default_scheduler_places_as_skippy(ports):
+    # skippy's configuration (the line restoring faas-sim's scheduler) puts
+    # the watchdogs example's two replicas where faas-sim did: server_0, which
+    # the registry reaches fastest
+    load, runs = ports
+    watchdogs = load("watchdogs")
+    basic = load("basic")
+    sim = fs.Simulation(basic.example_topology(), watchdogs.TrainInferenceBenchmark())
+    sim.create_simulator_factory = watchdogs.AIFunctionSimulatorFactory
+    sim.create_scheduler = lambda env: fs.Scheduler.faas_sim_default()
+    sim.run()
+    _, placed = invocations(sim.env)
+    assert placed == [("resnet50-inference", "server_0"), ("resnet50-training", "server_0")]
+    assert sim.env.now == 10.0
