@@ -60,7 +60,7 @@ from faassim._core import (
     Timeout,
 )
 from faassim.metrics import Metrics
-from faassim.simulator import FunctionSimulator, SimulatorFactory
+from faassim.simulator import FunctionSimulator, SimpleFunctionSimulator, SimpleSimulatorFactory, SimulatorFactory
 
 from faassim.model import (
     DeploymentRanking,
@@ -110,6 +110,7 @@ from faassim.autoscaling import (
     faas_idler,
 )
 from faassim import _components
+from faassim import cluster as _cluster
 from faassim.topology import (
     Capacity,
     Connection,
@@ -124,11 +125,14 @@ from faassim.topology import (
     Topology,
     load_device_types,
     node_type_of,
+    split_image_name,
 )
+from faassim.cluster import ClusterContext, Pod, SchedulingResult
 from faassim.network_topology import mbit, ms
 from faassim import distributions
 from faassim import workload
 from faassim import placement
+from faassim import docker
 from faassim.sweeps import SweepError, sweep
 from faassim.power import LinearPowerModel, NodePowerModel, load_power_profiles
 from faassim.energy import Energy
@@ -157,6 +161,7 @@ from faassim.simulation import Benchmark, Simulation, SimulationTimeoutError
 
 _core._register_platform(FunctionState, FunctionResponse, Metrics, _components.create)
 _core._register_network(_network._default_deploy, _network._sync_locality)
+_core._register_pods(_cluster._replica_pod)
 
 __version__ = "0.1.0"
 
@@ -228,6 +233,8 @@ __all__ = [
     "ms",
     "ImageProperties",
     "ContainerRegistry",
+    "split_image_name",
+    "docker",
     "DeviceType",
     "load_device_types",
     "node_type_of",
@@ -244,6 +251,8 @@ __all__ = [
     # function simulators
     "FunctionSimulator",
     "SimulatorFactory",
+    "SimpleFunctionSimulator",
+    "SimpleSimulatorFactory",
     "FunctionReplica",
     "FunctionRequest",
     "FaasSystem",
@@ -254,6 +263,10 @@ __all__ = [
     "RandomLoadBalancer",
     "WeightedRoundRobinLoadBalancer",
     "Scheduler",
+    # skippy's cluster view for schedulers of your own (faassim.cluster)
+    "ClusterContext",
+    "Pod",
+    "SchedulingResult",
     "RequestSource",
     "Poisson",
     "Constant",

@@ -3,7 +3,7 @@
 ``env.metrics``, ``env.faas``, ``env.topology``, ``env.scheduler``,
 ``env.load_balancer``, ``env.simulator_factory``, ``env.container_registry``,
 ``env.background_processes``, ``env.resource_state``, ``env.metrics_server``,
-``env.resource_monitor``, ``env.power_models``, ``env.energy`` and ``env.net`` are C slots of the
+``env.resource_monitor``, ``env.power_models``, ``env.energy``, ``env.net`` and ``env.cluster`` are C slots of the
 Environment; when one is read before it was set, the C core calls
 :func:`create` (registered by ``faassim/__init__.py``) to make the default.
 """
@@ -97,6 +97,10 @@ def _create(env: Any, name: str) -> Any:
         from faassim.network import Network
 
         return Network(env)
+    if name == "cluster":
+        from faassim.cluster import ClusterContext
+
+        return ClusterContext(env)
     if name == "resource_monitor":
         return None  # opt-in: ResourceMonitor(env, interval).start(); a Simulation sets ResourceMonitor(env, 1)
     raise AttributeError(f"Environment has no component {name!r}")

@@ -31,6 +31,7 @@ class Environment:
     power_models: Dict[str, Any]  # power models by node name ({} unless set)
     energy: Any  # faassim.Energy(env) unless set
     net: Any  # faassim.Network(env) unless set
+    cluster: Any  # faassim.ClusterContext(env) unless set
     @property
     def now(self) -> SimTime: ...  # an int while the initial time and the delays are ints
     @property
@@ -330,6 +331,13 @@ class FunctionReplica:
     inflight: int
     removing: bool
     last_active: Optional[float]
+    pod: Any  # faassim.Pod, made on first access
+    @property
+    def name(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def spec(self) -> Any: ...
 
 class LoadBalancer:
     policy: str
@@ -452,6 +460,7 @@ def _placement_set_data_item(faas: Any, path: str, size: int) -> None: ...
 def _placement_set_node_data(faas: Any, node: Any, path: str, recv_bandwidth: float, send_bandwidth: float) -> None: ...
 def _register_platform(FunctionState: Any, FunctionResponse: Any, Metrics: Any, component_factory: Any) -> None: ...
 def _register_network(default_deploy: Any, locality_sync: Any) -> None: ...
+def _register_pods(factory: Any) -> None: ...
 
 class Watchdog(FunctionSimulator):
     workers: int

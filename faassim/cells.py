@@ -14,8 +14,10 @@ connections, with the same names, as ether's. What differs:
   ether's distributions, converted);
 - names (``lan_0``, ``switch_lan_0``, ``shared_0``, ``rpi3_0``, ...) are
   numbered per topology from 0 (ether numbered per Python process);
-- random sizes (``GeoCell`` densities) are drawn from an explicit
-  :class:`faassim.Random` (``rng=``), so a seed gives the same topology;
+- random sizes (``GeoCell`` densities) are drawn from a
+  :class:`faassim.Random` given as ``rng=``, or, without one, from a new
+  ``faassim.Random(DEFAULT_SEED)`` per cell: the same topology every time
+  (ether drew from numpy's global generator, so every run built another);
 - node factories (:data:`nodes`) build :class:`faassim.Node` objects of the
   reference device types (``faassim/data/devices.csv``).
 
@@ -37,6 +39,7 @@ import math
 import numbers
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
+from faassim._core import Random
 from faassim.distributions import Distribution, LogNormal
 from faassim.network_topology import Connection, Hop, Link, latency, mbit
 from faassim.topology import Node, Topology, load_device_types
@@ -405,6 +408,11 @@ class SharedLinkCell(Cell):
                 topology.add_connection(Connection(self.link, self.backhaul))
 
 
+#: The seed of the random source of a cell or scenario built without
+#: ``rng=``: ``faassim.Random(DEFAULT_SEED)``, new for each cell.
+DEFAULT_SEED = 0
+
+
 def _density_sampler(density: Any, rng: Any) -> Callable[[], int]:
     if isinstance(density, numbers.Integral) and not isinstance(density, bool):
         if density < 0:
@@ -413,10 +421,9 @@ def _density_sampler(density: Any, rng: Any) -> Callable[[], int]:
         return lambda: n
     if isinstance(density, Distribution):
         if rng is None:
-            raise TypeError(
-                f"GeoCell density {density!r} is random: give rng= a faassim.Random (e.g. faassim.Random(seed) "
-                f"or env.rng) to draw it from"
-            )
+            rng = Random(DEFAULT_SEED)
+        elif not callable(getattr(rng, "random", None)):
+            raise TypeError(f"GeoCell rng must be a faassim.Random (or None), not {type(rng).__name__} {rng!r}")
         return lambda: max(0, int(density.sample(rng)))  # truncated, as ether's IntegerTruncationSampler
     raise TypeError(f"GeoCell density must be an int or a faassim.distributions distribution, got {density!r}")
 
@@ -427,7 +434,17 @@ class GeoCell(Cell):
     ``size`` geographic cells (neighborhoods): for each, a density ``n`` is
     drawn (an int, or ``int(density.sample(rng))`` for a distribution) and
     every element of ``nodes`` is built; a callable that takes a parameter is
-    called with ``n`` (ether's ``lambda size: SharedLinkCell(...)``)."""
+    called with ``n`` (ether's ``lambda size: SharedLinkCell(...)``).
+    Without ``rng`` a random density is drawn from ``faassim.Random(``
+    :data:`DEFAULT_SEED` ``)``, new for this cell: every build without
+    ``rng`` has the same sizes (ether drew from numpy's global generator).
+
+    >>> import faassim as fs
+    >>> def city():
+    ...     return GeoCell(3, density=fs.distributions.LogNormal(0.82, loc=2.02), nodes=[lambda n: LANCell([nodes.rpi3] * n)])
+    >>> len(fs.Topology().add(city())), len(fs.Topology().add(city()))
+    (10, 10)
+    """
 
     def __init__(self, size: int, density: Any, nodes: Any, *, rng: Any = None):
         if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 0:
@@ -543,7 +560,18 @@ class UrbanSensingScenario:
     ``2n`` tx2, ``n`` drawn from ``cell_density`` (an int, or a
     distribution drawn from ``rng``); and a :class:`Cloudlet` of
     ``cloudlet_size = (servers per rack, racks)`` on
-    :class:`FiberToExchange`."""
+    :class:`FiberToExchange`.
+
+    Without ``rng`` the densities come from ``faassim.Random(``
+    :data:`DEFAULT_SEED` ``)``, so ``UrbanSensingScenario()`` builds the same
+    city every time: neighborhoods of 3, 5 and 2 boxes, 53 nodes (ether's
+    drew them from numpy's global generator: another city on every run).
+    Give ``rng=faassim.Random(seed)`` for other cities.
+
+    >>> import faassim as fs
+    >>> len(fs.Topology().add(UrbanSensingScenario())), len(fs.Topology().add(UrbanSensingScenario(rng=fs.Random(7))))
+    (53, 45)
+    """
 
     def __init__(
         self,

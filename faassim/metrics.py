@@ -53,6 +53,7 @@ from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional
 import numpy as np
 
 from faassim import _core
+from faassim.cluster import SchedulingResult
 
 __all__ = ["Metrics", "Record", "SimulatedClock", "RuntimeLogger"]
 
@@ -432,7 +433,9 @@ class Metrics(_core.Metrics):
         node, or None when no node fits, and *reason* says why (failures)
         (measurement ``'schedule'``: value=``'finish'``, function_name,
         image, node_name (``'None'`` when no node), successful, replica_id,
-        and reason when given). faas-sim took a skippy ``SchedulingResult``.
+        and reason when given). *node* may also be a
+        :class:`~faassim.SchedulingResult` (faas-sim's argument): its
+        ``suggested_host`` is the node.
 
         >>> import faassim, types
         >>> m = faassim.Metrics(faassim.Environment())
@@ -442,7 +445,12 @@ class Metrics(_core.Metrics):
         >>> cols = m.to_numpy("schedule")
         >>> cols["node_name"].tolist(), cols["successful"].tolist(), cols["reason"].tolist()
         (['rpi3_0', 'None'], [True, False], [None, 'insufficient memory'])
+        >>> m.log_finish_schedule(r, faassim.SchedulingResult(types.SimpleNamespace(name="nx_0"), 3, []))
+        >>> m.to_numpy("schedule")["node_name"].tolist()[-1]
+        'nx_0'
         """
+        if isinstance(node, SchedulingResult):
+            node = node.suggested_host
         tags: Dict[str, Any] = {
             "function_name": replica.fn_name,
             "image": replica.image,

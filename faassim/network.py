@@ -554,6 +554,26 @@ class Network:
                 out.append((name, recv.get(name, math.inf), send))
         return out
 
+    def node_state(self, name: Any) -> NodeState:
+        """The run-time state of the compute node *name* (a name or Node):
+        see :class:`NodeState`. ``KeyError`` for an unknown node."""
+        node_name = _name(name)
+        node = self.env.topology.find_node(node_name)
+        cache = self._caches.get(node_name)
+        replicas = list(_replicas_on(self.env, node))
+        allocated: Dict[str, int] = {}
+        alloc = getattr(self.env.faas, "node_allocation", None)
+        if alloc is not None:
+            try:
+                allocated = dict(alloc(node_name))
+            except KeyError:  # a node the platform has not seen yet holds nothing
+                allocated = {}
+        return NodeState(node_name, list(cache.images) if cache else [], cache.bytes if cache else 0,
+                         sorted(img for (n, img) in self._pulls if n == node_name), replicas, allocated)
+
+    def __repr__(self) -> str:
+        return f"<Network: {len(self._links)} links, {len(self.flows.flows)} flows running>"
+
 
 def _replicas_on(env: Any, node: Any) -> Iterator[Any]:
     faas = env.faas

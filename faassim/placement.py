@@ -23,7 +23,7 @@ changing its imports. Subclass :class:`Predicate` (override
 ``map_node_score(context, pod, node)`` and optionally
 ``reduce_mapped_score(context, pod, nodes, scores)``) to add Python ones;
 ``pod`` is the :class:`~faassim.FunctionReplica`, ``node`` the topology's
-``Node`` and ``context`` a :class:`PlacementContext`.
+``Node`` and ``context`` is ``env.cluster`` (a :class:`~faassim.ClusterContext`).
 
 >>> import faassim
 >>> from faassim.placement import PodFitsResources, BalancedResourceAllocation
@@ -39,6 +39,7 @@ import numbers
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from faassim import _core
+from faassim.cluster import ClusterContext
 from faassim.faas import Scheduler as _Scheduler
 
 __all__ = [
@@ -102,18 +103,16 @@ _P_RESOURCES, _P_LABELS, _P_SELECTOR, _P_ARCH, _P_SCHEDULABLE, _P_CALLBACK = ran
 SELECT_MAX, SELECT_FIRST, SELECT_RANDOM = range(3)
 
 
-class PlacementContext:
-    """What Python predicates and priorities get as ``context`` (skippy's
-    ``ClusterContext``): ``env``, ``max_priority`` (10) and ``list_nodes()``
-    (the topology's nodes)."""
+#: What Python predicates and priorities get as ``context``: ``env.cluster``,
+#: a :class:`~faassim.ClusterContext` unless you set one (``env``,
+#: ``max_priority`` 10, ``list_nodes()``, ``get_node(name)``).
+PlacementContext = ClusterContext
 
-    max_priority = MAX_PRIORITY
 
-    def __init__(self, env: Any):
-        self.env = env
-
-    def list_nodes(self) -> List[Any]:
-        return list(self.env.topology.get_nodes())
+def _context_of(env: Any) -> Any:
+    """The ``context`` of Python predicates and priorities in *env*."""
+    cluster = env.cluster
+    return ClusterContext(env) if cluster is None else cluster
 
 
 class Predicate:
@@ -408,7 +407,7 @@ def configure(
             )
         if prios:
             raise ValueError(f"Scheduler: policy {policy!r} chooses without scores; give no priorities with it")
-    scheduler._configure(preds, prios, _percentage(percentage_of_nodes_to_score), select, bool(track_images), PlacementContext)
+    scheduler._configure(preds, prios, _percentage(percentage_of_nodes_to_score), select, bool(track_images), _context_of)
 
 
 # -- locality inputs of the node table ----------------------------------------------

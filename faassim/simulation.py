@@ -64,6 +64,7 @@ COMPONENTS = (
     "container_registry",
     "faas",
     "metrics",
+    "cluster",
     "scheduler",
     "load_balancer",
     "metrics_server",
@@ -236,7 +237,9 @@ class Simulation:
 
         Fill the components of *env* that are unset (None, or never set):
         ``simulator_factory``, ``container_registry``, ``faas``, ``metrics``,
-        ``scheduler``, ``load_balancer``, ``metrics_server``,
+        ``cluster``, ``scheduler`` (made after the cluster, which a
+        scheduler of your own may take: ``create_scheduler(env)`` can read
+        ``env.cluster``), ``load_balancer``, ``metrics_server``,
         ``resource_state`` and ``resource_monitor`` (``ResourceMonitor(env,
         1)``, as faas-sim; the others get faassim's defaults). Components you
         set are kept. A ``create_<component>`` method you override (on a
@@ -277,6 +280,14 @@ class Simulation:
         from faassim.metrics import Metrics
 
         return Metrics(env)
+
+    def create_cluster(self, env: Environment) -> Any:
+        """The cluster view of an environment that has none
+        (``ClusterContext(env)``, skippy's, as faas-sim's
+        ``SimulationClusterContext``)."""
+        from faassim.cluster import ClusterContext
+
+        return ClusterContext(env)
 
     def create_scheduler(self, env: Environment) -> Any:
         """The scheduler of an environment that has none (``Scheduler()``,

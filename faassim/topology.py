@@ -42,6 +42,7 @@ __all__ = [
     "NoRouteError",
     "ImageProperties",
     "ContainerRegistry",
+    "split_image_name",
     "DeviceType",
     "load_device_types",
     "node_type_of",
@@ -206,6 +207,32 @@ class Node:
     def memory(self) -> int:
         """Memory capacity in bytes (``capacity.memory``)."""
         return self.capacity.memory
+
+    @property
+    def ether_node(self) -> "Node":
+        """The node itself. faas-sim's ``replica.node`` was a ``NodeState``
+        whose ``ether_node`` was the topology's node; faassim's
+        ``replica.node`` is that node, so ``replica.node.ether_node`` (as in
+        ``docker.pull(env, image, replica.node.ether_node)``) still works."""
+        return self
+
+    @property
+    def current_requests(self) -> set:
+        """A set of your own for the requests running on the node
+        (faas-sim's ``NodeState.current_requests``; its watchdogs added and
+        removed each request). faassim's platform neither fills nor reads it:
+        it counts the requests of each replica in ``replica.inflight``. The
+        set belongs to the node object, so a topology reused by several
+        simulations shares it.
+
+        >>> n = Node("nuc_0")
+        >>> n.current_requests.add("request 0"); len(n.current_requests)
+        1
+        """
+        requests = self.__dict__.get("_current_requests")
+        if requests is None:
+            requests = self.__dict__["_current_requests"] = set()
+        return requests
 
     @classmethod
     def from_device(cls, name: str, device_type: Union[str, "DeviceType", None] = None, **kwargs: Any) -> "Node":
@@ -1073,6 +1100,23 @@ def _normalize_image(image: str) -> str:
     return image
 
 
+def split_image_name(image: str) -> Tuple[str, str]:
+    """split_image_name(image) -> (name, tag)
+
+    faas-sim's: ``"repo/name:tag"`` -> ``("repo/name", "tag")``; the tag is
+    ``"latest"`` when there is none (a ``:`` before the last ``/`` is a
+    registry's port, not a tag).
+
+    >>> split_image_name("edgerun/go-telemd"), split_image_name("localhost:5000/pi:v2")
+    (('edgerun/go-telemd', 'latest'), ('localhost:5000/pi', 'v2'))
+    """
+    _check_name(image, "image")
+    if ":" in image.rsplit("/", 1)[-1]:
+        name, tag = image.rsplit(":", 1)
+        return name, tag
+    return image, "latest"
+
+
 class ContainerRegistry:
     """Container image sizes (bytes) per architecture, used to simulate image
     pulls. Sizes are numbers of bytes or quantities such as ``"80Mi"``. An
@@ -1136,19 +1180,42 @@ class ContainerRegistry:
         (optionally only those for ``arch`` or for any arch); empty if
         unknown."""
         key = _normalize_image(image)
-        if ":" in key.rsplit("/", 1)[-1]:
-            name, tag = key.rsplit(":", 1)
-        else:
-            name, tag = key, "latest"
+        name, tag = split_image_name(key)
         return [
             ImageProperties(name, size, tag, a)
             for a, size in self._sizes.get(key, {}).items()
             if arch is None or a is None or a == arch
         ]
 
-    def images(self) -> List[str]:
-        """The registered image names, in the order they were first put."""
+    def names(self) -> List[str]:
+        """The registered image names (``name`` or ``name:tag``), in the
+        order they were first put."""
         return list(self._sizes)
+
+    @property
+    def images(self) -> Dict[str, Dict[str, List[ImageProperties]]]:
+        """faas-sim's view of the registry: image name -> tag -> the
+        :class:`ImageProperties` of that image, one per architecture
+        (``arch`` None: any architecture), in the order they were put.
+
+        A new snapshot on every access: change the registry with
+        :meth:`put`, not through this dict.
+
+        >>> r = ContainerRegistry()
+        >>> r.put(ImageProperties("python-pi-cpu", 58_000_000, arch="arm32"))
+        >>> r.put(ImageProperties("python-pi-cpu", 58_000_000, arch="x86"))
+        >>> r.put("telemd:v2", "10M", arch=None)
+        >>> for name, tags in r.images.items():
+        ...     for tag, images in tags.items():
+        ...         print(name, tag, [image.arch for image in images])
+        python-pi-cpu latest ['arm32', 'x86']
+        telemd v2 [None]
+        """
+        view: Dict[str, Dict[str, List[ImageProperties]]] = {}
+        for key, sizes in self._sizes.items():
+            name, tag = split_image_name(key)
+            view.setdefault(name, {})[tag] = [ImageProperties(name, size, tag, arch) for arch, size in sizes.items()]
+        return view
 
     def sizes(self, image: str) -> Dict[Optional[str], int]:
         """A dict arch -> size in bytes of ``image`` (key None: any arch)."""

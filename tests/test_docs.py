@@ -24,6 +24,8 @@ import faassim.simpy
 import faassim.simpy.core
 import faassim.simpy.util
 import faassim.placement
+import faassim.cluster
+import faassim.docker
 
 
 @pytest.mark.parametrize(
@@ -43,6 +45,8 @@ import faassim.placement
         faassim.sweeps,
         faassim.autoscaling,
         faassim.placement,
+        faassim.cluster,
+        faassim.docker,
         faassim.simulation,
         faassim.scenario,
         faassim.simpy,

@@ -232,7 +232,7 @@ def test_registry_sizes_per_arch():
     assert r.get("python-pi-cpu", "arm32") == 58_000_000
     assert r.get("python-pi-cpu") == 58_000_000
     assert r.get("resnet-cpu", "aarch64") == 80 * Mi
-    assert r.images() == ["python-pi-cpu", "resnet-cpu"]
+    assert r.names() == ["python-pi-cpu", "resnet-cpu"]
     assert r.sizes("python-pi-cpu") == {"arm32": 58_000_000, "x86": 58_000_000}
     assert len(r) == 2 and "resnet-cpu" in r and "resnet-gpu" not in r and 3 not in r
     r.put("resnet-cpu", "90Mi", "aarch64")  # replaces
@@ -288,9 +288,20 @@ def test_registry_any_arch_and_tags():
     assert r.sizes("edgerun/go-telemd") == {None: 10_000_000, "arm32": 12_000_000}
     r.put("edgerun/go-telemd:v2", "20M")
     assert r.get("edgerun/go-telemd:v2") == 20_000_000
-    assert r.images() == ["edgerun/go-telemd", "edgerun/go-telemd:v2"]
+    assert r.names() == ["edgerun/go-telemd", "edgerun/go-telemd:v2"]
     r.put("localhost:5000/img", "1M")  # a registry port is not a tag
     assert r.get("localhost:5000/img:latest") == 1_000_000
+    # faas-sim's shape: name -> tag -> [ImageProperties], one per arch
+    images = r.images
+    assert list(images) == ["edgerun/go-telemd", "localhost:5000/img"]
+    assert images["edgerun/go-telemd"]["latest"] == [
+        ImageProperties("edgerun/go-telemd", 10_000_000, "latest", None),
+        ImageProperties("edgerun/go-telemd", 12_000_000, "latest", "arm32"),
+    ]
+    assert images["edgerun/go-telemd"]["v2"] == [ImageProperties("edgerun/go-telemd", 20_000_000, "v2", "x86")]
+    assert list(images["localhost:5000/img"]) == ["latest"]
+    images.clear()  # a snapshot: the registry is unchanged
+    assert len(r.images) == 2 and r.find("edgerun/go-telemd:v2", arch="x86")[0].size == 20_000_000
 
 
 def test_registry_faas_sim_style():

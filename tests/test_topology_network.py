@@ -7,6 +7,7 @@ import random
 import pytest
 
 import faassim as fs
+from faassim import cells
 from faassim import Connection, Hop, Link, Node, NoRouteError, Topology, mbit, ms
 from faassim.cells import (
     BusinessIsp,
@@ -756,10 +757,15 @@ def test_urban_sensing_density_is_drawn_from_the_rng():
     sizes = [int(LogNormal(0.82, loc=2.02).sample(rng)) for _ in range(4)]
     assert len(a) == sum(4 * n + 1 for n in sizes) + 10
     assert len({len(build(s)) for s in range(8)}) > 1
-    with pytest.raises(TypeError, match="rng"):
-        UrbanSensingScenario()
-    with pytest.raises(TypeError, match="rng"):
-        GeoCell(2, LogNormal(0.5), [nodes.rpi3])
+    # without rng: faassim.Random(DEFAULT_SEED), new per cell, so every build is the same
+    rng = fs.Random(cells.DEFAULT_SEED)
+    default = [int(LogNormal(0.82, loc=2.02).sample(rng)) for _ in range(3)]
+    assert default == [3, 5, 2]
+    assert [len(Topology().add(UrbanSensingScenario())) for _ in range(2)] == [sum(4 * n + 1 for n in default) + 10] * 2
+    assert len(Topology().add(GeoCell(2, LogNormal(0.5), [nodes.rpi3]))) == len(
+        Topology().add(GeoCell(2, LogNormal(0.5), [nodes.rpi3], rng=fs.Random(cells.DEFAULT_SEED))))
+    with pytest.raises(TypeError, match="rng must be a faassim.Random"):
+        GeoCell(2, LogNormal(0.5), [nodes.rpi3], rng=42)
     with pytest.raises(ValueError, match="size"):
         GeoCell(-1, 2, [nodes.rpi3])
 

@@ -767,6 +767,7 @@ static const char *const component_names[FS_NCOMP] = {
     "power_models",
     "energy",
     "net",
+    "cluster",
 };
 
 PyObject *env_component(EnvironmentObject *env, int i)
@@ -913,6 +914,10 @@ static PyGetSetDef Environment_getset[] = {
     {"net", (getter)environment_get_component, (setter)environment_set_component,
      "The network: transfers over env.topology's routes, image pulls (faassim.Network(env) unless set).",
      (void *)(intptr_t)FS_COMP_NET},
+    {"cluster", (getter)environment_get_component, (setter)environment_set_component,
+     "The cluster as schedulers see it, skippy's ClusterContext: list_nodes(), get_node(name)\n"
+     "(faassim.ClusterContext(env) unless set).",
+     (void *)(intptr_t)FS_COMP_CLUSTER},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

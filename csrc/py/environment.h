@@ -25,6 +25,7 @@ enum fs_component {
     FS_COMP_POWER_MODELS,
     FS_COMP_ENERGY,
     FS_COMP_NET,
+    FS_COMP_CLUSTER,
     FS_NCOMP
 };
 

@@ -932,6 +932,17 @@ static int place_one(FaasObject *f, ReplicaObject *rep, double *latency)
         node = PyObject_CallMethodOneArg(sched, f->st->str_schedule, (PyObject *)rep); /* re-entrancy point */
     if (!node)
         goto fail;
+    if (o && node != Py_None && !PyUnicode_Check(node)) {
+        /* skippy's SchedulingResult (any object with suggested_host): its
+         * suggested host is the choice, None when there is none. */
+        PyObject *host = PyObject_GetAttr(node, f->st->str_suggested_host);
+        if (host)
+            Py_SETREF(node, host);
+        else if (PyErr_ExceptionMatches(PyExc_AttributeError))
+            PyErr_Clear();
+        else
+            goto fail;
+    }
     if (rep->phase != FS_PH_QUEUED) { /* removed while the scheduler ran */
         Py_DECREF(node);
         Py_DECREF(sched);
@@ -947,7 +958,7 @@ static int place_one(FaasObject *f, ReplicaObject *rep, double *latency)
             PyErr_Clear();
             PyErr_Format(PyExc_TypeError,
                          "%.100s.schedule(%R) returned %R; expected a Node of env.topology, its name, "
-                         "or None",
+                         "a SchedulingResult or None",
                          Py_TYPE(sched)->tp_name, rep, node);
             goto fail;
         }
@@ -962,24 +973,36 @@ static int place_one(FaasObject *f, ReplicaObject *rep, double *latency)
         size_t at = (size_t)PyLong_AsSsize_t(idx);
         int rc = fs_sched_allocate(&f->sched, at, &rep->demand);
         if (rc == FS_ENOSPACE) {
+            /* The node rejects the replica, as a kubelet rejects a pod that
+             * does not fit (OutOfcpu, OutOfmemory): a failed placement with
+             * the reason, like schedule() returning None (the next ranked
+             * container is tried). The node table never over-commits
+             * (faas-sim's platform did not check a scheduler's choice). */
             PyObject *why = reason_for_node(f, rep, at);
-            PyErr_Format(PyExc_ValueError, "%.100s.schedule(%R) chose node %R, which lacks free %S for it",
-                         Py_TYPE(sched)->tp_name, rep, PyList_GET_ITEM(f->nodes, at), why ? why : Py_None);
-            Py_XDECREF(why);
-            goto fail;
+            if (!why)
+                goto fail;
+            Py_XSETREF(reason,
+                       PyUnicode_FromFormat("%.100s.schedule() chose node %S, which lacks free %S for the replica",
+                                            Py_TYPE(sched)->tp_name, PyList_GET_ITEM(f->nodes, at), why));
+            Py_DECREF(why);
+            if (!reason)
+                goto fail;
+            Py_SETREF(node, Py_NewRef(Py_None));
         }
-        if (rc != FS_OK) {
+        else if (rc != FS_OK) {
             fs_raise_status(rc, "allocate");
             goto fail;
         }
-        Py_SETREF(node, Py_NewRef(PyList_GET_ITEM(f->nodes, at)));
-        rep->node = (int64_t)at;
-        rep->allocated = 1;
-        Py_SETREF(rep->node_obj, Py_NewRef(node));
-        struct fs_fn *fn = &f->fns[rep->fn];
-        fn->unplaced--;
-        if (!rep->remove_pending)
-            fn->replica_count++;
+        else {
+            Py_SETREF(node, Py_NewRef(PyList_GET_ITEM(f->nodes, at)));
+            rep->node = (int64_t)at;
+            rep->allocated = 1;
+            Py_SETREF(rep->node_obj, Py_NewRef(node));
+            struct fs_fn *fn = &f->fns[rep->fn];
+            fn->unplaced--;
+            if (!rep->remove_pending)
+                fn->replica_count++;
+        }
     }
     else if (!reason && !(reason = PyUnicode_FromFormat("%.100s.schedule() found no node", Py_TYPE(sched)->tp_name)))
         goto fail;
@@ -1183,6 +1206,7 @@ static ReplicaObject *create_replica(FaasObject *f, int32_t slot, int32_t rank)
         return NULL;
     }
     rep->demand = demand;
+    rep->pod_index = fn->pods_made++;
     Py_SETREF(rep->memory, Py_NewRef(memory));
     Py_DECREF(req);
     f->reps[f->nreps++] = (ReplicaObject *)Py_NewRef(rep);

@@ -194,9 +194,25 @@ static PyObject *faassim_register_network(PyObject *module, PyObject *args)
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(register_pods_doc, "_register_pods(factory)\n--\n\n"
+                                "Hand the C core the maker of replica.pod (called once by faassim/__init__.py):\n"
+                                "factory(replica, index) returns the Pod of the index-th replica of its function.");
+
+static PyObject *faassim_register_pods(PyObject *module, PyObject *fn)
+{
+    if (!PyCallable_Check(fn)) {
+        PyErr_Format(PyExc_TypeError, "_register_pods(): factory must be callable, not %.100s", Py_TYPE(fn)->tp_name);
+        return NULL;
+    }
+    faassim_state *st = faassim_get_state(module);
+    Py_XSETREF(st->pod_factory, Py_NewRef(fn));
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"_register_platform", (PyCFunction)(void (*)(void))faassim_register_platform, METH_FASTCALL, register_doc},
     {"_register_network", faassim_register_network, METH_VARARGS, register_network_doc},
+    {"_register_pods", faassim_register_pods, METH_O, register_pods_doc},
     {"_live_objects", faassim_live_objects, METH_NOARGS, live_objects_doc},
     {"_clear_freelists", faassim_clear_freelists, METH_NOARGS, clear_freelists_doc},
     {NULL, NULL, 0, NULL},
@@ -262,6 +278,8 @@ static int module_exec(PyObject *m)
     INTERN(str_close, "close");
     INTERN(str_next_replica, "next_replica");
     INTERN(str_schedule, "schedule");
+    INTERN(str_pod, "pod");
+    INTERN(str_suggested_host, "suggested_host");
     INTERN(str_get_nodes, "get_nodes");
     INTERN(str_version, "version");
     INTERN(str_weight, "weight");

@@ -119,6 +119,8 @@
     X(str_close)                 \
     X(str_next_replica)          \
     X(str_schedule)              \
+    X(str_pod)                   \
+    X(str_suggested_host)        \
     X(str_get_nodes)             \
     X(str_version)               \
     X(str_weight)                \
@@ -147,7 +149,8 @@
     X(NodePowerModel)            \
     X(component_factory)         \
     X(default_deploy)            \
-    X(locality_sync)
+    X(locality_sync)             \
+    X(pod_factory)
 // clang-format on
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;

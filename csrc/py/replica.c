@@ -179,6 +179,66 @@ static PyObject *replica_get_removing(ReplicaObject *self, void *c)
     return PyBool_FromLong(self->remove_pending || self->phase == FS_PH_TEARDOWN);
 }
 
+/* replica.pod: skippy's Pod of the replica (faas-sim's replica.pod), made
+ * on first access by the factory faassim/__init__.py registers and kept in
+ * the replica's __dict__ (so a simulator may also assign its own). */
+static PyObject *replica_get_pod(ReplicaObject *self, void *c)
+{
+    (void)c;
+    if (self->dict) {
+        PyObject *pod = PyDict_GetItemWithError(self->dict, self->st->str_pod);
+        if (pod)
+            return Py_NewRef(pod);
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    if (!self->st->pod_factory) {
+        PyErr_SetString(PyExc_RuntimeError, "replica.pod has no maker: import faassim (not only faassim._core)");
+        return NULL;
+    }
+    PyObject *index = PyLong_FromUnsignedLong(self->pod_index);
+    if (!index)
+        return NULL;
+    /* Calls into Python: the factory may read the replica (and set pod). */
+    PyObject *pod = PyObject_CallFunctionObjArgs(self->st->pod_factory, (PyObject *)self, index, NULL);
+    Py_DECREF(index);
+    if (!pod)
+        return NULL;
+    if (!self->dict && !(self->dict = PyDict_New())) {
+        Py_DECREF(pod);
+        return NULL;
+    }
+    PyObject *kept = PyDict_SetDefault(self->dict, self->st->str_pod, pod); /* borrowed */
+    Py_DECREF(pod);
+    return Py_XNewRef(kept);
+}
+
+static int replica_set_pod(ReplicaObject *self, PyObject *value, void *c)
+{
+    (void)c;
+    if (!self->dict && !(self->dict = PyDict_New()))
+        return -1;
+    if (value)
+        return PyDict_SetItem(self->dict, self->st->str_pod, value);
+    /* del replica.pod: the next access makes a new one */
+    if (PyDict_DelItem(self->dict, self->st->str_pod) < 0 && PyErr_ExceptionMatches(PyExc_KeyError))
+        PyErr_Clear();
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* name, namespace, spec: those of replica.pod, so code written for
+ * skippy's Pod (a scheduler's schedule(pod), a predicate's pod argument)
+ * works on the replica the platform passes. */
+static PyObject *replica_get_pod_attr(ReplicaObject *self, void *c)
+{
+    PyObject *pod = replica_get_pod(self, NULL);
+    if (!pod)
+        return NULL;
+    PyObject *r = PyObject_GetAttrString(pod, (const char *)c);
+    Py_DECREF(pod);
+    return r;
+}
+
 static PyObject *replica_get_last_active(ReplicaObject *self, void *c)
 {
     (void)c;
@@ -216,6 +276,16 @@ static PyGetSetDef Replica_getset[] = {
      "Simulated time it last became busy or idle: when it became RUNNING, or the latest start or end of\n"
      "a request on it (None before it ran). With inflight == 0, now - last_active is its idle time.",
      NULL},
+    {"pod", (getter)replica_get_pod, (setter)replica_set_pod,
+     "Its skippy-style Pod (faassim.Pod: name 'pod-<function>-<k>', namespace, spec with the\n"
+     "container's image, resource requests and labels), as faas-sim's replica.pod; made on first\n"
+     "access, assignable.",
+     NULL},
+    {"name", (getter)replica_get_pod_attr, NULL, "Its pod's name, 'pod-<function>-<k>' (k: 0, 1, ... per function).",
+     (void *)"name"},
+    {"namespace", (getter)replica_get_pod_attr, NULL, "Its pod's namespace.", (void *)"namespace"},
+    {"spec", (getter)replica_get_pod_attr, NULL,
+     "Its pod's spec (containers with image and resource requests, labels), as skippy's Pod.spec.", (void *)"spec"},
     {"removing", (getter)replica_get_removing, NULL,
      "True once its removal was asked (it takes no new requests; state stays RUNNING until teardown ends).", NULL},
     {NULL, NULL, NULL, NULL, NULL},

@@ -27,6 +27,7 @@ typedef struct ReplicaObject {
     PyObject_HEAD faassim_state *st;
     struct FaasObject *faas; /* strong ref */
     uint32_t id;             /* replica_id: dense per environment, from 0 */
+    uint32_t pod_index;      /* its number among its function's replicas, from 0 (the pod's name) */
     int32_t fn;              /* slot of its function in faas->fns */
     int64_t node;            /* node index in the scheduler's table, -1 before placement */
     int32_t rank;            /* index of its container in the deployment's ranking */
