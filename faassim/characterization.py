@@ -302,8 +302,8 @@ class ResourceOracle(_Oracle[FunctionResourceCharacterization]):
 
     _what = "resource characterization"
 
-    def __init__(self, resources: Mapping[Key, FunctionResourceCharacterization]):
-        self._load(resources, "resources")
+    def __init__(self, resources: Optional[Mapping[Key, FunctionResourceCharacterization]] = None):
+        self._load({} if resources is None else resources, "resources")
         # (host, image) -> key, filled by get_resources: a watchdog asks per
         # request, so a name is resolved once.
         self._resolved: Dict[Tuple[Any, str], Key] = {}
@@ -357,8 +357,8 @@ class FetOracle(_Oracle[Distribution]):
 
     _what = "execution-time distribution"
 
-    def __init__(self, distributions: Mapping[Key, Distribution]):
-        self._load(distributions, "distributions")
+    def __init__(self, distributions: Optional[Mapping[Key, Distribution]] = None):
+        self._load({} if distributions is None else distributions, "distributions")
 
     def _check_value(self, value: Any, key: Key) -> Distribution:
         """The value if it is a Distribution, else TypeError."""
@@ -373,7 +373,11 @@ class FetOracle(_Oracle[Distribution]):
 
         The execution-time distribution of *image* on *host* (a node name or
         a Node). KeyError, naming the known images of the node type, when
-        there is none."""
+        there is none. A subclass that overrides :meth:`sample` (faas-sim's
+        way to write an oracle) has no distribution to give: ``get`` raises
+        ``AttributeError`` and the watchdogs call ``sample`` per request."""
+        if type(self).sample is not FetOracle.sample:
+            raise AttributeError(f"{type(self).__name__} samples by itself (it overrides sample): no distribution")
         return self._data[self._key(host, image)]
 
     def sample(self, host: Host, image: str, rng: Random) -> float:
@@ -393,12 +397,32 @@ class FetOracle(_Oracle[Distribution]):
 # ---------------------------------------------------------------------------
 
 
+def _takes_rng(sample: Any) -> bool:
+    """Whether an oracle's ``sample`` takes ``(host, image, rng)`` (faassim's)
+    rather than faas-sim's ``(host, image)``."""
+    import inspect
+
+    try:
+        sig = inspect.signature(sample)
+    except (TypeError, ValueError):  # a builtin without a signature: faassim's form
+        return True
+    params = list(sig.parameters.values())
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 3
+
+
 class FunctionCharacterization:
     """FunctionCharacterization(image, fet_oracle, resource_oracle, rng=None)
 
     The execution times and resource use of one function image, from the
     two oracles (faas-sim's first three arguments). :meth:`sample_fet` draws
-    with :attr:`rng`; when it is None, the watchdogs pass ``env.rng``.
+    with :attr:`rng`; when it is None, the watchdogs pass ``env.rng``. A
+    faas-sim oracle whose ``sample(host, image)`` takes no random source
+    works too: it draws from its own (e.g. a sampler of
+    :class:`~faassim.distributions.ParameterizedDistribution` from NumPy's
+    global generator), so seed that for reproducible runs.
 
     >>> import faassim
     >>> ref = load_reference_characterizations()
@@ -428,12 +452,15 @@ class FunctionCharacterization:
         self.fet_oracle = fet_oracle
         self.resource_oracle = resource_oracle
         self.rng = rng
+        self._sample_takes_rng = _takes_rng(fet_oracle.sample)
 
     def sample_fet(self, host: Host, rng: Optional[Random] = None) -> float:
         """sample_fet(host, rng=None) -> float
 
         An execution time (seconds) of this image on *host* (a node name or
         a Node), drawn with *rng* or else with :attr:`rng`."""
+        if not self._sample_takes_rng:  # faas-sim's FetOracle.sample(host, image): its own draws
+            return self.fet_oracle.sample(host, self.image)
         rng = self.rng if rng is None else rng
         if rng is None:
             raise RuntimeError(

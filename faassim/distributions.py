@@ -68,6 +68,11 @@ __all__ = [
     "LogNormal",
     "Empirical",
     "MIN_ACCEPTANCE",
+    "ParameterizedDistribution",
+    "PDist",
+    "BoundRejectionSampler",
+    "BufferedSampler",
+    "ConstantSampler",
 ]
 
 #: The least probability that bounds must leave to a distribution (see the
@@ -246,14 +251,43 @@ class Distribution:
         module documentation): floats only, +-inf for missing bounds."""
         return (self._kind, self._params, self._xmin, self._xmax)
 
-    def sample(self, rng: Random) -> float:
-        """sample(rng) -> float
+    def sample(self, rng: Optional[Random] = None, size: Optional[int] = None) -> Any:
+        """sample(rng=None, size=None) -> float, or an array of *size* floats
 
-        One value drawn with the C random source *rng* (a
-        :class:`faassim.Random`, such as ``env.rng``), within the bounds."""
+        A value drawn with the C random source *rng* (a
+        :class:`faassim.Random`, such as ``env.rng``), within the bounds.
+
+        Without *rng*, from NumPy's global generator (``np.random``), as
+        faas-sim's samplers (srds, on scipy) drew: ``np.random.seed(s)``
+        makes those draws reproducible; the platform always passes
+        ``env.rng``. *size* (an int >= 0, srds's argument) draws that many
+        values into a NumPy array."""
+        if size is not None:
+            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 0:
+                raise ValueError(f"sample(): size must be an int >= 0 or None, got {size!r}")
+            import numpy as np
+
+            return np.array([self.sample(rng) for _ in range(int(size))], dtype=float)
+        if rng is None:
+            return self._global_draw()
         if not isinstance(rng, Random):
-            raise TypeError(f"rng must be a faassim.Random (for example env.rng), got {rng!r}")
+            raise TypeError(f"rng must be a faassim.Random (for example env.rng) or None, got {rng!r}")
         return self._draw(rng)
+
+    def _global_draw(self) -> float:
+        """One value from NumPy's global generator, within the bounds (by
+        rejection, at most 10**6 attempts)."""
+        import numpy as np
+
+        lo, hi = self._xmin, self._xmax
+        for _ in range(1_000_000):
+            x = self._np_draw(np.random)
+            if lo <= x <= hi:
+                return x
+        raise RuntimeError(f"{self!r}: no value within the bounds in 10**6 draws")
+
+    def _np_draw(self, np_random: Any) -> float:
+        raise NotImplementedError(f"{type(self).__name__} cannot draw from NumPy's generator")
 
     def mean(self) -> float:
         """mean() -> float
@@ -339,6 +373,9 @@ class Constant(_Point):
         self._draw = _constant_draw(self._params[0])
         self._set_bounds(xmin, xmax)
 
+    def _np_draw(self, np_random: Any) -> float:
+        return self._params[0]
+
     @property
     def value(self) -> float:
         """The constant."""
@@ -384,6 +421,10 @@ class Uniform(_Point):
         self._params = (a, b)
         self._draw = methodcaller("uniform", a, b)
         self._set_bounds(xmin, xmax)
+
+    def _np_draw(self, np_random: Any) -> float:
+        a, b = self._params
+        return a + (b - a) * float(np_random.random_sample())  # scipy's uniform(loc=a, scale=b - a)
 
     @property
     def a(self) -> float:
@@ -441,6 +482,9 @@ class Exponential(Distribution):
         self._draw = methodcaller("expovariate", rate)
         self._set_bounds(xmin, xmax)
 
+    def _np_draw(self, np_random: Any) -> float:
+        return float(np_random.standard_exponential()) / self._params[0]  # scipy's expon(scale=1/rate)
+
     @property
     def rate(self) -> float:
         """The rate (1/mean)."""
@@ -491,6 +535,10 @@ class Normal(_Point):
         self._params = (mu, sigma)
         self._draw = methodcaller("normalvariate", mu, sigma)
         self._set_bounds(xmin, xmax)
+
+    def _np_draw(self, np_random: Any) -> float:
+        mu, sigma = self._params
+        return mu + sigma * float(np_random.standard_normal())  # scipy's norm(mu, sigma)
 
     @property
     def mu(self) -> float:
@@ -560,6 +608,10 @@ class LogNormal(_Point):
         self._params = (s, loc, scale)
         self._draw = methodcaller("lognorm", s, loc, scale)
         self._set_bounds(xmin, xmax)
+
+    def _np_draw(self, np_random: Any) -> float:
+        sigma, loc, scale = self._params
+        return loc + scale * math.exp(sigma * float(np_random.standard_normal()))  # scipy's lognorm
 
     @property
     def s(self) -> float:
@@ -642,6 +694,9 @@ class Empirical(Distribution):
         self._draw = methodcaller("choice", values)
         self._set_bounds(xmin, xmax)
 
+    def _np_draw(self, np_random: Any) -> float:
+        return self._params[int(np_random.randint(len(self._params)))]
+
     def _bounded_draw(self) -> Callable[[Random], float]:
         return methodcaller("choice", self._support)
 
@@ -664,3 +719,124 @@ class Empirical(Distribution):
             return "[" + ", ".join(repr(x) for x in self._params) + "]"
         head = ", ".join(repr(x) for x in self._params[:3])
         return f"[{head}, ... ({len(self._params)} samples)]"
+
+
+# ---------------------------------------------------------------------------
+# faas-sim's samplers (srds): the same constructors, faassim's distributions
+# ---------------------------------------------------------------------------
+
+
+def _srds_params(params: Any, who: str) -> Tuple[Tuple[float, ...], float, float]:
+    """srds's parameter tuple ``(args, loc, scale)`` (loc and scale may be
+    left out; a bare number is ``args[0]``) as (args, loc, scale) with
+    scipy's defaults loc 0 and scale 1."""
+    if isinstance(params, (tuple, list)):
+        if not params or len(params) > 3:
+            raise ValueError(f"{who}: params must be (args, loc, scale), got {params!r}")
+        args = params[0]
+        loc = params[1] if len(params) > 1 and params[1] is not None else 0.0
+        scale = params[2] if len(params) > 2 and params[2] is not None else 1.0
+    else:
+        args, loc, scale = (params,), 0.0, 1.0
+    if not isinstance(args, (tuple, list)):
+        args = (args,)
+    return tuple(args), _finite(loc, f"{who} loc"), _finite(scale, f"{who} scale")
+
+
+class ParameterizedDistribution:
+    """faas-sim's ``srds.ParameterizedDistribution`` constructors (``PDist``),
+    giving faassim distributions: ``PDist.lognorm(((s,), loc, scale))`` is
+    ``LogNormal(s, loc=loc, scale=scale)``, ``normal((( ), loc,
+    scale))`` :class:`Normal`, ``uniform(((), loc, scale))``
+    ``Uniform(loc, loc + scale)``, ``expon(((), 0, scale))``
+    ``Exponential(1 / scale)``; ``create(dist, params)`` takes
+    scipy's name (or a scipy distribution, by its ``name``). Distributions
+    faassim does not have (pareto, weibull, beta, ...) raise ``ValueError``.
+    So faas-sim's characterization tables port by changing the import:
+    ``from faassim.distributions import ParameterizedDistribution as PDist``.
+
+    >>> d = ParameterizedDistribution.lognorm(((1.556,), 1.909, 0.0383))
+    >>> d
+    LogNormal(1.556, loc=1.909, scale=0.0383)
+    >>> BoundRejectionSampler(BufferedSampler(d), 1.91, 2.2).spec
+    ('lognormal', (1.556, 1.909, 0.0383), 1.91, 2.2)
+    """
+
+    _kinds = {"lognorm": "lognorm", "norm": "normal", "normal": "normal", "uniform": "uniform", "expon": "expon"}
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            "ParameterizedDistribution is a set of constructors: use ParameterizedDistribution.lognorm(params), "
+            ".normal, .uniform, .expon or .create(dist, params)"
+        )
+
+    @classmethod
+    def create(cls, dist: Any, params: Any) -> Distribution:
+        """create(dist, params) -> Distribution (scipy's name of *dist*, or
+        an object with that ``name``)."""
+        name = dist if isinstance(dist, str) else getattr(dist, "name", None)
+        kind = cls._kinds.get(name) if isinstance(name, str) else None
+        who = f"ParameterizedDistribution.create({name!r})"
+        if kind is None:
+            raise ValueError(
+                f"{who}: faassim has no {name!r} distribution (it has lognorm, norm, uniform and expon; "
+                "write a faassim.distributions.Empirical of your samples for others)"
+            )
+        args, loc, scale = _srds_params(params, who)
+        if kind == "lognorm":
+            if len(args) != 1:
+                raise ValueError(f"{who}: lognorm takes one shape argument (s,), got {args!r}")
+            return LogNormal(args[0], loc=loc, scale=scale)
+        if args:
+            raise ValueError(f"{who}: {name} takes no shape arguments, got {args!r}")
+        if kind == "normal":
+            return Normal(loc, scale)
+        if kind == "uniform":
+            return Uniform(loc, loc + scale)
+        if loc != 0.0:
+            raise ValueError(f"{who}: faassim's Exponential starts at 0; got loc {loc!r}")
+        return Exponential(1.0 / scale)
+
+    @classmethod
+    def lognorm(cls, params: Any) -> Distribution:
+        return cls.create("lognorm", params)
+
+    @classmethod
+    def normal(cls, params: Any) -> Distribution:
+        return cls.create("norm", params)
+
+    @classmethod
+    def uniform(cls, params: Any) -> Distribution:
+        return cls.create("uniform", params)
+
+    @classmethod
+    def expon(cls, params: Any) -> Distribution:
+        return cls.create("expon", params)
+
+
+PDist = ParameterizedDistribution
+
+
+def BoundRejectionSampler(sampler: Distribution, minval: Optional[float] = None,
+                          maxval: Optional[float] = None) -> Distribution:
+    """srds's ``BoundRejectionSampler(sampler, minval, maxval)``: *sampler*
+    (a faassim distribution) within ``[minval, maxval]`` (and within its own
+    bounds), drawn by rejection."""
+    if not isinstance(sampler, Distribution):
+        raise TypeError(f"BoundRejectionSampler: sampler must be a faassim.distributions Distribution, got {sampler!r}")
+    lo = sampler.xmin if minval is None else max(sampler.xmin, _finite(minval, "BoundRejectionSampler minval"))
+    hi = sampler.xmax if maxval is None else min(sampler.xmax, _finite(maxval, "BoundRejectionSampler maxval"))
+    return _rebuild(type(sampler), sampler._params, lo, hi)
+
+
+def BufferedSampler(sampler: Distribution, chunk_size: int = 1000) -> Distribution:
+    """srds's ``BufferedSampler``: *sampler* itself (faassim's draws are C
+    calls, there is nothing to buffer)."""
+    if not isinstance(sampler, Distribution):
+        raise TypeError(f"BufferedSampler: sampler must be a faassim.distributions Distribution, got {sampler!r}")
+    return sampler
+
+
+def ConstantSampler(c: float) -> Distribution:
+    """srds's ``ConstantSampler(c)``: ``Constant(c)``."""
+    return Constant(c)

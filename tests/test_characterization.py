@@ -260,9 +260,14 @@ def test_sampling_uses_the_c_methods(dist, method, args):
 def test_sample_needs_a_faassim_random():
     env = faassim.Environment(seed=3)
     assert 0.0 <= Uniform(0, 1).sample(env.rng) < 1.0
-    for bad in (env, None, np.random.default_rng(1)):
+    for bad in (env, np.random.default_rng(1)):
         with pytest.raises(TypeError, match="faassim.Random"):
             Uniform(0, 1).sample(bad)
+    # without a random source: NumPy's global generator, as faas-sim's samplers drew
+    np.random.seed(2)
+    x = Uniform(0, 1).sample()
+    np.random.seed(2)
+    assert x == np.random.random_sample()
 
 
 # ---------------------------------------------------------------------------
@@ -479,7 +484,7 @@ def test_oracle_lookup_errors():
         (lambda: ResourceOracle({(1, "img"): R_NANO}), TypeError, "node type of key"),
         (lambda: ResourceOracle({("nano", "img"): {"cpu": 1}}), TypeError, "must be a FunctionResourceCharacterization"),
         (lambda: FetOracle({("nano", "img"): 0.5}), TypeError, "must be a faassim.distributions.Distribution, got 0.5"),
-        (lambda: FetOracle(None), TypeError, "distributions must be a mapping"),
+        (lambda: FetOracle(42), TypeError, "distributions must be a mapping"),
     ],
 )
 def test_oracle_construction_errors(make, exc, fragment):
