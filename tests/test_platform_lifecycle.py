@@ -762,6 +762,46 @@ def test_removed_replicas_get_no_new_requests():
     assert served == [0, 0, 0, 0]
 
 
+@pytest.mark.parametrize("raise_hook_errors", [True, False])
+def test_remove_settles_fire_and_forget_requests(raise_hook_errors):
+    class Slow(FunctionSimulator):
+        def startup(self, env, replica):
+            yield env.timeout(5)
+
+    env = make_env(sim=Slow)
+    env.faas.raise_hook_errors = raise_hook_errors
+    fd = deployment(scale_min=1)
+    env.faas.deploy(fd)
+    sent = [env.process(env.faas.invoke(FunctionRequest("f"))) for _ in range(3)]
+    env.run(until=1)
+    env.faas.remove(fd)
+    if raise_hook_errors:  # the failures reach run(), one at a time, as failed processes do
+        for _ in sent:
+            with pytest.raises(LookupError, match="the function was removed"):
+                env.run(until=2)
+    else:  # recorded, not raised: every request settled at once, and the runs go on
+        env.run(until=2)
+        env.run(until=3)
+        assert env.now == 3
+    assert all(p.triggered and not p.ok and isinstance(p.value, LookupError) for p in sent)
+    if not raise_hook_errors:
+        assert all(p.defused for p in sent)
+
+    # a process of your own that does not catch the failure still fails loudly
+    env = make_env(sim=Slow)
+    env.faas.raise_hook_errors = False
+    env.faas.deploy(fd)
+
+    def careless(env):
+        yield env.faas.invoke(FunctionRequest("f"))
+
+    env.process(careless(env))
+    env.run(until=1)
+    env.faas.remove(fd)
+    with pytest.raises(LookupError):
+        env.run(until=2)
+
+
 def test_remove_fails_waiting_requests_and_forgets_the_deployment():
     class Slow(FunctionSimulator):
         def startup(self, env, replica):

@@ -68,6 +68,9 @@ typedef struct {
     PyObject *target;        /* event waited on, strong ref, or NULL */
     uint8_t throw_bad_yield; /* an invalid yield is thrown into the generator (platform hooks) instead of
                                 raised from run() with the process left waiting */
+    uint8_t from_event;      /* started as env.process(event): drives `yield from event` */
+    uint8_t fail_quietly;    /* the event it drives failed already defused (a failure the platform
+                                recorded): the process fails defused too */
 } ProcessObject;
 
 typedef struct {

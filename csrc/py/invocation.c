@@ -659,7 +659,8 @@ int inv_fail_waiting(FaasObject *f, int32_t slot)
                 inv_free(f, inv);
                 return -1;
             }
-            if (Py_REFCNT(done) == 1 && !done->ncb && !done->callbacks)
+            /* nobody waits, or failures are recorded rather than raised */
+            if ((Py_REFCNT(done) == 1 && !done->ncb && !done->callbacks) || !f->raise_hook_errors)
                 done->defused = 1;
         }
         inv_free(f, inv);

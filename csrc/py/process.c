@@ -46,6 +46,7 @@ static int process_start(ProcessObject *p, PyObject *gen)
     if (Event_Check(env->st, gen)) {
         if (!(p->generator = Event_iter((EventObject *)gen)))
             return -1;
+        p->from_event = 1;
     }
     else if (check_generator(env->st, gen) < 0)
         return -1;
@@ -175,6 +176,8 @@ int process_resume(ProcessObject *proc, EventObject *ev)
             PyObject *exc = to_throw;
             to_throw = NULL;
             if (!exc) {
+                if (proc->from_event && ev->defused)
+                    proc->fail_quietly = 1;
                 ev->defused = 1;
                 exc = copy_exception(st, ev->value);
             }
@@ -226,6 +229,8 @@ int process_resume(ProcessObject *proc, EventObject *ev)
             }
             proc->ev.ok = sr == PYGEN_RETURN;
             proc->ev.value = result; /* steals */
+            if (!proc->ev.ok && proc->fail_quietly)
+                proc->ev.defused = 1;
             rc = env_schedule(env, &proc->ev, FS_PRIO_NORMAL, 0.0);
             break;
         }
