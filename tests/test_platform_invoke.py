@@ -340,16 +340,18 @@ def test_scale_from_zero_brings_one_replica_back():
     assert list(zip(scale["time"], scale["value"])) == [(0.0, 0), (0.0, 1), (5.0, 1), (7.0, -2), (10.0, 1)]
 
 
-def test_requests_wait_when_nothing_can_be_placed_and_never_abort():
-    """A request for a function whose replica cannot be placed waits for
-    ever; run() ends normally (nothing else to do)."""
+def test_requests_fail_when_nothing_can_be_placed_and_never_abort():
+    """A request for a function whose only replica cannot be placed fails
+    with the reason (it does not wait for ever); run() ends normally."""
     env = make_env(nodes=1)
     env.topology = faassim.Topology([faassim.Node("tiny_0", "1", "64Mi")])
     env.faas.deploy(make_fd(scale_min=0, memory="1Gi"))
     ev = env.faas.invoke(FunctionRequest("f"))
     env.run(until=100)
-    assert not ev.triggered
-    assert env.faas.function_stats("f")["waiting"] == 1
+    assert ev.triggered and not ev.ok and isinstance(ev.value, LookupError)
+    assert str(ev.value) == "no replica of 'f' is left to serve the request: its last replica failed (schedule)"
+    stats = env.faas.function_stats("f")
+    assert (stats["waiting"], stats["failed"]) == (0, 1)
     assert len(env.faas.get_replicas("f", FunctionState.FAILED)) == 1
     env.run()
     assert env.now == 100

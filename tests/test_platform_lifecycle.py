@@ -802,6 +802,47 @@ def test_remove_settles_fire_and_forget_requests(raise_hook_errors):
         env.run(until=2)
 
 
+def test_waiting_requests_fail_when_the_last_replica_fails():
+    class FailsFirst(FunctionSimulator):
+        """The first replica's startup fails at 2; later ones start."""
+
+        def startup(self, env, replica):
+            yield env.timeout(2)
+            if replica.replica_id == 0:
+                raise ValueError("boom")
+
+    env = make_env(sim=FailsFirst)
+    env.faas.raise_hook_errors = False
+    env.faas.deploy(deployment(scale_min=1))
+    sent = [env.process(env.faas.invoke(FunctionRequest("f"))) for _ in range(3)]
+    env.run(until=5)
+    # nothing was left to serve them: failed at 2, counted, not waiting for ever
+    reason = "no replica of 'f' is left to serve the request: its last replica failed (startup)"
+    assert [(p.ok, str(p.value)) for p in sent] == [(False, reason)] * 3
+    stats = env.faas.function_stats("f")
+    assert (stats["failed"], stats["waiting"], stats["replicas"]) == (3, 0, 0)
+    # a later request deploys the function again (replica 1 starts)
+    later = env.process(env.faas.invoke(FunctionRequest("f")))
+    env.run(until=10)
+    assert later.ok and env.faas.function_stats("f")["completed"] == 1
+
+
+def test_waiting_requests_wait_for_a_replica_still_starting():
+    class FailsFirst(FunctionSimulator):
+        def startup(self, env, replica):
+            yield env.timeout(2 if replica.replica_id == 0 else 4)
+            if replica.replica_id == 0:
+                raise ValueError("boom")
+
+    env = make_env(sim=FailsFirst)
+    env.faas.raise_hook_errors = False
+    env.faas.deploy(deployment(scale_min=2))
+    sent = [env.process(env.faas.invoke(FunctionRequest("f"))) for _ in range(3)]
+    env.run(until=10)
+    # replica 1 was still starting when replica 0 failed: it serves all three at 4
+    assert all(p.ok for p in sent) and env.faas.function_stats("f")["failed"] == 0
+
+
 def test_remove_fails_waiting_requests_and_forgets_the_deployment():
     class Slow(FunctionSimulator):
         def startup(self, env, replica):

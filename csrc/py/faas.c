@@ -663,6 +663,17 @@ int faas_replica_fail(ReplicaObject *rep, const char *phase, PyObject *exc)
         rc = -1;
     if (rc == 0 && log_call(f, "log_replica_failed", "(OsO)", rep, phase, error ? error : Py_None) < 0)
         rc = -1;
+    fn = &f->fns[rep->fn];
+    if (rc == 0 && fn->waiting.n && fn->replica_count == 0 && fn->unplaced == 0) {
+        /* Nothing is left to serve the requests waiting for the function:
+         * they fail now (a later request deploys it again) instead of
+         * waiting for ever. */
+        PyObject *reason = PyUnicode_FromFormat(
+            "no replica of %R is left to serve the request: its last replica failed (%s)", fn->name, phase);
+        if (!reason || inv_fail_waiting(f, rep->fn, reason, 1) < 0)
+            rc = -1;
+        Py_XDECREF(reason);
+    }
     Py_DECREF(rep);
     if (rc < 0) {
         /* A failure while reporting the failure: report the newer error,
@@ -1688,7 +1699,10 @@ static PyObject *faas_remove(FaasObject *self, PyObject *fd)
         Py_DECREF(image);
     }
     /* Requests still waiting can never be served: fail them. */
-    if (inv_fail_waiting(self, slot) < 0)
+    PyObject *reason = PyUnicode_FromString("the function was removed");
+    int failed = reason ? inv_fail_waiting(self, slot, reason, 0) : -1;
+    Py_XDECREF(reason);
+    if (failed < 0)
         return NULL;
     fn = &self->fns[slot];
     PyObject *reps = PyList_GetSlice(fn->replicas, 0, PyList_GET_SIZE(fn->replicas));

@@ -104,8 +104,12 @@ PyObject *inv_invoke(FaasObject *f, RequestObject *req, int32_t slot);
  * balancer at the end of the current instant, once every replica that
  * becomes RUNNING at this instant is RUNNING. */
 int inv_dispatch_later(FaasObject *f, int32_t slot);
-/* The function in slot was removed: fail its waiting requests. */
-int inv_fail_waiting(FaasObject *f, int32_t slot);
+/* Fail the waiting requests of slot with LookupError(reason): the function
+ * was removed (count 0: their waiters see it; unobserved ones, or all when
+ * raise_hook_errors is off, are defused), or its last replica failed (count
+ * 1: counted as failed requests and always defused: the replica's failure
+ * is what reaches run(), the requests only tell their waiters). */
+int inv_fail_waiting(FaasObject *f, int32_t slot, PyObject *reason, int count);
 /* GC support and teardown of the records the platform owns (waiting and
  * timed), and the memory of the pool. */
 int inv_traverse(FaasObject *f, visitproc visit, void *arg);

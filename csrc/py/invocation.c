@@ -641,7 +641,7 @@ PyObject *inv_invoke(FaasObject *f, RequestObject *req, int32_t slot)
     return (PyObject *)done;
 }
 
-int inv_fail_waiting(FaasObject *f, int32_t slot)
+int inv_fail_waiting(FaasObject *f, int32_t slot, PyObject *reason, int count)
 {
     struct fs_fn *fn = &f->fns[slot];
     while (fn->waiting.head) {
@@ -650,17 +650,20 @@ int inv_fail_waiting(FaasObject *f, int32_t slot)
         fn->waiting.n--;
         if (!fn->waiting.head)
             fn->waiting.tail = NULL;
+        if (count)
+            fn->nfailed++;
         EventObject *done = inv->done;
         if (done && !done->value) {
-            PyObject *exc = PyObject_CallFunction(PyExc_LookupError, "s", "the function was removed");
+            PyObject *exc = PyObject_CallOneArg(PyExc_LookupError, reason);
             int rc = exc ? event_fail(done, exc) : -1;
             Py_XDECREF(exc);
             if (rc < 0) {
                 inv_free(f, inv);
                 return -1;
             }
-            /* nobody waits, or failures are recorded rather than raised */
-            if ((Py_REFCNT(done) == 1 && !done->ncb && !done->callbacks) || !f->raise_hook_errors)
+            /* nobody waits, failures are recorded rather than raised, or the
+             * cause reached run() already */
+            if ((Py_REFCNT(done) == 1 && !done->ncb && !done->callbacks) || !f->raise_hook_errors || count)
                 done->defused = 1;
         }
         inv_free(f, inv);
