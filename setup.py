@@ -42,16 +42,21 @@ if _flag("FAASSIM_SANITIZE"):
 
 sources = sorted(glob.glob("csrc/engine/*.c")) + sorted(glob.glob("csrc/py/*.c"))
 
-setup(
-    ext_modules=[
-        Extension(
-            "faassim._core",
-            sources=sources,
-            include_dirs=["csrc/engine", "csrc/py", _numpy_include()],
-            define_macros=macros,
-            extra_compile_args=compile_args,
-            extra_link_args=link_args,
-            depends=sorted(glob.glob("csrc/engine/*.h")) + sorted(glob.glob("csrc/py/*.h")),
-        )
-    ],
-)
+
+def _extension():
+    return Extension(
+        "faassim._core",
+        sources=sources,
+        include_dirs=["csrc/engine", "csrc/py", _numpy_include()],
+        define_macros=macros,
+        extra_compile_args=compile_args,
+        extra_link_args=link_args,
+        depends=sorted(glob.glob("csrc/engine/*.h")) + sorted(glob.glob("csrc/py/*.h")),
+    )
+
+
+# Guarded: an editable install puts the repository's root on sys.path, where
+# `import setup` must not start a build. setuptools runs this file as
+# __main__ (`python setup.py ...` and the PEP 517/660 build backend alike).
+if __name__ == "__main__":
+    setup(ext_modules=[_extension()])
