@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+import faassim
+
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.slow
@@ -101,6 +103,9 @@ def notebook_folder(tmp_path_factory):
         timeout=600,
     )
     assert install.returncode == 0, install.stdout + install.stderr
+    # the metadata pip wrote carries the package's version (pyproject reads it)
+    (metadata,) = Path(purelib.stdout.strip()).glob("faassim-*.dist-info/METADATA")
+    assert f"\nVersion: {faassim.__version__}\n" in metadata.read_text()
     return top, python, venv_dir / "bin", env
 
 
@@ -136,6 +141,8 @@ def test_command_line_from_the_clones_parent_folder(notebook_folder, how):
         "faassim: edge-cloud scenario, 12 nodes of 10 types, 4 functions (12 replicas), poisson load 1,000 req/s, "
         "2 s simulated, seed 3"
     )
+    version = _run([*cmd, "--version"], top, env)
+    assert (version.returncode, version.stdout) == (0, f"faassim {faassim.__version__}\n"), version.stderr
 
 
 def test_mypy_from_the_clones_parent_folder_sees_the_packages_types(notebook_folder):
