@@ -10,6 +10,8 @@ import sys
 import time
 from typing import List, Optional, TextIO
 
+from faassim import __version__
+
 
 class ProgressBar:
     """ProgressBar(stream): a one-line bar of simulated time against the
@@ -39,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faassim", description="Simulate serverless (FaaS) platforms on edge-cloud infrastructure."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser(
         "run",
@@ -89,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["run"] + argv  # `python -m faassim` runs the scenario
     args = parser.parse_args(argv)
     if args.command is None:
