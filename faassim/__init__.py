@@ -106,6 +106,9 @@ from faassim.autoscaling import (
     Autoscaler,
     FaasRequestScaler,
     HorizontalPodAutoscaler,
+    HorizontalPodAutoscalerBehavior,
+    HPAScalingPolicy,
+    HPAScalingRules,
     KeepAlive,
     faas_idler,
 )
@@ -269,6 +272,9 @@ __all__ = [
     "AverageFaasRequestScaler",
     "AverageQueueFaasRequestScaler",
     "HorizontalPodAutoscaler",
+    "HorizontalPodAutoscalerBehavior",
+    "HPAScalingPolicy",
+    "HPAScalingRules",
     "KeepAlive",
     "faas_idler",
     # workloads: Azure Functions traces and faas-sim's generators (faassim.workload)

@@ -68,7 +68,7 @@ from __future__ import annotations
 import math
 import numbers
 import statistics
-from typing import Any, Dict, Generator, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Tuple
 
 __all__ = [
     "Autoscaler",
@@ -76,6 +76,9 @@ __all__ = [
     "AverageFaasRequestScaler",
     "AverageQueueFaasRequestScaler",
     "HorizontalPodAutoscaler",
+    "HorizontalPodAutoscalerBehavior",
+    "HPAScalingPolicy",
+    "HPAScalingRules",
     "KeepAlive",
     "faas_idler",
 ]
@@ -524,6 +527,272 @@ class AverageQueueFaasRequestScaler(_AverageScaler):
 
 
 # ---------------------------------------------------------------------------
+# HPA scaling behavior (Kubernetes' ``spec.behavior``)
+# ---------------------------------------------------------------------------
+
+_POLICY_TYPES = ("Pods", "Percent")
+_SELECT_POLICIES = ("Max", "Min", "Disabled")
+
+
+def _whole(owner: str, name: str, value: Any, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{owner}: {name} must be a whole number, not {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{owner}: {name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+class HPAScalingPolicy:
+    """HPAScalingPolicy(type, value, period_seconds)
+
+    One rate limit of :class:`HPAScalingRules` (Kubernetes'
+    ``HPAScalingPolicy``): at most *value* pods (``type='Pods'``) or *value*
+    percent of the replicas at the start of the period (``'Percent'``) added
+    (or removed) within any *period_seconds*. *value* is a whole number > 0,
+    *period_seconds* a number of seconds > 0.
+
+    >>> HPAScalingPolicy("Pods", 4, 15)
+    HPAScalingPolicy('Pods', 4, 15.0)
+    """
+
+    __slots__ = ("type", "value", "period_seconds")
+
+    def __init__(self, type: str, value: int, period_seconds: float):
+        owner = "HPAScalingPolicy"
+        if type not in _POLICY_TYPES:
+            raise ValueError(f"{owner}: type must be 'Pods' or 'Percent', got {type!r}")
+        self.type = type
+        self.value = _whole(owner, "value", value, minimum=1)
+        self.period_seconds = _seconds(owner, "period_seconds", period_seconds)
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "HPAScalingPolicy":
+        """from_dict({'type': ..., 'value': ..., 'periodSeconds': ...})
+
+        Kubernetes' field names (``period_seconds`` is accepted too)."""
+        if not isinstance(d, dict):
+            raise TypeError(f"HPAScalingPolicy.from_dict: expected a dict, not {type(d).__name__} {d!r}")
+        known = {"type", "value", "periodSeconds", "period_seconds"}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"HPAScalingPolicy.from_dict: unknown keys {unknown} (known: {sorted(known)})")
+        period = d.get("periodSeconds", d.get("period_seconds"))
+        if "type" not in d or "value" not in d or period is None:
+            raise ValueError(f"HPAScalingPolicy.from_dict: needs type, value and periodSeconds, got {d!r}")
+        return cls(d["type"], d["value"], period)
+
+    def __eq__(self, other: Any) -> bool:
+        if not isinstance(other, HPAScalingPolicy):
+            return NotImplemented
+        return (self.type, self.value, self.period_seconds) == (other.type, other.value, other.period_seconds)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"HPAScalingPolicy({self.type!r}, {self.value!r}, {self.period_seconds!r})"
+
+
+class HPAScalingRules:
+    """HPAScalingRules(policies=None, select_policy=None, stabilization_window_seconds=None)
+
+    How the HPA scales in one direction (Kubernetes' ``HPAScalingRules``):
+
+    - *stabilization_window_seconds*: the recommendations of that many
+      seconds back (and the current one) are kept; scaling up goes only to
+      the lowest of them, scaling down only to the highest.
+    - *policies*: :class:`HPAScalingPolicy` rate limits (or their dicts);
+      *select_policy* ``'Max'`` applies the one allowing the largest change,
+      ``'Min'`` the one allowing the smallest, ``'Disabled'`` never scales in
+      this direction. An empty list: no rate limit (faassim's extension;
+      Kubernetes requires at least one).
+
+    A field left None takes Kubernetes' default for the direction the rules
+    are used for (see :class:`HorizontalPodAutoscalerBehavior`). A change
+    counts against a policy's period while its reconcile time is after
+    ``now - period_seconds``.
+    """
+
+    __slots__ = ("policies", "select_policy", "stabilization_window_seconds")
+
+    def __init__(self, policies: Optional[Iterable[Any]] = None, select_policy: Optional[str] = None,
+                 stabilization_window_seconds: Optional[float] = None):
+        owner = "HPAScalingRules"
+        checked: Optional[List[HPAScalingPolicy]] = None
+        if policies is not None:
+            if isinstance(policies, (str, dict)) or not isinstance(policies, Iterable):
+                raise TypeError(f"{owner}: policies must be a list of HPAScalingPolicy, not {policies!r}")
+            checked = []
+            for p in policies:
+                if isinstance(p, dict):
+                    p = HPAScalingPolicy.from_dict(p)
+                if not isinstance(p, HPAScalingPolicy):
+                    raise TypeError(
+                        f"{owner}: policies must hold HPAScalingPolicy (or dicts), got {type(p).__name__} {p!r}"
+                    )
+                checked.append(p)
+        if select_policy is not None and select_policy not in _SELECT_POLICIES:
+            raise ValueError(f"{owner}: select_policy must be 'Max', 'Min' or 'Disabled', got {select_policy!r}")
+        self.policies: Optional[Tuple[HPAScalingPolicy, ...]] = None if checked is None else tuple(checked)
+        self.select_policy = select_policy
+        self.stabilization_window_seconds = (
+            None
+            if stabilization_window_seconds is None
+            else _seconds(owner, "stabilization_window_seconds", stabilization_window_seconds, allow_zero=True)
+        )
+
+    def _with_defaults(self, default: "HPAScalingRules") -> "HPAScalingRules":
+        """These rules with their None fields taken from *default*."""
+        return HPAScalingRules(
+            default.policies if self.policies is None else self.policies,
+            default.select_policy if self.select_policy is None else self.select_policy,
+            default.stabilization_window_seconds
+            if self.stabilization_window_seconds is None
+            else self.stabilization_window_seconds,
+        )
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "HPAScalingRules":
+        """from_dict({'stabilizationWindowSeconds': ..., 'selectPolicy': ..., 'policies': [...]})
+
+        Kubernetes' field names (snake_case accepted too); a missing field
+        takes the constructor's default."""
+        if not isinstance(d, dict):
+            raise TypeError(f"HPAScalingRules.from_dict: expected a dict, not {type(d).__name__} {d!r}")
+        names = {"policies": "policies", "selectPolicy": "select_policy", "select_policy": "select_policy",
+                 "stabilizationWindowSeconds": "stabilization_window_seconds",
+                 "stabilization_window_seconds": "stabilization_window_seconds"}
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise ValueError(f"HPAScalingRules.from_dict: unknown keys {unknown} (known: {sorted(names)})")
+        return cls(**{names[k]: v for k, v in d.items()})
+
+    def limit(self, up: bool, current: int, added: Callable[[float], int], removed: Callable[[float], int]) -> float:
+        """limit(up, current, added, removed) -> replicas
+
+        The most (*up*) or fewest replicas the policies allow now, given
+        *current* replicas and ``added(period)`` / ``removed(period)``: the
+        replicas added / removed within the last *period* seconds. Pods:
+        ``start ± value``; Percent: ``ceil(start * (100 + value) / 100)`` up,
+        ``floor(start * (100 - value) / 100)`` down (exact integers), with
+        ``start = current - added + removed``. Never beyond *current* in the
+        other direction; ``inf`` / ``-inf`` without policies."""
+        if self.select_policy == "Disabled":
+            return current
+        if not self.policies:  # none given: no limit (None only before the defaults are applied)
+            return math.inf if up else -math.inf
+        proposals = []
+        for p in self.policies:
+            start = current - added(p.period_seconds) + removed(p.period_seconds)
+            if p.type == "Pods":
+                proposals.append(start + p.value if up else start - p.value)
+            elif up:
+                proposals.append(-((-start * (100 + p.value)) // 100))
+            else:
+                proposals.append(start * (100 - p.value) // 100)
+        # Max: the largest change (up: the highest count, down: the lowest)
+        largest = (self.select_policy == "Max") == up
+        result = max(proposals) if largest else min(proposals)
+        return max(result, current) if up else min(result, current)
+
+    def __eq__(self, other: Any) -> bool:
+        if not isinstance(other, HPAScalingRules):
+            return NotImplemented
+        return (self.policies, self.select_policy, self.stabilization_window_seconds) == (
+            other.policies, other.select_policy, other.stabilization_window_seconds)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"HPAScalingRules({list(self.policies)!r}, select_policy={self.select_policy!r}, "
+                f"stabilization_window_seconds={self.stabilization_window_seconds!r})")
+
+
+class HorizontalPodAutoscalerBehavior:
+    """HorizontalPodAutoscalerBehavior(scale_up=None, scale_down=None)
+
+    Kubernetes' ``spec.behavior`` of an HPA: :class:`HPAScalingRules` for
+    scaling up and down (or their dicts with Kubernetes' field names). A
+    direction left None takes Kubernetes' default:
+
+    - scale up: no stabilization; the higher of +4 pods and +100% per 15 s
+      (``select_policy='Max'``);
+    - scale down: a 300 s stabilization window; -100% per 15 s.
+
+    :meth:`unbounded` gives no rate limits (faassim's HPA before
+    ``behavior`` existed; faas-sim's HPA had no limits either).
+
+    >>> b = HorizontalPodAutoscalerBehavior.from_dict(
+    ...     {"scaleDown": {"policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}})
+    >>> b.scale_down.stabilization_window_seconds, b.scale_down.policies, b.scale_up.policies[1]
+    (300.0, (HPAScalingPolicy('Pods', 1, 60.0),), HPAScalingPolicy('Pods', 4, 15.0))
+    """
+
+    __slots__ = ("scale_up", "scale_down")
+
+    def __init__(self, scale_up: Any = None, scale_down: Any = None):
+        self.scale_up = self._rules("scale_up", scale_up, self.default_scale_up)
+        self.scale_down = self._rules("scale_down", scale_down, self.default_scale_down)
+
+    @staticmethod
+    def _rules(name: str, rules: Any, default: Callable[[], HPAScalingRules]) -> HPAScalingRules:
+        """*rules* (rules, a dict or None) checked, with *default*'s fields
+        where it leaves them None."""
+        if rules is None:
+            return default()
+        if isinstance(rules, dict):
+            rules = HPAScalingRules.from_dict(rules)
+        if not isinstance(rules, HPAScalingRules):
+            raise TypeError(
+                f"HorizontalPodAutoscalerBehavior: {name} must be HPAScalingRules, a dict or None, "
+                f"not {type(rules).__name__} {rules!r}"
+            )
+        return rules._with_defaults(default())
+
+    @staticmethod
+    def default_scale_up() -> HPAScalingRules:
+        """Kubernetes' default scale-up rules."""
+        return HPAScalingRules([HPAScalingPolicy("Percent", 100, 15), HPAScalingPolicy("Pods", 4, 15)], "Max", 0)
+
+    @staticmethod
+    def default_scale_down() -> HPAScalingRules:
+        """Kubernetes' default scale-down rules."""
+        return HPAScalingRules([HPAScalingPolicy("Percent", 100, 15)], "Max", 300)
+
+    @classmethod
+    def unbounded(cls, downscale_stabilization: float = 300) -> "HorizontalPodAutoscalerBehavior":
+        """unbounded(downscale_stabilization=300)
+
+        No rate limits either way (a reconcile may go from 1 to ``scale_max``
+        replicas), no scale-up stabilization and *downscale_stabilization*
+        seconds of scale-down stabilization (0: none, as faas-sim's HPA)."""
+        return cls(HPAScalingRules((), "Max", 0), HPAScalingRules((), "Max", downscale_stabilization))
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "HorizontalPodAutoscalerBehavior":
+        """from_dict({'scaleUp': {...}, 'scaleDown': {...}})
+
+        Kubernetes' ``behavior`` as a dict (e.g. loaded from a manifest;
+        ``scale_up`` / ``scale_down`` accepted too)."""
+        if not isinstance(d, dict):
+            raise TypeError(f"HorizontalPodAutoscalerBehavior.from_dict: expected a dict, not {type(d).__name__} {d!r}")
+        names = {"scaleUp": "scale_up", "scale_up": "scale_up", "scaleDown": "scale_down", "scale_down": "scale_down"}
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            raise ValueError(f"HorizontalPodAutoscalerBehavior.from_dict: unknown keys {unknown} (known: {sorted(names)})")
+        return cls(**{names[k]: v for k, v in d.items()})
+
+    def __eq__(self, other: Any) -> bool:
+        if not isinstance(other, HorizontalPodAutoscalerBehavior):
+            return NotImplemented
+        return (self.scale_up, self.scale_down) == (other.scale_up, other.scale_down)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"HorizontalPodAutoscalerBehavior(scale_up={self.scale_up!r}, scale_down={self.scale_down!r})"
+
+
+# ---------------------------------------------------------------------------
 # Horizontal Pod Autoscaler
 # ---------------------------------------------------------------------------
 
@@ -532,8 +801,8 @@ _REQUEST_KEYS = {"cpu": ("cpu", "cpu_millis"), "memory": ("memory", "memory"), "
 
 class HorizontalPodAutoscaler(Autoscaler):
     """HorizontalPodAutoscaler(env, average_window=None, reconcile_interval=15, tolerance=0.1, *,
-    target_utilization=None, resource='cpu', relative_to='node', downscale_stabilization=300,
-    functions=None, target_tolerance=None)
+    target_utilization=None, resource='cpu', relative_to='node', downscale_stabilization=None,
+    functions=None, target_tolerance=None, behavior=None)
 
     Kubernetes' Horizontal Pod Autoscaler on utilization (faas-sim's
     ``sim.hpa``, with Kubernetes' algorithm), for every deployed function (or
@@ -560,10 +829,19 @@ class HorizontalPodAutoscaler(Autoscaler):
        ready)``; when replicas are still starting and it scales up, they
        count with usage 0 and the ratio is recomputed over all of them (no
        change if that reverses the direction or falls in the band).
-    4. Scale-down stabilization: the recommendations of the last
-       *downscale_stabilization* seconds are kept; below the current number
-       it scales down only to the highest of them (so a dip shorter than the
-       window does not remove replicas). Scaling up is immediate.
+    4. *behavior* (:class:`HorizontalPodAutoscalerBehavior`, Kubernetes'
+       ``spec.behavior``; default: Kubernetes' defaults), as Kubernetes
+       applies it: stabilization first (the recommendations of the last
+       ``stabilization_window_seconds`` are kept; it scales up only to the
+       lowest of the scale-up window, down only to the highest of the
+       scale-down window, so a dip shorter than the window removes no
+       replicas), then the rate limits of the policies over the replicas
+       added and removed in their periods. By default it scales up by at
+       most ``max(4, current)`` replicas per 15 s and down after 300 s of
+       lower recommendations; *downscale_stabilization* sets only the
+       scale-down window of the default behavior;
+       ``HorizontalPodAutoscalerBehavior.unbounded()`` removes the rate
+       limits (faas-sim's HPA had none: 1 to 20 replicas in one reconcile).
     5. The result is kept within ``[max(scale_min, 1), scale_max]`` (the HPA
        never scales to zero: :class:`KeepAlive` does that; nor up only to
        reach ``scale_min``) and applied with ``scale_up`` / ``scale_down``.
@@ -586,9 +864,10 @@ class HorizontalPodAutoscaler(Autoscaler):
         target_utilization: Optional[float] = None,
         resource: str = "cpu",
         relative_to: str = "node",
-        downscale_stabilization: float = 300,
+        downscale_stabilization: Optional[float] = None,
         functions: Optional[Iterable[str]] = None,
         target_tolerance: Optional[float] = None,
+        behavior: Any = None,
     ):
         owner = "HorizontalPodAutoscaler"
         super().__init__(env, reconcile_interval)
@@ -613,18 +892,44 @@ class HorizontalPodAutoscaler(Autoscaler):
             )
         self.resource = resource
         self.relative_to = relative_to
-        self.downscale_stabilization = _seconds(
-            owner, "downscale_stabilization", downscale_stabilization, allow_zero=True
-        )
+        if behavior is None:
+            behavior = HorizontalPodAutoscalerBehavior()
+            if downscale_stabilization is not None:
+                behavior.scale_down = HPAScalingRules(
+                    behavior.scale_down.policies, behavior.scale_down.select_policy,
+                    _seconds(owner, "downscale_stabilization", downscale_stabilization, allow_zero=True),
+                )
+        else:
+            if isinstance(behavior, dict):
+                behavior = HorizontalPodAutoscalerBehavior.from_dict(behavior)
+            if not isinstance(behavior, HorizontalPodAutoscalerBehavior):
+                raise TypeError(
+                    f"{owner}: behavior must be a HorizontalPodAutoscalerBehavior, a dict or None, "
+                    f"not {type(behavior).__name__} {behavior!r}"
+                )
+            if downscale_stabilization is not None:
+                raise TypeError(
+                    f"{owner}: give the scale-down stabilization either as downscale_stabilization or in "
+                    "behavior.scale_down, not both"
+                )
+        self.behavior: HorizontalPodAutoscalerBehavior = behavior
         self.functions = _check_functions(owner, functions)
         # replica_id -> [(time, integral), ...] at the reconciles it was running at (within the window)
         self._samples: Dict[int, List[Tuple[float, float]]] = {}
-        # function name -> [(time, recommendation), ...] within the stabilization window
+        # function name -> [(time, recommendation), ...] within the stabilization windows
         self._recommendations: Dict[str, List[Tuple[float, int]]] = {}
+        # function name -> [(time, replicas added (> 0) or removed (< 0)), ...] within the policies' periods
+        self._events: Dict[str, List[Tuple[float, int]]] = {}
+
+    @property
+    def downscale_stabilization(self) -> float:
+        """The scale-down stabilization window (s) of :attr:`behavior`."""
+        return self.behavior.scale_down.stabilization_window_seconds  # type: ignore[return-value]
 
     def _begin(self) -> None:
         self._samples = {}
         self._recommendations = {}
+        self._events = {}
         self._sample_all(self.env.now)
 
     def _deployments(self) -> List[Any]:
@@ -686,9 +991,10 @@ class HorizontalPodAutoscaler(Autoscaler):
         for fd in self._deployments():
             live.add(fd.name)
             self._reconcile_function(fd, now)
-        for name in list(self._recommendations):
-            if name not in live:
-                del self._recommendations[name]
+        for table in (self._recommendations, self._events):
+            for name in list(table):
+                if name not in live:
+                    del table[name]
 
     def _reconcile_function(self, fd: Any, now: float) -> None:
         """The decision for one function (after the sampling)."""
@@ -722,18 +1028,52 @@ class HorizontalPodAutoscaler(Autoscaler):
             recommendation = math.ceil(ratio * ready)
             if ratio < 1 and recommendation > current:
                 recommendation = current
-        # scale-down stabilization: the highest recommendation of the window
-        window = self._recommendations.setdefault(name, [])
-        cutoff = now - self.downscale_stabilization
-        window[:] = [(t, r) for (t, r) in window if t > cutoff]
-        window.append((now, recommendation))
-        if recommendation >= current:
-            desired = recommendation
-        else:
-            desired = min(current, max(r for _, r in window))
+        desired = self._normalize(name, now, recommendation, current)
         desired = min(max(desired, min(max(config.scale_min, 1), current)), config.scale_max)
         self.log_decision(name, current, desired, usage)
         self.scale_to(name, desired, current, running)
+        change = desired - current if desired > current else -(running - desired) if desired < running else 0
+        if change:
+            self._events.setdefault(name, []).append((now, change))
+
+    def _normalize(self, name: str, now: float, recommendation: int, current: int) -> int:
+        """Kubernetes' behavior on a recommendation: stabilization (up: the
+        lowest recommendation of the scale-up window, down: the highest of
+        the scale-down window, both including this one), then the rate
+        limits of the policies (:meth:`HPAScalingRules.limit`)."""
+        up, down = self.behavior.scale_up, self.behavior.scale_down
+        up_cut = now - up.stabilization_window_seconds  # type: ignore[operator]
+        down_cut = now - down.stabilization_window_seconds  # type: ignore[operator]
+        window = self._recommendations.setdefault(name, [])
+        low = high = recommendation
+        for t, r in window:
+            if t > up_cut:
+                low = min(low, r)
+            if t > down_cut:
+                high = max(high, r)
+        keep = min(up_cut, down_cut)
+        window[:] = [(t, r) for (t, r) in window if t > keep]
+        window.append((now, recommendation))
+        stabilized = current
+        if stabilized < low:
+            stabilized = low
+        if stabilized > high:
+            stabilized = high
+        events = self._events.setdefault(name, [])
+        longest = max((p.period_seconds for rules in (up, down) for p in rules.policies or ()), default=0.0)
+        events[:] = [(t, c) for (t, c) in events if t > now - longest]
+
+        def added(period: float) -> int:
+            return sum(c for t, c in events if c > 0 and t > now - period)
+
+        def removed(period: float) -> int:
+            return sum(-c for t, c in events if c < 0 and t > now - period)
+
+        if stabilized > current:
+            return int(min(stabilized, up.limit(True, current, added, removed)))
+        if stabilized < current:
+            return int(max(stabilized, down.limit(False, current, added, removed)))
+        return stabilized
 
 
 # ---------------------------------------------------------------------------
