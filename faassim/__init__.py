@@ -110,6 +110,10 @@ from faassim.autoscaling import (
     HPAScalingPolicy,
     HPAScalingRules,
     KeepAlive,
+    KeepAlivePolicy,
+    FixedKeepAlive,
+    NoUnloading,
+    HybridHistogramPolicy,
     faas_idler,
 )
 from faassim import _components
@@ -276,6 +280,10 @@ __all__ = [
     "HPAScalingPolicy",
     "HPAScalingRules",
     "KeepAlive",
+    "KeepAlivePolicy",
+    "FixedKeepAlive",
+    "NoUnloading",
+    "HybridHistogramPolicy",
     "faas_idler",
     # workloads: Azure Functions traces and faas-sim's generators (faassim.workload)
     "workload",

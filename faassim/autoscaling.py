@@ -80,6 +80,10 @@ __all__ = [
     "HPAScalingPolicy",
     "HPAScalingRules",
     "KeepAlive",
+    "KeepAlivePolicy",
+    "FixedKeepAlive",
+    "NoUnloading",
+    "HybridHistogramPolicy",
     "faas_idler",
 ]
 
@@ -214,7 +218,8 @@ class Autoscaler:
             k = 0
             while True:
                 delay = self._next_delay(t0, k)
-                yield env.timeout(delay)
+                # nothing planned (inf): park until the run ends
+                yield env.timeout(delay) if delay != math.inf else env.event()
                 k += 1
                 if self._token is not token:
                     return
@@ -1077,12 +1082,283 @@ class HorizontalPodAutoscaler(Autoscaler):
 
 
 # ---------------------------------------------------------------------------
+# Keep-alive and prewarm policies
+# ---------------------------------------------------------------------------
+
+
+class KeepAlivePolicy:
+    """KeepAlivePolicy()
+
+    Base class of the keep-alive (and prewarm) policies of
+    :class:`KeepAlive`. An *idle period* of a function starts when it has no
+    request in flight or waiting (at the end of its last request) and ends
+    with its next request; its length is an *idle time*. At the start of
+    each idle period :class:`KeepAlive` asks :meth:`windows` for two windows
+    (seconds), measured from the start of the idle period:
+
+    - *prewarm* 0: the replicas stay loaded; each is unloaded *keep_alive*
+      seconds after its own last activity (``replica.last_active``);
+    - *prewarm* > 0: the replicas are unloaded at once (down to the floor),
+      one is deployed again (its cold start paid ahead) *prewarm* seconds
+      after the idle period began, and unloaded *prewarm + keep_alive*
+      seconds after it began if no request came.
+
+    *keep_alive* may be ``math.inf`` (never unload). A policy whose windows
+    depend on the past sets ``observes = True`` and gets every idle time
+    through :meth:`observe` (kept per function in ``idle_times`` by the base
+    class); :class:`KeepAlive` then checks its functions every
+    ``resolution`` seconds. Override :meth:`windows` (and :meth:`observe` if
+    you keep your own statistics). Windows that are not two numbers, are
+    negative, or an infinite *prewarm*, raise into the run (nothing is
+    scaled at that reconcile).
+
+    >>> class Halves(KeepAlivePolicy):
+    ...     observes = True
+    ...     def windows(self, fn_name):       # keep alive for half the last idle time (at least 60 s)
+    ...         times = self.idle_times.get(fn_name, [])
+    ...         return 0.0, max(60.0, times[-1] / 2 if times else 600.0)
+    >>> p = Halves()
+    >>> p.observe("f", 1000.0)
+    >>> p.windows("f")
+    (0.0, 500.0)
+    """
+
+    #: whether :meth:`observe` is to be called with the idle times
+    observes = False
+
+    def observe(self, fn_name: str, idle_time: float) -> None:
+        """observe(fn_name, idle_time)
+
+        An idle period of *fn_name* ended after *idle_time* seconds (the base
+        class appends it to ``self.idle_times[fn_name]``)."""
+        self.__dict__.setdefault("idle_times", {}).setdefault(fn_name, []).append(idle_time)
+
+    @property
+    def idle_times(self) -> Dict[str, List[float]]:
+        """The idle times observed, per function (base class bookkeeping)."""
+        return self.__dict__.setdefault("idle_times", {})
+
+    def windows(self, fn_name: str) -> Tuple[float, float]:
+        """windows(fn_name) -> (prewarm, keep_alive)
+
+        The windows (seconds) for the idle period of *fn_name* starting
+        now (override it)."""
+        raise NotImplementedError(f"{type(self).__name__}.windows() is not implemented")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+class FixedKeepAlive(KeepAlivePolicy):
+    """FixedKeepAlive(keep_alive=600)
+
+    The providers' policy: no prewarm, each replica unloaded *keep_alive*
+    seconds (> 0) after its last activity (AWS Lambda kept instances about
+    10 minutes, Azure Functions 20 when "Serverless in the Wild" measured
+    them). ``KeepAlive(env, keep_alive)`` uses it.
+
+    >>> FixedKeepAlive(1200).windows("f")
+    (0.0, 1200.0)
+    """
+
+    observes = False
+
+    def __init__(self, keep_alive: float = 600):
+        self.keep_alive = _seconds("FixedKeepAlive", "keep_alive", keep_alive)
+
+    def windows(self, fn_name: str) -> Tuple[float, float]:
+        """(0, keep_alive) for every function."""
+        return 0.0, self.keep_alive
+
+    def __repr__(self) -> str:
+        return f"FixedKeepAlive({self.keep_alive!r})"
+
+
+class NoUnloading(KeepAlivePolicy):
+    """NoUnloading()
+
+    Never unload (the bound on cold starts, and on wasted memory the other
+    way: "Serverless in the Wild"'s "no unloading").
+
+    >>> NoUnloading().windows("f")
+    (0.0, inf)
+    """
+
+    observes = False
+
+    def windows(self, fn_name: str) -> Tuple[float, float]:
+        """(0, inf) for every function."""
+        return 0.0, math.inf
+
+    def __repr__(self) -> str:
+        return "NoUnloading()"
+
+
+def _percent(owner: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a percentile (number), not {type(value).__name__} {value!r}")
+    v = float(value)
+    if not 0 <= v <= 100:  # also refuses nan
+        raise ValueError(f"{owner}: {name} must be a percentile between 0 and 100, got {value!r}")
+    return v
+
+
+class HybridHistogramPolicy(KeepAlivePolicy):
+    """HybridHistogramPolicy(range=14400, bin_width=60, head=5, tail=99, margin=0.1, *,
+    min_samples=10, max_out_of_range=0.5, cv_threshold=2.0, fallback_keep_alive=None)
+
+    The hybrid histogram policy of "Serverless in the Wild" (Shahrad et al.,
+    USENIX ATC 2020), per function:
+
+    - Each idle time goes into a histogram of *bin_width*-second bins (1
+      minute) up to *range* seconds (4 hours); longer ones are counted as out
+      of range.
+    - With at least *min_samples* idle times, at most a *max_out_of_range*
+      share of them out of range, and a histogram that is representative
+      (coefficient of variation of the bin counts, population standard
+      deviation over mean, at least *cv_threshold*; 0 disables the check):
+      the *head* and *tail* percentiles (nearest rank over the in-range
+      idle times: the first bin whose cumulative count reaches
+      ``max(1, ceil(p / 100 * n))``) give ``prewarm = head bin's lower edge
+      * (1 - margin)`` and ``keep_alive = tail bin's upper edge * (1 +
+      margin) - prewarm``. A head in the first bin gives prewarm 0: the
+      replicas are kept loaded after each request.
+    - Otherwise: no prewarm and a fixed keep-alive of
+      *fallback_keep_alive* seconds (default *range*, the paper's
+      conservative choice). The paper predicts the next idle time with an
+      ARIMA model when too many fall out of range; faassim uses this fixed
+      fallback instead.
+
+    Idle times are seen at :class:`KeepAlive`'s ``resolution`` (an arrival
+    is noticed at the first check after it, so an idle time is at most
+    ``resolution`` too long; idle periods shorter than it may be missed).
+
+    >>> p = HybridHistogramPolicy(min_samples=3, cv_threshold=0)
+    >>> p.windows("f")                      # no samples yet: the fallback
+    (0.0, 14400.0)
+    >>> for t in (610.0, 650.0, 1230.0):    # bins 10, 10 and 20 (minutes)
+    ...     p.observe("f", t)
+    >>> p.windows("f")                      # head bin 10: 600 * 0.9; tail bin 20: 1260 * 1.1 - 540
+    (540.0, 846.0)
+    """
+
+    observes = True
+
+    def __init__(
+        self,
+        range: float = 14400,
+        bin_width: float = 60,
+        head: float = 5,
+        tail: float = 99,
+        margin: float = 0.1,
+        *,
+        min_samples: int = 10,
+        max_out_of_range: float = 0.5,
+        cv_threshold: float = 2.0,
+        fallback_keep_alive: Optional[float] = None,
+    ):
+        owner = "HybridHistogramPolicy"
+        self.range = _seconds(owner, "range", range)
+        self.bin_width = _seconds(owner, "bin_width", bin_width)
+        if self.range == math.inf or self.bin_width > self.range:
+            raise ValueError(f"{owner}: range must be finite and at least bin_width, got range={range!r}, "
+                             f"bin_width={bin_width!r}")
+        self.bins = int(math.ceil(self.range / self.bin_width))
+        self.head = _percent(owner, "head", head)
+        self.tail = _percent(owner, "tail", tail)
+        if self.head > self.tail:
+            raise ValueError(f"{owner}: head ({head!r}) must not be above tail ({tail!r})")
+        self.margin = _fraction(owner, "margin", margin, positive=False)
+        if self.margin >= 1:
+            raise ValueError(f"{owner}: margin must be below 1 (a fraction), got {margin!r}")
+        self.min_samples = _whole(owner, "min_samples", min_samples, minimum=1)
+        self.max_out_of_range = _fraction(owner, "max_out_of_range", max_out_of_range, positive=False)
+        if self.max_out_of_range > 1:
+            raise ValueError(f"{owner}: max_out_of_range must be a share between 0 and 1, got {max_out_of_range!r}")
+        self.cv_threshold = _fraction(owner, "cv_threshold", cv_threshold, positive=False)
+        self.fallback_keep_alive = (
+            self.range if fallback_keep_alive is None
+            else _seconds(owner, "fallback_keep_alive", fallback_keep_alive)
+        )
+        # fn_name -> [counts per bin (list of ints), out of range count]
+        self._histograms: Dict[str, List[Any]] = {}
+
+    def observe(self, fn_name: str, idle_time: float) -> None:
+        """Count *idle_time* in *fn_name*'s histogram."""
+        entry = self._histograms.get(fn_name)
+        if entry is None:
+            entry = self._histograms[fn_name] = [[0] * self.bins, 0]
+        if idle_time < self.range:
+            entry[0][min(int(idle_time // self.bin_width), self.bins - 1)] += 1
+        else:
+            entry[1] += 1
+
+    def histogram(self, fn_name: str) -> Tuple[List[int], int]:
+        """histogram(fn_name) -> (counts per bin, out of range)"""
+        entry = self._histograms.get(fn_name)
+        if entry is None:
+            return [0] * self.bins, 0
+        return list(entry[0]), entry[1]
+
+    def _nearest_rank_bin(self, cumulative: List[int], n: int, p: float) -> int:
+        """The bin holding the *p*-th percentile (nearest rank) of *n* idle times."""
+        rank = max(1, math.ceil(p / 100 * n))
+        for i, c in enumerate(cumulative):
+            if c >= rank:
+                return i
+        return len(cumulative) - 1  # not reached: cumulative[-1] == n
+
+    def windows(self, fn_name: str) -> Tuple[float, float]:
+        """(prewarm, keep_alive) from the histogram, or the fallback."""
+        counts, out = self.histogram(fn_name)
+        n = sum(counts)
+        total = n + out
+        fallback = (0.0, self.fallback_keep_alive)
+        if total < self.min_samples or n == 0 or out > self.max_out_of_range * total:
+            return fallback
+        if self.cv_threshold > 0:
+            mean = n / self.bins
+            cv = math.sqrt(math.fsum((c - mean) ** 2 for c in counts) / self.bins) / mean
+            if cv < self.cv_threshold:
+                return fallback
+        cumulative = []
+        running = 0
+        for c in counts:
+            running += c
+            cumulative.append(running)
+        head = self._nearest_rank_bin(cumulative, n, self.head)
+        tail = self._nearest_rank_bin(cumulative, n, self.tail)
+        prewarm = head * self.bin_width * (1 - self.margin)
+        keep_alive = min((tail + 1) * self.bin_width, self.range) * (1 + self.margin) - prewarm
+        return prewarm, keep_alive
+
+    def __repr__(self) -> str:
+        return (f"HybridHistogramPolicy(range={self.range:g}, bin_width={self.bin_width:g}, head={self.head:g}, "
+                f"tail={self.tail:g}, margin={self.margin:g})")
+
+
+# ---------------------------------------------------------------------------
 # Scale to zero
 # ---------------------------------------------------------------------------
 
 
+class _IdlePeriod:
+    """KeepAlive's state of a function under an observing policy."""
+
+    __slots__ = ("arrivals", "idle_since", "observed", "prewarm", "keep_alive", "prewarm_at", "prewarmed")
+
+    def __init__(self, arrivals: int):
+        self.arrivals = arrivals
+        self.idle_since: Optional[float] = None  # start of the current idle period (None: busy)
+        self.observed = False  # does the idle period follow a request (its end is an idle time)?
+        self.prewarm = 0.0
+        self.keep_alive = 0.0
+        self.prewarm_at: Optional[float] = None  # pending prewarm time
+        self.prewarmed = False
+
+
 class KeepAlive(Autoscaler):
-    """KeepAlive(env, keep_alive=600, functions=None)
+    """KeepAlive(env, keep_alive=600, functions=None, *, policy=None, resolution=1.0)
 
     Scale to zero with a keep-alive, per replica: a RUNNING replica that has
     had no request in flight for *keep_alive* seconds (``now -
@@ -1094,22 +1370,67 @@ class KeepAlive(Autoscaler):
     platform, which scales it from zero (``max(scale_min, 1)`` replicas)
     and dispatches it once one runs: its wait is the cold start.
 
+    *policy* makes the windows pluggable (:class:`KeepAlivePolicy`): one
+    policy for every function, or a dict from function name to policy (the
+    functions not in it get ``FixedKeepAlive(keep_alive)``, the default for
+    all). A policy with a prewarm window unloads a function's replicas when
+    it goes idle and deploys one again ahead of the predicted next request
+    (:class:`HybridHistogramPolicy`). Functions under a policy that
+    ``observes`` idle times are checked every *resolution* seconds (when an
+    idle period starts the replicas are unloaded at that check, at most
+    *resolution* late; the checks are at ``start + k * resolution``); the
+    others only at their deadlines.
+
     It watches every deployed function (or those named in *functions*),
     waking at the earliest deadline (and at least every *keep_alive*
     seconds); a replica kept by the floor is removed at the first wake after
     the floor allows it. Each removal logs a ``scale`` row (negative) and an
     ``autoscaler`` row (``scaler='keep_alive'``, ``metric``: the longest idle
-    time among the removed). It works beside the other scalers, which do not
-    scale a function without running replicas up by themselves.
-    ``reconcile_interval`` is *keep_alive*.
+    time among the removed); a prewarm logs a ``scale`` row and an
+    ``autoscaler`` row whose ``metric`` is the idle time so far. It works
+    beside the other scalers, which do not scale a function without running
+    replicas up by themselves. ``reconcile_interval`` is *keep_alive*.
     """
 
     kind = "keep_alive"
 
-    def __init__(self, env: Any, keep_alive: float = 600, functions: Optional[Iterable[str]] = None):
+    def __init__(
+        self,
+        env: Any,
+        keep_alive: float = 600,
+        functions: Optional[Iterable[str]] = None,
+        *,
+        policy: Any = None,
+        resolution: float = 1.0,
+    ):
         super().__init__(env, _seconds("KeepAlive", "keep_alive", keep_alive))
         self.keep_alive = self.reconcile_interval
         self.functions = _check_functions("KeepAlive", functions)
+        self.resolution = _seconds("KeepAlive", "resolution", resolution)
+        self.default_policy: KeepAlivePolicy = FixedKeepAlive(self.keep_alive)
+        self.policies: Dict[str, KeepAlivePolicy] = {}
+        if isinstance(policy, KeepAlivePolicy):
+            self.default_policy = policy
+        elif isinstance(policy, dict):
+            for name, p in policy.items():
+                if not isinstance(name, str) or not isinstance(p, KeepAlivePolicy):
+                    raise TypeError(
+                        f"KeepAlive: policy must map function names (str) to KeepAlivePolicy objects, "
+                        f"got {name!r}: {type(p).__name__} {p!r}"
+                    )
+            self.policies = dict(policy)
+        elif policy is not None:
+            raise TypeError(
+                f"KeepAlive: policy must be a KeepAlivePolicy, a dict of them or None, "
+                f"not {type(policy).__name__} {policy!r}"
+            )
+        self._states: Dict[str, _IdlePeriod] = {}
+        self._wake = math.inf
+        self._t0 = env.now
+
+    def policy_for(self, fn_name: str) -> KeepAlivePolicy:
+        """policy_for(fn_name) -> KeepAlivePolicy"""
+        return self.policies.get(fn_name, self.default_policy)
 
     def _deployments(self) -> List[Any]:
         """The deployments it scales (all, or those in ``functions``)."""
@@ -1118,45 +1439,179 @@ class KeepAlive(Autoscaler):
             return deployments
         return [d for d in deployments if d.name in self.functions]
 
+    def _begin(self) -> None:
+        self._states = {}
+        self._t0 = self.env.now
+        self.reconcile()
+
+    def _next_check(self, now: float) -> float:
+        """The next check of the observed functions: on the grid ``t0 + k *
+        resolution`` (t0: when :meth:`run` started), after *now*."""
+        k = math.floor((now - self._t0) / self.resolution) + 1
+        t = self._t0 + k * self.resolution
+        return t if t > now else self._t0 + (k + 1) * self.resolution
+
     def _next_delay(self, t0: float, k: int) -> float:
-        """Seconds to the earliest idle deadline, at most keep_alive."""
+        """Seconds to the wake the last reconcile planned (inf: none)."""
         now = self.env.now
-        ka = self.keep_alive
-        wake = now + ka  # any replica becoming idle from now on has a later deadline
-        faas = self.env.faas
-        for fd in self._deployments():
-            for replica in faas.discover(fd.name):
-                if replica.inflight == 0:
-                    deadline = replica.last_active + ka
-                    if now < deadline < wake:
-                        wake = deadline
-        return wake - now
+        return self._wake - now if self._wake > now else 0.0
+
+    def _windows(self, policy: KeepAlivePolicy, name: str) -> Tuple[float, float]:
+        """The policy's windows for *name*, checked."""
+        got = policy.windows(name)  # user code
+        where = f"KeepAlive: {type(policy).__name__}.windows({name!r})"
+        if not isinstance(got, tuple) or len(got) != 2:
+            raise TypeError(f"{where} must return (prewarm, keep_alive) in seconds, got {got!r}")
+        out = []
+        for label, value in zip(("prewarm", "keep_alive"), got):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{where}: {label} must be a number of seconds, not {type(value).__name__} {value!r}")
+            v = float(value)
+            if math.isnan(v) or v < 0 or (label == "prewarm" and v == math.inf):
+                raise ValueError(f"{where}: {label} must be >= 0 seconds{' and finite' if label == 'prewarm' else ''}"
+                                 f", got {value!r}")
+            out.append(v)
+        return out[0], out[1]
+
+    def _floor(self, fd: Any) -> int:
+        """Replicas the function keeps: 0 with ``scale_zero``, else ``scale_min``."""
+        config = fd.scaling_config
+        return 0 if config.scale_zero else config.scale_min
+
+    def _removal(self, fd: Any, idle: List[Any]) -> Optional[Tuple[str, Any, List[Any]]]:
+        """The longest idle of *idle*, as many as the floor allows."""
+        name = fd.name
+        current, _ = self.replica_counts(name)
+        n = min(len(idle), current - self._floor(fd))
+        if n <= 0:
+            return None
+        idle.sort(key=lambda r: (r.last_active, -r.replica_id))  # longest idle first
+        return ("remove", name, idle[:n])
 
     def reconcile(self) -> None:
-        """Remove the replicas idle for keep_alive, down to each function's
-        floor."""
+        """Apply each function's windows now: unload idle replicas past
+        their keep-alive, unload when an idle period with a prewarm window
+        starts, prewarm when its time has come. The policies are asked
+        first, so a policy error scales nothing."""
         now = self.env.now
-        ka = self.keep_alive
-        faas = self.env.faas
+        plans: List[Tuple[str, Any, Any]] = []
+        wake = math.inf
+        live = set()
         for fd in self._deployments():
-            name = fd.name
-            idle = [r for r in faas.discover(name) if r.inflight == 0 and r.last_active + ka <= now]
-            if not idle:
-                continue
-            config = fd.scaling_config
-            floor = 0 if config.scale_zero else config.scale_min
+            live.add(fd.name)
+            policy = self.policy_for(fd.name)
+            if policy.observes:
+                w = self._plan_observed(fd, policy, now, plans)
+            else:
+                w = self._plan_fixed(fd, policy, now, plans)
+            wake = min(wake, w)
+        for name in list(self._states):
+            if name not in live:
+                del self._states[name]
+        self._wake = wake
+        faas = self.env.faas
+        metrics = self.env.metrics
+        for action, name, arg in plans:
             current, _ = self.replica_counts(name)
-            n = min(len(idle), current - floor)
-            if n <= 0:
-                continue
-            idle.sort(key=lambda r: (r.last_active, -r.replica_id))  # longest idle first
-            removed = idle[:n]
-            self.log_decision(name, current, current - n, now - removed[0].last_active)
-            metrics = self.env.metrics
-            if metrics is not None:
-                metrics.log_scaling(name, -n)
-            for replica in removed:
-                faas.remove_replica(replica)
+            if action == "remove":
+                removed = arg
+                self.log_decision(name, current, current - len(removed), now - removed[0].last_active)
+                if metrics is not None:
+                    metrics.log_scaling(name, -len(removed))
+                for replica in removed:
+                    faas.remove_replica(replica)
+            else:
+                n, idle_for = arg
+                self.log_decision(name, current, current + n, idle_for)
+                faas.scale_up(name, n)
+
+    def _plan_fixed(self, fd: Any, policy: KeepAlivePolicy, now: float, plans: List[Any]) -> float:
+        """Per-replica deadlines ``last_active + keep_alive``; returns the
+        next wake."""
+        name = fd.name
+        prewarm, ka = self._windows(policy, name)
+        if prewarm != 0:
+            raise ValueError(
+                f"KeepAlive: {type(policy).__name__}.windows({name!r}) gave prewarm {prewarm!r}, but a policy "
+                "that prewarms must observe idle times (observes = True)"
+            )
+        replicas = self.env.faas.discover(name)
+        idle = [r for r in replicas if r.inflight == 0 and r.last_active + ka <= now]
+        if idle:
+            plan = self._removal(fd, idle)
+            if plan is not None:
+                plans.append(plan)
+        wake = now + ka  # a replica going idle from now on has a later deadline
+        for replica in replicas:
+            if replica.inflight == 0:
+                deadline = replica.last_active + ka
+                if now < deadline < wake:
+                    wake = deadline
+        return wake
+
+    def _plan_observed(self, fd: Any, policy: KeepAlivePolicy, now: float, plans: List[Any]) -> float:
+        """The idle-period state machine of a function under an observing
+        policy; returns the next wake (at most *resolution* away)."""
+        name = fd.name
+        faas = self.env.faas
+        stats = faas.function_stats(name)
+        arrivals = stats["invoked"] + stats["waiting"]
+        busy = stats["waiting"] > 0 or stats["invoked"] - stats["completed"] - stats["failed"] > 0
+        wake = self._next_check(now)
+        st = self._states.get(name)
+        if st is None:
+            st = self._states[name] = _IdlePeriod(arrivals)
+        elif arrivals > st.arrivals and st.idle_since is not None:
+            if st.observed:
+                policy.observe(name, now - st.idle_since)  # user code
+            st.idle_since = None
+        st.arrivals = arrivals
+        if busy:
+            st.idle_since = None
+            return wake
+        replicas = faas.discover(name)
+        if st.idle_since is None:  # an idle period starts
+            st.idle_since = max((r.last_active for r in replicas), default=now)
+            st.observed = arrivals > 0
+            st.prewarm, st.keep_alive = self._windows(policy, name)
+            st.prewarm_at = None
+            st.prewarmed = False
+            if st.prewarm > 0:
+                if st.idle_since + st.prewarm > now:
+                    st.prewarm_at = st.idle_since + st.prewarm
+                    plan = self._removal(fd, [r for r in replicas if r.inflight == 0])
+                    if plan is not None:
+                        plans.append(plan)
+                    return min(wake, st.prewarm_at)
+                st.prewarmed = True  # the prewarm time has passed already: keep the replicas
+        if st.prewarm == 0:
+            idle = [r for r in replicas if r.inflight == 0 and r.last_active + st.keep_alive <= now]
+            if idle:
+                plan = self._removal(fd, idle)
+                if plan is not None:
+                    plans.append(plan)
+            for r in replicas:
+                if r.inflight == 0 and r.last_active + st.keep_alive > now:
+                    wake = min(wake, r.last_active + st.keep_alive)
+            return wake
+        if not st.prewarmed:
+            assert st.prewarm_at is not None
+            if now < st.prewarm_at:
+                return min(wake, st.prewarm_at)
+            st.prewarmed = True
+            current, _ = self.replica_counts(name)
+            n = max(1, self._floor(fd)) - current
+            if n > 0:
+                plans.append(("prewarm", name, (n, now - st.idle_since)))
+        deadline = st.idle_since + st.prewarm + st.keep_alive
+        if now >= deadline:
+            idle = [r for r in replicas if r.inflight == 0]
+            if idle:
+                plan = self._removal(fd, idle)
+                if plan is not None:
+                    plans.append(plan)
+            return wake
+        return min(wake, deadline)
 
 
 def faas_idler(env: Any, inactivity_duration: float = 300, reconcile_interval: float = 30):
