@@ -114,6 +114,7 @@ from faassim.autoscaling import (
     FixedKeepAlive,
     NoUnloading,
     HybridHistogramPolicy,
+    cold_start_stats,
     faas_idler,
 )
 from faassim import _components
@@ -285,6 +286,7 @@ __all__ = [
     "NoUnloading",
     "HybridHistogramPolicy",
     "faas_idler",
+    "cold_start_stats",
     # workloads: Azure Functions traces and faas-sim's generators (faassim.workload)
     "workload",
     # parameter sweeps over executors (faassim.sweeps)

@@ -70,6 +70,8 @@ import numbers
 import statistics
 from typing import Any, Callable, Dict, Generator, Iterable, List, Optional, Tuple
 
+import numpy as np
+
 __all__ = [
     "Autoscaler",
     "FaasRequestScaler",
@@ -85,6 +87,7 @@ __all__ = [
     "NoUnloading",
     "HybridHistogramPolicy",
     "faas_idler",
+    "cold_start_stats",
 ]
 
 # The autoscaler rows' measurement name.
@@ -1654,3 +1657,132 @@ def faas_idler(env: Any, inactivity_duration: float = 300, reconcile_interval: f
                     env.metrics.log_scaling(name, -len(replicas))
                 for replica in replicas:
                     faas.remove_replica(replica)
+
+
+# ---------------------------------------------------------------------------
+# Cold starts and wasted memory-time
+# ---------------------------------------------------------------------------
+
+
+def cold_start_stats(env: Any, functions: Optional[Iterable[str]] = None) -> Dict[str, Any]:
+    """cold_start_stats(env, functions=None) -> dict of columns
+
+    What keep-alive policies trade, per function (one row each: the deployed
+    functions, or those named in *functions*), from the run's rows (so it
+    needs the per-request records, ``Metrics(keep_records=True)``, the
+    default), as NumPy columns:
+
+    - ``function_name``; ``requests``: completed requests (``invocations``
+      rows); ``cold_starts``: those that waited at the platform for a
+      replica to be deployed (``t_wait > 0``: no replica was RUNNING when
+      they came); ``cold_start_share``: their share (nan without requests).
+      A deployment that takes no simulated time makes no cold starts.
+    - ``replica_time``: seconds its replicas were RUNNING (from the
+      ``replica_deployment`` rows: ``finish`` to ``teardown``, or to now);
+      ``idle_time``: of those, the seconds with no request on the replica
+      (the union of its requests' ``[t_start, end]`` spans is busy; a
+      request still in flight at the end counts from the replica's
+      ``last_active``); ``wasted_memory_time``: the sum over its replicas of
+      the container's memory request (bytes) times its idle time
+      (byte-seconds; "Serverless in the Wild"'s wasted memory time). Time a
+      replica spends starting is in neither.
+
+    >>> import faassim as fs
+    >>> env = fs.Environment(seed=1)
+    >>> env.topology = fs.Topology([fs.Node("n", "4", "8Gi")])
+    >>> fn = fs.Function("f", [fs.FunctionImage("f-img")])
+    >>> _ = env.faas.deploy(fs.FunctionDeployment(fn, [fs.FunctionContainer(fn.fn_images[0],
+    ...     fs.KubernetesResourceConfiguration.create_from_str(cpu="1", memory="100Mi"))]))
+    >>> _ = env.faas.add_source("f", fs.Replay([10.0, 20.0], durations=[2.0, 2.0]))
+    >>> env.run(until=30)
+    >>> s = cold_start_stats(env)
+    >>> s["requests"].tolist(), s["cold_starts"].tolist(), s["idle_time"].tolist()
+    ([2], [0], [26.0])
+    >>> s["wasted_memory_time"].tolist() == [26.0 * 100 * 2**20]
+    True
+    """
+    _check_env("cold_start_stats", env)
+    metrics = env.metrics
+    faas = env.faas
+    if metrics is None or not getattr(metrics, "keep_records", True):
+        raise RuntimeError("cold_start_stats needs the per-request records (Metrics(keep_records=True))")
+    names = [d.name for d in faas.get_deployments()] if functions is None else list(
+        _check_functions("cold_start_stats", functions) or ())
+    now = env.now
+    inv = metrics.to_numpy("invocations")
+    dep = metrics.to_numpy("replica_deployment")
+    reps = metrics.to_numpy("function_replicas")
+    index = faas.get_function_index()
+    # replica id -> (function, memory, running from, running until)
+    fn_of: Dict[int, str] = {}
+    memory: Dict[int, float] = {}
+    for rid, name, image in zip(reps.get("replica_id", ()), reps.get("name", ()), reps.get("image", ())):
+        rid = int(rid)
+        fn_of[rid] = name
+        container = index.get(image)
+        memory[rid] = float((container.get_resource_requirements().get("memory") or 0) if container else 0)
+    start: Dict[int, float] = {}
+    end: Dict[int, float] = {}
+    for t, value, rid in zip(dep.get("time", ()), dep.get("value", ()), dep.get("replica_id", ())):
+        if value == "finish":
+            start[int(rid)] = float(t)
+        elif value == "teardown":
+            end[int(rid)] = float(t)
+    # busy spans per replica: the requests, and those still in flight (from last_active)
+    rid_col = np.asarray(inv.get("replica_id", np.empty(0, dtype=np.int64)))
+    t_start = np.asarray(inv.get("t_start", np.empty(0)))
+    t_end = np.asarray(inv.get("time", np.empty(0)))
+    extra_rid, extra_start = [], []
+    for name in names:
+        for replica in faas.get_replicas(name):
+            if replica.inflight > 0 and replica.last_active is not None:
+                extra_rid.append(replica.replica_id)
+                extra_start.append(replica.last_active)
+    rid_all = np.concatenate([rid_col.astype(np.int64), np.asarray(extra_rid, dtype=np.int64)])
+    s_all = np.concatenate([t_start.astype(float), np.asarray(extra_start, dtype=float)])
+    e_all = np.concatenate([t_end.astype(float), np.full(len(extra_rid), now)])
+    order = np.lexsort((s_all, rid_all))
+    busy: Dict[int, float] = {}
+    cur_rid, cur_s, cur_e = None, 0.0, 0.0
+    for rid, s, e in zip(rid_all[order].tolist(), s_all[order].tolist(), e_all[order].tolist()):
+        lo, hi = start.get(rid), end.get(rid, now)
+        if lo is None:
+            continue
+        s, e = max(s, lo), min(e, hi)
+        if e <= s:
+            continue
+        if rid != cur_rid or s > cur_e:
+            if cur_rid is not None:
+                busy[cur_rid] = busy.get(cur_rid, 0.0) + (cur_e - cur_s)
+            cur_rid, cur_s, cur_e = rid, s, e
+        else:
+            cur_e = max(cur_e, e)
+    if cur_rid is not None:
+        busy[cur_rid] = busy.get(cur_rid, 0.0) + (cur_e - cur_s)
+    replica_time = dict.fromkeys(names, 0.0)
+    idle_time = dict.fromkeys(names, 0.0)
+    wasted = dict.fromkeys(names, 0.0)
+    for rid, lo in start.items():
+        name = fn_of.get(rid)
+        if name not in replica_time:
+            continue
+        span = max(end.get(rid, now) - lo, 0.0)
+        idle = max(span - busy.get(rid, 0.0), 0.0)
+        replica_time[name] += span
+        idle_time[name] += idle
+        wasted[name] += memory.get(rid, 0.0) * idle
+    fn_col = np.asarray(inv.get("function_name", np.empty(0, dtype=object)), dtype=object)
+    waited = np.asarray(inv.get("t_wait", np.empty(0))) > 0
+    requests = np.array([int(np.count_nonzero(fn_col == n)) for n in names], dtype=np.int64)
+    cold = np.array([int(np.count_nonzero(waited & (fn_col == n))) for n in names], dtype=np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(requests > 0, cold / np.maximum(requests, 1), np.nan)
+    return {
+        "function_name": np.array(names, dtype=object),
+        "requests": requests,
+        "cold_starts": cold,
+        "cold_start_share": share.astype(float),
+        "replica_time": np.array([replica_time[n] for n in names]),
+        "idle_time": np.array([idle_time[n] for n in names]),
+        "wasted_memory_time": np.array([wasted[n] for n in names]),
+    }

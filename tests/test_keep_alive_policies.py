@@ -277,3 +277,87 @@ def test_same_seed_same_decisions_under_the_hybrid_policy():
 
     first = once()
     assert first == once() and len(first[0]) > 0
+
+
+# ---------------------------------------------------------------------------
+# cold starts and wasted memory-time
+# ---------------------------------------------------------------------------
+
+MIB = 2**20  # the default container's memory request
+
+
+def stats_row(env, name="f"):
+    s = fs.cold_start_stats(env)
+    i = s["function_name"].tolist().index(name)
+    return {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in s.items()}
+
+
+def test_cold_start_stats_of_fixed_keep_alive():
+    env = run(fs.FixedKeepAlive(300))
+    row = stats_row(env)
+    # replica 0: running 2.0 .. 306.5, busy 5.5 .. 6.5; replicas 1..5: running 2 s after their request
+    # came, busy 1 s, removed 300 s after it ended (span 301)
+    assert (row["requests"], row["cold_starts"], row["cold_start_share"]) == (6, 5, 5 / 6)
+    assert row["replica_time"] == 304.5 + 5 * 301.0
+    assert row["idle_time"] == 303.5 + 5 * 300.0
+    assert row["wasted_memory_time"] == (303.5 + 5 * 300.0) * MIB
+
+
+def test_cold_start_stats_of_the_hybrid_policy():
+    env = run(fs.HybridHistogramPolicy(range=3600, min_samples=3, cv_threshold=0))
+    row = stats_row(env)
+    # replica 0: 2.0 .. 1807.0 with 4 requests of 1 s; prewarmed replicas running at 2294.5 and 2894.5,
+    # each serving one request and removed at 2407.0 and 3007.0; the last running 3494.5 .. 3666.5
+    assert (row["requests"], row["cold_starts"]) == (6, 0)
+    assert row["replica_time"] == 1805.0 + 112.5 + 112.5 + 172.0
+    assert row["idle_time"] == 1801.0 + 111.5 + 111.5 + 172.0
+    assert row["wasted_memory_time"] == row["idle_time"] * MIB
+
+
+def test_cold_start_stats_overlapping_and_unfinished_requests():
+    env = fs.Environment(seed=1)
+    env.topology = fs.Topology([fs.Node("n", "4", "8Gi")])
+    fn = fs.Function("f", [fs.FunctionImage("f-img")])
+    container = fs.FunctionContainer(fn.fn_images[0],
+                                     fs.KubernetesResourceConfiguration.create_from_str(cpu="1", memory="512Mi"))
+    env.faas.deploy(fs.FunctionDeployment(fn, [container]))
+    g = fs.Function("g", [fs.FunctionImage("g-img")])
+    env.faas.deploy(fs.FunctionDeployment(g, [fs.FunctionContainer(g.fn_images[0])]))
+    # on f's one replica (running from 0): 10..15 and 12..17 overlap (busy 7 s); 25..125 is in flight at 40
+    env.faas.add_source("f", fs.Replay([10.0, 12.0, 25.0], durations=[5.0, 5.0, 100.0]))
+    env.run(until=40)
+    row = stats_row(env)
+    assert row["requests"] == 2 and row["cold_starts"] == 0
+    # busy: 10..17 and 25..40 (from last_active, the start of the unfinished request)
+    assert row["replica_time"] == 40.0 and row["idle_time"] == 40.0 - 7.0 - 15.0
+    assert row["wasted_memory_time"] == 18.0 * 512 * MIB
+    other = stats_row(env, "g")
+    assert other["requests"] == 0 and math.isnan(other["cold_start_share"]) and other["idle_time"] == 40.0
+    only = fs.cold_start_stats(env, functions=["g"])
+    assert only["function_name"].tolist() == ["g"]
+
+
+def test_cold_start_stats_needs_records():
+    env = make_env()
+    env.metrics = fs.Metrics(env, keep_records=False)
+    with pytest.raises(RuntimeError, match="needs the per-request records"):
+        fs.cold_start_stats(env)
+    with pytest.raises(TypeError, match="env must be a faassim.Environment"):
+        fs.cold_start_stats(None)
+
+
+def test_scenario_summary_reports_cold_starts():
+    import faassim.scenario as sc
+
+    # image pulls over the network make deployments take time: scale from zero is a cold start
+    config = sc.ScenarioConfig(duration=120, seed=3, load_scale=0.002, network="urban_sensing",
+                               autoscaler="requests", autoscaler_options={"keep_alive": 5.0, "scale_min": 0})
+    result = sc.run_scenario(config)
+    stats = fs.cold_start_stats(result.env, [f.name for f in result.functions])
+    assert [f.cold_starts for f in result.functions] == stats["cold_starts"].tolist()
+    assert [f.wasted_memory_time for f in result.functions] == stats["wasted_memory_time"].tolist()
+    total = sum(stats["cold_starts"].tolist())
+    assert total > 0
+    line = next(l for l in result.format().splitlines() if l.startswith("cold starts "))
+    assert line.startswith(f"cold starts {total:,} (")
+    assert result.to_dict()["functions"][0]["cold_starts"] == result.functions[0].cold_starts
