@@ -361,3 +361,41 @@ def test_scenario_summary_reports_cold_starts():
     line = next(l for l in result.format().splitlines() if l.startswith("cold starts "))
     assert line.startswith(f"cold starts {total:,} (")
     assert result.to_dict()["functions"][0]["cold_starts"] == result.functions[0].cold_starts
+
+
+def replay_timers(policy, minutes=720):
+    """The timer functions of the packaged synthetic Azure 2019 trace, one deployment each (scale to
+    zero, 1 s cold starts, requests that take no time): (cold starts, wasted memory-time)."""
+    from faassim import workload
+
+    trace = workload.read_azure_2019(workload.synthetic_azure_path(2019))
+    timers = {k: v for k, v in trace.items() if v.trigger == "timer"}
+    env = fs.Environment(seed=1)
+    env.topology = fs.Topology([fs.Node("n", "16", "64Gi")])
+    env.simulator_factory = Factory()
+    mapping = {}
+    for i, key in enumerate(timers):
+        fn = fs.Function(f"t{i}", [fs.FunctionImage(f"t{i}-img")])
+        env.faas.deploy(fs.FunctionDeployment(fn, [fs.FunctionContainer(fn.fn_images[0])],
+                                              fs.ScalingConfiguration(scale_max=1, scale_zero=True)))
+        mapping[key] = fn.name
+    fs.KeepAlive(env, policy=policy).start()
+    workload.replay_azure_2019(env, timers, mapping, minutes=(0, minutes))
+    env.run(until=60.0 * minutes + 60)
+    stats = fs.cold_start_stats(env)
+    assert stats["requests"].sum() == sum(int(v.counts[:minutes].sum()) for v in timers.values())
+    return int(stats["cold_starts"].sum()), float(stats["wasted_memory_time"].sum())
+
+
+def test_hybrid_beats_fixed_keep_alive_on_periodic_functions():
+    # the trace's timer functions fire every 15 or 60 minutes (12 hours: 144 requests)
+    cold10, wasted10 = replay_timers(fs.FixedKeepAlive(600))
+    cold20, wasted20 = replay_timers(fs.FixedKeepAlive(1200))
+    cold, wasted = replay_timers(fs.HybridHistogramPolicy(min_samples=5))
+    # a 10-minute keep-alive misses every period, 20 minutes the hourly ones; the hybrid policy
+    # prewarms before each request and holds less memory than the 20-minute keep-alive
+    assert cold10 > cold20 > 0 and wasted10 < wasted20
+    assert cold == 0 and wasted < wasted20
+    # below the fixed keep-alive's curve: at the hybrid's wasted memory-time, interpolated
+    assert wasted10 < wasted
+    assert cold < cold10 + (cold20 - cold10) * (wasted - wasted10) / (wasted20 - wasted10)
