@@ -1,6 +1,9 @@
 """Autoscalers: faas-sim's request-rate, average-rps and queue-length
-scalers, a Kubernetes-style Horizontal Pod Autoscaler on utilization, and
-scale to zero after a keep-alive.
+scalers, a Kubernetes-style Horizontal Pod Autoscaler on utilization (with
+Kubernetes' scaling ``behavior``), scale to zero with pluggable keep-alive
+and prewarm policies (a fixed keep-alive, no unloading, the hybrid histogram
+of "Serverless in the Wild"), and :func:`cold_start_stats`, what keep-alive
+costs (cold starts, wasted memory-time).
 
 Autoscalers decide at reconcile intervals (seconds), not per request, so they
 are Python processes over the platform's public API: the counters of
@@ -273,7 +276,15 @@ class Autoscaler:
         Scale *name* toward *desired* replicas: up by ``desired - current``
         (replicas still starting count), or down by ``running - desired``
         RUNNING replicas (replicas still starting are never removed). The
-        platform keeps ``scale_max`` and ``scale_min``."""
+        platform keeps ``scale_max`` and ``scale_min``. *desired* must be a
+        whole number >= 0 (TypeError or ValueError, nothing scaled)."""
+        if isinstance(desired, bool) or not isinstance(desired, numbers.Integral):
+            raise TypeError(
+                f"{type(self).__name__}: the desired replicas of {name!r} must be a whole number, "
+                f"not {type(desired).__name__} {desired!r}"
+            )
+        if desired < 0:
+            raise ValueError(f"{type(self).__name__}: the desired replicas of {name!r} must be >= 0, got {desired!r}")
         faas = self.env.faas
         if desired > current:
             faas.scale_up(name, desired - current)
@@ -1011,7 +1022,17 @@ class HorizontalPodAutoscaler(Autoscaler):
         replicas = faas.discover(name)
         if not replicas:
             return
-        values = [u for u in (self.utilization(r) for r in replicas) if u is not None]
+        values = []
+        for replica in replicas:
+            u = self.utilization(replica)  # may be a subclass's
+            if u is None:
+                continue
+            if isinstance(u, bool) or not isinstance(u, numbers.Real) or not math.isfinite(u) or u < 0:
+                raise ValueError(
+                    f"{type(self).__name__}.utilization(replica {replica.replica_id} of {name!r}) must be None or "
+                    f"a finite number >= 0, got {type(u).__name__} {u!r}"
+                )
+            values.append(float(u))
         if not values:
             return
         current, running = self.replica_counts(name)

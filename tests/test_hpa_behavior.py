@@ -178,3 +178,46 @@ def test_bad_behavior_raises_at_construction():
         fs.HorizontalPodAutoscaler(env, behavior=3)
     with pytest.raises(TypeError, match="either as downscale_stabilization or in behavior.scale_down, not both"):
         fs.HorizontalPodAutoscaler(env, behavior=Behavior(), downscale_stabilization=10)
+
+
+@pytest.mark.parametrize("usage, match", [
+    (-0.5, r"Scripted.utilization\(replica 0 of 'f'\) must be None or a finite number >= 0, got float -0.5"),
+    ("high", r"must be None or a finite number >= 0, got str 'high'"),
+    (float("nan"), r"got float nan"),
+])
+def test_a_meaningless_utilization_raises_into_the_run_and_scales_nothing(usage, match):
+    env = fs.Environment(seed=1)
+    env.topology = fs.Topology([fs.Node("n", "4", "8Gi")])
+    fn = fs.Function("f", [fs.FunctionImage("f-img")])
+    env.faas.deploy(fs.FunctionDeployment(fn, [fs.FunctionContainer(fn.fn_images[0])],
+                                          fs.ScalingConfiguration(scale_max=5)))
+    Scripted(env, lambda t: usage, reconcile_interval=15).start()
+    with pytest.raises(ValueError, match=match):
+        env.run(until=20)
+    assert len(env.faas.get_replicas("f")) == 1 and "autoscaler" not in env.metrics.measurements()
+
+
+class Wrong(fs.Autoscaler):
+    def __init__(self, env, desired):
+        super().__init__(env, 5)
+        self.desired = desired
+
+    def reconcile(self):
+        self.scale_to("f", self.desired, 1, 1)
+
+
+@pytest.mark.parametrize("desired, error, match", [
+    (-1, ValueError, "Wrong: the desired replicas of 'f' must be >= 0, got -1"),
+    (2.5, TypeError, "Wrong: the desired replicas of 'f' must be a whole number, not float 2.5"),
+    (None, TypeError, "not NoneType None"),
+])
+def test_a_scaler_asking_for_a_meaningless_count_raises(desired, error, match):
+    env = fs.Environment(seed=1)
+    env.topology = fs.Topology([fs.Node("n", "4", "8Gi")])
+    fn = fs.Function("f", [fs.FunctionImage("f-img")])
+    env.faas.deploy(fs.FunctionDeployment(fn, [fs.FunctionContainer(fn.fn_images[0])],
+                                          fs.ScalingConfiguration(scale_max=5)))
+    Wrong(env, desired).start()
+    with pytest.raises(error, match=match):
+        env.run(until=10)
+    assert len(env.faas.get_replicas("f")) == 1
