@@ -68,6 +68,8 @@ Differences from faas-sim, on purpose (its defects):
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import numbers
 import statistics
@@ -119,6 +121,12 @@ def _advances(now: float, gap: float) -> bool:
     resolution of ``max(|now|, 1)`` (as the engine's fs_time_advances)?"""
     base = max(abs(now), 1.0)
     return gap > 0 and math.isfinite(now + gap) and base + gap > base
+
+
+def _due(now: float, t: float) -> bool:
+    """Is time *t* reached at *now*? Also when the gap is too small to
+    advance time (a timeout of ``t - now`` can land one rounding short)."""
+    return t <= now or (t != math.inf and not _advances(now, t - now))
 
 
 def _fraction(owner: str, name: str, value: Any, *, positive: bool) -> float:
@@ -1304,16 +1312,19 @@ class HybridHistogramPolicy(KeepAlivePolicy):
             self.range if fallback_keep_alive is None
             else _seconds(owner, "fallback_keep_alive", fallback_keep_alive)
         )
-        # fn_name -> [counts per bin (list of ints), out of range count]
+        # fn_name -> [counts per bin (list of ints), out of range count, sum of the squared counts]
         self._histograms: Dict[str, List[Any]] = {}
 
     def observe(self, fn_name: str, idle_time: float) -> None:
         """Count *idle_time* in *fn_name*'s histogram."""
         entry = self._histograms.get(fn_name)
         if entry is None:
-            entry = self._histograms[fn_name] = [[0] * self.bins, 0]
+            entry = self._histograms[fn_name] = [[0] * self.bins, 0, 0]
         if idle_time < self.range:
-            entry[0][min(int(idle_time // self.bin_width), self.bins - 1)] += 1
+            counts = entry[0]
+            i = min(int(idle_time // self.bin_width), self.bins - 1)
+            entry[2] += 2 * counts[i] + 1  # the sum of the squared counts
+            counts[i] += 1
         else:
             entry[1] += 1
 
@@ -1327,29 +1338,26 @@ class HybridHistogramPolicy(KeepAlivePolicy):
     def _nearest_rank_bin(self, cumulative: List[int], n: int, p: float) -> int:
         """The bin holding the *p*-th percentile (nearest rank) of *n* idle times."""
         rank = max(1, math.ceil(p / 100 * n))
-        for i, c in enumerate(cumulative):
-            if c >= rank:
-                return i
-        return len(cumulative) - 1  # not reached: cumulative[-1] == n
+        return bisect.bisect_left(cumulative, rank)  # the first bin reaching the rank (cumulative[-1] == n)
 
     def windows(self, fn_name: str) -> Tuple[float, float]:
         """(prewarm, keep_alive) from the histogram, or the fallback."""
-        counts, out = self.histogram(fn_name)
-        n = sum(counts)
-        total = n + out
         fallback = (0.0, self.fallback_keep_alive)
+        entry = self._histograms.get(fn_name)
+        if entry is None:
+            return fallback
+        counts, out, squares = entry
+        cumulative = list(itertools.accumulate(counts))
+        n = cumulative[-1]
+        total = n + out
         if total < self.min_samples or n == 0 or out > self.max_out_of_range * total:
             return fallback
         if self.cv_threshold > 0:
-            mean = n / self.bins
-            cv = math.sqrt(math.fsum((c - mean) ** 2 for c in counts) / self.bins) / mean
+            # population variance of the counts: mean of the squares - square of the mean (exact integers)
+            bins = self.bins
+            cv = math.sqrt(max(squares * bins - n * n, 0)) / n
             if cv < self.cv_threshold:
                 return fallback
-        cumulative = []
-        running = 0
-        for c in counts:
-            running += c
-            cumulative.append(running)
         head = self._nearest_rank_bin(cumulative, n, self.head)
         tail = self._nearest_rank_bin(cumulative, n, self.tail)
         prewarm = head * self.bin_width * (1 - self.margin)
@@ -1369,7 +1377,7 @@ class HybridHistogramPolicy(KeepAlivePolicy):
 class _IdlePeriod:
     """KeepAlive's state of a function under an observing policy."""
 
-    __slots__ = ("arrivals", "idle_since", "observed", "prewarm", "keep_alive", "prewarm_at", "prewarmed")
+    __slots__ = ("arrivals", "idle_since", "observed", "prewarm", "keep_alive", "prewarm_at", "prewarmed", "until")
 
     def __init__(self, arrivals: int):
         self.arrivals = arrivals
@@ -1379,6 +1387,7 @@ class _IdlePeriod:
         self.keep_alive = 0.0
         self.prewarm_at: Optional[float] = None  # pending prewarm time
         self.prewarmed = False
+        self.until = -math.inf  # while idle and no request came: nothing is due before this time
 
 
 class KeepAlive(Autoscaler):
@@ -1402,8 +1411,8 @@ class KeepAlive(Autoscaler):
     (:class:`HybridHistogramPolicy`). Functions under a policy that
     ``observes`` idle times are checked every *resolution* seconds (when an
     idle period starts the replicas are unloaded at that check, at most
-    *resolution* late; the checks are at ``start + k * resolution``); the
-    others only at their deadlines.
+    *resolution* late; the checks are at ``start + k * resolution``, and at
+    the function's own deadlines); the others only at their deadlines.
 
     It watches every deployed function (or those named in *functions*),
     waking at the earliest deadline (and at least every *keep_alive*
@@ -1467,6 +1476,11 @@ class KeepAlive(Autoscaler):
         self._states = {}
         self._t0 = self.env.now
         self.reconcile()
+
+    def _on_grid(self, now: float) -> bool:
+        """Is *now* a check of the grid ``t0 + k * resolution``?"""
+        g = self._t0 + round((now - self._t0) / self.resolution) * self.resolution
+        return g == now or not _advances(min(g, now), abs(g - now))
 
     def _next_check(self, now: float) -> float:
         """The next check of the observed functions: on the grid ``t0 + k *
@@ -1560,7 +1574,7 @@ class KeepAlive(Autoscaler):
                 "that prewarms must observe idle times (observes = True)"
             )
         replicas = self.env.faas.discover(name)
-        idle = [r for r in replicas if r.inflight == 0 and r.last_active + ka <= now]
+        idle = [r for r in replicas if r.inflight == 0 and _due(now, r.last_active + ka)]
         if idle:
             plan = self._removal(fd, idle)
             if plan is not None:
@@ -1569,7 +1583,7 @@ class KeepAlive(Autoscaler):
         for replica in replicas:
             if replica.inflight == 0:
                 deadline = replica.last_active + ka
-                if now < deadline < wake:
+                if not _due(now, deadline) and deadline < wake:
                     wake = deadline
         return wake
 
@@ -1583,59 +1597,77 @@ class KeepAlive(Autoscaler):
         busy = stats["waiting"] > 0 or stats["invoked"] - stats["completed"] - stats["failed"] > 0
         wake = self._next_check(now)
         st = self._states.get(name)
+        if st is not None and not self._on_grid(now):
+            # a wake for another function's deadline: only this function's own deadline counts (so
+            # what one function observes does not depend on the others)
+            if st.idle_since is None or not _due(now, st.until):
+                return wake if st.idle_since is None else min(wake, st.until)
         if st is None:
             st = self._states[name] = _IdlePeriod(arrivals)
         elif arrivals > st.arrivals and st.idle_since is not None:
             if st.observed:
                 policy.observe(name, now - st.idle_since)  # user code
             st.idle_since = None
+        elif not busy and st.idle_since is not None and not _due(now, st.until):
+            return min(wake, st.until)  # still idle, nothing due before st.until
         st.arrivals = arrivals
         if busy:
             st.idle_since = None
             return wake
-        replicas = faas.discover(name)
+        st.until = self._plan_idle(fd, policy, st, now, plans)
+        return min(wake, st.until)
+
+    def _plan_idle(self, fd: Any, policy: KeepAlivePolicy, st: "_IdlePeriod", now: float, plans: List[Any]) -> float:
+        """Plan the actions due now for an idle function; returns when the
+        next one is due (its deadlines; inf: none)."""
+        name = fd.name
+        replicas = self.env.faas.discover(name)
         if st.idle_since is None:  # an idle period starts
             st.idle_since = max((r.last_active for r in replicas), default=now)
-            st.observed = arrivals > 0
+            st.observed = st.arrivals > 0
             st.prewarm, st.keep_alive = self._windows(policy, name)
             st.prewarm_at = None
             st.prewarmed = False
             if st.prewarm > 0:
-                if st.idle_since + st.prewarm > now:
+                if not _due(now, st.idle_since + st.prewarm):
                     st.prewarm_at = st.idle_since + st.prewarm
                     plan = self._removal(fd, [r for r in replicas if r.inflight == 0])
                     if plan is not None:
                         plans.append(plan)
-                    return min(wake, st.prewarm_at)
+                    return st.prewarm_at
                 st.prewarmed = True  # the prewarm time has passed already: keep the replicas
         if st.prewarm == 0:
-            idle = [r for r in replicas if r.inflight == 0 and r.last_active + st.keep_alive <= now]
+            ka = st.keep_alive
+            idle = [r for r in replicas if r.inflight == 0 and _due(now, r.last_active + ka)]
             if idle:
                 plan = self._removal(fd, idle)
                 if plan is not None:
                     plans.append(plan)
+            due = now + ka  # replicas kept by the floor are checked again then
             for r in replicas:
-                if r.inflight == 0 and r.last_active + st.keep_alive > now:
-                    wake = min(wake, r.last_active + st.keep_alive)
-            return wake
+                if r.inflight == 0 and not _due(now, r.last_active + ka) and r.last_active + ka < due:
+                    due = r.last_active + ka
+            return due
         if not st.prewarmed:
             assert st.prewarm_at is not None
-            if now < st.prewarm_at:
-                return min(wake, st.prewarm_at)
+            if not _due(now, st.prewarm_at):
+                return st.prewarm_at
             st.prewarmed = True
             current, _ = self.replica_counts(name)
             n = max(1, self._floor(fd)) - current
             if n > 0:
                 plans.append(("prewarm", name, (n, now - st.idle_since)))
         deadline = st.idle_since + st.prewarm + st.keep_alive
-        if now >= deadline:
+        if _due(now, deadline):
             idle = [r for r in replicas if r.inflight == 0]
             if idle:
                 plan = self._removal(fd, idle)
                 if plan is not None:
                     plans.append(plan)
-            return wake
-        return min(wake, deadline)
+            current, _ = self.replica_counts(name)
+            # replicas still starting (a late prewarm) are removed once they run
+            return self._next_check(now) if current > len(replicas) else math.inf
+        return deadline
 
 
 def faas_idler(env: Any, inactivity_duration: float = 300, reconcile_interval: float = 30):

@@ -399,3 +399,46 @@ def test_hybrid_beats_fixed_keep_alive_on_periodic_functions():
     # below the fixed keep-alive's curve: at the hybrid's wasted memory-time, interpolated
     assert wasted10 < wasted
     assert cold < cold10 + (cold20 - cold10) * (wasted - wasted10) / (wasted20 - wasted10)
+
+
+class ShortKeep(fs.KeepAlivePolicy):
+    """Prewarm 100 s after the idle period begins, keep 1 s (less than the 2 s cold start)."""
+
+    observes = True
+
+    def windows(self, fn_name):
+        return 100.0, 1.0
+
+
+def test_a_replica_still_starting_at_the_deadline_goes_once_it_runs():
+    env = run(ShortKeep(), times=[5.5], until=300)
+    # idle from 6.5 (checked at 7): unloaded; prewarmed at 106.5, still starting at the deadline 107.5,
+    # running at 108.5, removed at the next check (109)
+    assert keep_alive_rows(env) == [(7.0, 1, 0, 0.5), (106.5, 0, 1, 100.0), (109.0, 1, 0, 0.5)]
+    assert env.faas.get_replicas("f") == []
+
+
+def test_a_function_observes_the_same_beside_others():
+    def hybrid_rows(with_others):
+        env = make_env(names=("f", "g", "h") if with_others else ("f",))
+        policy = fs.HybridHistogramPolicy(range=3600, min_samples=3, cv_threshold=0)
+        fs.KeepAlive(env, keep_alive=37.3, policy={"f": policy}).start()
+        times = [t + 0.25 for t in EVERY_600]  # f: requests at x05.75, ending at x06.75
+        env.faas.add_source("f", fs.Replay(times, durations=[1.0] * len(times)))
+        if with_others:
+            # g and h are cold at each request (2 s) and run 0.01 s: unloaded 39.31 s after it came, at
+            # x05.91 (after f's request came, before f's check at x06) and at x06.81 (after f's request
+            # ended, before the check at x07): those wakes must not let f see its arrivals or idle
+            # periods earlier
+            g = [566.6 + 600 * k for k in range(6)]
+            h = [567.5 + 600 * k for k in range(6)]
+            env.faas.add_source("g", fs.Replay(g, durations=[0.01] * 6))
+            env.faas.add_source("h", fs.Replay(h, durations=[0.01] * 6))
+        env.run(until=4000)
+        if with_others:
+            assert (605.9 < keep_alive_rows(env, "g")[1][0] < 606 and
+                    606.75 < keep_alive_rows(env, "h")[1][0] < 607)
+        return keep_alive_rows(env, "f"), policy.histogram("f")
+
+    alone = hybrid_rows(False)
+    assert alone == hybrid_rows(True) and len(alone[0]) == 7
