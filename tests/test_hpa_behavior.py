@@ -8,6 +8,8 @@ algorithm Kubernetes documents: stabilization first, then each policy's
 limit from the replicas at the start of its period, the Max (or Min) of the
 limits, never past the current count in the other direction."""
 
+import math
+
 import pytest
 
 import faassim as fs
@@ -221,3 +223,81 @@ def test_a_scaler_asking_for_a_meaningless_count_raises(desired, error, match):
     with pytest.raises(error, match=match):
         env.run(until=10)
     assert len(env.faas.get_replicas("f")) == 1
+
+
+# ---------------------------------------------------------------------------
+# differential: random behaviors and loads against a reference of the documented algorithm
+# ---------------------------------------------------------------------------
+
+
+def reference_decisions(usages, replicas, scale_max, interval, up, down):
+    """What Kubernetes' documentation says the HPA does, reconcile by reconcile: the recommendation
+    (ceil(ratio * replicas), the current count inside the 10% tolerance), stabilized (up: lowest of
+    the scale-up window, down: highest of the scale-down window), then limited by the policies from
+    the replica count at the start of each policy's period. up and down: (window, select,
+    [(type, value, period)])."""
+    history = []  # (time, recommendation)
+    changes = []  # (time, replicas added or removed)
+    current = replicas
+    out = []
+    for k, usage in enumerate(usages, start=1):
+        now = k * interval
+        ratio = usage / 0.5
+        rec = current if abs(1 - ratio) <= 0.1 else math.ceil(ratio * current)
+        up_window, up_select, up_policies = up
+        down_window, down_select, down_policies = down
+        lowest = min([r for t, r in history if t > now - up_window] + [rec])
+        highest = max([r for t, r in history if t > now - down_window] + [rec])
+        history.append((now, rec))
+        desired = min(max(current, lowest), highest)
+
+        def start_of(period):
+            return current - sum(c for t, c in changes if t > now - period)
+
+        if desired > current:
+            if up_select == "Disabled":
+                limit = current
+            else:
+                proposals = [start_of(p) + v if kind == "Pods" else math.ceil(start_of(p) * (100 + v) / 100)
+                             for kind, v, p in up_policies]
+                limit = max(max(proposals) if up_select == "Max" else min(proposals), current)
+            desired = min(desired, limit)
+        elif desired < current:
+            if down_select == "Disabled":
+                limit = current
+            else:
+                proposals = [start_of(p) - v if kind == "Pods" else math.floor(start_of(p) * (100 - v) / 100)
+                             for kind, v, p in down_policies]
+                limit = min(min(proposals) if down_select == "Max" else max(proposals), current)
+            desired = max(desired, limit)
+        desired = min(max(desired, min(1, current)), scale_max)
+        out.append((float(now), current, desired))
+        if desired != current:
+            changes.append((now, desired - current))
+        current = desired
+    return out
+
+
+def test_random_behaviors_match_the_documented_algorithm():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+
+    policy = st.tuples(st.sampled_from(["Pods", "Percent"]), st.integers(1, 150), st.sampled_from([10, 15, 30, 60]))
+    rules = st.tuples(st.sampled_from([0, 10, 30, 60]), st.sampled_from(["Max", "Min", "Disabled"]),
+                      st.lists(policy, min_size=1, max_size=3))
+
+    @hypothesis.settings(max_examples=60, deadline=None, derandomize=True,
+                         suppress_health_check=[hypothesis.HealthCheck.too_slow])
+    @hypothesis.given(st.lists(st.sampled_from([0.0, 0.125, 0.25, 0.5, 0.75, 1.0, 2.0, 4.0]), min_size=1, max_size=12),
+                      st.integers(1, 6), rules, rules)
+    def check(usages, replicas, up, down):
+        down = (down[0], down[1], [(k, min(v, 100), p) for k, v, p in down[2]])  # at most -100%
+        behavior = Behavior(
+            Rules([Policy(*p) for p in up[2]], up[1], up[0]),
+            Rules([Policy(*p) for p in down[2]], down[1], down[0]),
+        )
+        got = run(lambda t: usages[round(t / 10) - 1], until=10 * len(usages) + 1, replicas=replicas,
+                  scale_max=30, interval=10, behavior=behavior)
+        assert got == reference_decisions(usages, replicas, 30, 10, up, down)
+
+    check()
