@@ -1164,8 +1164,10 @@ class ScenarioResult:
         per metrics table with rows (``<measurement>.parquet`` with pyarrow,
         else ``.csv``; *format* forces ``'parquet'`` or ``'csv'``), the
         energy accounts (``energy_accounts``: per node, replica and
-        function), the per-node summary (``nodes``), the summary
-        (``summary.json``) and the configuration (``scenario.toml``). The
+        function), the per-node summary (``nodes``), the cold starts and
+        wasted memory-time per function (``cold_starts``, with records),
+        the summary (``summary.json``) and the configuration
+        (``scenario.toml``). The
         files of two runs with the same configuration are equal byte for
         byte."""
         return _write(self, os.fspath(folder), format)
@@ -1499,6 +1501,10 @@ def _write(r: ScenarioResult, folder: str, format: Optional[str]) -> List[str]:
     if r.config.power:
         tables.append(("energy_accounts", r.env.energy.table()))
     tables.append(("nodes", _node_table(r)))
+    if r.config.keep_records:
+        from faassim.autoscaling import cold_start_stats
+
+        tables.append(("cold_starts", cold_start_stats(r.env, list(r.config.functions))))
     paths = []
     for name, columns in tables:
         path = os.path.join(folder, f"{name}.{format}")

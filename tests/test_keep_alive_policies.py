@@ -442,3 +442,19 @@ def test_a_function_observes_the_same_beside_others():
 
     alone = hybrid_rows(False)
     assert alone == hybrid_rows(True) and len(alone[0]) == 7
+
+
+def test_scenario_writes_the_cold_start_rows(tmp_path):
+    import csv
+
+    import faassim.scenario as sc
+
+    config = sc.ScenarioConfig(duration=60, seed=3, load_scale=0.002, network="urban_sensing",
+                               autoscaler="requests", autoscaler_options={"keep_alive": 5.0, "scale_min": 0})
+    result = sc.run_scenario(config)
+    result.write(tmp_path, format="csv")
+    with open(tmp_path / "cold_starts.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["function_name"] for r in rows] == [f.name for f in result.functions]
+    assert [int(r["cold_starts"]) for r in rows] == [f.cold_starts for f in result.functions]
+    assert [float(r["wasted_memory_time"]) for r in rows] == [f.wasted_memory_time for f in result.functions]
