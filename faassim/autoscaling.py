@@ -730,7 +730,8 @@ class HPAScalingRules:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return (f"HPAScalingRules({list(self.policies)!r}, select_policy={self.select_policy!r}, "
+        policies = None if self.policies is None else list(self.policies)
+        return (f"HPAScalingRules({policies!r}, select_policy={self.select_policy!r}, "
                 f"stabilization_window_seconds={self.stabilization_window_seconds!r})")
 
 
@@ -1030,7 +1031,7 @@ class HorizontalPodAutoscaler(Autoscaler):
         replicas = faas.discover(name)
         if not replicas:
             return
-        values = []
+        values: List[float] = []
         for replica in replicas:
             u = self.utilization(replica)  # may be a subclass's
             if u is None:
@@ -1500,7 +1501,7 @@ class KeepAlive(Autoscaler):
         where = f"KeepAlive: {type(policy).__name__}.windows({name!r})"
         if not isinstance(got, tuple) or len(got) != 2:
             raise TypeError(f"{where} must return (prewarm, keep_alive) in seconds, got {got!r}")
-        out = []
+        out: List[float] = []
         for label, value in zip(("prewarm", "keep_alive"), got):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{where}: {label} must be a number of seconds, not {type(value).__name__} {value!r}")
