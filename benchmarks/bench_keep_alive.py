@@ -16,8 +16,13 @@ the 10-minute fixed keep-alive.
 
 The check: each hybrid configuration is compared with the fixed keep-alive
 curve interpolated (linearly, between the two TTLs whose wasted memory-time
-brackets it) at the hybrid's wasted memory-time; "fewer" when its cold starts
-are below the curve's. The run fails only on a wrong answer: requests lost
+brackets it) at the hybrid's wasted memory-time, for the cold starts and for
+the 75th percentile of the functions' cold-start shares (the paper's metric);
+"fewer" when the hybrid is below the curve. Whether it is depends on the mix
+of functions: the hybrid policy's tail percentile (99th) means about 1% cold
+starts for a frequently invoked function whose idle times are short, which a
+long fixed keep-alive avoids at little memory cost; it wins on infrequent and
+periodic functions. The run fails only on a wrong answer: requests lost
 (every request completes), or a run that is not repeatable (the first policy is
 run twice and must give identical figures). Not a timed test.
 
@@ -135,23 +140,24 @@ def main():
     assert {k: v for k, v in again.items() if k != "wall"} == {k: v for k, v in first.items() if k != "wall"}, \
         "the same run gave different figures"
     base = next((r for label, _, r in rows if label == "fixed 10 min"), rows[0][2])
-    curve = [(r["wasted"], r["cold"]) for _, kind, r in rows if kind == "fixed"]
+    curves = {key: [(r["wasted"], r[key]) for _, kind, r in rows if kind == "fixed"] for key in ("cold", "p75")}
     print(f"\n{'policy':<22}{'requests':>9}{'cold':>8}{'cold %':>8}{'p75 fn %':>10}{'wasted GiB-h':>14}"
-          f"{'vs 10 min':>10}{'fixed at same waste':>21}{'wall s':>8}")
-    verdicts = []
+          f"{'vs 10 min':>10}{'fixed at same waste: cold':>27}{'p75 fn %':>16}{'wall s':>8}")
+    verdicts = {"cold": [], "p75": []}
     for label, kind, r in rows:
-        ref = interpolate(curve, r["wasted"]) if kind == "hybrid" else None
-        verdict = ""
+        cells = ["", ""]
         if kind == "hybrid":
-            verdict = "outside curve" if ref is None else f"{ref:,.0f} ({'fewer' if r['cold'] < ref else 'MORE'})"
-            verdicts.append((label, ref, r["cold"]))
+            for i, (key, scale, fmt) in enumerate((("cold", 1, ",.0f"), ("p75", 100, ".1f"))):
+                ref = interpolate(curves[key], r["wasted"])
+                cells[i] = "outside" if ref is None else f"{scale * ref:{fmt}} ({'fewer' if r[key] < ref else 'MORE'})"
+                verdicts[key].append(None if ref is None else r[key] < ref)
         print(f"{label:<22}{r['requests']:>9,}{r['cold']:>8,}{100 * r['cold'] / r['requests']:>8.2f}"
-              f"{100 * r['p75']:>10.1f}{r['wasted']:>14,.2f}{r['wasted'] / base['wasted']:>10.2f}{verdict:>21}"
-              f"{r['wall']:>8.1f}")
-    compared = [(label, ref, cold) for label, ref, cold in verdicts if ref is not None]
-    fewer = sum(1 for _, ref, cold in compared if cold < ref)
-    print(f"\nhybrid configurations with fewer cold starts than fixed keep-alive at equal wasted memory-time: "
-          f"{fewer} of {len(compared)} on the fixed curve ({len(verdicts) - len(compared)} outside it)")
+              f"{100 * r['p75']:>10.1f}{r['wasted']:>14,.2f}{r['wasted'] / base['wasted']:>10.2f}{cells[0]:>27}"
+              f"{cells[1]:>16}{r['wall']:>8.1f}")
+    for key, what in (("cold", "cold starts"), ("p75", "75th percentile of the functions' cold-start shares")):
+        compared = [v for v in verdicts[key] if v is not None]
+        print(f"hybrid configurations below the fixed keep-alive curve at equal wasted memory-time ({what}): "
+              f"{sum(compared)} of {len(compared)} ({len(verdicts[key]) - len(compared)} outside the curve)")
 
 
 if __name__ == "__main__":
