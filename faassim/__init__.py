@@ -106,7 +106,15 @@ from faassim.autoscaling import (
     Autoscaler,
     FaasRequestScaler,
     HorizontalPodAutoscaler,
+    HorizontalPodAutoscalerBehavior,
+    HPAScalingPolicy,
+    HPAScalingRules,
     KeepAlive,
+    KeepAlivePolicy,
+    FixedKeepAlive,
+    NoUnloading,
+    HybridHistogramPolicy,
+    cold_start_stats,
     faas_idler,
 )
 from faassim import _components
@@ -282,8 +290,16 @@ __all__ = [
     "AverageFaasRequestScaler",
     "AverageQueueFaasRequestScaler",
     "HorizontalPodAutoscaler",
+    "HorizontalPodAutoscalerBehavior",
+    "HPAScalingPolicy",
+    "HPAScalingRules",
     "KeepAlive",
+    "KeepAlivePolicy",
+    "FixedKeepAlive",
+    "NoUnloading",
+    "HybridHistogramPolicy",
     "faas_idler",
+    "cold_start_stats",
     # workloads: Azure Functions traces and faas-sim's generators (faassim.workload)
     "workload",
     # parameter sweeps over executors (faassim.sweeps)

@@ -1063,7 +1063,11 @@ class FunctionSummary:
     seconds (50, 95, 99; empty without records), where wait is the time
     from arrival to the start of execution and exec the execution time;
     ``wait_mean`` and ``exec_mean`` (None without records); ``energy``:
-    the dynamic energy of its replicas (J)."""
+    the dynamic energy of its replicas (J); ``cold_starts`` (completed
+    requests that waited for a replica to be deployed) and
+    ``wasted_memory_time`` (byte-seconds of memory held by idle RUNNING
+    replicas), see :func:`~faassim.cold_start_stats` (None without
+    records)."""
 
     name: str
     replicas: int
@@ -1078,6 +1082,8 @@ class FunctionSummary:
     wait_mean: Optional[float]
     exec_mean: Optional[float]
     energy: float
+    cold_starts: Optional[int] = None
+    wasted_memory_time: Optional[float] = None
 
 
 @dataclass
@@ -1158,8 +1164,10 @@ class ScenarioResult:
         per metrics table with rows (``<measurement>.parquet`` with pyarrow,
         else ``.csv``; *format* forces ``'parquet'`` or ``'csv'``), the
         energy accounts (``energy_accounts``: per node, replica and
-        function), the per-node summary (``nodes``), the summary
-        (``summary.json``) and the configuration (``scenario.toml``). The
+        function), the per-node summary (``nodes``), the cold starts and
+        wasted memory-time per function (``cold_starts``, with records),
+        the summary (``summary.json``) and the configuration
+        (``scenario.toml``). The
         files of two runs with the same configuration are equal byte for
         byte."""
         return _write(self, os.fspath(folder), format)
@@ -1212,6 +1220,12 @@ def _summarize(config: ScenarioConfig, env: Any, wall: float) -> ScenarioResult:
     names = list(config.functions)
     duration = env.now
     times = _request_times(env, names) if config.keep_records else {}
+    cold: Dict[str, Tuple[int, float]] = {}
+    if config.keep_records:
+        from faassim.autoscaling import cold_start_stats
+
+        stats_of = cold_start_stats(env, names)
+        cold = {n: (int(c), float(w)) for n, c, w in zip(names, stats_of["cold_starts"], stats_of["wasted_memory_time"])}
     energy_on = config.power
     functions = []
     for name in names:
@@ -1233,6 +1247,8 @@ def _summarize(config: ScenarioConfig, env: Any, wall: float) -> ScenarioResult:
                 wait_mean=float(wait.mean()) if wait.size else None,
                 exec_mean=float(execution.mean()) if execution.size else None,
                 energy=env.energy.function_energy(name) if energy_on else 0.0,
+                cold_starts=cold[name][0] if name in cold else None,
+                wasted_memory_time=cold[name][1] if name in cold else None,
             )
         )
     replicas_on: Dict[str, int] = {}
@@ -1342,6 +1358,12 @@ def _format(r: ScenarioResult) -> str:
         + ("" if c.keep_records else "; percentiles need per-request records: run without --no-records")
         + ")"
     )
+    cold = sum(f.cold_starts or 0 for f in r.functions)
+    keep_alive = c.autoscaler != "none" and {**AUTOSCALER_OPTIONS[c.autoscaler], **c.autoscaler_options}["keep_alive"] > 0
+    if c.keep_records and (cold or keep_alive):  # what scale to zero costs
+        wasted = math.fsum(f.wasted_memory_time or 0.0 for f in r.functions)
+        lines.append(f"cold starts {cold:,} ({cold / max(t['completed'], 1):.1%} of completed), memory held by idle"
+                     f" replicas {wasted / 2**30:,.1f} GiB-s")
     if c.network != "none":
         ready = "" if t["ready_p50"] is None else (
             f", replicas running after {t['ready_p50']:,.1f} s (median), all after {t['ready_max']:,.1f} s")
@@ -1479,6 +1501,10 @@ def _write(r: ScenarioResult, folder: str, format: Optional[str]) -> List[str]:
     if r.config.power:
         tables.append(("energy_accounts", r.env.energy.table()))
     tables.append(("nodes", _node_table(r)))
+    if r.config.keep_records:
+        from faassim.autoscaling import cold_start_stats
+
+        tables.append(("cold_starts", cold_start_stats(r.env, list(r.config.functions))))
     paths = []
     for name, columns in tables:
         path = os.path.join(folder, f"{name}.{format}")
