@@ -38,7 +38,9 @@ True
 faas-sim's generators (:func:`constant_rps_profile`,
 :func:`sine_rps_profile`, :func:`randomwalk_rps_profile`,
 :func:`static_arrival_profile`, :func:`expovariate_arrival_profile`,
-:func:`function_trigger`) are here too, for code ported from faas-sim; they
+:func:`function_trigger`, and :func:`save_requests` and
+:func:`pre_recorded_profile`, which record and replay inter-arrival times)
+are here too, for code ported from faas-sim; they
 run in Python, one process step per request. The C sources
 (:class:`~faassim.Poisson`, :class:`~faassim.Sine`,
 :class:`~faassim.RandomWalk`, ...) do the same without Python per request.
@@ -53,6 +55,7 @@ import logging
 import math
 import os
 import pathlib
+import pickle
 import random as _random
 import warnings
 from dataclasses import dataclass, field
@@ -79,6 +82,8 @@ __all__ = [
     "static_arrival_profile",
     "expovariate_arrival_profile",
     "function_trigger",
+    "pre_recorded_profile",
+    "save_requests",
 ]
 
 PathOrFile = Union[str, "os.PathLike[str]", io.TextIOBase, Any]
@@ -773,3 +778,110 @@ def function_trigger(env: Any, deployment: Any, ia_generator: Iterator[float], m
             sent += 1
     except Interrupt:
         pass
+
+
+# faas-sim's recorded profiles: a pickled list of inter-arrival times
+
+# the only classes a recorded profile may name: NumPy's scalar constructor and
+# dtype (faas-sim's save_requests pickled the numpy.float64 values of a pandas
+# column); anything else is refused before it is built
+_PROFILE_CLASSES = {
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy", "dtype"),
+}
+
+
+class _ProfileUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _PROFILE_CLASSES:
+            raise pickle.UnpicklingError(
+                f"a recorded profile is a pickled list of numbers; this file names {module}.{name}, "
+                "which is not loaded"
+            )
+        return super().find_class(module, name)
+
+
+def _read_profile(file: Any) -> List[float]:
+    if hasattr(file, "read"):
+        data = _ProfileUnpickler(file).load()
+    else:
+        with open(file, "rb") as fd:
+            data = _ProfileUnpickler(fd).load()
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(f"pre_recorded_profile({file!r}): the file holds a {type(data).__name__}, "
+                        "expected a list of inter-arrival times")
+    out = []
+    for i, value in enumerate(data):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"pre_recorded_profile({file!r}): item {i} is {value!r}, expected a number of seconds")
+        ia = float(value)
+        if not ia >= 0:
+            raise ValueError(f"pre_recorded_profile({file!r}): item {i} is {value!r}, expected an inter-arrival "
+                             "time >= 0")
+        out.append(ia)
+    return out
+
+
+def pre_recorded_profile(file: Any) -> Iterator[float]:
+    """pre_recorded_profile(file) -> iterator of inter-arrival times
+
+    faas-sim's replay of a recorded profile: the inter-arrival times
+    (seconds) pickled in *file* (a path or a binary file object), a list as
+    :func:`save_requests` (faas-sim's or this one) writes, one after the
+    other; the iterator ends with the list (``function_trigger`` then
+    stops). Unlike faas-sim, which unpickled whatever the file held, the
+    file is read at the call and may hold only a list of numbers (NumPy
+    scalars too): any other object raises ``pickle.UnpicklingError`` (a
+    class) or ``TypeError``, and a negative or NaN time ``ValueError``.
+
+    >>> import io, pickle
+    >>> list(pre_recorded_profile(io.BytesIO(pickle.dumps([30, 60, 2.5]))))
+    [30.0, 60.0, 2.5]
+    """
+    return iter(_read_profile(file))
+
+
+def save_requests(profile: Callable[[Any], Iterator[float]], duration: float, file: Any, env: Any = None) -> None:
+    """save_requests(profile, duration, file, env=None)
+
+    faas-sim's recorder: runs ``profile(env)`` (a callable that takes the
+    environment and gives inter-arrival times, e.g. ``lambda env:
+    expovariate_arrival_profile(constant_rps_profile(5), rng=env)``) for
+    *duration* simulated seconds and pickles the list of the inter-arrival
+    times it drew into *file* (a path or a binary file object): every time
+    drawn before *duration*, the first at 0, so the last one may reach past
+    it, as faas-sim's. *env* defaults to a new :class:`faassim.Environment`
+    (faas-sim's to a new ``simpy.Environment``). The values are written as
+    Python floats; :func:`pre_recorded_profile` reads them back.
+
+    >>> import io
+    >>> f = io.BytesIO()
+    >>> save_requests(lambda env: iter([1.0, 2.0, 3.0, 4.0]), 5, f)
+    >>> _ = f.seek(0)
+    >>> list(pre_recorded_profile(f))
+    [1.0, 2.0, 3.0]
+    """
+    if env is None:
+        from faassim._core import Environment
+
+        env = Environment()
+    if not callable(profile):
+        raise TypeError(f"save_requests: profile must be a callable taking the environment, got {profile!r}")
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
+        raise ValueError(f"save_requests: duration must be a number of seconds > 0, got {duration!r}")
+    ia_generator = profile(env)
+    drawn: List[float] = []
+
+    def record():
+        for ia in ia_generator:
+            drawn.append(float(ia))
+            yield env.timeout(ia)
+
+    env.process(record())
+    env.run(until=env.now + duration)
+    if hasattr(file, "write"):
+        pickle.dump(drawn, file)
+    else:
+        with open(file, "wb") as fd:
+            pickle.dump(drawn, fd)
