@@ -414,3 +414,78 @@ def test_process_of_an_event_can_be_interrupted(env):
     env.process(watcher(env))
     env.run()
     assert log == [(1.0, "stop")]
+
+
+def _interrupted_platform(interrupt_at):
+    """A platform whose invoke hook takes 1 s of simulated time in Python;
+    the hook of request *interrupt_at* sends SIGINT to this process in the
+    middle of its Python code (the signal arrives there, as a Ctrl-C typed
+    while the hook runs would)."""
+    env = faassim.Environment(seed=4)
+    env.topology = faassim.Topology([faassim.Node("n0", "4", "8Gi")])
+    calls = []
+
+    class Sim(faassim.FunctionSimulator):
+        def invoke(self, env, replica, request):
+            calls.append(request.request_id)
+            if request.request_id == interrupt_at:
+                os.kill(os.getpid(), signal.SIGINT)
+                sum(range(10000))  # Python code after the signal: where the handler runs
+            yield env.timeout(env.rng.uniform(0.5, 1.5))
+
+    class Factory(faassim.SimulatorFactory):
+        def create(self, env, container):
+            return Sim()
+
+    env.simulator_factory = Factory()
+    fn = faassim.Function("f", [faassim.FunctionImage("img")])
+    env.faas.deploy(faassim.FunctionDeployment(fn, [faassim.FunctionContainer(fn.fn_images[0])]))
+    env.faas.add_source("f", faassim.Poisson(4))
+    return env, calls
+
+
+def test_ctrl_c_inside_a_hook_stops_the_run_between_events():
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        reference, _ = _interrupted_platform(interrupt_at=-1)
+        reference.run(until=20)
+        env, calls = _interrupted_platform(interrupt_at=7)
+        with pytest.raises(KeyboardInterrupt):
+            env.run(until=20)
+        # stopped after the event whose hook was interrupted, which ran to its end
+        assert calls[-1] == 7 and env.now < 20
+        assert env.faas.get_replicas("f", faassim.FunctionState.FAILED) == []
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        env.run(until=20)  # resumed: the same model as without the interrupt
+        for table in ("invocations", "fets", "replica_deployment"):
+            a, b = env.metrics.to_numpy(table), reference.metrics.to_numpy(table)
+            assert {k: v.tolist() for k, v in a.items()} == {k: v.tolist() for k, v in b.items()}, table
+        stats = env.faas.function_stats("f")
+        assert stats == reference.faas.function_stats("f") and stats["failed"] == 0
+    finally:
+        signal.signal(signal.SIGINT, saved)
+
+
+def test_a_second_ctrl_c_interrupts_at_once():
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        env = faassim.Environment()
+        seen = []
+
+        def stuck(env):
+            yield env.timeout(1)
+            os.kill(os.getpid(), signal.SIGINT)
+            sum(range(10000))
+            seen.append("after the first")
+            os.kill(os.getpid(), signal.SIGINT)
+            sum(range(10000))
+            seen.append("after the second")  # not reached: the second lands here
+
+        p = env.process(stuck(env))
+        with pytest.raises(KeyboardInterrupt):
+            env.run()
+        assert seen == ["after the first"] and env.now == 1
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert not p.is_alive or p.triggered
+    finally:
+        signal.signal(signal.SIGINT, saved)

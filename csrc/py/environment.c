@@ -5,11 +5,21 @@
  * without Python. run() holds a reference to the environment, refuses to be
  * re-entered from inside the simulation and checks for signals every
  * FS_SIGNAL_CHECK_EVERY events so that Ctrl-C stops a long run with the
- * environment still usable. */
+ * environment still usable.
+ *
+ * Ctrl-C between events: while run() runs (in the main thread, with
+ * Python's default SIGINT handler in place), SIGINT's C-level handler only
+ * notes the interrupt, so that KeyboardInterrupt never lands inside a
+ * process or a platform hook (where it would end the hook: a FAILED replica,
+ * a failed request, a model changed by the interrupt). The loop raises
+ * KeyboardInterrupt after the event that was running, and run() can resume
+ * as if nothing happened. A second Ctrl-C before that goes to CPython's
+ * handler and raises where it lands (for code stuck inside one event). */
 #include "environment.h"
 #include "event.h"
 
 #include <math.h>
+#include <signal.h>
 
 #define FS_SIGNAL_CHECK_EVERY 4096
 
@@ -274,6 +284,93 @@ static inline int env_step_once(EnvironmentObject *env)
     return rc < 0 ? -1 : 1;
 }
 
+/* Ctrl-C while run() defers it: a C-level SIGINT handler that notes the
+ * interrupt while a run is active (main thread, Python's default SIGINT
+ * handler only) and hands the signal to CPython's handler otherwise. Once
+ * put in place it stays (so that a run costs no system call to set it), and
+ * is put again when CPython's handler came back (signal.signal). A second
+ * Ctrl-C within one event also goes to CPython's handler, so that Python's
+ * KeyboardInterrupt lands wherever the code is (a hook stuck inside one
+ * event). */
+static volatile sig_atomic_t fs_sigint_noted, fs_sigint_active;
+static PyOS_sighandler_t fs_sigint_previous;
+
+static void fs_sigint_handler(int signum)
+{
+    if (fs_sigint_active && !fs_sigint_noted) {
+        fs_sigint_noted = 1;
+        return;
+    }
+    PyOS_sighandler_t prev = fs_sigint_previous;
+    if (prev != SIG_DFL && prev != SIG_IGN && prev != SIG_ERR && prev)
+        prev(signum);
+}
+
+/* The KeyboardInterrupt of a Ctrl-C noted while the last event ran (-1), or
+ * 0. */
+static int env_take_interrupt(EnvironmentObject *env)
+{
+    (void)env;
+    if (!fs_sigint_noted)
+        return 0;
+    fs_sigint_noted = 0;
+    PyErr_SetNone(PyExc_KeyboardInterrupt);
+    return -1;
+}
+
+/* Defer Ctrl-C for this run if this is the main thread and SIGINT's
+ * Python-level handler is Python's default one; 1 if deferred, 0 if not.
+ * Never fails: where it cannot, Ctrl-C works as before. */
+static int sigint_defer(faassim_state *st)
+{
+    if (!_PyOS_IsMainThread())
+        return 0;
+    PyOS_sighandler_t now = PyOS_getsig(SIGINT);
+    if (now == fs_sigint_handler) { /* still ours: nobody called signal.signal since */
+        fs_sigint_noted = 0;
+        fs_sigint_active = 1;
+        return 1;
+    }
+    if (now == SIG_ERR || now == SIG_DFL || now == SIG_IGN)
+        return 0;
+    if (!st->signal_getsignal) {
+        PyObject *mod = PyImport_ImportModule("signal");
+        if (!mod) {
+            PyErr_Clear();
+            return 0;
+        }
+        st->signal_getsignal = PyObject_GetAttrString(mod, "getsignal");
+        st->default_int_handler = PyObject_GetAttrString(mod, "default_int_handler");
+        Py_DECREF(mod);
+        if (!st->signal_getsignal || !st->default_int_handler) {
+            PyErr_Clear();
+            Py_CLEAR(st->signal_getsignal);
+            Py_CLEAR(st->default_int_handler);
+            return 0;
+        }
+    }
+    PyObject *signum = PyLong_FromLong(SIGINT);
+    PyObject *cur = signum ? PyObject_CallOneArg(st->signal_getsignal, signum) : NULL;
+    Py_XDECREF(signum);
+    int dflt = cur == st->default_int_handler;
+    Py_XDECREF(cur);
+    PyErr_Clear();
+    if (!dflt)
+        return 0;
+    fs_sigint_previous = now; /* CPython's handler */
+    if (PyOS_setsig(SIGINT, fs_sigint_handler) == SIG_ERR)
+        return 0;
+    fs_sigint_noted = 0;
+    fs_sigint_active = 1;
+    return 1;
+}
+
+/* The run is over: Ctrl-C goes to CPython's handler again. */
+static void sigint_restore(void)
+{
+    fs_sigint_active = 0;
+}
+
 /* Run until the queue is empty or the stop flag is set. Returns 1 when
  * stopped, 0 when the queue ran empty, -1 on error. */
 static int env_loop(EnvironmentObject *env)
@@ -283,11 +380,13 @@ static int env_loop(EnvironmentObject *env)
         int rc = env_step_once(env);
         if (rc <= 0)
             return rc;
+        if (env_take_interrupt(env) < 0)
+            return -1;
         if (env->stop)
             return 1;
         if (++counter == FS_SIGNAL_CHECK_EVERY) {
             counter = 0;
-            if (PyErr_CheckSignals() < 0)
+            if (PyErr_CheckSignals() < 0 || env_take_interrupt(env) < 0)
                 return -1;
         }
     }
@@ -340,11 +439,13 @@ static int env_loop_steps(EnvironmentObject *env, PyObject *step)
             return -1;
         }
         Py_DECREF(r);
+        if (env_take_interrupt(env) < 0)
+            return -1;
         if (env->stop)
             return 1;
         if (++counter == FS_SIGNAL_CHECK_EVERY) {
             counter = 0;
-            if (PyErr_CheckSignals() < 0)
+            if (PyErr_CheckSignals() < 0 || env_take_interrupt(env) < 0)
                 return -1;
         }
     }
@@ -452,6 +553,7 @@ start:;
     int rc;
     Py_INCREF(self); /* keep the environment alive while it runs */
     self->stop = 0;
+    int deferred = self->running || self->run_steps ? 0 : sigint_defer(self->st);
     if (step) {
         /* step() enters and leaves the environment for each event; run_steps
          * refuses a nested run() and keeps the stop request step() sees. */
@@ -462,12 +564,26 @@ start:;
     }
     else {
         if (env_enter(self, "run") < 0) {
+            if (deferred)
+                sigint_restore();
             Py_XDECREF(until_ev);
             Py_DECREF(self);
             return NULL;
         }
         rc = env_loop(self);
         self->running = 0;
+    }
+    if (deferred) {
+        sigint_restore();
+        if (rc >= 0 && fs_sigint_noted) { /* noted in the last event: the run is done, say it now */
+            fs_sigint_noted = 0;
+            if (rc == 1) {
+                self->stop = 0;
+                Py_CLEAR(self->stop_value);
+            }
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
+            rc = -1;
+        }
     }
     PyObject *result = NULL;
     if (rc == 1) {

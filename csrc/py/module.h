@@ -150,7 +150,9 @@
     X(component_factory)         \
     X(default_deploy)            \
     X(locality_sync)             \
-    X(pod_factory)
+    X(pod_factory)               \
+    X(signal_getsignal)          \
+    X(default_int_handler)
 // clang-format on
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;
