@@ -550,7 +550,11 @@ PyObject *faas_c_schedule(FaasObject *f, ReplicaObject *rep, int policy, PyObjec
     }
     size_t node;
     struct fs_sched_report report;
-    int rc = fs_sched_place(&f->sched, &d, policy, env_rng(f->env), &node, &report);
+    /* without a report (the engine need not examine every node); the
+     * survey says why nothing fits */
+    int rc = fs_sched_place(&f->sched, &d, policy, env_rng(f->env), &node, NULL);
+    if (rc == FS_ENOSPACE && fs_sched_survey(&f->sched, &d, &report) != FS_OK)
+        rc = FS_EINVAL; /* place accepted the demand: cannot happen */
     PyMem_Free(sel);
     if (rc == FS_OK)
         return Py_NewRef(PyList_GET_ITEM(f->nodes, node));
