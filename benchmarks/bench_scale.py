@@ -19,7 +19,8 @@ child, C allocations included) belongs to that run alone. In the child:
   * peak RSS at the end of the run.
 --root picks the checkout whose faassim runs (e.g. another branch's build,
 to compare before and after). With --repeat k, the median of k runs per size and balancer (RSS: the
-largest). The child also reports per function the requests invoked and
+largest). --setup-only stops each run at its first progress step: set-up
+and peak RSS only, quick at any size. The child also reports per function the requests invoked and
 completed and the simulated energy: two builds that route identically give
 identical counts (the table prints their sum, and --json every count).
 Nothing is asserted but request conservation (completed <= invoked).
@@ -40,7 +41,11 @@ QUICK_SIZES = (230, 1_000, 2_000)
 BALANCERS = ("least_outstanding", "round_robin")
 
 
-def child(nodes, balancer, duration, warmup):
+class _SetupDone(Exception):
+    """Raised by the progress hook to end a --setup-only run."""
+
+
+def child(nodes, balancer, duration, warmup, setup_only=False):
     started = time.process_time()
     from faassim.scenario import ScenarioConfig, build_scenario
 
@@ -54,11 +59,20 @@ def child(nodes, balancer, duration, warmup):
         faas = sim.env.faas
         completed = sum(faas.function_stats(name)["completed"] for name in names)
         marks.append((now, time.process_time(), completed))
+        if setup_only:
+            raise _SetupDone
 
-    sim.run(progress=progress)
+    try:
+        sim.run(progress=progress)
+    except _SetupDone:
+        pass
     faas = sim.env.faas
     stats = {name: faas.function_stats(name) for name in names}
     setup_cpu = marks[0][1] - started
+    if setup_only:
+        return {"nodes": nodes, "balancer": balancer, "replicas": sum(s["replicas"] for s in stats.values()),
+                "setup_cpu": setup_cpu,
+                "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
     steady = next(m for m in marks if m[0] >= warmup)
     end = marks[-1]
     return {
@@ -79,9 +93,11 @@ def child(nodes, balancer, duration, warmup):
 def run_child(nodes, balancer, args):
     cmd = [sys.executable, os.path.abspath(__file__), "--child", str(nodes), balancer,
            "--duration", repr(args.duration), "--warmup", repr(args.warmup), "--root", args.root]
+    if args.setup_only:
+        cmd.append("--setup-only")
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
     row = json.loads(out.strip().splitlines()[-1])
-    for name, done in row["completed"].items():
+    for name, done in row.get("completed", {}).items():
         assert done <= row["invoked"][name], (name, row)
     return row
 
@@ -98,11 +114,13 @@ def main():
     p.add_argument("--json", help="write every run's row to this file")
     p.add_argument("--root", default=REPO_ROOT,
                    help="checkout whose (built) faassim to run (default: this one, %(default)s)")
+    p.add_argument("--setup-only", action="store_true",
+                   help="stop every run at its first progress step (set-up CPU and peak RSS only)")
     p.add_argument("--child", nargs=2, metavar=("NODES", "BALANCER"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         sys.path.insert(0, os.path.abspath(args.root))
-        print(json.dumps(child(int(args.child[0]), args.child[1], args.duration, args.warmup)))
+        print(json.dumps(child(int(args.child[0]), args.child[1], args.duration, args.warmup, args.setup_only)))
         return
 
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
@@ -120,12 +138,17 @@ def main():
         for balancer in balancers:
             runs = [run_child(nodes, balancer, args) for _ in range(args.repeat)]
             rows.extend(runs)
-            rates = [r["steady_invocations"] / r["steady_cpu"] for r in runs]
             r0 = runs[0]
+            setup = statistics.median(r["setup_cpu"] for r in runs)
+            rss = max(r["maxrss_mb"] for r in runs)
+            if args.setup_only:
+                print("%6d %8d %-18s %11.2f %16s %11s %10s %11.0f" % (
+                    nodes, r0["replicas"], balancer, setup, "-", "-", "-", rss), flush=True)
+                continue
+            rates = [r["steady_invocations"] / r["steady_cpu"] for r in runs]
             print("%6d %8d %-18s %11.2f %16.0f %11d %10d %11.0f" % (
-                nodes, r0["replicas"], balancer, statistics.median(r["setup_cpu"] for r in runs),
-                statistics.median(rates), r0["steady_invocations"], sum(r0["completed"].values()),
-                max(r["maxrss_mb"] for r in runs)), flush=True)
+                nodes, r0["replicas"], balancer, setup, statistics.median(rates), r0["steady_invocations"],
+                sum(r0["completed"].values()), rss), flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

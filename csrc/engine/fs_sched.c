@@ -2,11 +2,20 @@
  * design note in fs_sched.h. */
 #include "fs_sched.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* With FS_CHECK_HEAVY (and asserts on): the whole class index checked after
+ * every change, and every placement by the index compared with the scan. */
+#ifdef FS_CHECK_HEAVY
+#define FS_SCHED_HEAVY(cond) assert(cond)
+#else
+#define FS_SCHED_HEAVY(cond) ((void)0)
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Unsigned 128- and 256-bit arithmetic, just enough to compare two
@@ -102,6 +111,326 @@ static int ratio_cmp(const struct ratio *x, const struct ratio *y)
 }
 
 /* ------------------------------------------------------------------ */
+/* The class index (see the design note in fs_sched.h). */
+
+#define NONE SIZE_MAX
+
+struct fs_sched_slot {
+    size_t least, most; /* winners (node indices), NONE in an empty subtree */
+    int64_t cpu, mem;   /* most free below; -1 in an empty subtree */
+};
+
+struct fs_sched_class {
+    struct fs_sched_res cap;
+    int32_t arch;
+    struct fs_sched_label *labels; /* owned copy of the members' labels */
+    size_t nlabels;
+    uint64_t hash;
+    int has_accel;              /* some accelerator capacity is not 0 */
+    size_t width;               /* leaves, a power of two (0: no tree yet) */
+    size_t used;                /* leaves taken (members and vacated ones) */
+    size_t members;             /* leaves holding a node */
+    size_t live_pos;            /* index in s->live when members > 0 */
+    size_t *leaf;               /* width entries: node at each leaf, or NONE */
+    struct fs_sched_slot *tree; /* 2 * width slots: root 1, leaf j at width + j */
+    int64_t *accel;             /* with has_accel: FS_SCHED_MAX_ACCEL maxima per slot */
+};
+
+/* Allocation key A of a node: a_cpu * c'_mem + a_mem * c'_cpu, c' = c or 1
+ * where c = 0 (a is then 0 too). Below 2^127. */
+static struct u128 alloc_key(const struct fs_sched_node *n)
+{
+    uint64_t cc = n->cap.cpu ? (uint64_t)n->cap.cpu : 1, cm = n->cap.mem ? (uint64_t)n->cap.mem : 1;
+    return add128(mul64((uint64_t)n->alloc.cpu, cm), mul64((uint64_t)n->alloc.mem, cc));
+}
+
+/* The better of two members of a class: under LEAST (most = 0) the least
+ * A, under MOST the greatest; ties and NONE as the scan orders them. */
+static size_t winner(const struct fs_sched *s, size_t a, size_t b, int most)
+{
+    if (a == NONE)
+        return b;
+    if (b == NONE)
+        return a;
+    int c = cmp128(alloc_key(&s->nodes[a]), alloc_key(&s->nodes[b]));
+    if (c == 0)
+        return a < b ? a : b;
+    return (most ? c > 0 : c < 0) ? a : b;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Slot k, computed from the leaf's node (k >= width) or from the children,
+ * into *t and (with accelerators) acc[0 .. FS_SCHED_MAX_ACCEL). */
+static void slot_compute(const struct fs_sched *s, const struct fs_sched_class *c, size_t k, struct fs_sched_slot *t,
+                         int64_t *acc)
+{
+    if (k >= c->width) {
+        size_t i = c->leaf[k - c->width];
+        if (i == NONE) {
+            *t = (struct fs_sched_slot){NONE, NONE, -1, -1};
+            for (int a = 0; acc && a < FS_SCHED_MAX_ACCEL; a++)
+                acc[a] = -1;
+            return;
+        }
+        const struct fs_sched_node *n = &s->nodes[i];
+        *t = (struct fs_sched_slot){i, i, n->cap.cpu - n->alloc.cpu, n->cap.mem - n->alloc.mem};
+        for (int a = 0; acc && a < FS_SCHED_MAX_ACCEL; a++)
+            acc[a] = n->cap.accel[a] - n->alloc.accel[a];
+        return;
+    }
+    const struct fs_sched_slot *l = &c->tree[2 * k], *r = &c->tree[2 * k + 1];
+    t->least = winner(s, l->least, r->least, 0);
+    t->most = winner(s, l->most, r->most, 1);
+    t->cpu = max64(l->cpu, r->cpu);
+    t->mem = max64(l->mem, r->mem);
+    for (int a = 0; acc && a < FS_SCHED_MAX_ACCEL; a++)
+        acc[a] = max64(c->accel[2 * k * FS_SCHED_MAX_ACCEL + a], c->accel[(2 * k + 1) * FS_SCHED_MAX_ACCEL + a]);
+}
+
+static void slot_pull(const struct fs_sched *s, struct fs_sched_class *c, size_t k)
+{
+    slot_compute(s, c, k, &c->tree[k], c->has_accel ? &c->accel[k * FS_SCHED_MAX_ACCEL] : NULL);
+}
+
+/* Leaf j changed: recompute it and its ancestors. */
+static void leaf_update(const struct fs_sched *s, struct fs_sched_class *c, size_t j)
+{
+    for (size_t k = c->width + j; k >= 1; k /= 2)
+        slot_pull(s, c, k);
+}
+
+static int res_equal(const struct fs_sched_res *a, const struct fs_sched_res *b)
+{
+    if (a->cpu != b->cpu || a->mem != b->mem)
+        return 0;
+    for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
+        if (a->accel[k] != b->accel[k])
+            return 0;
+    return 1;
+}
+
+static uint64_t mix(uint64_t h, uint64_t x)
+{
+    h = (h ^ x) * UINT64_C(0x9E3779B97F4A7C15);
+    return h ^ (h >> 29);
+}
+
+static uint64_t class_hash(const struct fs_sched_res *cap, int32_t arch, const struct fs_sched_label *labels, size_t n)
+{
+    uint64_t h = mix(UINT64_C(0x243F6A8885A308D3), (uint64_t)cap->cpu);
+    h = mix(h, (uint64_t)cap->mem);
+    for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
+        h = mix(h, (uint64_t)cap->accel[k]);
+    h = mix(h, (uint64_t)arch);
+    for (size_t i = 0; i < n; i++)
+        h = mix(h, (uint64_t)(uint32_t)labels[i].key << 32 | (uint32_t)labels[i].value);
+    return mix(h, n);
+}
+
+static int class_is(const struct fs_sched_class *c, uint64_t h, const struct fs_sched_res *cap, int32_t arch,
+                    const struct fs_sched_label *labels, size_t n)
+{
+    return c->hash == h && c->arch == arch && c->nlabels == n && res_equal(&c->cap, cap) &&
+           (n == 0 || memcmp(c->labels, labels, n * sizeof *labels) == 0);
+}
+
+/* Insert class id into the open-addressing table (room assured). */
+static void table_put(size_t *table, size_t cap, uint64_t h, size_t id)
+{
+    size_t j = (size_t)h & (cap - 1);
+    while (table[j])
+        j = (j + 1) & (cap - 1);
+    table[j] = id + 1;
+}
+
+/* Rebuild class c's tree with `width` leaves (a power of two, more than its
+ * members), its members first in their order: vacated leaves are
+ * reclaimed. FS_ENOMEM leaves the class as it was. */
+static int class_rebuild(struct fs_sched *s, struct fs_sched_class *c, size_t width)
+{
+    size_t *leaf = NULL;
+    struct fs_sched_slot *tree = NULL;
+    int64_t *accel = NULL;
+    if (width > SIZE_MAX / 2 / sizeof *tree / FS_SCHED_MAX_ACCEL)
+        return FS_ENOMEM;
+    leaf = malloc(width * sizeof *leaf);
+    tree = malloc(2 * width * sizeof *tree);
+    if (c->has_accel)
+        accel = malloc(2 * width * FS_SCHED_MAX_ACCEL * sizeof *accel);
+    if (!leaf || !tree || (c->has_accel && !accel)) {
+        free(leaf);
+        free(tree);
+        free(accel);
+        return FS_ENOMEM;
+    }
+    size_t m = 0;
+    for (size_t j = 0; j < c->used; j++) {
+        size_t i = c->leaf[j];
+        if (i != NONE) {
+            s->node_leaf[i] = m;
+            leaf[m++] = i;
+        }
+    }
+    for (size_t j = m; j < width; j++)
+        leaf[j] = NONE;
+    free(c->leaf);
+    free(c->tree);
+    free(c->accel);
+    c->leaf = leaf;
+    c->tree = tree;
+    c->accel = accel;
+    c->width = width;
+    c->used = m;
+    for (size_t k = 2 * width - 1; k >= 1; k--)
+        slot_pull(s, c, k);
+    return FS_OK;
+}
+
+/* The class of a node with these attributes, with room for one more
+ * member unless `node` is already in it: created if new. *out gets its
+ * index, or NONE when the node is unschedulable (it is then in no class).
+ * FS_ENOMEM: no member, no node and no placement sees a difference (an
+ * empty class may have been added). */
+static int class_prepare(struct fs_sched *s, size_t node, const struct fs_sched_res *cap, int32_t arch,
+                         const struct fs_sched_label *labels, size_t nlabels, int schedulable, size_t *out)
+{
+    *out = NONE;
+    if (!schedulable)
+        return FS_OK;
+    uint64_t h = class_hash(cap, arch, labels, nlabels);
+    size_t id = NONE;
+    for (size_t j = s->table_cap ? (size_t)h & (s->table_cap - 1) : 0; s->table_cap && s->class_table[j];
+         j = (j + 1) & (s->table_cap - 1)) {
+        if (class_is(&s->classes[s->class_table[j] - 1], h, cap, arch, labels, nlabels)) {
+            id = s->class_table[j] - 1;
+            break;
+        }
+    }
+    if (id == NONE) {
+        /* a new class: room in the arrays and the table first */
+        if (s->nclasses == s->capclasses) {
+            size_t ncap = s->capclasses ? 2 * s->capclasses : 8;
+            if (ncap > SIZE_MAX / sizeof(struct fs_sched_class))
+                return FS_ENOMEM;
+            struct fs_sched_class *cl = realloc(s->classes, ncap * sizeof *cl);
+            if (!cl)
+                return FS_ENOMEM;
+            s->classes = cl;
+            size_t *live = realloc(s->live, ncap * sizeof *live);
+            if (!live)
+                return FS_ENOMEM; /* classes grew, capclasses did not: the next call retries */
+            s->live = live;
+            s->capclasses = ncap;
+        }
+        if (2 * (s->nclasses + 1) > s->table_cap) {
+            size_t ncap = s->table_cap ? 2 * s->table_cap : 16;
+            size_t *table = calloc(ncap, sizeof *table);
+            if (!table)
+                return FS_ENOMEM;
+            for (size_t c = 0; c < s->nclasses; c++)
+                table_put(table, ncap, s->classes[c].hash, c);
+            free(s->class_table);
+            s->class_table = table;
+            s->table_cap = ncap;
+        }
+        struct fs_sched_label *copy = NULL;
+        if (nlabels) {
+            if (!(copy = malloc(nlabels * sizeof *copy)))
+                return FS_ENOMEM;
+            memcpy(copy, labels, nlabels * sizeof *copy);
+        }
+        id = s->nclasses++;
+        struct fs_sched_class *c = &s->classes[id];
+        memset(c, 0, sizeof *c);
+        c->cap = *cap;
+        c->arch = arch;
+        c->labels = copy;
+        c->nlabels = nlabels;
+        c->hash = h;
+        for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
+            c->has_accel |= cap->accel[k] != 0;
+        table_put(s->class_table, s->table_cap, h, id);
+    }
+    struct fs_sched_class *c = &s->classes[id];
+    if ((node >= s->len || s->node_class[node] != id) && c->used == c->width) {
+        /* full: reclaim vacated leaves, at least half the leaves free after */
+        size_t width = 8;
+        while (width < 2 * (c->members + 1))
+            width *= 2;
+        int rc = class_rebuild(s, c, width);
+        if (rc != FS_OK)
+            return rc;
+    }
+    *out = id;
+    return FS_OK;
+}
+
+/* Put node i (its record up to date) in class `to` (NONE: in none), as
+ * class_prepare prepared it. */
+static void class_move(struct fs_sched *s, size_t i, size_t to)
+{
+    size_t from = s->node_class[i];
+    if (from == to) {
+        if (to != NONE)
+            leaf_update(s, &s->classes[to], s->node_leaf[i]);
+        FS_SCHED_HEAVY(fs_sched_index_check(s) == FS_OK);
+        return;
+    }
+    if (from != NONE) {
+        struct fs_sched_class *c = &s->classes[from];
+        c->leaf[s->node_leaf[i]] = NONE;
+        leaf_update(s, c, s->node_leaf[i]);
+        if (--c->members == 0) {
+            /* out of the live list: the last entry takes its place */
+            size_t last = s->live[--s->live_classes];
+            s->live[c->live_pos] = last;
+            s->classes[last].live_pos = c->live_pos;
+        }
+    }
+    s->node_class[i] = to;
+    s->node_leaf[i] = NONE;
+    if (to != NONE) {
+        struct fs_sched_class *c = &s->classes[to];
+        size_t j = c->used++;
+        c->leaf[j] = i;
+        s->node_leaf[i] = j;
+        if (c->members++ == 0) {
+            c->live_pos = s->live_classes;
+            s->live[s->live_classes++] = to;
+        }
+        leaf_update(s, c, j);
+    }
+    FS_SCHED_HEAVY(fs_sched_index_check(s) == FS_OK);
+}
+
+/* Node i's allocation changed. */
+static void class_touch(struct fs_sched *s, size_t i)
+{
+    if (s->node_class[i] != NONE)
+        leaf_update(s, &s->classes[s->node_class[i]], s->node_leaf[i]);
+    FS_SCHED_HEAVY(fs_sched_index_check(s) == FS_OK);
+}
+
+static void classes_free(struct fs_sched *s)
+{
+    for (size_t c = 0; c < s->nclasses; c++) {
+        free(s->classes[c].labels);
+        free(s->classes[c].leaf);
+        free(s->classes[c].tree);
+        free(s->classes[c].accel);
+    }
+    free(s->classes);
+    free(s->live);
+    free(s->class_table);
+    free(s->node_class);
+    free(s->node_leaf);
+}
+
+/* ------------------------------------------------------------------ */
 /* Node table */
 
 void fs_sched_init(struct fs_sched *s)
@@ -121,6 +450,7 @@ void fs_sched_free(struct fs_sched *s)
     free(s->sizes);
     free(s->image_nodes);
     free(s->data_sizes);
+    classes_free(s);
     fs_sched_init(s);
 }
 
@@ -151,8 +481,20 @@ int fs_sched_add_node(struct fs_sched *s, const struct fs_sched_res *cap, int32_
         if (!vers)
             return FS_ENOMEM; /* nodes grew, cap did not: the next call retries */
         s->vers = vers;
+        size_t *nc = realloc(s->node_class, ncap * sizeof *nc);
+        if (!nc)
+            return FS_ENOMEM;
+        s->node_class = nc;
+        size_t *nl = realloc(s->node_leaf, ncap * sizeof *nl);
+        if (!nl)
+            return FS_ENOMEM;
+        s->node_leaf = nl;
         s->cap = ncap;
     }
+    size_t cls;
+    int rc = class_prepare(s, s->len, cap, arch, NULL, 0, 1, &cls);
+    if (rc != FS_OK)
+        return rc;
     struct fs_sched_node *n = &s->nodes[s->len];
     memset(n, 0, sizeof *n);
     n->cap = *cap;
@@ -163,7 +505,9 @@ int fs_sched_add_node(struct fs_sched *s, const struct fs_sched_res *cap, int32_
         *out_index = s->len;
     s->vers[s->len] = ++s->clock;
     s->gen_holders++;
+    s->node_class[s->len] = NONE;
     s->len++;
+    class_move(s, s->len - 1, cls);
     return FS_OK;
 }
 
@@ -207,9 +551,16 @@ int fs_sched_set_labels(struct fs_sched *s, size_t node, const struct fs_sched_l
         }
     }
     struct fs_sched_node *nd = &s->nodes[node];
+    size_t cls;
+    int rc = class_prepare(s, node, &nd->cap, nd->arch, copy, m, nd->schedulable, &cls);
+    if (rc != FS_OK) {
+        free(copy);
+        return rc;
+    }
     free(nd->labels);
     nd->labels = copy;
     nd->nlabels = m;
+    class_move(s, node, cls);
     touch(s, node);
     return FS_OK;
 }
@@ -218,7 +569,13 @@ int fs_sched_set_schedulable(struct fs_sched *s, size_t node, int schedulable)
 {
     if (node >= s->len)
         return FS_EINVAL;
-    s->nodes[node].schedulable = schedulable != 0;
+    struct fs_sched_node *nd = &s->nodes[node];
+    size_t cls;
+    int rc = class_prepare(s, node, &nd->cap, nd->arch, nd->labels, nd->nlabels, schedulable != 0, &cls);
+    if (rc != FS_OK)
+        return rc;
+    nd->schedulable = schedulable != 0;
+    class_move(s, node, cls);
     touch(s, node);
     return FS_OK;
 }
@@ -234,7 +591,13 @@ int fs_sched_set_capacity(struct fs_sched *s, size_t node, const struct fs_sched
         if (cap->accel[k] < a->accel[k])
             return FS_EINVAL;
     }
-    s->nodes[node].cap = *cap;
+    struct fs_sched_node *nd = &s->nodes[node];
+    size_t cls;
+    int rc = class_prepare(s, node, cap, nd->arch, nd->labels, nd->nlabels, nd->schedulable, &cls);
+    if (rc != FS_OK)
+        return rc;
+    nd->cap = *cap;
+    class_move(s, node, cls);
     touch(s, node);
     return FS_OK;
 }
@@ -566,6 +929,7 @@ int fs_sched_allocate(struct fs_sched *s, size_t node, const struct fs_sched_res
     n->alloc.mem += amount->mem;
     for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
         n->alloc.accel[k] += amount->accel[k];
+    class_touch(s, node);
     touch(s, node);
     return FS_OK;
 }
@@ -585,6 +949,7 @@ int fs_sched_release(struct fs_sched *s, size_t node, const struct fs_sched_res 
     n->alloc.mem -= amount->mem;
     for (int k = 0; k < FS_SCHED_MAX_ACCEL; k++)
         n->alloc.accel[k] -= amount->accel[k];
+    class_touch(s, node);
     touch(s, node);
     return FS_OK;
 }
@@ -651,9 +1016,11 @@ int fs_sched_filter(const struct fs_sched *s, size_t node, const struct fs_sched
 
 static struct ratio score_key(const struct fs_sched_node *n, const struct fs_sched_res *req, int policy)
 {
-    /* Feasible nodes only: r = alloc + req <= cap, no overflow. */
-    uint64_t rc = (uint64_t)(n->alloc.cpu + req->cpu), cc = (uint64_t)n->cap.cpu;
-    uint64_t rm = (uint64_t)(n->alloc.mem + req->mem), cm = (uint64_t)n->cap.mem;
+    /* r = alloc + req < 2^64 (both below 2^63), also for a node that does
+     * not fit (the index bounds keys with them): numerators below 2^128,
+     * denominators below 2^126, cross products below 2^254. */
+    uint64_t rc = (uint64_t)n->alloc.cpu + (uint64_t)req->cpu, cc = (uint64_t)n->cap.cpu;
+    uint64_t rm = (uint64_t)n->alloc.mem + (uint64_t)req->mem, cm = (uint64_t)n->cap.mem;
     struct ratio k;
     if (policy == FS_SCHED_BALANCED) {
         if (cc == 0 || cm == 0) {
@@ -691,6 +1058,123 @@ static int key_better(const struct ratio *x, const struct ratio *best, int polic
 }
 
 /* ------------------------------------------------------------------ */
+/* Placement by the class index (LEAST and MOST; see the design note) */
+
+struct search {
+    const struct fs_sched *s;
+    const struct fs_sched_class *c;
+    const struct fs_sched_demand *d;
+    int policy, most;
+    size_t best; /* NONE until a feasible node is found */
+    struct ratio best_key;
+};
+
+/* Can some node below slot k have the free amounts of the demand? */
+static int slot_room(const struct search *q, size_t k)
+{
+    const struct fs_sched_slot *t = &q->c->tree[k];
+    if (t->cpu < q->d->req.cpu || t->mem < q->d->req.mem)
+        return 0;
+    if (q->c->has_accel) {
+        const int64_t *acc = &q->c->accel[k * FS_SCHED_MAX_ACCEL];
+        for (int a = 0; a < FS_SCHED_MAX_ACCEL; a++)
+            if (acc[a] < q->d->req.accel[a])
+                return 0;
+    }
+    return 1;
+}
+
+/* Depth first below slot k: a node that beats q->best becomes it. */
+static void class_search(struct search *q, size_t k)
+{
+    const struct fs_sched_slot *t = &q->c->tree[k];
+    size_t w = q->most ? t->most : t->least;
+    if (w == NONE || !slot_room(q, k))
+        return;
+    /* w's key bounds every key below (by (key, index)): stop unless it
+     * beats the best so far */
+    const struct fs_sched_node *n = &q->s->nodes[w];
+    struct ratio key = score_key(n, &q->d->req, q->policy);
+    if (q->best != NONE) {
+        int c = ratio_cmp(&key, &q->best_key);
+        if (q->most)
+            c = -c;
+        if (c > 0 || (c == 0 && w > q->best))
+            return;
+    }
+    if (fs_sched_node_fits(n, &q->d->req)) {
+        q->best = w;
+        q->best_key = key;
+        return;
+    }
+    if (k >= q->c->width)
+        return;
+    /* the child of the better winner first: its subtree holds the keys
+     * closest to w's */
+    size_t l = 2 * k, r = 2 * k + 1;
+    const struct fs_sched_slot *tl = &q->c->tree[l], *tr = &q->c->tree[r];
+    size_t wl = q->most ? tl->most : tl->least, wr = q->most ? tr->most : tr->least;
+    if (winner(q->s, wl, wr, q->most) == wr) {
+        size_t x = l;
+        l = r;
+        r = x;
+    }
+    class_search(q, l);
+    class_search(q, r);
+}
+
+static int labels_have(const struct fs_sched_label *labels, size_t n, struct fs_sched_label want)
+{
+    struct fs_sched_node probe;
+    probe.labels = (struct fs_sched_label *)labels;
+    probe.nlabels = n;
+    return fs_sched_node_has_label(&probe, want);
+}
+
+static int place_indexed(const struct fs_sched *s, const struct fs_sched_demand *d, int policy, size_t *out_node)
+{
+    struct search q = {s, NULL, d, policy, policy == FS_SCHED_MOST_ALLOCATED, NONE, {{0, 0}, {1, 0}}};
+    for (size_t l = 0; l < s->live_classes; l++) {
+        const struct fs_sched_class *c = &s->classes[s->live[l]];
+        if (d->arch_mask && !(d->arch_mask >> c->arch & 1))
+            continue;
+        size_t i = 0;
+        while (i < d->nselector && labels_have(c->labels, c->nlabels, d->selector[i]))
+            i++;
+        if (i < d->nselector)
+            continue;
+        if (!c->has_accel) {
+            int any = 0;
+            for (int a = 0; a < FS_SCHED_MAX_ACCEL; a++)
+                any |= d->req.accel[a] != 0;
+            if (any)
+                continue;
+        }
+        q.c = c;
+        class_search(&q, 1);
+    }
+    if (q.best == NONE)
+        return FS_ENOSPACE;
+    *out_node = q.best;
+    return FS_OK;
+}
+
+int fs_sched_place_indexed(const struct fs_sched *s, const struct fs_sched_demand *d, int policy, size_t *out_node)
+{
+    if (!d || !out_node || (policy != FS_SCHED_LEAST_ALLOCATED && policy != FS_SCHED_MOST_ALLOCATED) ||
+        !demand_valid(s, d))
+        return FS_EINVAL;
+    if (d->node != FS_SCHED_ANY_NODE) {
+        const struct fs_sched_node *n = &s->nodes[d->node];
+        if (node_reasons(n, d, NULL))
+            return FS_ENOSPACE;
+        *out_node = (size_t)d->node;
+        return FS_OK;
+    }
+    return place_indexed(s, d, policy, out_node);
+}
+
+/* ------------------------------------------------------------------ */
 /* Placement */
 
 int fs_sched_place(const struct fs_sched *s, const struct fs_sched_demand *d, int policy, struct fs_rng *rng,
@@ -700,6 +1184,18 @@ int fs_sched_place(const struct fs_sched *s, const struct fs_sched_demand *d, in
         return FS_EINVAL;
     if (policy == FS_SCHED_RANDOM && !rng)
         return FS_EINVAL;
+    if (!report && d->node == FS_SCHED_ANY_NODE &&
+        (policy == FS_SCHED_LEAST_ALLOCATED || policy == FS_SCHED_MOST_ALLOCATED) && s->live_classes <= s->len / 4) {
+        int rc = place_indexed(s, d, policy, out_node);
+#ifdef FS_CHECK_HEAVY
+        struct fs_sched_report rep;
+        size_t scan = SIZE_MAX;
+        int rs = fs_sched_place(s, d, policy, NULL, &scan, &rep);
+        assert(rs == rc && (rc != FS_OK || scan == *out_node));
+        (void)rs;
+#endif
+        return rc;
+    }
 
     struct fs_sched_report rep;
     memset(&rep, 0, sizeof rep);
@@ -734,6 +1230,8 @@ int fs_sched_place(const struct fs_sched *s, const struct fs_sched_demand *d, in
         }
         else if (best == SIZE_MAX) {
             best = i; /* FIRST_FIT; RANDOM picks below */
+            if (!report && policy == FS_SCHED_FIRST_FIT)
+                break; /* nobody counts the rest */
         }
     }
 
@@ -756,6 +1254,70 @@ int fs_sched_place(const struct fs_sched *s, const struct fs_sched_demand *d, in
     if (!rep.feasible)
         return FS_ENOSPACE;
     *out_node = best;
+    return FS_OK;
+}
+
+int fs_sched_survey(const struct fs_sched *s, const struct fs_sched_demand *d, struct fs_sched_report *report)
+{
+    if (!report)
+        return FS_EINVAL;
+    size_t out;
+    /* FIRST_FIT draws nothing; with a report it examines every node */
+    int rc = fs_sched_place(s, d, FS_SCHED_FIRST_FIT, NULL, &out, report);
+    return rc == FS_ENOSPACE ? FS_OK : rc;
+}
+
+int fs_sched_index_check(const struct fs_sched *s)
+{
+    size_t members = 0, live = 0;
+    for (size_t i = 0; i < s->len; i++) {
+        const struct fs_sched_node *n = &s->nodes[i];
+        size_t c = s->node_class[i];
+        if (!n->schedulable) {
+            if (c != NONE)
+                return FS_EINVAL;
+            continue;
+        }
+        if (c >= s->nclasses)
+            return FS_EINVAL;
+        const struct fs_sched_class *cl = &s->classes[c];
+        if (!class_is(cl, class_hash(&n->cap, n->arch, n->labels, n->nlabels), &n->cap, n->arch, n->labels, n->nlabels))
+            return FS_EINVAL;
+        if (s->node_leaf[i] >= cl->used || cl->leaf[s->node_leaf[i]] != i)
+            return FS_EINVAL;
+        members++;
+    }
+    size_t total = 0;
+    for (size_t c = 0; c < s->nclasses; c++) {
+        const struct fs_sched_class *cl = &s->classes[c];
+        size_t m = 0;
+        for (size_t j = 0; j < cl->used; j++)
+            m += cl->leaf[j] != NONE;
+        for (size_t j = cl->used; j < cl->width; j++)
+            if (cl->leaf[j] != NONE)
+                return FS_EINVAL;
+        if (m != cl->members)
+            return FS_EINVAL;
+        total += m;
+        if (m) {
+            live++;
+            if (cl->live_pos >= s->live_classes || s->live[cl->live_pos] != c)
+                return FS_EINVAL;
+        }
+        /* every slot as slot_pull would compute it */
+        for (size_t k = 2 * cl->width - 1; k >= 1; k--) {
+            struct fs_sched_slot u;
+            int64_t acc[FS_SCHED_MAX_ACCEL];
+            slot_compute(s, cl, k, &u, cl->has_accel ? acc : NULL);
+            const struct fs_sched_slot *t = &cl->tree[k];
+            if (t->least != u.least || t->most != u.most || t->cpu != u.cpu || t->mem != u.mem)
+                return FS_EINVAL;
+            if (cl->has_accel && memcmp(acc, &cl->accel[k * FS_SCHED_MAX_ACCEL], sizeof acc) != 0)
+                return FS_EINVAL;
+        }
+    }
+    if (total != members || live != s->live_classes)
+        return FS_EINVAL;
     return FS_OK;
 }
 

@@ -68,13 +68,52 @@
  * The draw x picks the k-th feasible node, k = floor(x * n / 2^64) (n
  * feasible nodes; bias below n / 2^64, no rejection loop).
  *
- * Complexity: fs_sched_place is O(N * (A + S log L)) for N nodes (one node
- * when pinned), A = FS_SCHED_MAX_ACCEL, a selector of S pairs and L labels
- * per node: O(N) for a fixed demand shape, with no allocation. Every
- * policy, FIRST_FIT included, examines every node (the report counts them
- * all); RANDOM walks them twice (count, then find the k-th). Allocate, release and the
- * node setters are O(1) (setting labels: O(L log L)). Adding a node is
- * amortised O(1) (the array doubles).
+ * Complexity: with a report, fs_sched_place examines every node (the report
+ * counts them all): O(N * (A + S log L)) for N nodes (one node when
+ * pinned), A = FS_SCHED_MAX_ACCEL, a selector of S pairs and L labels per
+ * node, with no allocation; RANDOM walks them twice (count, then find the
+ * k-th). Without a report (report NULL: what a placement needs), FIRST_FIT
+ * stops at the first feasible node, BALANCED and RANDOM still scan, and
+ * LEAST and MOST search the class index below instead of the nodes.
+ *
+ * Class index. Nodes that are schedulable and agree on capacity (every
+ * resource), arch and labels form a class: the filters other than free
+ * amounts pass or fail for the whole class, and the key of every node of a
+ * class is the same increasing function of one demand-free quantity of the
+ * node, its allocation key A = a_cpu * c'_mem + a_mem * c'_cpu (c' = c, or
+ * 1 where c = 0; a = allocated). Under LEAST and MOST the key is
+ * (A + K) / D with K and D fixed by the class and the demand (see
+ * score_key in fs_sched.c; a zero capacity makes its term a constant and
+ * keeps the form), so within a class the order of nodes by (key, index)
+ * is their order by (A, index) (MOST: A descending), for every demand.
+ * Each class keeps a tournament tree over its members (leaves in the
+ * order nodes joined it): each slot holds the winner of its subtree under
+ * LEAST (least A, then lowest index) and under MOST (greatest A, then
+ * lowest index) and the most free cpu, memory and (if the class has any)
+ * accelerator of each kind below it. A placement visits every class
+ * whose arch and labels pass, and searches its tree depth first from the
+ * root: a subtree is skipped when its maxima of free amounts fall short of
+ * the demand or when the exact key of its winner (a bound on every key
+ * below) is not better, by (key, index), than the best feasible node found
+ * so far in any class; a winner that fits is the best of its subtree. The
+ * result is exactly the scan's: the best feasible node by exact key, ties
+ * to the lowest index. A placement costs O(C (S log L + h log M)) for C
+ * classes of at most M nodes, h the winners examined in a class that do
+ * not fit (1 when the best-keyed node fits; more when low-key nodes lack
+ * one resource while others lack another, up to M in a contrived worst
+ * case); with a tree per class, what the index saves is the members of
+ * a class that a search does not visit. With more than N / 4 live classes
+ * (fewer than 4 nodes per class on average) that is too little, and
+ * fs_sched_place scans.
+ *
+ * Allocate and release update one leaf-to-root path: O(log M). A setter
+ * that changes a node's class (capacity, labels, schedulable) moves it:
+ * O(log M) plus an amortised rebuild of the target tree when it is full
+ * (vacated leaves are reclaimed then) and a hash lookup of the class; the
+ * setters stay O(1) otherwise (setting labels: O(L log L)). Adding a node
+ * is amortised O(log M). A class is kept once seen (one per distinct
+ * capacity, arch and labels ever given to a schedulable node); placements
+ * visit only the live ones (with members).
  *
  * Status codes: FS_OK, FS_ENOMEM, FS_EINVAL (a negative amount, an unknown
  * node or policy, a bad arch or label id; nothing changes) and FS_ENOSPACE
@@ -188,6 +227,8 @@ struct fs_sched_report {
     size_t accel[FS_SCHED_MAX_ACCEL]; /* nodes short of each accelerator kind */
 };
 
+struct fs_sched_class;
+
 struct fs_sched {
     struct fs_sched_node *nodes;
     size_t len, cap;
@@ -205,6 +246,14 @@ struct fs_sched {
      * when the number of nodes, or of nodes holding some image, changes. */
     uint64_t *vers;
     uint64_t clock, gen_sizes, gen_holders;
+    /* The class index (see the design note; private to fs_sched.c). */
+    struct fs_sched_class *classes;
+    size_t nclasses, capclasses;
+    size_t *live;                   /* the classes with members, in no particular order */
+    size_t live_classes;            /* entries of live (room: capclasses) */
+    size_t *class_table;            /* open addressing by class hash: class + 1, 0 = empty */
+    size_t table_cap;               /* a power of two, or 0 */
+    size_t *node_class, *node_leaf; /* per node: its class and leaf, or SIZE_MAX (unschedulable) */
 };
 
 void fs_sched_init(struct fs_sched *s);
@@ -222,8 +271,11 @@ static inline struct fs_sched_node *fs_sched_get(struct fs_sched *s, size_t node
  * here). FS_EINVAL for a negative id, FS_ENOMEM; the old labels stay on
  * failure. */
 int fs_sched_set_labels(struct fs_sched *s, size_t node, const struct fs_sched_label *pairs, size_t n);
+/* FS_ENOMEM is possible (the node joins a class of the index); nothing
+ * changes then. */
 int fs_sched_set_schedulable(struct fs_sched *s, size_t node, int schedulable);
-/* New capacity; FS_EINVAL if negative or below what is allocated. */
+/* New capacity; FS_EINVAL if negative or below what is allocated,
+ * FS_ENOMEM; nothing changes on failure. */
 int fs_sched_set_capacity(struct fs_sched *s, size_t node, const struct fs_sched_res *cap);
 /* Does the node carry (key, value)? 0 for an unknown node. */
 int fs_sched_has_label(const struct fs_sched *s, size_t node, int32_t key, int32_t value);
@@ -273,6 +325,24 @@ int fs_sched_release(struct fs_sched *s, size_t node, const struct fs_sched_res 
  * allocated: the caller allocates on the chosen node. */
 int fs_sched_place(const struct fs_sched *s, const struct fs_sched_demand *d, int policy, struct fs_rng *rng,
                    size_t *out_node, struct fs_sched_report *report);
+
+/* The report fs_sched_place would fill for d (every node examined), without
+ * placing or drawing: for a caller that placed without a report and must
+ * say why nothing fits. FS_EINVAL for an invalid demand (as in
+ * fs_sched_place). */
+int fs_sched_survey(const struct fs_sched *s, const struct fs_sched_demand *d, struct fs_sched_report *report);
+
+/* The placement of LEAST or MOST by the class index alone, whatever the
+ * number of classes (fs_sched_place uses it when it pays): the same result
+ * and status as fs_sched_place, no report. Exposed for the differential
+ * tests against the scan; FS_EINVAL for another policy. */
+int fs_sched_place_indexed(const struct fs_sched *s, const struct fs_sched_demand *d, int policy, size_t *out_node);
+
+/* Check the class index against the node table (every schedulable node in
+ * the class of its capacity, arch and labels, at its leaf; every slot the
+ * combination of its children): FS_OK, or FS_EINVAL at the first
+ * inconsistency. O(N + total tree size); for tests. */
+int fs_sched_index_check(const struct fs_sched *s);
 
 /* Run the filters of d on one node: *reasons gets a mask with bit r set
  * for each enum fs_sched_reason r the node fails (0: feasible). FS_EINVAL

@@ -550,7 +550,11 @@ PyObject *faas_c_schedule(FaasObject *f, ReplicaObject *rep, int policy, PyObjec
     }
     size_t node;
     struct fs_sched_report report;
-    int rc = fs_sched_place(&f->sched, &d, policy, env_rng(f->env), &node, &report);
+    /* without a report (the engine need not examine every node); the
+     * survey says why nothing fits */
+    int rc = fs_sched_place(&f->sched, &d, policy, env_rng(f->env), &node, NULL);
+    if (rc == FS_ENOSPACE && fs_sched_survey(&f->sched, &d, &report) != FS_OK)
+        rc = FS_EINVAL; /* place accepted the demand: cannot happen */
     PyMem_Free(sel);
     if (rc == FS_OK)
         return Py_NewRef(PyList_GET_ITEM(f->nodes, node));
@@ -702,14 +706,29 @@ static int replica_route(ReplicaObject *rep)
 {
     FaasObject *f = rep->faas;
     struct fs_fn *fn = &f->fns[rep->fn];
-    size_t pos = 0;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(fn->replicas); i++) {
-        ReplicaObject *o = (ReplicaObject *)PyList_GET_ITEM(fn->replicas, i);
-        if (o == rep)
-            break;
-        if (o->routable)
-            pos++;
+    /* Its position: the routable replicas before it in fn->replicas. The
+     * balancer holds exactly the routable replicas, in the order of
+     * fn->replicas, which is creation order, the order of ids: count those
+     * of smaller id by bisection (a walk of the list made starting every
+     * replica quadratic in the function's replicas). */
+    size_t pos = 0, hi = fs_lb_count(&fn->lb);
+    while (pos < hi) {
+        size_t mid = pos + (hi - pos) / 2;
+        if (fs_lb_at(&fn->lb, mid)->id < rep->id)
+            pos = mid + 1;
+        else
+            hi = mid;
     }
+#ifdef FS_CHECK_HEAVY
+    size_t walk = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(fn->replicas) && PyList_GET_ITEM(fn->replicas, i) != (PyObject *)rep;
+         i++)
+        walk += ((ReplicaObject *)PyList_GET_ITEM(fn->replicas, i))->routable;
+    if (walk != pos) {
+        PyErr_Format(PyExc_SystemError, "replica %R: routing position %zu, the replica list says %zu", rep, pos, walk);
+        return -1;
+    }
+#endif
     int rc = fs_lb_insert(&fn->lb, pos, rep->id);
     if (rc != FS_OK)
         return fs_raise_status(rc, "route replica");

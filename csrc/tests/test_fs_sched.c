@@ -1168,6 +1168,276 @@ static void test_sched_growth(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* The class index against the scan */
+
+/* A random amount for the differential test: small values (frequent exact
+ * ties) or values towards 2^62 (the 256-bit comparisons). */
+static int64_t diff_amount(int big, int64_t max)
+{
+    if (max <= 0)
+        return 0;
+    if (!big)
+        return (int64_t)fs_test_below((uint64_t)max + 1);
+    switch (fs_test_below(4)) {
+    case 0:
+        return max;
+    case 1:
+        return 0;
+    default:
+        return (int64_t)(fs_test_rand() % ((uint64_t)max + 1));
+    }
+}
+
+struct diff_stats {
+    size_t compared, placed, mismatches, index_bad;
+};
+
+/* Place d by LEAST and MOST three ways: the scan (with a report), the
+ * index (fs_sched_place_indexed) and fs_sched_place without a report
+ * (index or scan, by the number of classes); all must agree, in status and
+ * node. Returns the node the scan chose under `policy` (SIZE_MAX: none). */
+static size_t diff_place(const struct fs_sched *s, const struct fs_sched_demand *d, int policy, struct diff_stats *st)
+{
+    size_t chosen = SIZE_MAX;
+    for (int p = FS_SCHED_LEAST_ALLOCATED; p <= FS_SCHED_MOST_ALLOCATED; p++) {
+        struct fs_sched_report rep;
+        size_t scan = SIZE_MAX, idx = SIZE_MAX, any = SIZE_MAX;
+        int rs = fs_sched_place(s, d, p, NULL, &scan, &rep);
+        int ri = fs_sched_place_indexed(s, d, p, &idx);
+        int ra = fs_sched_place(s, d, p, NULL, &any, NULL);
+        st->compared++;
+        if (rs != ri || rs != ra || scan != idx || scan != any) {
+            if (st->mismatches++ < 5)
+                fprintf(stderr, "policy %d: scan %d/%zu, index %d/%zu, place %d/%zu (%zu nodes)\n", p, rs, scan, ri,
+                        idx, ra, any, s->len);
+        }
+        st->placed += rs == FS_OK;
+        if (p == policy && rs == FS_OK)
+            chosen = scan;
+    }
+    return chosen;
+}
+
+/* One random cluster and a random history of placements, allocations,
+ * releases and node changes, checked against the scan throughout. */
+static void diff_round(int nnodes, int nops, struct diff_stats *st)
+{
+    int big = fs_test_below(3) == 0;
+    int64_t unit = big ? INT64_C(1) << (40 + fs_test_below(20)) : 1; /* capacities up to 2^62 */
+    /* a few capacity templates, so that classes have several members */
+    enum { TEMPLATES = 6, LABELSETS = 4 };
+    struct fs_sched_res tmpl[TEMPLATES];
+    int ntmpl = 1 + (int)fs_test_below(TEMPLATES);
+    for (int t = 0; t < ntmpl; t++) {
+        memset(&tmpl[t], 0, sizeof tmpl[t]);
+        tmpl[t].cpu = fs_test_below(8) == 0 ? 0 : (int64_t)(1 + fs_test_below(8)) * unit;
+        tmpl[t].mem = fs_test_below(8) == 0 ? 0 : (int64_t)(1 + fs_test_below(8)) * unit;
+        if (fs_test_below(3) == 0)
+            tmpl[t].accel[fs_test_below(FS_SCHED_MAX_ACCEL)] = (int64_t)fs_test_below(3);
+    }
+    static const struct fs_sched_label sets[LABELSETS][2] = {
+        {{1, 1}, {2, 1}}, {{1, 1}, {2, 2}}, {{1, 2}, {3, 1}}, {{2, 1}, {3, 1}}};
+    struct fs_sched s;
+    fs_sched_init(&s);
+    struct fs_sched_res *held = calloc((size_t)(nnodes + nops), sizeof *held); /* what the test allocated */
+    int64_t ncnt = 0;
+
+#define DIFF_ADD_NODE()                                                                                                \
+    do {                                                                                                               \
+        size_t at;                                                                                                     \
+        CHECK_EQ_I(fs_sched_add_node(&s, &tmpl[fs_test_below((uint64_t)ntmpl)], (int32_t)fs_test_below(3), &at),       \
+                   FS_OK);                                                                                             \
+        int ls = (int)fs_test_below(LABELSETS + 1);                                                                    \
+        if (ls < LABELSETS)                                                                                            \
+            CHECK_EQ_I(fs_sched_set_labels(&s, at, sets[ls], 1 + fs_test_below(2)), FS_OK);                            \
+        if (fs_test_below(10) == 0)                                                                                    \
+            CHECK_EQ_I(fs_sched_set_schedulable(&s, at, 0), FS_OK);                                                    \
+        ncnt++;                                                                                                        \
+    } while (0)
+
+    for (int i = 0; i < nnodes; i++)
+        DIFF_ADD_NODE();
+    for (int op = 0; op < nops; op++) {
+        size_t i = (size_t)fs_test_below((uint64_t)s.len);
+        struct fs_sched_node *n = &s.nodes[i];
+        uint64_t what = fs_test_below(20);
+        if (what < 9) {
+            /* a demand: mostly within a template, arch and labels filters
+             * sometimes, rarely pinned */
+            struct fs_sched_demand d;
+            memset(&d, 0, sizeof d);
+            d.node = FS_SCHED_ANY_NODE;
+            const struct fs_sched_res *t = &tmpl[fs_test_below((uint64_t)ntmpl)];
+            d.req.cpu = diff_amount(big, t->cpu / (1 + (int64_t)fs_test_below(4)));
+            d.req.mem = diff_amount(big, t->mem / (1 + (int64_t)fs_test_below(4)));
+            if (fs_test_below(4) == 0)
+                d.req.accel[fs_test_below(FS_SCHED_MAX_ACCEL)] = (int64_t)fs_test_below(2);
+            if (fs_test_below(4) == 0)
+                d.arch_mask = fs_test_below(8);
+            struct fs_sched_label sel[2];
+            if (fs_test_below(3) == 0) {
+                sel[0] = sets[fs_test_below(LABELSETS)][fs_test_below(2)];
+                sel[1] = sets[fs_test_below(LABELSETS)][0];
+                d.selector = sel;
+                d.nselector = 1 + fs_test_below(2);
+            }
+            if (fs_test_below(30) == 0)
+                d.node = (int64_t)i;
+            int policy = (int)fs_test_below(2);
+            size_t to = diff_place(&s, &d, policy, st);
+            if (to != SIZE_MAX && fs_test_below(4) != 0 && d.node == FS_SCHED_ANY_NODE) {
+                CHECK_EQ_I(fs_sched_allocate(&s, to, &d.req), FS_OK);
+                held[to].cpu += d.req.cpu;
+                held[to].mem += d.req.mem;
+                for (int a = 0; a < FS_SCHED_MAX_ACCEL; a++)
+                    held[to].accel[a] += d.req.accel[a];
+            }
+        }
+        else if (what < 12) {
+            /* release part of what the node holds */
+            struct fs_sched_res r;
+            memset(&r, 0, sizeof r);
+            r.cpu = diff_amount(big, held[i].cpu);
+            r.mem = diff_amount(big, held[i].mem);
+            for (int a = 0; a < FS_SCHED_MAX_ACCEL; a++)
+                r.accel[a] = diff_amount(0, held[i].accel[a]);
+            CHECK_EQ_I(fs_sched_release(&s, i, &r), FS_OK);
+            held[i].cpu -= r.cpu;
+            held[i].mem -= r.mem;
+            for (int a = 0; a < FS_SCHED_MAX_ACCEL; a++)
+                held[i].accel[a] -= r.accel[a];
+        }
+        else if (what < 14) {
+            /* allocate directly (what a replica placed elsewhere takes) */
+            struct fs_sched_res r;
+            memset(&r, 0, sizeof r);
+            r.cpu = diff_amount(big, n->cap.cpu - n->alloc.cpu);
+            r.mem = diff_amount(big, n->cap.mem - n->alloc.mem);
+            CHECK_EQ_I(fs_sched_allocate(&s, i, &r), FS_OK);
+            held[i].cpu += r.cpu;
+            held[i].mem += r.mem;
+        }
+        else if (what < 15) {
+            CHECK_EQ_I(fs_sched_set_schedulable(&s, i, !n->schedulable), FS_OK);
+        }
+        else if (what < 16) {
+            int ls = (int)fs_test_below(LABELSETS + 1);
+            CHECK_EQ_I(fs_sched_set_labels(&s, i, ls < LABELSETS ? sets[ls] : NULL, ls < LABELSETS ? 2 : 0), FS_OK);
+        }
+        else if (what < 17) {
+            /* another template, if it holds the allocation; else a
+             * capacity of exactly what is allocated */
+            struct fs_sched_res cap = tmpl[fs_test_below((uint64_t)ntmpl)];
+            int ok = cap.cpu >= n->alloc.cpu && cap.mem >= n->alloc.mem;
+            for (int a = 0; a < FS_SCHED_MAX_ACCEL; a++)
+                ok &= cap.accel[a] >= n->alloc.accel[a];
+            if (!ok)
+                cap = n->alloc;
+            CHECK_EQ_I(fs_sched_set_capacity(&s, i, &cap), FS_OK);
+        }
+        else if (what < 18) {
+            DIFF_ADD_NODE();
+        }
+        else {
+            /* a failed change leaves the index as it was */
+            struct fs_sched_res r = n->cap;
+            r.cpu += 1;
+            CHECK_EQ_I(fs_sched_allocate(&s, i, &r), FS_ENOSPACE);
+            if (n->alloc.cpu > 0) {
+                r = n->alloc;
+                r.cpu -= 1;
+                CHECK_EQ_I(fs_sched_set_capacity(&s, i, &r), FS_EINVAL);
+            }
+        }
+        if (op % 16 == 0 && fs_sched_index_check(&s) != FS_OK && st->index_bad++ < 5)
+            fprintf(stderr, "index inconsistent after op %d (kind %llu)\n", op, (unsigned long long)what);
+    }
+#undef DIFF_ADD_NODE
+    if (fs_sched_index_check(&s) != FS_OK)
+        st->index_bad++;
+    free(held);
+    fs_sched_free(&s);
+}
+
+static void test_sched_index_differential(void)
+{
+    struct diff_stats st = {0, 0, 0, 0};
+    /* many small clusters (every corner, many classes of one node) */
+    for (int round = 0; round < 3000; round++)
+        diff_round(1 + (int)fs_test_below(40), 60, &st);
+    /* a few large ones (deep trees, rebuilds) */
+    for (int round = 0; round < 6; round++)
+        diff_round(500 + (int)fs_test_below(1500), 4000, &st);
+    printf("     index differential: %zu placements compared, %zu placed\n", st.compared, st.placed);
+    CHECK_EQ_U(st.mismatches, 0);
+    CHECK_EQ_U(st.index_bad, 0);
+    /* both outcomes are common */
+    CHECK_MSG(st.placed > st.compared / 4 && st.placed < st.compared * 9 / 10, "%zu placed of %zu", st.placed,
+              st.compared);
+}
+
+/* The index by hand: ties within and across classes go to the lowest index,
+ * a node that changes class is found in its new one, a best-keyed node that
+ * does not fit gives way to the next. */
+static void test_sched_index_by_hand(void)
+{
+    struct fs_sched s;
+    fs_sched_init(&s);
+    /* class A (4000 m, 4 GiB): nodes 0, 2, 4; class B (2000 m, 8 GiB):
+     * nodes 1, 3 */
+    for (int i = 0; i < 5; i++)
+        add(&s, i % 2 ? 2000 : 4000, i % 2 ? 8 * GI : 4 * GI, 0, 0);
+    CHECK_EQ_U(s.live_classes, 2);
+    struct fs_sched_demand d = demand(1000, GI);
+    size_t out = SIZE_MAX;
+    /* u after placing: A 1/4 + 1/4 = 1/2, B 1/2 + 1/8 = 5/8: least -> node
+     * 0 (lowest of the tied A), most -> node 1 */
+    CHECK_EQ_I(fs_sched_place_indexed(&s, &d, FS_SCHED_LEAST_ALLOCATED, &out), FS_OK);
+    CHECK_EQ_U(out, 0);
+    CHECK_EQ_I(fs_sched_place_indexed(&s, &d, FS_SCHED_MOST_ALLOCATED, &out), FS_OK);
+    CHECK_EQ_U(out, 1);
+    /* node 0 takes (2000 m, 0): A nodes 2, 4 tie at 1/2 -> 2 */
+    struct fs_sched_res a = res(2000, 0);
+    CHECK_EQ_I(fs_sched_allocate(&s, 0, &a), FS_OK);
+    CHECK_EQ_I(fs_sched_place_indexed(&s, &d, FS_SCHED_LEAST_ALLOCATED, &out), FS_OK);
+    CHECK_EQ_U(out, 2);
+    /* most: node 0 at 3/4 + 1/4 = 1 beats B's 5/8 */
+    CHECK_EQ_I(fs_sched_place_indexed(&s, &d, FS_SCHED_MOST_ALLOCATED, &out), FS_OK);
+    CHECK_EQ_U(out, 0);
+    /* a demand of 2500 m: node 0 (2000 m free) has the greatest A but does
+     * not fit, nor does class B (2000 m): most -> nodes 2, 4 tie at 5/8 +
+     * 1/4 -> 2 */
+    d = demand(2500, GI);
+    CHECK_EQ_I(fs_sched_place_indexed(&s, &d, FS_SCHED_MOST_ALLOCATED, &out), FS_OK);
+    CHECK_EQ_U(out, 2);
+    /* node 2 unschedulable, node 4 relabelled (a class of its own): least
+     * still finds 4 */
+    CHECK_EQ_I(fs_sched_set_schedulable(&s, 2, 0), FS_OK);
+    struct fs_sched_label l = {1, 1};
+    CHECK_EQ_I(fs_sched_set_labels(&s, 4, &l, 1), FS_OK);
+    CHECK_EQ_U(s.live_classes, 3);
+    CHECK_EQ_I(fs_sched_place_indexed(&s, &d, FS_SCHED_LEAST_ALLOCATED, &out), FS_OK);
+    CHECK_EQ_U(out, 4);
+    d.selector = &l;
+    d.nselector = 1;
+    CHECK_EQ_I(fs_sched_place_indexed(&s, &d, FS_SCHED_MOST_ALLOCATED, &out), FS_OK);
+    CHECK_EQ_U(out, 4);
+    l.value = 2; /* nobody */
+    CHECK_EQ_I(fs_sched_place_indexed(&s, &d, FS_SCHED_LEAST_ALLOCATED, &out), FS_ENOSPACE);
+    /* the survey of that demand: 5 nodes, 1 unschedulable, 5 without the label */
+    struct fs_sched_report rep;
+    CHECK_EQ_I(fs_sched_survey(&s, &d, &rep), FS_OK);
+    CHECK_EQ_U(rep.considered, 5);
+    CHECK_EQ_U(rep.feasible, 0);
+    CHECK_EQ_U(rep.rejected[FS_SCHED_R_UNSCHEDULABLE], 1);
+    CHECK_EQ_U(rep.rejected[FS_SCHED_R_LABELS], 5);
+    CHECK_EQ_U(rep.rejected[FS_SCHED_R_CPU], 3); /* nodes 0, 1, 3 */
+    CHECK_EQ_I(fs_sched_place_indexed(&s, &d, FS_SCHED_BALANCED, &out), FS_EINVAL);
+    CHECK_EQ_I(fs_sched_index_check(&s), FS_OK);
+    fs_sched_free(&s);
+}
+
+/* ------------------------------------------------------------------ */
 /* The placement pipeline (fs_placement) */
 
 #include "../engine/fs_placement.h"
@@ -1643,6 +1913,8 @@ void fs_test_sched_suite(void)
     RUN_TEST(test_sched_exact_full_range);
     RUN_TEST(test_sched_random);
     RUN_TEST(test_sched_growth);
+    RUN_TEST(test_sched_index_by_hand);
+    RUN_TEST(test_sched_index_differential);
     RUN_TEST(test_place_locality_inputs);
     RUN_TEST(test_place_priorities_by_hand);
     RUN_TEST(test_place_filter_rotation_sampling);
