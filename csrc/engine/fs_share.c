@@ -45,7 +45,15 @@ struct sh_node {
     uint32_t mark;
 };
 
+struct sh_group {
+    double excess; /* sum over its active jobs of c * (1 - r) */
+    double t_last, last_change;
+    struct ksum integ;
+    int32_t n; /* active jobs */
+};
+
 struct sh_job {
+    int32_t group;
     uint64_t seq;
     int8_t state;
     int32_t node;
@@ -72,6 +80,8 @@ struct fs_share {
     int32_t nnodes;
     struct sh_job *jobs;
     int32_t nslots, capjobs, free_head, nlive;
+    struct sh_group *groups;
+    int32_t ngroups;
     uint64_t next_seq;
     int32_t *heap; /* active jobs by (key, seq), capacity capjobs */
     int32_t hlen;
@@ -219,6 +229,55 @@ static int reserve_nodes(struct fs_share *sh, int32_t node)
     return FS_OK;
 }
 
+static int reserve_groups(struct fs_share *sh, int32_t group)
+{
+    if (group < sh->ngroups)
+        return FS_OK;
+    if (group >= INT32_MAX / 2)
+        return FS_ENOMEM;
+    int32_t n = sh->ngroups ? sh->ngroups : 16;
+    while (n <= group)
+        n *= 2;
+    struct sh_group *g = realloc(sh->groups, (size_t)n * sizeof *g);
+    if (!g)
+        return FS_ENOMEM;
+    for (int32_t i = sh->ngroups; i < n; i++) {
+        memset(&g[i], 0, sizeof g[i]);
+        g[i].last_change = -INFINITY;
+    }
+    sh->groups = g;
+    sh->ngroups = n;
+    return FS_OK;
+}
+
+/* A job's contribution to its group changes from c * (1 - old) to
+ * c * (1 - r) at now (old < 0: it joins; r < 0: it leaves). */
+static void group_move(struct fs_share *sh, const struct sh_job *j, double old, double r, double now)
+{
+    if (j->group < 0)
+        return;
+    struct sh_group *g = &sh->groups[j->group];
+    double dt = now - g->t_last;
+    if (dt > 0.0 && g->excess != 0.0)
+        ks_add(&g->integ, g->excess * dt);
+    g->t_last = now;
+    if (old < 0.0)
+        g->n++;
+    if (r < 0.0 && --g->n == 0) {
+        g->excess = 0.0; /* no drift: an idle group has no excess */
+        g->last_change = now;
+        return;
+    }
+    double before = old < 0.0 ? 0.0 : j->c * (1.0 - old);
+    double after = r < 0.0 ? 0.0 : j->c * (1.0 - r);
+    if (after != before) {
+        g->excess += after - before;
+        if (g->excess < 0.0)
+            g->excess = 0.0;
+        g->last_change = now;
+    }
+}
+
 static int reserve_node_room(struct sh_node *nd)
 {
     if (nd->n < nd->capn)
@@ -271,6 +330,7 @@ void fs_share_free(struct fs_share *sh)
     for (int32_t i = 0; i < sh->nnodes; i++)
         free(sh->nodes[i].jobs);
     free(sh->nodes);
+    free(sh->groups);
     free(sh->jobs);
     free(sh->heap);
     free(sh->stack);
@@ -331,6 +391,7 @@ static void job_commit(struct fs_share *sh, int32_t id, double r, double now)
     if (r == j->rate && j->hpos >= 0)
         return;
     job_advance(j, now);
+    group_move(sh, j, j->hpos >= 0 ? j->rate : -1.0, r, now);
     j->rate = r;
     j->key = job_eta(j, now);
     ev_update(sh, id);
@@ -490,6 +551,7 @@ int fs_share_fire(struct fs_sim *sim, void *data)
             struct sh_job *j = &sh->jobs[id];
             ev_remove(sh, id);
             assert(j->state == FS_JOB_ACTIVE);
+            group_move(sh, j, j->rate, -1.0, now);
             j->rem = 0.0;
             j->t_last = now;
             j->end = now;
@@ -580,15 +642,19 @@ int fs_share_node_mode(const struct fs_share *sh, int32_t node)
     return sh->nodes[node].mode;
 }
 
-int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work, void *data, int32_t *out)
+int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work, int32_t group, void *data,
+                   int32_t *out)
 {
     if (node < 0 || node >= sh->nnodes || sh->nodes[node].mode == FS_SHARE_OFF)
         return FS_SHARE_ENODE;
     double now = sh_now(sh);
-    if (!(demand >= 0.0) || !isfinite(demand) || !(work >= 0.0) || !isfinite(work) || !isfinite(now + work))
+    if (!(demand >= 0.0) || !isfinite(demand) || !(work >= 0.0) || !isfinite(work) || !isfinite(now + work) ||
+        group < -1)
         return FS_EINVAL;
     struct sh_node *nd = &sh->nodes[node];
-    int rc = reserve_job(sh);
+    int rc = group >= 0 ? reserve_groups(sh, group) : FS_OK;
+    if (rc == FS_OK)
+        rc = reserve_job(sh);
     if (rc == FS_OK)
         rc = reserve_stack(sh);
     if (rc == FS_OK)
@@ -606,6 +672,7 @@ int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work
     struct sh_job *j = &sh->jobs[id];
     memset(j, 0, sizeof *j);
     j->seq = sh->next_seq++;
+    j->group = group;
     j->state = FS_JOB_ACTIVE;
     j->node = node;
     j->c = demand;
@@ -641,6 +708,7 @@ int fs_share_cancel(struct fs_share *sh, int32_t id)
     double now = sh_now(sh);
     int32_t node = j->node;
     double c = j->c;
+    group_move(sh, j, j->rate, -1.0, now);
     ev_remove(sh, id);
     node_settle(&sh->nodes[node], now);
     node_leave(sh, id);
@@ -732,6 +800,23 @@ void fs_share_excess(const struct fs_share *sh, int32_t node, double *now_excess
     *now_excess = nd->excess;
     *integral = ks_val(&k);
     *last = nd->last_change;
+}
+
+void fs_share_group_excess(const struct fs_share *sh, int32_t group, double *now_excess, double *integral,
+                           double *last)
+{
+    *now_excess = *integral = 0.0;
+    *last = -INFINITY;
+    if (group < 0 || group >= sh->ngroups)
+        return;
+    const struct sh_group *g = &sh->groups[group];
+    double dt = sh_now(sh) - g->t_last;
+    struct ksum k = g->integ;
+    if (dt > 0.0 && g->excess != 0.0)
+        ks_add(&k, g->excess * dt);
+    *now_excess = g->excess;
+    *integral = ks_val(&k);
+    *last = g->last_change;
 }
 
 double fs_share_next_time(const struct fs_share *sh)

@@ -53,6 +53,13 @@
  * and cancel jobs. A callback that fails stops the reports; the rest are
  * reported by an entry re-armed at now.
  *
+ * Groups: a job may belong to a group (an int32 id >= 0, e.g. the replica
+ * the execution runs for; -1: none). Per group the engine keeps the cpu its
+ * jobs claim beyond their shares, sum of c * (1 - r), now and integrated,
+ * so that the owner can report a group's cpu use as its claims minus that.
+ * It is kept incrementally at each rate change and reset to exactly 0 when
+ * the group's last job leaves.
+ *
  * Accounting per node, each read up to now: busy time (>= 1 active job with
  * a demand), the integral of the cpu used min(D, C), and the integral of the
  * excess max(0, D - C) (what the demands claim beyond the capacity; the
@@ -117,8 +124,10 @@ int fs_share_set_node(struct fs_share *sh, int32_t node, int mode, double capaci
 int fs_share_node_mode(const struct fs_share *sh, int32_t node);
 
 /* Start a job on node (not OFF) at now: demand c (finite, >= 0), work w
- * (seconds at full speed, finite, >= 0). *out gets its id. */
-int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work, void *data, int32_t *out);
+ * (seconds at full speed, finite, >= 0), in group (>= 0, or -1: none). *out
+ * gets its id. */
+int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work, int32_t group, void *data,
+                   int32_t *out);
 /* Cancel an ACTIVE job: it leaves its node now (the others speed up) and
  * its slot is freed (the owner keeps data). */
 int fs_share_cancel(struct fs_share *sh, int32_t job);
@@ -157,6 +166,11 @@ int fs_share_node_info(const struct fs_share *sh, int32_t node, struct fs_share_
 /* The excess max(0, D - C) of node now and its integral up to now (0, 0
  * for a node OFF or unknown); the cheap read of fs_share_node_info. */
 void fs_share_excess(const struct fs_share *sh, int32_t node, double *now_excess, double *integral, double *last);
+
+/* A group's excess claim sum c * (1 - r) now, its integral up to now and
+ * the time of its last change (0, 0, -inf for a group never used). */
+void fs_share_group_excess(const struct fs_share *sh, int32_t group, double *now_excess, double *integral,
+                           double *last);
 
 /* Earliest completion time, +inf if none; entries queued now. */
 double fs_share_next_time(const struct fs_share *sh);

@@ -244,6 +244,91 @@ static int get_int64(PyObject *obj, const char *what, PyObject *owner, int64_t *
     return 0;
 }
 
+struct fs_share *faas_share(FaasObject *f)
+{
+    return f->share;
+}
+
+/* A cpu sharing mode: None (off), "proportional" or "equal"; and its
+ * capacity, a real number > 0 (finite), in the units of the cpu claims. who
+ * names the node in errors. */
+static int parse_sharing(PyObject *mode, PyObject *cap, PyObject *who, int *m, double *c)
+{
+    if (mode == Py_None)
+        *m = FS_SHARE_OFF;
+    else if (PyUnicode_Check(mode) && PyUnicode_CompareWithASCIIString(mode, "proportional") == 0)
+        *m = FS_SHARE_PROPORTIONAL;
+    else if (PyUnicode_Check(mode) && PyUnicode_CompareWithASCIIString(mode, "equal") == 0)
+        *m = FS_SHARE_EQUAL;
+    else {
+        PyErr_Format(PyExc_ValueError, "node %R: cpu_sharing must be None, 'proportional' or 'equal', got %R", who,
+                     mode);
+        return -1;
+    }
+    *c = 1.0;
+    if (cap && cap != Py_None) {
+        if (PyBool_Check(cap) || !(PyFloat_Check(cap) || PyLong_Check(cap))) {
+            PyErr_Format(PyExc_TypeError, "node %R: cpu_sharing_capacity must be a real number, not %.100s (%R)", who,
+                         Py_TYPE(cap)->tp_name, cap);
+            return -1;
+        }
+        double v = PyFloat_AsDouble(cap);
+        if (v == -1.0 && PyErr_Occurred())
+            return -1;
+        if (!(v > 0.0) || !isfinite(v)) {
+            PyErr_Format(PyExc_ValueError, "node %R: cpu_sharing_capacity must be finite and > 0, got %R", who, cap);
+            return -1;
+        }
+        *c = v;
+    }
+    return 0;
+}
+
+/* The node's cpu_sharing and cpu_sharing_capacity attributes (absent:
+ * off; faassim.Node has both). */
+static int node_sharing(PyObject *node, PyObject *who, int *m, double *c)
+{
+    *m = FS_SHARE_OFF;
+    *c = 1.0;
+    PyObject *mode = PyObject_GetAttrString(node, "cpu_sharing");
+    if (!mode) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *cap = NULL;
+    if (mode != Py_None && !(cap = PyObject_GetAttrString(node, "cpu_sharing_capacity"))) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            Py_DECREF(mode);
+            return -1;
+        }
+        PyErr_Clear();
+    }
+    int rc = parse_sharing(mode, cap, who, m, c);
+    Py_DECREF(mode);
+    Py_XDECREF(cap);
+    return rc;
+}
+
+/* Set node index's sharing (the engine is made on first use). */
+static int set_sharing(FaasObject *f, int64_t node, int mode, double cap)
+{
+    if (mode == FS_SHARE_OFF && !f->share)
+        return 0;
+    if (!f->share && !(f->share = fs_share_new(&f->env->sim, inv_share_done, f))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int rc = fs_share_set_node(f->share, (int32_t)node, mode, cap);
+    if (rc == FS_SHARE_EBUSY) {
+        PyErr_Format(PyExc_RuntimeError, "node %R: cannot turn cpu sharing off while executions share its cpu",
+                     PyList_GET_ITEM(f->nodes, node));
+        return -1;
+    }
+    return rc == FS_OK ? 0 : fs_raise_status(rc, "cpu sharing");
+}
+
 static int add_node(FaasObject *f, PyObject *node)
 {
     struct fs_sched_res cap = {0};
@@ -274,6 +359,10 @@ static int add_node(FaasObject *f, PyObject *node)
     }
     int32_t arch_id;
     if (intern_id(f, "arch", arch, &f->n_archs, FS_SCHED_MAX_ARCH, &arch_id) < 0)
+        goto done;
+    int share_mode;
+    double share_cap;
+    if (node_sharing(node, name, &share_mode, &share_cap) < 0)
         goto done;
     PyObject *idx = PyLong_FromSsize_t(PyList_GET_SIZE(f->nodes));
     if (!idx || PyDict_SetItem(f->node_ids, name, idx) < 0) {
@@ -312,6 +401,8 @@ static int add_node(FaasObject *f, PyObject *node)
         }
     }
     rc = PyList_Append(f->nodes, node);
+    if (rc == 0 && share_mode != FS_SHARE_OFF)
+        rc = set_sharing(f, (int64_t)at, share_mode, share_cap);
 done:
     PyMem_Free(pairs);
     Py_XDECREF(name);
@@ -1958,9 +2049,72 @@ static PyObject *faas_node_allocation(FaasObject *self, PyObject *name)
     return out;
 }
 
+/* The index of a node given by name or as a node object (its name). */
+static int node_arg(FaasObject *self, PyObject *node, int64_t *idx)
+{
+    if (sync_nodes(self) < 0)
+        return -1;
+    PyObject *name = PyUnicode_Check(node) ? Py_NewRef(node) : PyObject_GetAttrString(node, "name");
+    if (!name)
+        return -1;
+    int found = PyUnicode_Check(name) ? faas_node_index(self, name, idx) : 0;
+    if (found == 0)
+        PyErr_Format(PyExc_KeyError, "unknown node %R (not in env.topology)", node);
+    Py_DECREF(name);
+    return found == 1 ? 0 : -1;
+}
+
+/* set_cpu_sharing(node, mode, capacity=1.0) */
+static PyObject *faas_set_cpu_sharing(FaasObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"node", "mode", "capacity", NULL};
+    PyObject *node, *mode, *cap = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|O:set_cpu_sharing", kwlist, &node, &mode, &cap))
+        return NULL;
+    CHECK_ENV(self)
+    int64_t idx;
+    int m;
+    double c;
+    if (node_arg(self, node, &idx) < 0 || parse_sharing(mode, cap, PyList_GET_ITEM(self->nodes, idx), &m, &c) < 0 ||
+        set_sharing(self, idx, m, c) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* cpu_sharing(node) -> dict, or None when the node's cpu is not shared. */
+static PyObject *faas_cpu_sharing(FaasObject *self, PyObject *node)
+{
+    CHECK_ENV(self)
+    int64_t idx;
+    if (node_arg(self, node, &idx) < 0)
+        return NULL;
+    struct fs_share_node_info ni;
+    if (!self->share || fs_share_node_info(self->share, (int32_t)idx, &ni) != FS_OK || ni.mode == FS_SHARE_OFF)
+        Py_RETURN_NONE;
+    return Py_BuildValue("{s:s,s:d,s:i,s:d,s:d,s:d,s:d,s:d,s:d}", "mode",
+                         ni.mode == FS_SHARE_PROPORTIONAL ? "proportional" : "equal", "capacity", ni.capacity,
+                         "executions", (int)ni.njobs, "demand", ni.demand, "used", ni.used, "excess", ni.excess,
+                         "busy_time", ni.busy, "used_integral", ni.used_int, "excess_integral", ni.excess_int);
+}
+
 #define METH(name, fn, flags, doc) {name, (PyCFunction)(void (*)(void))fn, flags, doc}
 
 static PyMethodDef Faas_methods[] = {
+    METH("set_cpu_sharing", faas_set_cpu_sharing, METH_VARARGS | METH_KEYWORDS,
+         "set_cpu_sharing(node, mode, capacity=1.0)\n--\n\nProcessor sharing of a node's cpu from now on (node: a name "
+         "or a Node):\n"
+         "mode None (off: executions run at full speed whatever they claim),\n"
+         "'proportional' (when the running executions claim more cpu than\n"
+         "`capacity`, each gets capacity * claim / total claims) or 'equal' (equal\n"
+         "shares, none more than its claim). capacity is in the units of the cpu\n"
+         "claims (1.0: the whole node, as the reference characterizations claim\n"
+         "fractions of it). The executions running on the node change speed now;\n"
+         "turning it off while some run raises RuntimeError."),
+    METH("cpu_sharing", faas_cpu_sharing, METH_O,
+         "cpu_sharing(node)\n--\n\nThe node's processor sharing now, a dict (mode, capacity, executions,\n"
+         "demand, used, excess, busy_time, used_integral, excess_integral), or None\n"
+         "when its cpu is not shared. used = min(demand, capacity); the integrals\n"
+         "and busy_time run from the start of the simulation to env.now."),
     METH("deploy", faas_deploy, METH_O,
          "deploy(fd)\n--\n\nDeploy a FunctionDeployment: register it and start scale_min replicas.\n"
          "Returns an event (usable with yield and yield from) that succeeds at once."),

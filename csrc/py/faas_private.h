@@ -10,6 +10,7 @@
 #include "invocation.h"
 #include "fs_lb.h"
 #include "fs_sched.h"
+#include "fs_share.h"
 
 /* The requests of a function waiting for a RUNNING replica, in arrival
  * order (invocation.c). */
@@ -81,6 +82,10 @@ struct FaasObject {
     uint64_t running_seq;
     struct inv_table invs; /* the invocations (invocation.c) */
     double *node_t0; /* by node index: when the platform took the node from env.topology (its idle energy starts) */
+    /* processor sharing of the nodes' cpu, by node index (made when the
+     * first node with sharing joins; its jobs are records on the timed list,
+     * invocation.c) */
+    struct fs_share *share;
     PyObject *dict;
     PyObject *weaklist;
 };
@@ -103,6 +108,8 @@ PyObject *inv_invoke(FaasObject *f, RequestObject *req, int32_t slot);
  * balancer at the end of the current instant, once every replica that
  * becomes RUNNING at this instant is RUNNING. */
 int inv_dispatch_later(FaasObject *f, int32_t slot);
+/* fs_share's completion callback of a platform (ctx: the platform). */
+int inv_share_done(void *ctx, struct fs_share *sh, int32_t job, void *data);
 /* The function in slot was removed: fail its waiting requests. */
 int inv_fail_waiting(FaasObject *f, int32_t slot);
 /* GC support and teardown of the records the platform owns (waiting and

@@ -38,7 +38,7 @@ static int on_done(void *ctx, struct fs_share *sh, int32_t job, void *data)
     }
     r->n++;
     if (r->n - 1 == r->start_at)
-        CHECK_EQ_I(fs_share_start(sh, ji.node, 1.0, 1.0, NULL, &r->started), FS_OK);
+        CHECK_EQ_I(fs_share_start(sh, ji.node, 1.0, 1.0, -1, NULL, &r->started), FS_OK);
     if (r->n - 1 == r->fail_at)
         return FS_EINVAL;
     return FS_OK;
@@ -70,11 +70,16 @@ static int close_rel(double a, double b, double tol)
 
 #define CHECK_CLOSE(a, b) CHECK_MSG(close_rel((a), (b), 1e-12), "%.17g !~ %.17g", (double)(a), (double)(b))
 
-static int32_t start(struct fs_share *sh, int32_t node, double c, double w, void *data)
+static int32_t start_in(struct fs_share *sh, int32_t node, double c, double w, int32_t group, void *data)
 {
     int32_t id = -1;
-    CHECK_EQ_I(fs_share_start(sh, node, c, w, data, &id), FS_OK);
+    CHECK_EQ_I(fs_share_start(sh, node, c, w, group, data, &id), FS_OK);
     return id;
+}
+
+static int32_t start(struct fs_share *sh, int32_t node, double c, double w, void *data)
+{
+    return start_in(sh, node, c, w, -1, data);
 }
 
 static double rate_of(struct fs_share *sh, int32_t id)
@@ -94,9 +99,12 @@ static void test_two_equal_share_one_core(void)
     CHECK_EQ_I(fs_share_set_node(sh, 0, FS_SHARE_PROPORTIONAL, 1.0), FS_OK);
     /* two executions of 1 s claiming a whole core each: half speed, both
      * take 2 s */
-    int32_t a = start(sh, 0, 1.0, 1.0, NULL);
-    int32_t b = start(sh, 0, 1.0, 1.0, NULL);
+    int32_t a = start_in(sh, 0, 1.0, 1.0, 5, NULL);
+    int32_t b = start_in(sh, 0, 1.0, 1.0, 5, NULL);
     CHECK_EQ_D(rate_of(sh, a), 0.5);
+    double gx, gi, gl;
+    fs_share_group_excess(sh, 5, &gx, &gi, &gl);
+    CHECK_EQ_D(gx, 1.0); /* each claims 1, uses 0.5 */
     CHECK_EQ_D(rate_of(sh, b), 0.5);
     CHECK(fs_share_valid(sh));
     CHECK_EQ_I(drive_until(&sim, INFINITY), FS_OK);
@@ -110,6 +118,12 @@ static void test_two_equal_share_one_core(void)
     CHECK_EQ_D(ni.busy, 2.0);
     CHECK_EQ_D(ni.used_int, 2.0);  /* 2 cpu-seconds of work */
     CHECK_EQ_D(ni.excess_int, 2.0); /* 1 core claimed beyond capacity for 2 s */
+    fs_share_group_excess(sh, 5, &gx, &gi, &gl);
+    CHECK_EQ_D(gx, 0.0);
+    CHECK_EQ_D(gi, 2.0);
+    CHECK_EQ_D(gl, 2.0);
+    fs_share_group_excess(sh, 4, &gx, &gi, &gl);
+    CHECK_EQ_D(gi, 0.0);
     CHECK_EQ_I(fs_share_job_count(sh), 0);
     fs_share_free(sh);
     fs_sim_free(&sim);
@@ -313,14 +327,15 @@ static void test_errors(void)
     CHECK_EQ_I(fs_share_set_node(sh, 0, FS_SHARE_EQUAL, NAN), FS_EINVAL);
     CHECK_EQ_I(fs_share_set_node(sh, 0, FS_SHARE_EQUAL, INFINITY), FS_EINVAL);
     CHECK_EQ_I(fs_share_set_node(sh, -1, FS_SHARE_EQUAL, 1.0), FS_SHARE_ENODE);
-    CHECK_EQ_I(fs_share_start(sh, 0, 1.0, 1.0, NULL, &id), FS_SHARE_ENODE); /* off */
+    CHECK_EQ_I(fs_share_start(sh, 0, 1.0, 1.0, -1, NULL, &id), FS_SHARE_ENODE); /* off */
     CHECK_EQ_I(fs_share_set_node(sh, 0, FS_SHARE_EQUAL, 1.0), FS_OK);
-    CHECK_EQ_I(fs_share_start(sh, 1, 1.0, 1.0, NULL, &id), FS_SHARE_ENODE);
-    CHECK_EQ_I(fs_share_start(sh, 0, -1.0, 1.0, NULL, &id), FS_EINVAL);
-    CHECK_EQ_I(fs_share_start(sh, 0, NAN, 1.0, NULL, &id), FS_EINVAL);
-    CHECK_EQ_I(fs_share_start(sh, 0, 1.0, -1.0, NULL, &id), FS_EINVAL);
-    CHECK_EQ_I(fs_share_start(sh, 0, 1.0, INFINITY, NULL, &id), FS_EINVAL);
-    CHECK_EQ_I(fs_share_start(sh, 0, INFINITY, 1.0, NULL, &id), FS_EINVAL);
+    CHECK_EQ_I(fs_share_start(sh, 1, 1.0, 1.0, -1, NULL, &id), FS_SHARE_ENODE);
+    CHECK_EQ_I(fs_share_start(sh, 0, -1.0, 1.0, -1, NULL, &id), FS_EINVAL);
+    CHECK_EQ_I(fs_share_start(sh, 0, NAN, 1.0, -1, NULL, &id), FS_EINVAL);
+    CHECK_EQ_I(fs_share_start(sh, 0, 1.0, -1.0, -1, NULL, &id), FS_EINVAL);
+    CHECK_EQ_I(fs_share_start(sh, 0, 1.0, INFINITY, -1, NULL, &id), FS_EINVAL);
+    CHECK_EQ_I(fs_share_start(sh, 0, INFINITY, 1.0, -1, NULL, &id), FS_EINVAL);
+    CHECK_EQ_I(fs_share_start(sh, 0, 1.0, 1.0, -2, NULL, &id), FS_EINVAL);
     CHECK_EQ_I(id, -1);
     CHECK_EQ_I(fs_share_job_count(sh), 0);
     CHECK_EQ_I(fs_share_cancel(sh, 0), FS_SHARE_EJOB);
@@ -358,7 +373,7 @@ static void test_random(void)
         int node = (int)fs_test_below(NODES);
         double c = (double)fs_test_below(200) / 100.0;
         double w = (double)fs_test_below(1000) / 250.0;
-        int32_t id = start(sh, node, c, w, (void *)(intptr_t)(started + 1));
+        int32_t id = start_in(sh, node, c, w, started % 3, (void *)(intptr_t)(started + 1));
         cw[started] = c * w;
         ids[started] = id;
         nodeof[started] = node;
@@ -381,6 +396,22 @@ static void test_random(void)
     CHECK_EQ_I(fs_share_job_count(sh), 0);
     for (int k = 0; k < started; k++)
         expect[nodeof[k]] += cw[k];
+    /* every job is in one of 3 groups: their excess claims add up to the
+     * nodes' (both integrate sum c * (1 - r)), and idle groups hold 0 */
+    double gsum = 0.0, nsum = 0.0;
+    for (int g = 0; g < 3; g++) {
+        double gx, gi, gl;
+        fs_share_group_excess(sh, g, &gx, &gi, &gl);
+        CHECK_EQ_D(gx, 0.0);
+        gsum += gi;
+    }
+    for (int n = 0; n < NODES; n++) {
+        struct fs_share_node_info ni;
+        CHECK_EQ_I(fs_share_node_info(sh, n, &ni), FS_OK);
+        nsum += ni.excess_int;
+    }
+    CHECK(nsum > 0.0);
+    CHECK_MSG(fabs(gsum - nsum) <= 1e-9 * nsum, "groups %.17g, nodes %.17g", gsum, nsum);
     for (int n = 0; n < NODES; n++) {
         struct fs_share_node_info ni;
         CHECK_EQ_I(fs_share_node_info(sh, n, &ni), FS_OK);
