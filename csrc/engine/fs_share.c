@@ -802,8 +802,7 @@ void fs_share_excess(const struct fs_share *sh, int32_t node, double *now_excess
     *last = nd->last_change;
 }
 
-void fs_share_group_excess(const struct fs_share *sh, int32_t group, double *now_excess, double *integral,
-                           double *last)
+void fs_share_group_excess(const struct fs_share *sh, int32_t group, double *now_excess, double *integral, double *last)
 {
     *now_excess = *integral = 0.0;
     *last = -INFINITY;

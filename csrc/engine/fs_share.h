@@ -133,16 +133,16 @@ int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work
 int fs_share_cancel(struct fs_share *sh, int32_t job);
 
 struct fs_share_job_info {
-    int state;      /* enum fs_share_job_state */
+    int state; /* enum fs_share_job_state */
     int32_t node;
-    uint64_t seq;   /* start sequence */
-    double start;   /* time of fs_share_start */
-    double end;     /* completion time (DONE), else NaN */
-    double demand;  /* c */
-    double work;    /* w */
-    double done;    /* work done by now (w when DONE) */
-    double rate;    /* fraction of full speed now (0 when DONE) */
-    double eta;     /* completion time at the current rates */
+    uint64_t seq;  /* start sequence */
+    double start;  /* time of fs_share_start */
+    double end;    /* completion time (DONE), else NaN */
+    double demand; /* c */
+    double work;   /* w */
+    double done;   /* work done by now (w when DONE) */
+    double rate;   /* fraction of full speed now (0 when DONE) */
+    double eta;    /* completion time at the current rates */
     void *data;
 };
 int fs_share_job_info(const struct fs_share *sh, int32_t job, struct fs_share_job_info *out);
@@ -153,14 +153,14 @@ int32_t fs_share_job_count(const struct fs_share *sh);
 struct fs_share_node_info {
     int mode;
     double capacity;
-    int32_t njobs;      /* active jobs now */
-    double demand;      /* D now */
-    double used;        /* min(D, C) now */
-    double excess;      /* max(0, D - C) now */
-    double busy;        /* time with a demand > 0, up to now */
-    double used_int;    /* integral of used, up to now */
-    double excess_int;  /* integral of excess, up to now */
-    double last;        /* time of the last change of D or C (-inf if never) */
+    int32_t njobs;     /* active jobs now */
+    double demand;     /* D now */
+    double used;       /* min(D, C) now */
+    double excess;     /* max(0, D - C) now */
+    double busy;       /* time with a demand > 0, up to now */
+    double used_int;   /* integral of used, up to now */
+    double excess_int; /* integral of excess, up to now */
+    double last;       /* time of the last change of D or C (-inf if never) */
 };
 int fs_share_node_info(const struct fs_share *sh, int32_t node, struct fs_share_node_info *out);
 /* The excess max(0, D - C) of node now and its integral up to now (0, 0

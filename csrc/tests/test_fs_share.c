@@ -116,7 +116,7 @@ static void test_two_equal_share_one_core(void)
     struct fs_share_node_info ni;
     CHECK_EQ_I(fs_share_node_info(sh, 0, &ni), FS_OK);
     CHECK_EQ_D(ni.busy, 2.0);
-    CHECK_EQ_D(ni.used_int, 2.0);  /* 2 cpu-seconds of work */
+    CHECK_EQ_D(ni.used_int, 2.0);   /* 2 cpu-seconds of work */
     CHECK_EQ_D(ni.excess_int, 2.0); /* 1 core claimed beyond capacity for 2 s */
     fs_share_group_excess(sh, 5, &gx, &gi, &gl);
     CHECK_EQ_D(gx, 0.0);
@@ -155,7 +155,7 @@ static void test_unequal_proportional(void)
     struct fs_share_node_info ni;
     CHECK_EQ_I(fs_share_node_info(sh, 3, &ni), FS_OK);
     CHECK_CLOSE(ni.used_int, 0.5 * 1 + 0.5 * 2 + 1.0 * 3); /* work conservation */
-    CHECK_CLOSE(ni.busy * ni.capacity, ni.used_int);      /* saturated throughout */
+    CHECK_CLOSE(ni.busy * ni.capacity, ni.used_int);       /* saturated throughout */
     /* excess: 1 for [0, 2], 0.5 for [2, 3.5], 0 after */
     CHECK_CLOSE(ni.excess_int, 2.0 + 0.75);
     fs_share_free(sh);
@@ -236,7 +236,7 @@ static void test_zero_work_and_zero_demand(void)
     CHECK_EQ_I(fs_share_set_node(sh, 0, FS_SHARE_PROPORTIONAL, 1.0), FS_OK);
     int32_t big = start(sh, 0, 3.0, 1.0, NULL);
     int32_t free_rider = start(sh, 0, 0.0, 1.0, NULL); /* no cpu: full speed */
-    int32_t nothing = start(sh, 0, 2.0, 0.0, NULL);   /* no work: done now */
+    int32_t nothing = start(sh, 0, 2.0, 0.0, NULL);    /* no work: done now */
     CHECK_EQ_D(rate_of(sh, free_rider), 1.0);
     CHECK_EQ_D(fs_share_next_time(sh), 5.0);
     CHECK_EQ_I(drive_until(&sim, INFINITY), FS_OK);
@@ -415,8 +415,8 @@ static void test_random(void)
     for (int n = 0; n < NODES; n++) {
         struct fs_share_node_info ni;
         CHECK_EQ_I(fs_share_node_info(sh, n, &ni), FS_OK);
-        CHECK_MSG(fabs(ni.used_int - expect[n]) <= 1e-9 * expect[n], "node %d: used %.17g, work %.17g", n,
-                  ni.used_int, expect[n]);
+        CHECK_MSG(fabs(ni.used_int - expect[n]) <= 1e-9 * expect[n], "node %d: used %.17g, work %.17g", n, ni.used_int,
+                  expect[n]);
         CHECK(ni.used_int <= ni.busy * ni.capacity * (1 + 1e-12));
         CHECK_EQ_D(ni.demand, 0.0);
     }
