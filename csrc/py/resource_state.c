@@ -61,7 +61,14 @@
  * integral into the loose integrals; a Python remove that needs more than
  * the loose amount folds the standing claims into it (the epoch of the
  * claim changes, so the watchdog releases those as loose amounts). Reads
- * are exact as before: fs_res adds k * v exactly. */
+ * are exact as before: fs_res adds k * v exactly.
+ *
+ * Processor sharing: on a node whose cpu the platform shares (fs_share),
+ * the C readers of "cpu" amounts and integrals (resource_state_get,
+ * resource_state_node_get, resource_state_integral: the monitor, the
+ * energy, get_integral) subtract what the executions claim beyond their
+ * shares (shared_excess), so they read the cpu used; the claims and the
+ * Python views stay what was put. */
 #include "resource_state.h"
 #include "faas.h"
 #include "fs_res.h"

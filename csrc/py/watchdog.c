@@ -27,6 +27,10 @@
  *            it with a C timer (no Python object); a request with a
  *            recorded execution time (inv->exec_time, e.g. a replayed
  *            trace duration) waits that long instead, without sampling;
+ *            on a node with cpu sharing (faas_share, fs_share) the time is
+ *            work instead: the record joins the node's processor sharing
+ *            with its cpu claim (inv_share_push) and continues when the
+ *            work is done at its share (wd_timer_fire, as a timer would);
  *   release  remove what claim put.
  * Without a characterization the steps do nothing and take no time. Each
  * C step resolves its part of the characterization for the replica (by its
