@@ -404,3 +404,19 @@ def test_environment_dropped_while_executions_share():
     del env
     gc.collect()
     assert ref() is None
+
+
+def test_recorded_execution_times_are_work():
+    # requests with recorded execution times (replayed traces): 1 s and 3 s
+    # of work, each claiming the whole node, sent at once: half speed until
+    # the first ends at 2; the second has 2 s left, alone: ends at 4
+    env = make_env({"a": characterization("a", 99.0, 1.0)}, sharing="proportional")
+
+    def send(env):
+        yield env.timeout(T0)
+        done = [env.faas.invoke(faassim.FunctionRequest("a", exec_time=t)) for t in (3.0, 1.0)]
+        yield env.all_of(done)
+
+    env.process(send(env))
+    env.run()
+    assert durations(env) == [2.0, 4.0]
