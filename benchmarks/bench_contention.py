@@ -141,7 +141,7 @@ def main(argv=None):
             t, env = scenario_run(fs, ref, fns, per_fn, args.seed, sharing)
             if sharing is None:
                 f = env.metrics.to_numpy("fets")
-                W.check("off", ref, lambda: W.faassim_result(env, fns, f), total, True)
+                W.check("off", ref, lambda e=env, f=f: W.faassim_result(e, fns, f), total, True)
                 stretched = 0
             else:
                 stretched = check_shared(env, ref, total)

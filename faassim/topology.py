@@ -132,16 +132,17 @@ def _check_accelerators(accelerators: Any, node: str) -> Dict[str, int]:
 CPU_SHARING_MODES = (None, "proportional", "equal")
 
 
-def _check_sharing(name: str, mode: Any, capacity: Any) -> Tuple[Optional[str], float]:
+def _check_sharing(name: str, mode: Any, capacity: Any, res: str = "cpu") -> Tuple[Optional[str], float]:
     if not (mode is None or (isinstance(mode, str) and mode in CPU_SHARING_MODES)):
-        raise ValueError(f"node {name!r}: cpu_sharing must be None, 'proportional' or 'equal', got {mode!r}")
+        raise ValueError(f"node {name!r}: {res}_sharing must be None, 'proportional' or 'equal', got {mode!r}")
     if isinstance(capacity, bool) or not isinstance(capacity, numbers.Real):
         raise TypeError(
-            f"node {name!r}: cpu_sharing_capacity must be a real number, got {capacity!r} ({type(capacity).__name__})"
+            f"node {name!r}: {res}_sharing_capacity must be a real number, got {capacity!r} "
+            f"({type(capacity).__name__})"
         )
     cap = float(capacity)
     if not (math.isfinite(cap) and cap > 0.0):
-        raise ValueError(f"node {name!r}: cpu_sharing_capacity must be finite and > 0, got {capacity!r}")
+        raise ValueError(f"node {name!r}: {res}_sharing_capacity must be finite and > 0, got {capacity!r}")
     return mode, cap
 
 
@@ -167,9 +168,11 @@ class Node:
     (what one leaves goes to the others). The capacity is in the units of
     the cpu claims (default 1.0, the whole node: the reference
     characterizations claim fractions of the node; give the node's
-    millicores if your claims are millicores). The platform reads both when
-    it takes the node; ``env.faas.set_cpu_sharing(node, mode, capacity)``
-    changes them during a run.
+    millicores if your claims are millicores). ``gpu_sharing`` and
+    ``gpu_sharing_capacity`` do the same for the gpu claims; an execution
+    then runs at the lowest speed its shared resources allow. The platform
+    reads them when it takes the node; ``env.faas.set_cpu_sharing(node,
+    mode, capacity)`` (``set_gpu_sharing``) changes them during a run.
 
     >>> n = Node("nx_0", "6", "8Gi", arch="aarch64", accelerators={"gpu": 1})
     >>> n.cpu_millis, n.memory, n.node_type, n.accelerators
@@ -205,10 +208,13 @@ class Node:
         *,
         cpu_sharing: Optional[str] = None,
         cpu_sharing_capacity: float = 1.0,
+        gpu_sharing: Optional[str] = None,
+        gpu_sharing_capacity: float = 1.0,
         **kwargs: Any,
     ):
         _check_name(name, "node name")
         self._cpu_sharing, self._cpu_sharing_capacity = _check_sharing(name, cpu_sharing, cpu_sharing_capacity)
+        self._gpu_sharing, self._gpu_sharing_capacity = _check_sharing(name, gpu_sharing, gpu_sharing_capacity, "gpu")
         capacity = kwargs.pop("capacity", None)
         if capacity is None and hasattr(cpu_millis, "cpu_millis") and memory is None:
             capacity, cpu_millis = cpu_millis, None  # ether's Node(name, Capacity(...))
@@ -248,6 +254,17 @@ class Node:
         """The cpu the executions share, in the units of their claims (1.0:
         the whole node)."""
         return self._cpu_sharing_capacity
+
+    @property
+    def gpu_sharing(self) -> Optional[str]:
+        """Processor sharing of the node's gpu (as :attr:`cpu_sharing`)."""
+        return self._gpu_sharing
+
+    @property
+    def gpu_sharing_capacity(self) -> float:
+        """The gpu the executions share, in the units of their claims (1.0:
+        the node's gpu)."""
+        return self._gpu_sharing_capacity
 
     @property
     def cpu_millis(self) -> int:
@@ -298,6 +315,8 @@ class Node:
         extra = f", accelerators={self.accelerators!r}" if self.accelerators else ""
         if self._cpu_sharing is not None:
             extra += f", cpu_sharing={self._cpu_sharing!r}, cpu_sharing_capacity={self._cpu_sharing_capacity!r}"
+        if self._gpu_sharing is not None:
+            extra += f", gpu_sharing={self._gpu_sharing!r}, gpu_sharing_capacity={self._gpu_sharing_capacity!r}"
         return (
             f"Node({self.name!r}, cpu_millis={self.cpu_millis}, memory={self.memory}, arch={self.arch!r}, "
             f"node_type={self.node_type!r}{extra})"

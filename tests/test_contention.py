@@ -28,8 +28,8 @@ from faassim.distributions import Constant, Exponential
 NODE = "node_0"
 
 
-def characterization(image, fet, cpu, ram=0.0):
-    res = FunctionResourceCharacterization(cpu=cpu, blkio=0.0, gpu=0.0, net=0.0, ram=ram)
+def characterization(image, fet, cpu, ram=0.0, gpu=0.0):
+    res = FunctionResourceCharacterization(cpu=cpu, blkio=0.0, gpu=gpu, net=0.0, ram=ram)
     fet = Constant(fet) if isinstance(fet, (int, float)) else fet
     return FunctionCharacterization(image, FetOracle({("node", image): fet}), ResourceOracle({("node", image): res}))
 
@@ -420,3 +420,70 @@ def test_recorded_execution_times_are_work():
     env.process(send(env))
     env.run()
     assert durations(env) == [2.0, 4.0]
+
+
+# ---------------------------------------------------------------------------
+# GPU
+# ---------------------------------------------------------------------------
+
+
+def test_gpu_sharing():
+    # two inference calls, each claiming the whole gpu and a tenth of the
+    # cpu: with gpu sharing they take twice as long; cpu sharing alone does
+    # not slow them (their cpu fits)
+    chars = {"a": characterization("a", 1.0, 0.1, gpu=1.0)}
+    for kwargs, expected in (
+        ({"gpu_sharing": "proportional"}, [2.0, 2.0]),
+        ({"gpu_sharing": "equal"}, [2.0, 2.0]),
+        ({"cpu_sharing": "proportional"}, [1.0, 1.0]),
+        ({}, [1.0, 1.0]),
+    ):
+        env = make_env(chars, node_kwargs=kwargs)
+        env.faas.add_source("a", Replay([T0, T0]))
+        env.run()
+        assert durations(env) == expected, kwargs
+    assert env.faas.gpu_sharing(NODE) is None
+
+
+def test_cpu_and_gpu_bottlenecks():
+    # A (cpu 1, 1 s), B (cpu 0.5, gpu 1, 1 s), C (gpu 1, 2 s), both shared
+    # with capacity 1: the cpu allows 1 / 1.5 = 2/3, the gpu 1/2; A runs at
+    # 2/3, B and C at 1/2 (gpu-bound). A ends at 1.5 (B: 0.25 s left, C:
+    # 1.25 s). Then the cpu fits and the gpu still allows 1/2: B ends at 2
+    # (C: 1 s left), C alone at full speed ends at 3.
+    chars = {
+        "a": characterization("a", 1.0, 1.0),
+        "b": characterization("b", 1.0, 0.5, gpu=1.0),
+        "c": characterization("c", 2.0, 0.0, gpu=1.0),
+    }
+    env = make_env(chars, node_kwargs={"cpu_sharing": "proportional", "gpu_sharing": "proportional"})
+    env.power_models[NODE] = faassim.NodePowerModel(1.0, [3.0, 7.0], features=("cpu", "gpu"))
+    for k in chars:
+        env.faas.add_source(k, Replay([T0]))
+    env.run()
+    got = {name: e - T0 for (name, _), (s, e) in fets(env).items()}
+    assert got["a"] == pytest.approx(1.5, rel=1e-12)
+    assert got["b"] == pytest.approx(2.0, rel=1e-12)
+    assert got["c"] == pytest.approx(3.0, rel=1e-12)
+    # work conservation per resource: cpu 1 x 1 + 0.5 x 1, gpu 1 x 1 + 1 x 2
+    assert env.resource_state.get_integral(NODE, "cpu") == pytest.approx(1.5, rel=1e-12)
+    assert env.resource_state.get_integral(NODE, "gpu") == pytest.approx(3.0, rel=1e-12)
+    assert env.energy.dynamic_energy(NODE) == pytest.approx(3.0 * 1.5 + 7.0 * 3.0, rel=1e-12)
+    gpu = env.faas.gpu_sharing(NODE)
+    assert gpu["busy_time"] == pytest.approx(3.0) and gpu["used_integral"] == pytest.approx(3.0)
+    # the gpu's claims were held 2 s (B) + 3 s (C): 2 claimed beyond use
+    assert gpu["excess_integral"] == pytest.approx(2.0, rel=1e-12)
+
+
+def test_gpu_sharing_settings_and_errors():
+    env = make_env({"a": characterization("a", 1.0, 0.1, gpu=1.0)})
+    env.faas.set_gpu_sharing(NODE, "equal", capacity=2.0)
+    assert env.faas.gpu_sharing(NODE)["capacity"] == 2.0 and env.faas.cpu_sharing(NODE) is None
+    with pytest.raises(ValueError, match="gpu_sharing must be None, 'proportional' or 'equal', got 'all'"):
+        env.faas.set_gpu_sharing(NODE, "all")
+    with pytest.raises(ValueError, match="node 'gpu_0': gpu_sharing_capacity must be finite and > 0, got 0"):
+        faassim.Node("gpu_0", gpu_sharing="equal", gpu_sharing_capacity=0)
+    with pytest.raises(TypeError, match="gpu_sharing_capacity must be a real number"):
+        faassim.Node("gpu_0", gpu_sharing_capacity="2")
+    n = faassim.Node("gpu_0", gpu_sharing="proportional", gpu_sharing_capacity=4)
+    assert (n.gpu_sharing, n.gpu_sharing_capacity, n.cpu_sharing) == ("proportional", 4.0, None)

@@ -32,23 +32,28 @@ static inline double ks_val(const struct ksum *k)
     return k->s + k->c;
 }
 
-struct sh_node {
+/* One shared resource of a node. */
+struct sh_res {
     int mode;
     double cap;
-    int32_t *jobs; /* active jobs (ids), in no particular order */
-    int32_t n, capn;
     double demand, used, excess; /* now */
-    double t_last;               /* accounting settled up to here */
     double last_change;          /* -inf if never */
     double busy;
     struct ksum used_int, excess_int;
+};
+
+struct sh_node {
+    struct sh_res r[FS_SHARE_NRES];
+    int32_t *jobs; /* active jobs (ids), in no particular order */
+    int32_t n, capn;
+    double t_last; /* accounting settled up to here */
     uint32_t mark;
 };
 
 struct sh_group {
-    double excess; /* sum over its active jobs of c * (1 - r) */
-    double t_last, last_change;
-    struct ksum integ;
+    double excess[FS_SHARE_NRES]; /* sum over its active jobs of c * (1 - r) */
+    double t_last, last_change[FS_SHARE_NRES];
+    struct ksum integ[FS_SHARE_NRES];
     int32_t n; /* active jobs */
 };
 
@@ -58,7 +63,8 @@ struct sh_job {
     int8_t state;
     int32_t node;
     int32_t pos; /* in its node's list */
-    double c, w, rem, t_last, rate, key;
+    double c[FS_SHARE_NRES], w, rem, t_last, rate, key;
+    double newrate; /* scratch of a recomputation */
     double start, end;
     int32_t hpos; /* in the event heap, -1 if not */
     int32_t next_free;
@@ -223,7 +229,8 @@ static int reserve_nodes(struct fs_share *sh, int32_t node)
     for (int32_t i = sh->nnodes; i < n; i++) {
         memset(&nd[i], 0, sizeof nd[i]);
         nd[i].t_last = now;
-        nd[i].last_change = -INFINITY;
+        for (int r = 0; r < FS_SHARE_NRES; r++)
+            nd[i].r[r].last_change = -INFINITY;
     }
     sh->nnodes = n;
     return FS_OK;
@@ -243,7 +250,8 @@ static int reserve_groups(struct fs_share *sh, int32_t group)
         return FS_ENOMEM;
     for (int32_t i = sh->ngroups; i < n; i++) {
         memset(&g[i], 0, sizeof g[i]);
-        g[i].last_change = -INFINITY;
+        for (int r = 0; r < FS_SHARE_NRES; r++)
+            g[i].last_change[r] = -INFINITY;
     }
     sh->groups = g;
     sh->ngroups = n;
@@ -251,30 +259,40 @@ static int reserve_groups(struct fs_share *sh, int32_t group)
 }
 
 /* A job's contribution to its group changes from c * (1 - old) to
- * c * (1 - r) at now (old < 0: it joins; r < 0: it leaves). */
+ * c * (1 - r) at now, for each resource shared on its node (old < 0: it
+ * joins; r < 0: it leaves). */
 static void group_move(struct fs_share *sh, const struct sh_job *j, double old, double r, double now)
 {
     if (j->group < 0)
         return;
     struct sh_group *g = &sh->groups[j->group];
+    const struct sh_node *nd = &sh->nodes[j->node];
     double dt = now - g->t_last;
-    if (dt > 0.0 && g->excess != 0.0)
-        ks_add(&g->integ, g->excess * dt);
+    for (int k = 0; k < FS_SHARE_NRES; k++)
+        if (dt > 0.0 && g->excess[k] != 0.0)
+            ks_add(&g->integ[k], g->excess[k] * dt);
     g->t_last = now;
     if (old < 0.0)
         g->n++;
     if (r < 0.0 && --g->n == 0) {
-        g->excess = 0.0; /* no drift: an idle group has no excess */
-        g->last_change = now;
+        for (int k = 0; k < FS_SHARE_NRES; k++) /* no drift: an idle group has no excess */
+            if (g->excess[k] != 0.0) {
+                g->excess[k] = 0.0;
+                g->last_change[k] = now;
+            }
         return;
     }
-    double before = old < 0.0 ? 0.0 : j->c * (1.0 - old);
-    double after = r < 0.0 ? 0.0 : j->c * (1.0 - r);
-    if (after != before) {
-        g->excess += after - before;
-        if (g->excess < 0.0)
-            g->excess = 0.0;
-        g->last_change = now;
+    for (int k = 0; k < FS_SHARE_NRES; k++) {
+        if (nd->r[k].mode == FS_SHARE_OFF || j->c[k] == 0.0)
+            continue;
+        double before = old < 0.0 ? 0.0 : j->c[k] * (1.0 - old);
+        double after = r < 0.0 ? 0.0 : j->c[k] * (1.0 - r);
+        if (after != before) {
+            g->excess[k] += after - before;
+            if (g->excess[k] < 0.0)
+                g->excess[k] = 0.0;
+            g->last_change[k] = now;
+        }
     }
 }
 
@@ -348,18 +366,50 @@ static inline double sh_now(const struct fs_share *sh)
     return sh->sim ? sh->sim->now : 0.0;
 }
 
+static void res_settle(struct sh_res *R, double dt)
+{
+    if (dt > 0.0) {
+        if (R->demand > 0.0)
+            R->busy += dt;
+        if (R->used != 0.0)
+            ks_add(&R->used_int, R->used * dt);
+        if (R->excess != 0.0)
+            ks_add(&R->excess_int, R->excess * dt);
+    }
+}
+
 static void node_settle(struct sh_node *nd, double now)
 {
     double dt = now - nd->t_last;
-    if (dt > 0.0) {
-        if (nd->demand > 0.0)
-            nd->busy += dt;
-        if (nd->used != 0.0)
-            ks_add(&nd->used_int, nd->used * dt);
-        if (nd->excess != 0.0)
-            ks_add(&nd->excess_int, nd->excess * dt);
-    }
+    for (int r = 0; r < FS_SHARE_NRES; r++)
+        res_settle(&nd->r[r], dt);
     nd->t_last = now;
+}
+
+/* Does a job with these demands need a share of a resource of node? */
+static int needs_share(const struct sh_node *nd, const double *c)
+{
+    for (int r = 0; r < FS_SHARE_NRES; r++)
+        if (nd->r[r].mode != FS_SHARE_OFF && c[r] > 0.0)
+            return 1;
+    return 0;
+}
+
+/* Is a resource of node other than r shared? */
+static int node_on_other(const struct sh_node *nd, int r)
+{
+    for (int k = 0; k < FS_SHARE_NRES; k++)
+        if (k != r && nd->r[k].mode != FS_SHARE_OFF)
+            return 1;
+    return 0;
+}
+
+static int node_on(const struct sh_node *nd)
+{
+    for (int r = 0; r < FS_SHARE_NRES; r++)
+        if (nd->r[r].mode != FS_SHARE_OFF)
+            return 1;
+    return 0;
 }
 
 /* Bring a job's remaining work to now at its current rate. */
@@ -406,66 +456,111 @@ static int sort_cmp(const void *pa, const void *pb)
     return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-/* Recompute the shares of node's jobs at now (its accounting settled). */
-static void node_recompute(struct fs_share *sh, int32_t node, double now)
+/* The rates resource r of node allows its jobs, min'd into their newrate:
+ * 1 when the demand fits the capacity, else the proportional or equal
+ * share over the demand. Sets the resource's demand; returns 1 if it is
+ * over capacity. */
+static int res_rates(struct fs_share *sh, struct sh_node *nd, int r)
 {
-    struct sh_node *nd = &sh->nodes[node];
-    node_settle(nd, now);
-    sh->stats.recomputes++;
+    struct sh_res *R = &nd->r[r];
     double d = 0.0;
     int32_t m = 0;
     for (int32_t i = 0; i < nd->n; i++) {
-        double c = sh->jobs[nd->jobs[i]].c;
+        double c = sh->jobs[nd->jobs[i]].c[r];
         d += c;
         m += c > 0.0;
     }
-    double cap = nd->cap;
-    nd->demand = d;
-    nd->used = d > cap ? cap : d;
-    nd->excess = d > cap ? d - cap : 0.0;
-    nd->last_change = now;
-    if (d <= cap || nd->mode == FS_SHARE_OFF) {
-        for (int32_t i = 0; i < nd->n; i++)
-            job_commit(sh, nd->jobs[i], 1.0, now);
-        return;
-    }
-    if (nd->mode == FS_SHARE_PROPORTIONAL) {
-        double r = cap / d;
+    R->demand = d;
+    if (d <= R->cap)
+        return 0;
+    if (R->mode == FS_SHARE_PROPORTIONAL) {
+        double rate = R->cap / d;
         for (int32_t i = 0; i < nd->n; i++) {
-            int32_t id = nd->jobs[i];
-            job_commit(sh, id, sh->jobs[id].c > 0.0 ? r : 1.0, now);
+            struct sh_job *j = &sh->jobs[nd->jobs[i]];
+            if (j->c[r] > 0.0 && rate < j->newrate)
+                j->newrate = rate;
         }
-        return;
+        return 1;
     }
     /* EQUAL: water-filling over the jobs with a demand, in (c, seq) order */
     int32_t k = 0;
     for (int32_t i = 0; i < nd->n; i++) {
         int32_t id = nd->jobs[i];
         const struct sh_job *j = &sh->jobs[id];
-        if (j->c > 0.0) {
-            sh->sortbuf[k].c = j->c;
+        if (j->c[r] > 0.0) {
+            sh->sortbuf[k].c = j->c[r];
             sh->sortbuf[k].seq = j->seq;
             sh->sortbuf[k].id = id;
             k++;
         }
-        else
-            job_commit(sh, id, 1.0, now);
     }
     assert(k == m);
     qsort(sh->sortbuf, (size_t)k, sizeof *sh->sortbuf, sort_cmp);
-    double rest = cap;
+    double rest = R->cap;
     int32_t i = 0;
     for (; i < k; i++) {
         double level = rest / (double)(k - i);
         if (sh->sortbuf[i].c > level)
             break;
         rest -= sh->sortbuf[i].c;
-        job_commit(sh, sh->sortbuf[i].id, 1.0, now);
     }
     if (i < k) {
         double level = rest / (double)(k - i);
-        for (; i < k; i++)
-            job_commit(sh, sh->sortbuf[i].id, level / sh->sortbuf[i].c, now);
+        for (; i < k; i++) {
+            struct sh_job *j = &sh->jobs[sh->sortbuf[i].id];
+            double rate = level / sh->sortbuf[i].c;
+            if (rate < j->newrate)
+                j->newrate = rate;
+        }
+    }
+    return 1;
+}
+
+/* Recompute the shares of node's jobs at now (its accounting settled): a
+ * job runs at the lowest rate its shared resources allow. */
+static void node_recompute(struct fs_share *sh, int32_t node, double now)
+{
+    struct sh_node *nd = &sh->nodes[node];
+    node_settle(nd, now);
+    sh->stats.recomputes++;
+    for (int32_t i = 0; i < nd->n; i++)
+        sh->jobs[nd->jobs[i]].newrate = 1.0;
+    int over[FS_SHARE_NRES], bound = 0;
+    for (int r = 0; r < FS_SHARE_NRES; r++) {
+        over[r] = nd->r[r].mode != FS_SHARE_OFF && res_rates(sh, nd, r);
+        bound += over[r];
+    }
+    for (int32_t i = 0; i < nd->n; i++) {
+        int32_t id = nd->jobs[i];
+        job_commit(sh, id, sh->jobs[id].newrate, now);
+    }
+    for (int r = 0; r < FS_SHARE_NRES; r++) {
+        struct sh_res *R = &nd->r[r];
+        if (R->mode == FS_SHARE_OFF) {
+            R->demand = R->used = R->excess = 0.0;
+            continue;
+        }
+        double d = R->demand, used;
+        if (!over[r] && bound == 0)
+            used = d; /* everything at full speed */
+        else if (over[r] && bound == 1)
+            used = R->cap; /* the only bottleneck: work conserving */
+        else {
+            /* slowed by another resource too: what the rates use */
+            used = 0.0;
+            for (int32_t i = 0; i < nd->n; i++) {
+                const struct sh_job *j = &sh->jobs[nd->jobs[i]];
+                used += j->c[r] * j->rate;
+            }
+            if (used > R->cap)
+                used = R->cap;
+            if (used > d)
+                used = d;
+        }
+        if (used != R->used || d - used != R->excess)
+            R->last_change = now;
+        R->used = used;
+        R->excess = d - used;
     }
 }
 
@@ -603,10 +698,12 @@ int fs_share_fire(struct fs_sim *sim, void *data)
 /* ------------------------------------------------------------------ */
 /* public operations                                                    */
 
-int fs_share_set_node(struct fs_share *sh, int32_t node, int mode, double capacity)
+int fs_share_set_node(struct fs_share *sh, int32_t node, int res, int mode, double capacity)
 {
     if (node < 0)
         return FS_SHARE_ENODE;
+    if (res < 0 || res >= FS_SHARE_NRES)
+        return FS_EINVAL;
     if (mode != FS_SHARE_OFF && mode != FS_SHARE_PROPORTIONAL && mode != FS_SHARE_EQUAL)
         return FS_EINVAL;
     if (mode != FS_SHARE_OFF && (!(capacity > 0.0) || !isfinite(capacity)))
@@ -619,14 +716,15 @@ int fs_share_set_node(struct fs_share *sh, int32_t node, int mode, double capaci
     if (rc != FS_OK)
         return rc;
     struct sh_node *nd = &sh->nodes[node];
+    struct sh_res *R = &nd->r[res];
     double now = sh_now(sh);
     node_settle(nd, now);
-    nd->mode = mode;
+    R->mode = mode;
     if (mode != FS_SHARE_OFF)
-        nd->cap = capacity;
+        R->cap = capacity;
     if (mode == FS_SHARE_OFF) {
-        nd->demand = nd->used = nd->excess = 0.0;
-        nd->last_change = now;
+        R->demand = R->used = R->excess = 0.0;
+        R->last_change = now;
         return FS_OK;
     }
     node_recompute(sh, node, now);
@@ -635,21 +733,28 @@ int fs_share_set_node(struct fs_share *sh, int32_t node, int mode, double capaci
     return rc;
 }
 
-int fs_share_node_mode(const struct fs_share *sh, int32_t node)
+int fs_share_node_mode(const struct fs_share *sh, int32_t node, int res)
 {
-    if (node < 0 || node >= sh->nnodes)
+    if (node < 0 || node >= sh->nnodes || res < 0 || res >= FS_SHARE_NRES)
         return FS_SHARE_OFF;
-    return sh->nodes[node].mode;
+    return sh->nodes[node].r[res].mode;
 }
 
-int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work, int32_t group, void *data,
+int fs_share_node_on(const struct fs_share *sh, int32_t node)
+{
+    return node >= 0 && node < sh->nnodes && node_on(&sh->nodes[node]);
+}
+
+int fs_share_start(struct fs_share *sh, int32_t node, const double *demand, double work, int32_t group, void *data,
                    int32_t *out)
 {
-    if (node < 0 || node >= sh->nnodes || sh->nodes[node].mode == FS_SHARE_OFF)
+    if (!fs_share_node_on(sh, node))
         return FS_SHARE_ENODE;
     double now = sh_now(sh);
-    if (!(demand >= 0.0) || !isfinite(demand) || !(work >= 0.0) || !isfinite(work) || !isfinite(now + work) ||
-        group < -1)
+    for (int r = 0; r < FS_SHARE_NRES; r++)
+        if (!(demand[r] >= 0.0) || !isfinite(demand[r]))
+            return FS_EINVAL;
+    if (!(work >= 0.0) || !isfinite(work) || !isfinite(now + work) || group < -1)
         return FS_EINVAL;
     struct sh_node *nd = &sh->nodes[node];
     int rc = group >= 0 ? reserve_groups(sh, group) : FS_OK;
@@ -675,7 +780,8 @@ int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work
     j->group = group;
     j->state = FS_JOB_ACTIVE;
     j->node = node;
-    j->c = demand;
+    for (int r = 0; r < FS_SHARE_NRES; r++)
+        j->c[r] = demand[r];
     j->w = work;
     j->rem = work;
     j->t_last = now;
@@ -688,9 +794,9 @@ int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work
     j->data = data;
     node_settle(nd, now);
     node_join(sh, id);
-    if (demand > 0.0)
+    if (needs_share(nd, demand))
         node_recompute(sh, node, now);
-    else /* needs no cpu: full speed, the others are not touched */
+    else /* needs no shared resource: full speed, the others are not touched */
         job_commit(sh, id, 1.0, now);
     *out = id;
     rc = share_arm(sh);
@@ -707,13 +813,13 @@ int fs_share_cancel(struct fs_share *sh, int32_t id)
         return FS_SHARE_EDONE;
     double now = sh_now(sh);
     int32_t node = j->node;
-    double c = j->c;
+    int shared = needs_share(&sh->nodes[node], j->c);
     group_move(sh, j, j->rate, -1.0, now);
     ev_remove(sh, id);
     node_settle(&sh->nodes[node], now);
     node_leave(sh, id);
     job_release_slot(sh, id);
-    if (c > 0.0)
+    if (shared)
         node_recompute(sh, node, now);
     int rc = share_arm(sh);
     FS_SHARE_HEAVY(fs_share_valid(sh));
@@ -734,7 +840,8 @@ int fs_share_job_info(const struct fs_share *sh, int32_t id, struct fs_share_job
     o->seq = j->seq;
     o->start = j->start;
     o->end = j->end;
-    o->demand = j->c;
+    for (int r = 0; r < FS_SHARE_NRES; r++)
+        o->demand[r] = j->c[r];
     o->work = j->w;
     o->rate = j->state == FS_JOB_ACTIVE ? j->rate : 0.0;
     o->eta = j->state == FS_JOB_ACTIVE ? j->key : j->end;
@@ -767,55 +874,61 @@ int32_t fs_share_job_count(const struct fs_share *sh)
     return sh->nlive;
 }
 
-int fs_share_node_info(const struct fs_share *sh, int32_t node, struct fs_share_node_info *o)
+int fs_share_node_info(const struct fs_share *sh, int32_t node, int res, struct fs_share_node_info *o)
 {
     if (node < 0 || node >= sh->nnodes)
         return FS_SHARE_ENODE;
-    struct sh_node nd = sh->nodes[node]; /* settle a copy: reading changes nothing */
-    node_settle(&nd, sh_now(sh));
-    o->mode = nd.mode;
-    o->capacity = nd.cap;
-    o->njobs = nd.n;
-    o->demand = nd.demand;
-    o->used = nd.used;
-    o->excess = nd.excess;
-    o->busy = nd.busy;
-    o->used_int = ks_val(&nd.used_int);
-    o->excess_int = ks_val(&nd.excess_int);
-    o->last = nd.last_change;
+    if (res < 0 || res >= FS_SHARE_NRES)
+        return FS_EINVAL;
+    const struct sh_node *nd = &sh->nodes[node];
+    struct sh_res R = nd->r[res]; /* settle a copy: reading changes nothing */
+    res_settle(&R, sh_now(sh) - nd->t_last);
+    o->mode = R.mode;
+    o->capacity = R.cap;
+    o->njobs = nd->n;
+    o->demand = R.demand;
+    o->used = R.used;
+    o->excess = R.excess;
+    o->busy = R.busy;
+    o->used_int = ks_val(&R.used_int);
+    o->excess_int = ks_val(&R.excess_int);
+    o->last = R.last_change;
     return FS_OK;
 }
 
-void fs_share_excess(const struct fs_share *sh, int32_t node, double *now_excess, double *integral, double *last)
+void fs_share_excess(const struct fs_share *sh, int32_t node, int res, double *now_excess, double *integral,
+                     double *last)
 {
     *now_excess = *integral = 0.0;
     *last = -INFINITY;
-    if (node < 0 || node >= sh->nnodes)
+    if (node < 0 || node >= sh->nnodes || res < 0 || res >= FS_SHARE_NRES)
         return;
     const struct sh_node *nd = &sh->nodes[node];
+    const struct sh_res *R = &nd->r[res];
     double dt = sh_now(sh) - nd->t_last;
-    struct ksum k = nd->excess_int;
-    if (dt > 0.0 && nd->excess != 0.0)
-        ks_add(&k, nd->excess * dt);
-    *now_excess = nd->excess;
+    struct ksum k = R->excess_int;
+    if (dt > 0.0 && R->excess != 0.0)
+        ks_add(&k, R->excess * dt);
+    *now_excess = R->excess;
     *integral = ks_val(&k);
-    *last = nd->last_change;
+    *last = R->last_change;
 }
 
-void fs_share_group_excess(const struct fs_share *sh, int32_t group, double *now_excess, double *integral, double *last)
+void fs_share_group_excess(const struct fs_share *sh, int32_t group, int res, double *now_excess, double *integral,
+                           double *last)
 {
     *now_excess = *integral = 0.0;
     *last = -INFINITY;
-    if (group < 0 || group >= sh->ngroups)
+    if (group < 0 || group >= sh->ngroups || res < 0 || res >= FS_SHARE_NRES)
         return;
     const struct sh_group *g = &sh->groups[group];
     double dt = sh_now(sh) - g->t_last;
-    struct ksum k = g->integ;
-    if (dt > 0.0 && g->excess != 0.0)
-        ks_add(&k, g->excess * dt);
-    *now_excess = g->excess;
+    struct ksum k = g->integ[res];
+    if (dt > 0.0 && g->excess[res] != 0.0)
+        ks_add(&k, g->excess[res] * dt);
+    *now_excess = g->excess[res];
     *integral = ks_val(&k);
-    *last = g->last_change;
+    *last = g->last_change[res];
 }
 
 double fs_share_next_time(const struct fs_share *sh)
@@ -870,34 +983,57 @@ int fs_share_valid(const struct fs_share *sh)
     for (int32_t n = 0; n < sh->nnodes; n++) {
         const struct sh_node *nd = &sh->nodes[n];
         listed += nd->n;
-        if (nd->mode == FS_SHARE_OFF) {
+        if (!node_on(nd)) {
             if (nd->n != 0)
                 return 0;
             continue;
         }
-        double d = 0.0, used = 0.0, top = 0.0;
+        int over = 0;
+        for (int r = 0; r < FS_SHARE_NRES; r++) {
+            const struct sh_res *R = &nd->r[r];
+            if (R->mode == FS_SHARE_OFF)
+                continue;
+            double d = 0.0, used = 0.0;
+            for (int32_t i = 0; i < nd->n; i++) {
+                const struct sh_job *j = &sh->jobs[nd->jobs[i]];
+                d += j->c[r];
+                used += j->c[r] * j->rate;
+            }
+            /* never more than the capacity; the demand and the split kept */
+            if (used > R->cap * (1 + tol) || fabs(d - R->demand) > tol * fmax(d, 1.0) ||
+                fabs(R->used + R->excess - d) > tol * fmax(d, 1.0) || R->used > R->cap * (1 + tol))
+                return 0;
+            over += d > R->cap;
+        }
         for (int32_t i = 0; i < nd->n; i++) {
             const struct sh_job *j = &sh->jobs[nd->jobs[i]];
-            d += j->c;
-            used += j->c * j->rate;
-            if (j->c * j->rate > top)
-                top = j->c * j->rate;
+            if ((!over || !needs_share(nd, j->c)) && j->rate != 1.0) /* nothing slows it */
+                return 0;
         }
-        double want = d > nd->cap ? nd->cap : d;
-        if (fabs(used - want) > tol * fmax(want, 1.0) || fabs(d - nd->demand) > tol * fmax(d, 1.0))
-            return 0;
-        for (int32_t i = 0; i < nd->n && d > nd->cap; i++) {
-            const struct sh_job *j = &sh->jobs[nd->jobs[i]];
-            if (j->c == 0.0) {
-                if (j->rate != 1.0)
-                    return 0;
+        /* one resource alone: the shares of its mode, work conserving */
+        for (int r = 0; r < FS_SHARE_NRES; r++) {
+            const struct sh_res *R = &nd->r[r];
+            if (R->mode == FS_SHARE_OFF || node_on_other(nd, r) || !(R->demand > R->cap))
                 continue;
+            double top = 0.0, used = 0.0;
+            for (int32_t i = 0; i < nd->n; i++) {
+                const struct sh_job *j = &sh->jobs[nd->jobs[i]];
+                used += j->c[r] * j->rate;
+                if (j->c[r] * j->rate > top)
+                    top = j->c[r] * j->rate;
             }
-            if (nd->mode == FS_SHARE_PROPORTIONAL && fabs(j->rate - nd->cap / d) > tol)
+            if (fabs(used - R->cap) > tol * R->cap)
                 return 0;
-            /* EQUAL: at its demand, or at the top share */
-            if (nd->mode == FS_SHARE_EQUAL && j->rate < 1.0 - tol && j->c * j->rate < top * (1 - tol))
-                return 0;
+            for (int32_t i = 0; i < nd->n; i++) {
+                const struct sh_job *j = &sh->jobs[nd->jobs[i]];
+                if (j->c[r] == 0.0)
+                    continue;
+                if (R->mode == FS_SHARE_PROPORTIONAL && fabs(j->rate - R->cap / R->demand) > tol)
+                    return 0;
+                /* EQUAL: at its demand, or at the top share */
+                if (R->mode == FS_SHARE_EQUAL && j->rate < 1.0 - tol && j->c[r] * j->rate < top * (1 - tol))
+                    return 0;
+            }
         }
     }
     if (listed != active)

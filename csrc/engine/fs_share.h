@@ -1,33 +1,39 @@
 /*
- * fs_share: processor sharing of a node's CPU by the executions running on
- * it (contention).
+ * fs_share: processor sharing of a node's CPU (and GPU) by the executions
+ * running on it (contention).
  *
  * Design note
  * -----------
  * A struct fs_share owns:
- *   - nodes: dense int32 ids (the platform's node indexes), each with a
- *     sharing mode (OFF: no sharing, the default; PROPORTIONAL; EQUAL), a
- *     capacity C (finite, > 0, in the units of the demands: 1.0 when the
- *     demands are fractions of the node, as the reference characterizations
- *     give cpu) and the list of its active jobs;
+ *   - nodes: dense int32 ids (the platform's node indexes), each with, per
+ *     resource (FS_SHARE_CPU, FS_SHARE_GPU), a sharing mode (OFF: no
+ *     sharing, the default; PROPORTIONAL; EQUAL) and a capacity C (finite,
+ *     > 0, in the units of the demands: 1.0 when the demands are fractions
+ *     of the node, as the reference characterizations give cpu and gpu),
+ *     and the list of its active jobs;
  *   - jobs: int32 ids (slots reused once reported), each an execution on one
- *     node with a demand c >= 0 (the cpu it claims at full speed) and a work
- *     w >= 0 (seconds at full speed), an opaque `data` pointer of its owner
- *     and a state ACTIVE (it holds a share of its node) or DONE (finished,
- *     waiting to be reported; then its slot is freed);
+ *     node with a demand c >= 0 per resource (what it claims at full speed)
+ *     and a work w >= 0 (seconds at full speed), an opaque `data` pointer of
+ *     its owner and a state ACTIVE (it holds a share of its node) or DONE
+ *     (finished, waiting to be reported; then its slot is freed);
  *   - a min-heap of the active jobs keyed by (completion time, start
  *     sequence);
  *   - the stack of the times of its entries in the simulation queue.
  *
- * Shares: on a node with demand D = sum of its jobs' demands, a job gets
- * the share s (cpu) and progresses at rate r = s / c of full speed (a job
- * with c = 0 needs no cpu: r = 1, it takes no share). When D <= C every job
- * gets its demand (r = 1). Otherwise:
- *   - PROPORTIONAL: s = c * C / D, so every job runs at r = C / D;
+ * Shares: for each shared resource of a node with demand D = sum of its
+ * jobs' demands, a job gets the share s and could progress at s / c of full
+ * speed (a job with c = 0 needs none of it: 1). When D <= C every job gets
+ * its demand (1). Otherwise:
+ *   - PROPORTIONAL: s = c * C / D, so every job could run at C / D;
  *   - EQUAL: max-min fair shares capped by the demands (water-filling): the
  *     level L solves sum min(c, L) = C, s = min(c, L); jobs that claim less
  *     than the level run at full speed, the others at L / c.
- * Both are work conserving: the node's cpu used is min(D, C).
+ * A job progresses at rate r, the lowest of what its shared resources
+ * allow (its bottleneck). With one resource over capacity and no other
+ * slowing its jobs, the sharing is work conserving: that resource's used
+ * amount is min(D, C). A share a job cannot use because another resource
+ * slows it is not given to the others (no multi-resource fairness); then
+ * the used amount is sum c * r. Per resource, used + excess = D.
  *
  * Recomputation: a change on a node (a job starts, completes or is
  * cancelled, the node's mode or capacity changes) recomputes the rates of
@@ -54,17 +60,18 @@
  * reported by an entry re-armed at now.
  *
  * Groups: a job may belong to a group (an int32 id >= 0, e.g. the replica
- * the execution runs for; -1: none). Per group the engine keeps the cpu its
- * jobs claim beyond their shares, sum of c * (1 - r), now and integrated,
+ * the execution runs for; -1: none). Per group and shared resource the
+ * engine keeps what its jobs claim beyond what they use, sum of c * (1 - r),
+ * now and integrated,
  * so that the owner can report a group's cpu use as its claims minus that.
  * It is kept incrementally at each rate change and reset to exactly 0 when
  * the group's last job leaves.
  *
- * Accounting per node, each read up to now: busy time (>= 1 active job with
- * a demand), the integral of the cpu used min(D, C), and the integral of the
- * excess max(0, D - C) (what the demands claim beyond the capacity; the
- * platform subtracts it from the node's claimed cpu, so that a node's
- * reported utilization is at most its capacity). Integrals are
+ * Accounting per node and resource, each read up to now: busy time (a
+ * demand > 0), the integral of the amount used, and the integral of the
+ * excess D - used (what the demands claim beyond what they use; the
+ * platform subtracts it from the node's claims, so that a node's reported
+ * utilization is at most its capacity). Integrals are
  * Neumaier-compensated sums of piecewise-constant segments; D is summed
  * afresh over the node's jobs at each change (no drift: an empty node has
  * D = 0 exactly).
@@ -88,6 +95,9 @@
 #include <stdint.h>
 
 enum fs_share_mode { FS_SHARE_OFF = 0, FS_SHARE_PROPORTIONAL = 1, FS_SHARE_EQUAL = 2 };
+
+/* The shared resources: demands are given in this order. */
+enum { FS_SHARE_CPU = 0, FS_SHARE_GPU = 1, FS_SHARE_NRES = 2 };
 
 enum fs_share_status {
     FS_SHARE_ENODE = -110, /* unknown node, or a node without sharing */
@@ -116,17 +126,20 @@ void fs_share_detach(struct fs_share *sh);
 /* The C action of the engine's entries (data: the engine). */
 int fs_share_fire(struct fs_sim *sim, void *data);
 
-/* Set node's mode and capacity (the node table grows to hold it; unknown
- * nodes are OFF). At now: the rates of its jobs are recomputed. Turning a
- * node with jobs OFF is refused (FS_SHARE_EBUSY). */
-int fs_share_set_node(struct fs_share *sh, int32_t node, int mode, double capacity);
-/* The node's mode (FS_SHARE_OFF for a node never set). */
-int fs_share_node_mode(const struct fs_share *sh, int32_t node);
+/* Set the mode and capacity of node's resource res (the node table grows
+ * to hold it; unknown nodes are OFF). At now: the rates of its jobs are
+ * recomputed. Turning a resource OFF on a node with jobs is refused
+ * (FS_SHARE_EBUSY). */
+int fs_share_set_node(struct fs_share *sh, int32_t node, int res, int mode, double capacity);
+/* The mode of node's resource res (FS_SHARE_OFF for a node never set). */
+int fs_share_node_mode(const struct fs_share *sh, int32_t node, int res);
+/* Is a resource of node shared? */
+int fs_share_node_on(const struct fs_share *sh, int32_t node);
 
-/* Start a job on node (not OFF) at now: demand c (finite, >= 0), work w
- * (seconds at full speed, finite, >= 0), in group (>= 0, or -1: none). *out
- * gets its id. */
-int fs_share_start(struct fs_share *sh, int32_t node, double demand, double work, int32_t group, void *data,
+/* Start a job on node (a resource shared) at now: demand[FS_SHARE_NRES]
+ * (finite, >= 0; ignored for resources not shared), work w (seconds at full
+ * speed, finite, >= 0), in group (>= 0, or -1: none). *out gets its id. */
+int fs_share_start(struct fs_share *sh, int32_t node, const double *demand, double work, int32_t group, void *data,
                    int32_t *out);
 /* Cancel an ACTIVE job: it leaves its node now (the others speed up) and
  * its slot is freed (the owner keeps data). */
@@ -135,14 +148,14 @@ int fs_share_cancel(struct fs_share *sh, int32_t job);
 struct fs_share_job_info {
     int state; /* enum fs_share_job_state */
     int32_t node;
-    uint64_t seq;  /* start sequence */
-    double start;  /* time of fs_share_start */
-    double end;    /* completion time (DONE), else NaN */
-    double demand; /* c */
-    double work;   /* w */
-    double done;   /* work done by now (w when DONE) */
-    double rate;   /* fraction of full speed now (0 when DONE) */
-    double eta;    /* completion time at the current rates */
+    uint64_t seq;                 /* start sequence */
+    double start;                 /* time of fs_share_start */
+    double end;                   /* completion time (DONE), else NaN */
+    double demand[FS_SHARE_NRES]; /* c */
+    double work;                  /* w */
+    double done;                  /* work done by now (w when DONE) */
+    double rate;                  /* fraction of full speed now (0 when DONE) */
+    double eta;                   /* completion time at the current rates */
     void *data;
 };
 int fs_share_job_info(const struct fs_share *sh, int32_t job, struct fs_share_job_info *out);
@@ -155,21 +168,25 @@ struct fs_share_node_info {
     double capacity;
     int32_t njobs;     /* active jobs now */
     double demand;     /* D now */
-    double used;       /* min(D, C) now */
-    double excess;     /* max(0, D - C) now */
+    double used;       /* what the jobs use now: min(D, C) unless another resource slows them */
+    double excess;     /* D - used now */
     double busy;       /* time with a demand > 0, up to now */
     double used_int;   /* integral of used, up to now */
     double excess_int; /* integral of excess, up to now */
-    double last;       /* time of the last change of D or C (-inf if never) */
+    double last;       /* time of the last change of used or excess (-inf if never) */
 };
-int fs_share_node_info(const struct fs_share *sh, int32_t node, struct fs_share_node_info *out);
-/* The excess max(0, D - C) of node now and its integral up to now (0, 0
- * for a node OFF or unknown); the cheap read of fs_share_node_info. */
-void fs_share_excess(const struct fs_share *sh, int32_t node, double *now_excess, double *integral, double *last);
+/* Resource res of node (mode, capacity, demand, used, excess, busy, ...). */
+int fs_share_node_info(const struct fs_share *sh, int32_t node, int res, struct fs_share_node_info *out);
+/* The excess D - used of node's resource res now, its integral up to now
+ * and the time of its last change (0, 0, -inf for a resource not shared);
+ * the cheap read of fs_share_node_info. */
+void fs_share_excess(const struct fs_share *sh, int32_t node, int res, double *now_excess, double *integral,
+                     double *last);
 
-/* A group's excess claim sum c * (1 - r) now, its integral up to now and
- * the time of its last change (0, 0, -inf for a group never used). */
-void fs_share_group_excess(const struct fs_share *sh, int32_t group, double *now_excess, double *integral,
+/* A group's excess claim of resource res, sum c * (1 - r), now, its
+ * integral up to now and the time of its last change (0, 0, -inf for a
+ * group never used). */
+void fs_share_group_excess(const struct fs_share *sh, int32_t group, int res, double *now_excess, double *integral,
                            double *last);
 
 /* Earliest completion time, +inf if none; entries queued now. */

@@ -475,7 +475,7 @@ int inv_timed_push(FaasObject *f, struct fs_inv *inv, double t, inv_fire_fn fire
  * record is on the timed list as a timer's is (so the platform's traversal
  * and teardown know it); the share engine reports the job's completion
  * here. */
-int inv_share_push(FaasObject *f, struct fs_inv *inv, int64_t node, double demand, double work, inv_fire_fn fire)
+int inv_share_push(FaasObject *f, struct fs_inv *inv, int64_t node, const double *demand, double work, inv_fire_fn fire)
 {
     int32_t job;
     if (!f->share || node < 0 || node > INT32_MAX)

@@ -1039,15 +1039,15 @@ int resource_state_unclaim(ResourceStateObject *rs, ReplicaObject *rep, const in
     return rc ? fs_raise_status(rc, "resource state: release") : 0;
 }
 
-/* The cpu that the executions of a node with processor sharing (fs_share)
- * claim beyond their shares (rep NULL: of the node, beyond its capacity;
+/* The cpu (or gpu) that the executions of a node with processor sharing
+ * (fs_share) claim beyond their shares (rep NULL: of the node, beyond its capacity;
  * else of the replica's executions): now, its integral up to now and the
  * time of its last change. The C readers of amounts (resource_state_get,
  * resource_state_node_get, resource_state_integral: the monitor's rows, the
  * energy) subtract it, so that the cpu utilization of a node is what it
  * uses, at most its capacity, and a replica's what its executions use; the
- * claims themselves (and the Python views) stay what was put. 0 when the
- * cpu is not shared or slot is not "cpu". */
+ * claims themselves (and the Python views) stay what was put. 0 when slot is
+ * not "cpu" or "gpu" or that resource is not shared. */
 static int shared_excess(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, int slot, double *now,
                          double *integral, double *last)
 {
@@ -1056,15 +1056,19 @@ static int shared_excess(ResourceStateObject *rs, ReplicaObject *rep, int64_t no
         return 0;
     if (rep)
         node = rep->node;
-    if (node < 0 || node > INT32_MAX || fs_share_node_mode(sh, (int32_t)node) == FS_SHARE_OFF)
+    if (node < 0 || node > INT32_MAX || !fs_share_node_on(sh, (int32_t)node))
         return 0;
     PyObject *name = rs->book.names[slot];
-    if (!name || PyUnicode_CompareWithASCIIString(name, "cpu") != 0)
+    int res = !name                                                ? -1
+              : PyUnicode_CompareWithASCIIString(name, "cpu") == 0 ? FS_SHARE_CPU
+              : PyUnicode_CompareWithASCIIString(name, "gpu") == 0 ? FS_SHARE_GPU
+                                                                   : -1;
+    if (res < 0 || fs_share_node_mode(sh, (int32_t)node, res) == FS_SHARE_OFF)
         return 0;
     if (rep)
-        fs_share_group_excess(sh, rep->id <= INT32_MAX ? (int32_t)rep->id : -1, now, integral, last);
+        fs_share_group_excess(sh, rep->id <= INT32_MAX ? (int32_t)rep->id : -1, res, now, integral, last);
     else
-        fs_share_excess(sh, (int32_t)node, now, integral, last);
+        fs_share_excess(sh, (int32_t)node, res, now, integral, last);
     return 1;
 }
 

@@ -29,7 +29,7 @@
  *            trace duration) waits that long instead, without sampling;
  *            on a node with cpu sharing (faas_share, fs_share) the time is
  *            work instead: the record joins the node's processor sharing
- *            with its cpu claim (inv_share_push) and continues when the
+ *            with its cpu and gpu claims (inv_share_push) and continues when the
  *            work is done at its share (wd_timer_fire, as a timer would);
  *   release  remove what claim put.
  * Without a characterization the steps do nothing and take no time. Each
@@ -582,21 +582,25 @@ static int wd_timer_fire(struct fs_inv *inv);
 static int wd_shared(ReplicaObject *rep)
 {
     struct fs_share *sh = rep->faas ? faas_share(rep->faas) : NULL;
-    return sh && rep->node >= 0 && rep->node <= INT32_MAX && fs_share_node_mode(sh, (int32_t)rep->node) != FS_SHARE_OFF;
+    return sh && rep->node >= 0 && rep->node <= INT32_MAX && fs_share_node_on(sh, (int32_t)rep->node);
 }
 
-/* The cpu an execution of the record claims on its node: what its claim
- * put (claim_resources in C, also through super()), else the
- * characterized cpu of the replica (0 without a characterization). */
+/* The cpu and gpu an execution of the record claims on its node
+ * (FS_SHARE_NRES values): what its claim put (claim_resources in C, also
+ * through super()), else the characterized ones of the replica (0 without
+ * a characterization). */
 static int wd_demand(WatchdogObject *wd, struct fs_inv *inv, double *out)
 {
+    _Static_assert(FS_SHARE_CPU == 0 && FS_SHARE_GPU == 1, "res_names starts with cpu, gpu");
     if (inv->claimed) {
-        *out = inv->claim[0];
+        out[FS_SHARE_CPU] = inv->claim[0];
+        out[FS_SHARE_GPU] = inv->claim[1];
         return 0;
     }
     if (wd_bind_res(wd, inv->rep) < 0)
         return -1;
-    *out = wd->has_res ? wd->res[0] : 0.0;
+    out[FS_SHARE_CPU] = wd->has_res ? wd->res[0] : 0.0;
+    out[FS_SHARE_GPU] = wd->has_res ? wd->res[1] : 0.0;
     return 0;
 }
 
@@ -776,8 +780,8 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             return wd_fail(wd, inv, NULL);
         inv->wstep++;
         if (wd_shared(inv->rep)) {
-            double demand;
-            if (wd_demand(wd, inv, &demand) < 0)
+            double demand[FS_SHARE_NRES];
+            if (wd_demand(wd, inv, demand) < 0)
                 return wd_fail(wd, inv, NULL);
             int rc = inv_share_push(f, inv, inv->rep->node, demand, t, wd_timer_fire);
             return rc != FS_OK ? (fs_raise_status(rc, "cpu sharing"), wd_fail(wd, inv, NULL)) : 0;
@@ -932,7 +936,7 @@ static int share_event_fire(struct fs_inv *rec)
 
 /* An event that succeeds when `work` seconds of full-speed work are done at
  * the request's share of its node's cpu (a new reference), or NULL. */
-static PyObject *share_event(WatchdogObject *wd, struct fs_inv *inv, double demand, double work)
+static PyObject *share_event(WatchdogObject *wd, struct fs_inv *inv, const double *demand, double work)
 {
     FaasObject *f = inv->faas;
     EventObject *done = event_alloc(wd->sim.st->Event_type, faas_env(f));
@@ -968,8 +972,8 @@ static PyObject *watchdog_execute(WatchdogObject *self, PyObject *const *args, P
     if (isnan(t) && (wd_bind_fet(self, inv->rep) < 0 || wd_sample_fet(self, inv->rep, &t) < 0))
         return NULL;
     if (wd_shared(inv->rep)) {
-        double demand;
-        if (wd_demand(self, inv, &demand) < 0)
+        double demand[FS_SHARE_NRES];
+        if (wd_demand(self, inv, demand) < 0)
             return NULL;
         return share_event(self, inv, demand, t);
     }
@@ -994,20 +998,24 @@ static int real_arg(PyObject *v, const char *what, double *out)
     return 0;
 }
 
-/* execute_work(env, replica, request, seconds, cpu=None) */
+/* execute_work(env, replica, request, seconds, cpu=None, gpu=None) */
 static PyObject *watchdog_execute_work(WatchdogObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"env", "replica", "request", "seconds", "cpu", NULL};
-    PyObject *a[3], *seconds, *cpu = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO|O:execute_work", kwlist, &a[0], &a[1], &a[2], &seconds, &cpu))
+    static char *kwlist[] = {"env", "replica", "request", "seconds", "cpu", "gpu", NULL};
+    PyObject *a[3], *seconds, *cpu = Py_None, *gpu = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO|OO:execute_work", kwlist, &a[0], &a[1], &a[2], &seconds, &cpu,
+                                     &gpu))
         return NULL;
     struct fs_inv *inv;
-    double work, demand;
+    double work, demand[FS_SHARE_NRES], given;
     if (check_call(self, "execute_work", a, 3, &inv) < 0 || real_arg(seconds, "seconds", &work) < 0)
+        return NULL;
+    if ((cpu != Py_None && real_arg(cpu, "cpu", &given) < 0) || (gpu != Py_None && real_arg(gpu, "gpu", &given) < 0))
         return NULL;
     if (!wd_shared(inv->rep))
         return timeout_new((EnvironmentObject *)a[0], work, Py_None);
-    if (cpu == Py_None ? wd_demand(self, inv, &demand) < 0 : real_arg(cpu, "cpu", &demand) < 0)
+    if (wd_demand(self, inv, demand) < 0 || (cpu != Py_None && real_arg(cpu, "cpu", &demand[FS_SHARE_CPU]) < 0) ||
+        (gpu != Py_None && real_arg(gpu, "gpu", &demand[FS_SHARE_GPU]) < 0))
         return NULL;
     return share_event(self, inv, demand, work);
 }
@@ -1183,14 +1191,15 @@ static PyMethodDef Watchdog_methods[] = {
          "node with cpu sharing, an event of that much work done at the request's\n"
          "share of the node's cpu (see execute_work)."),
     {"execute_work", (PyCFunction)(void (*)(void))watchdog_execute_work, METH_VARARGS | METH_KEYWORDS,
-     "execute_work(env, replica, request, seconds, cpu=None)\n--\n\nAn event that succeeds when `seconds` of work "
-     "(seconds at full speed)\n"
-     "are done for the request: on a node with cpu sharing (Node(cpu_sharing=...),\n"
-     "env.faas.set_cpu_sharing) at the request's share of the node's cpu, which\n"
+     "execute_work(env, replica, request, seconds, cpu=None, gpu=None)\n--\n\nAn event that succeeds when "
+     "`seconds` of work (seconds at full speed)\n"
+     "are done for the request: on a node with cpu or gpu sharing\n"
+     "(Node(cpu_sharing=..., gpu_sharing=...), env.faas.set_cpu_sharing) at the\n"
+     "request's share of the node (the lowest its shared resources allow), which\n"
      "stretches while other executions claim more than the node has; elsewhere\n"
-     "after exactly `seconds`. cpu is the execution's claim (default: what the\n"
-     "request's claim_resources put, else the characterized cpu). For execute\n"
-     "overrides: `yield self.execute_work(env, replica, request, 0.2)`."},
+     "after exactly `seconds`. cpu and gpu are the execution's claims (default:\n"
+     "what the request's claim_resources put, else the characterized ones). For\n"
+     "execute overrides: `yield self.execute_work(env, replica, request, 0.2)`."},
     METH("release_resources", watchdog_release,
          "release_resources(env, replica, request)\n--\n\nRemove exactly what claim_resources put for this request."),
     {"_queue_state", (PyCFunction)watchdog_queue_state, METH_NOARGS,
