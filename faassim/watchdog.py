@@ -14,9 +14,10 @@ others stay in C. :class:`PowerPredictionSimulator` also claims the
 request's predicted ``power`` (see :mod:`faassim.energy`).
 
 On a node with cpu sharing (``Node(..., cpu_sharing="proportional")`` or
-``"equal"``, or ``env.faas.set_cpu_sharing``), the C ``execute`` step does
-the sampled execution time as *work*: seconds at full speed, done at the
-request's share of the node's cpu. While the running executions claim no
+``"equal"``, or ``env.faas.set_cpu_sharing``; ``gpu_sharing`` for the gpu),
+the C ``execute`` step does the sampled execution time as *work*: seconds at
+full speed, done at the request's share of the node's cpu (and gpu: the
+lower of the two). While the running executions claim no
 more than the node's capacity every one runs at full speed (the same times
 as without sharing); beyond it they stretch, and each change of the set of
 executions on the node reschedules their completions (in C). An ``execute``
