@@ -71,6 +71,14 @@ struct sh_job {
     void *data;
 };
 
+/* An entry of the event heap: the job's key and seq copied in, so that
+ * sifting reads the heap array only. */
+struct sh_ev {
+    double key;
+    uint64_t seq;
+    int32_t id;
+};
+
 /* scratch of an EQUAL recomputation */
 struct sh_sort {
     double c;
@@ -89,7 +97,7 @@ struct fs_share {
     struct sh_group *groups;
     int32_t ngroups;
     uint64_t next_seq;
-    int32_t *heap; /* active jobs by (key, seq), capacity capjobs */
+    struct sh_ev *heap; /* active jobs by (key, seq), capacity capjobs */
     int32_t hlen;
     double *stack; /* times of our queued entries, decreasing from the bottom */
     size_t slen, scap;
@@ -106,24 +114,23 @@ struct fs_share {
 /* ------------------------------------------------------------------ */
 /* the event heap: job ids ordered by (key, seq)                        */
 
-static inline int ev_less(const struct fs_share *sh, int32_t a, int32_t b)
+static inline int ev_less(const struct sh_ev *a, const struct sh_ev *b)
 {
-    const struct sh_job *ja = &sh->jobs[a], *jb = &sh->jobs[b];
-    return ja->key < jb->key || (ja->key == jb->key && ja->seq < jb->seq);
+    return a->key < b->key || (a->key == b->key && a->seq < b->seq);
 }
 
-static void ev_place(struct fs_share *sh, int32_t pos, int32_t id)
+static inline void ev_place(struct fs_share *sh, int32_t pos, struct sh_ev e)
 {
-    sh->heap[pos] = id;
-    sh->jobs[id].hpos = pos;
+    sh->heap[pos] = e;
+    sh->jobs[e.id].hpos = pos;
 }
 
 static void ev_fix(struct fs_share *sh, int32_t pos)
 {
-    int32_t id = sh->heap[pos];
+    struct sh_ev e = sh->heap[pos];
     while (pos > 0) {
         int32_t parent = (pos - 1) / 2;
-        if (!ev_less(sh, id, sh->heap[parent]))
+        if (!ev_less(&e, &sh->heap[parent]))
             break;
         ev_place(sh, pos, sh->heap[parent]);
         pos = parent;
@@ -132,23 +139,26 @@ static void ev_fix(struct fs_share *sh, int32_t pos)
         int32_t c = 2 * pos + 1;
         if (c >= sh->hlen)
             break;
-        if (c + 1 < sh->hlen && ev_less(sh, sh->heap[c + 1], sh->heap[c]))
+        if (c + 1 < sh->hlen && ev_less(&sh->heap[c + 1], &sh->heap[c]))
             c++;
-        if (!ev_less(sh, sh->heap[c], id))
+        if (!ev_less(&sh->heap[c], &e))
             break;
         ev_place(sh, pos, sh->heap[c]);
         pos = c;
     }
-    ev_place(sh, pos, id);
+    ev_place(sh, pos, e);
 }
 
+/* Insert job id, or restore its place after its key changed. */
 static void ev_update(struct fs_share *sh, int32_t id)
 {
     struct sh_job *j = &sh->jobs[id];
+    struct sh_ev e = {j->key, j->seq, id};
     if (j->hpos < 0) {
         assert(sh->hlen < sh->capjobs);
-        ev_place(sh, sh->hlen++, id);
+        j->hpos = sh->hlen++;
     }
+    sh->heap[j->hpos] = e;
     ev_fix(sh, j->hpos);
 }
 
@@ -158,7 +168,7 @@ static void ev_remove(struct fs_share *sh, int32_t id)
     int32_t pos = j->hpos;
     assert(pos >= 0);
     j->hpos = -1;
-    int32_t last = sh->heap[--sh->hlen];
+    struct sh_ev last = sh->heap[--sh->hlen];
     if (pos < sh->hlen) {
         ev_place(sh, pos, last);
         ev_fix(sh, pos);
@@ -179,7 +189,7 @@ static int reserve_job(struct fs_share *sh)
     if (!j)
         return FS_ENOMEM;
     sh->jobs = j;
-    int32_t *h = realloc(sh->heap, (size_t)n * sizeof *h);
+    struct sh_ev *h = realloc(sh->heap, (size_t)n * sizeof *h);
     if (!h)
         return FS_ENOMEM;
     sh->heap = h;
@@ -592,7 +602,7 @@ static int share_arm(struct fs_share *sh)
 {
     if (!sh->sim)
         return FS_OK;
-    double t = sh->hlen ? sh->jobs[sh->heap[0]].key : INFINITY;
+    double t = sh->hlen ? sh->heap[0].key : INFINITY;
     if (sh->done_head < sh->ndone && !sh->reporting)
         t = sh->sim->now; /* reports left over by a failed callback */
     if (!isfinite(t))
@@ -641,8 +651,8 @@ int fs_share_fire(struct fs_sim *sim, void *data)
             sh->epoch = 1;
         }
         sh->ndirty = 0;
-        while (sh->hlen > 0 && sh->jobs[sh->heap[0]].key <= now) {
-            int32_t id = sh->heap[0];
+        while (sh->hlen > 0 && sh->heap[0].key <= now) {
+            int32_t id = sh->heap[0].id;
             struct sh_job *j = &sh->jobs[id];
             ev_remove(sh, id);
             assert(j->state == FS_JOB_ACTIVE);
@@ -933,7 +943,7 @@ void fs_share_group_excess(const struct fs_share *sh, int32_t group, int res, do
 
 double fs_share_next_time(const struct fs_share *sh)
 {
-    return sh->hlen ? sh->jobs[sh->heap[0]].key : INFINITY;
+    return sh->hlen ? sh->heap[0].key : INFINITY;
 }
 
 size_t fs_share_queued(const struct fs_share *sh)
@@ -964,7 +974,8 @@ int fs_share_valid(const struct fs_share *sh)
             continue;
         }
         active++;
-        if (j->hpos < 0 || j->hpos >= sh->hlen || sh->heap[j->hpos] != i)
+        if (j->hpos < 0 || j->hpos >= sh->hlen || sh->heap[j->hpos].id != i || sh->heap[j->hpos].key != j->key ||
+            sh->heap[j->hpos].seq != j->seq)
             return 0;
         if (j->node < 0 || j->node >= sh->nnodes)
             return 0;
@@ -977,7 +988,7 @@ int fs_share_valid(const struct fs_share *sh)
     if (live != sh->nlive || active != sh->hlen)
         return 0;
     for (int32_t p = 1; p < sh->hlen; p++)
-        if (ev_less(sh, sh->heap[p], sh->heap[(p - 1) / 2]))
+        if (ev_less(&sh->heap[p], &sh->heap[(p - 1) / 2]))
             return 0;
     int32_t listed = 0;
     for (int32_t n = 0; n < sh->nnodes; n++) {
