@@ -17,7 +17,8 @@
  *     its owner and a state ACTIVE (it holds a share of its node) or DONE
  *     (finished, waiting to be reported; then its slot is freed);
  *   - a min-heap of the active jobs keyed by (completion time, start
- *     sequence);
+ *     sequence), entries (key, seq, id) with the key copied in, each job
+ *     knowing its position (so its entry is rescheduled in place);
  *   - the stack of the times of its entries in the simulation queue.
  *
  * Shares: for each shared resource of a node with demand D = sum of its
@@ -37,9 +38,9 @@
  *
  * Recomputation: a change on a node (a job starts, completes or is
  * cancelled, the node's mode or capacity changes) recomputes the rates of
- * that node's jobs only: O(n) for PROPORTIONAL, O(n log n) for EQUAL (n: the
- * node's jobs), plus O(log N) per job whose rate changes (N: all active
- * jobs). A job whose new rate equals its old one is not touched, bit for
+ * that node's jobs only: O(n) per shared resource for PROPORTIONAL,
+ * O(n log n) for EQUAL (n: the node's jobs), plus O(log N) per job whose
+ * rate changes (N: all active jobs). A job whose new rate equals its old one is not touched, bit for
  * bit, so a node that never exceeds its capacity completes a job started at
  * t0 at exactly t0 + w.
  *
@@ -62,8 +63,8 @@
  * Groups: a job may belong to a group (an int32 id >= 0, e.g. the replica
  * the execution runs for; -1: none). Per group and shared resource the
  * engine keeps what its jobs claim beyond what they use, sum of c * (1 - r),
- * now and integrated,
- * so that the owner can report a group's cpu use as its claims minus that.
+ * now and integrated, so that the owner can report a group's use as its
+ * claims minus that.
  * It is kept incrementally at each rate change and reset to exactly 0 when
  * the group's last job leaves.
  *
@@ -82,8 +83,11 @@
  * grow when the engine arms its entry leaves the change made.
  *
  * Checks: fs_share_valid recomputes what is kept incrementally (lists and
- * positions, heap order and indexes, the rates of every node); asserted
- * after every operation with FS_CHECK_HEAVY.
+ * positions, heap order, indexes and keys, each resource's demand and its
+ * used + excess split, no resource used beyond its capacity, full speed
+ * where nothing is over capacity, and, where one resource alone is shared,
+ * the shares of its mode); asserted after every operation with
+ * FS_CHECK_HEAVY.
  *
  * Threading: none; callers serialise.
  */
