@@ -82,7 +82,7 @@ struct FaasObject {
     uint64_t running_seq;
     struct inv_table invs; /* the invocations (invocation.c) */
     double *node_t0; /* by node index: when the platform took the node from env.topology (its idle energy starts) */
-    /* processor sharing of the nodes' cpu, by node index (made when the
+    /* processor sharing of the nodes' cpu and gpu, by node index (made when the
      * first node with sharing joins; its jobs are records on the timed list,
      * invocation.c) */
     struct fs_share *share;
@@ -108,8 +108,6 @@ PyObject *inv_invoke(FaasObject *f, RequestObject *req, int32_t slot);
  * balancer at the end of the current instant, once every replica that
  * becomes RUNNING at this instant is RUNNING. */
 int inv_dispatch_later(FaasObject *f, int32_t slot);
-/* fs_share's completion callback of a platform (ctx: the platform). */
-int inv_share_done(void *ctx, struct fs_share *sh, int32_t job, void *data);
 /* The function in slot was removed: fail its waiting requests. */
 int inv_fail_waiting(FaasObject *f, int32_t slot);
 /* GC support and teardown of the records the platform owns (waiting and
@@ -117,5 +115,7 @@ int inv_fail_waiting(FaasObject *f, int32_t slot);
 int inv_traverse(FaasObject *f, visitproc visit, void *arg);
 void inv_clear(FaasObject *f);
 void inv_free_pool(FaasObject *f);
+/* fs_share's completion callback of a platform (ctx: the platform). */
+int inv_share_done(void *ctx, struct fs_share *sh, int32_t job, void *data);
 
 #endif
