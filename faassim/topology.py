@@ -130,6 +130,23 @@ def _check_accelerators(accelerators: Any, node: str) -> Dict[str, int]:
     return checked
 
 
+CPU_SHARING_MODES = (None, "proportional", "equal")
+
+
+def _check_sharing(name: str, mode: Any, capacity: Any, res: str = "cpu") -> Tuple[Optional[str], float]:
+    if not (mode is None or (isinstance(mode, str) and mode in CPU_SHARING_MODES)):
+        raise ValueError(f"node {name!r}: {res}_sharing must be None, 'proportional' or 'equal', got {mode!r}")
+    if isinstance(capacity, bool) or not isinstance(capacity, numbers.Real):
+        raise TypeError(
+            f"node {name!r}: {res}_sharing_capacity must be a real number, got {capacity!r} "
+            f"({type(capacity).__name__})"
+        )
+    cap = float(capacity)
+    if not (math.isfinite(cap) and cap > 0.0):
+        raise ValueError(f"node {name!r}: {res}_sharing_capacity must be finite and > 0, got {capacity!r}")
+    return mode, cap
+
+
 class Node:
     """A compute node: name, capacity (cpu in millicores, memory in bytes),
     architecture, labels, accelerators and node type.
@@ -143,6 +160,21 @@ class Node:
     arguments become attributes of the node. Nodes compare by identity;
     ``str(node)`` is its name.
 
+    ``cpu_sharing`` turns on processor sharing of the node's cpu (off by
+    default: every execution runs at full speed whatever the node's load).
+    With ``"proportional"``, when the executions running on the node claim
+    more cpu than ``cpu_sharing_capacity``, each progresses at its share
+    ``capacity * claim / total claims``, so all stretch by the same factor;
+    with ``"equal"`` each gets an equal share, none more than its claim
+    (what one leaves goes to the others). The capacity is in the units of
+    the cpu claims (default 1.0, the whole node: the reference
+    characterizations claim fractions of the node; give the node's
+    millicores if your claims are millicores). ``gpu_sharing`` and
+    ``gpu_sharing_capacity`` do the same for the gpu claims; an execution
+    then runs at the lowest speed its shared resources allow. The platform
+    reads them when it takes the node; ``env.faas.set_cpu_sharing(node,
+    mode, capacity)`` (``set_gpu_sharing``) changes them during a run.
+
     >>> n = Node("nx_0", "6", "8Gi", arch="aarch64", accelerators={"gpu": 1})
     >>> n.cpu_millis, n.memory, n.node_type, n.accelerators
     (6000, 8589934592, 'nx', {'gpu': 1})
@@ -150,6 +182,12 @@ class Node:
     Traceback (most recent call last):
     ...
     ValueError: node 'bad_0': cpu capacity must be positive, got 0 millicores
+    >>> Node("rpi_0", cpu_sharing="proportional").cpu_sharing
+    'proportional'
+    >>> Node("rpi_1", cpu_sharing="fair")
+    Traceback (most recent call last):
+    ...
+    ValueError: node 'rpi_1': cpu_sharing must be None, 'proportional' or 'equal', got 'fair'
     """
 
     name: str
@@ -168,9 +206,16 @@ class Node:
         labels: Optional[Mapping[str, Any]] = None,
         accelerators: Optional[Mapping[str, int]] = None,
         node_type: Optional[str] = None,
+        *,
+        cpu_sharing: Optional[str] = None,
+        cpu_sharing_capacity: float = 1.0,
+        gpu_sharing: Optional[str] = None,
+        gpu_sharing_capacity: float = 1.0,
         **kwargs: Any,
     ):
         _check_name(name, "node name")
+        self._cpu_sharing, self._cpu_sharing_capacity = _check_sharing(name, cpu_sharing, cpu_sharing_capacity)
+        self._gpu_sharing, self._gpu_sharing_capacity = _check_sharing(name, gpu_sharing, gpu_sharing_capacity, "gpu")
         capacity = kwargs.pop("capacity", None)
         if capacity is None and hasattr(cpu_millis, "cpu_millis") and memory is None:
             capacity, cpu_millis = cpu_millis, None  # ether's Node(name, Capacity(...))
@@ -197,6 +242,30 @@ class Node:
             if hasattr(self, key):
                 raise TypeError(f"node {name!r}: extra attribute {key!r} would hide a Node attribute")
             setattr(self, key, value)
+
+    @property
+    def cpu_sharing(self) -> Optional[str]:
+        """Processor sharing of the node's cpu: None (off), ``"proportional"``
+        or ``"equal"``; set at construction (during a run:
+        ``env.faas.set_cpu_sharing``)."""
+        return self._cpu_sharing
+
+    @property
+    def cpu_sharing_capacity(self) -> float:
+        """The cpu the executions share, in the units of their claims (1.0:
+        the whole node)."""
+        return self._cpu_sharing_capacity
+
+    @property
+    def gpu_sharing(self) -> Optional[str]:
+        """Processor sharing of the node's gpu (as :attr:`cpu_sharing`)."""
+        return self._gpu_sharing
+
+    @property
+    def gpu_sharing_capacity(self) -> float:
+        """The gpu the executions share, in the units of their claims (1.0:
+        the node's gpu)."""
+        return self._gpu_sharing_capacity
 
     @property
     def cpu_millis(self) -> int:
@@ -271,6 +340,10 @@ class Node:
 
     def __repr__(self) -> str:
         extra = f", accelerators={self.accelerators!r}" if self.accelerators else ""
+        if self._cpu_sharing is not None:
+            extra += f", cpu_sharing={self._cpu_sharing!r}, cpu_sharing_capacity={self._cpu_sharing_capacity!r}"
+        if self._gpu_sharing is not None:
+            extra += f", gpu_sharing={self._gpu_sharing!r}, gpu_sharing_capacity={self._gpu_sharing_capacity!r}"
         return (
             f"Node({self.name!r}, cpu_millis={self.cpu_millis}, memory={self.memory}, arch={self.arch!r}, "
             f"node_type={self.node_type!r}{extra})"

@@ -13,6 +13,17 @@ characterized ``cpu``, ``gpu``, ``blkio``, ``net`` and ``ram`` on
 others stay in C. :class:`PowerPredictionSimulator` also claims the
 request's predicted ``power`` (see :mod:`faassim.energy`).
 
+On a node with cpu sharing (``Node(..., cpu_sharing="proportional")`` or
+``"equal"``, or ``env.faas.set_cpu_sharing``; ``gpu_sharing`` for the gpu),
+the C ``execute`` step does the sampled execution time as *work*: seconds at
+full speed, done at the request's share of the node's cpu (and gpu: the
+lower of the two). While the running executions claim no
+more than the node's capacity every one runs at full speed (the same times
+as without sharing); beyond it they stretch, and each change of the set of
+executions on the node reschedules their completions (in C). An ``execute``
+override asks for the same with ``yield self.execute_work(env, replica,
+request, seconds)`` (``super().execute(...)`` does it for the sampled time).
+
 An overridden ``invoke`` can run the whole sequence with ``yield from
 super().invoke(env, replica, request)``: its steps get the same request,
 which stays in flight until the sequence ends (one sequence per request at a

@@ -244,6 +244,99 @@ static int get_int64(PyObject *obj, const char *what, PyObject *owner, int64_t *
     return 0;
 }
 
+struct fs_share *faas_share(FaasObject *f)
+{
+    return f->share;
+}
+
+/* The shared resources (fs_share's order) by their names. */
+static const char *const share_res[FS_SHARE_NRES] = {"cpu", "gpu"};
+
+/* A sharing mode of resource res: None (off), "proportional" or "equal";
+ * and its capacity, a real number > 0 (finite), in the units of the claims.
+ * who names the node in errors. */
+static int parse_sharing(int res, PyObject *mode, PyObject *cap, PyObject *who, int *m, double *c)
+{
+    const char *rn = share_res[res];
+    if (mode == Py_None)
+        *m = FS_SHARE_OFF;
+    else if (PyUnicode_Check(mode) && PyUnicode_CompareWithASCIIString(mode, "proportional") == 0)
+        *m = FS_SHARE_PROPORTIONAL;
+    else if (PyUnicode_Check(mode) && PyUnicode_CompareWithASCIIString(mode, "equal") == 0)
+        *m = FS_SHARE_EQUAL;
+    else {
+        PyErr_Format(PyExc_ValueError, "node %R: %s_sharing must be None, 'proportional' or 'equal', got %R", who, rn,
+                     mode);
+        return -1;
+    }
+    *c = 1.0;
+    if (cap && cap != Py_None) {
+        if (PyBool_Check(cap) || !(PyFloat_Check(cap) || PyLong_Check(cap))) {
+            PyErr_Format(PyExc_TypeError, "node %R: %s_sharing_capacity must be a real number, not %.100s (%R)", who,
+                         rn, Py_TYPE(cap)->tp_name, cap);
+            return -1;
+        }
+        double v = PyFloat_AsDouble(cap);
+        if (v == -1.0 && PyErr_Occurred())
+            return -1;
+        if (!(v > 0.0) || !isfinite(v)) {
+            PyErr_Format(PyExc_ValueError, "node %R: %s_sharing_capacity must be finite and > 0, got %R", who, rn, cap);
+            return -1;
+        }
+        *c = v;
+    }
+    return 0;
+}
+
+/* The node's <res>_sharing and <res>_sharing_capacity attributes (absent:
+ * off; faassim.Node has them). */
+static int node_sharing(int res, PyObject *node, PyObject *who, int *m, double *c)
+{
+    *m = FS_SHARE_OFF;
+    *c = 1.0;
+    char attr[32];
+    snprintf(attr, sizeof attr, "%s_sharing", share_res[res]);
+    PyObject *mode = PyObject_GetAttrString(node, attr);
+    if (!mode) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *cap = NULL;
+    snprintf(attr, sizeof attr, "%s_sharing_capacity", share_res[res]);
+    if (mode != Py_None && !(cap = PyObject_GetAttrString(node, attr))) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            Py_DECREF(mode);
+            return -1;
+        }
+        PyErr_Clear();
+    }
+    int rc = parse_sharing(res, mode, cap, who, m, c);
+    Py_DECREF(mode);
+    Py_XDECREF(cap);
+    return rc;
+}
+
+/* Set the sharing of resource res of node index (the engine is made on
+ * first use). */
+static int set_sharing(FaasObject *f, int64_t node, int res, int mode, double cap)
+{
+    if (mode == FS_SHARE_OFF && !f->share)
+        return 0;
+    if (!f->share && !(f->share = fs_share_new(&f->env->sim, inv_share_done, f))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int rc = fs_share_set_node(f->share, (int32_t)node, res, mode, cap);
+    if (rc == FS_SHARE_EBUSY) {
+        PyErr_Format(PyExc_RuntimeError, "node %R: cannot turn %s sharing off while executions share its %s",
+                     PyList_GET_ITEM(f->nodes, node), share_res[res], share_res[res]);
+        return -1;
+    }
+    return rc == FS_OK ? 0 : fs_raise_status(rc, "processor sharing");
+}
+
 static int add_node(FaasObject *f, PyObject *node)
 {
     struct fs_sched_res cap = {0};
@@ -275,6 +368,11 @@ static int add_node(FaasObject *f, PyObject *node)
     int32_t arch_id;
     if (intern_id(f, "arch", arch, &f->n_archs, FS_SCHED_MAX_ARCH, &arch_id) < 0)
         goto done;
+    int share_mode[FS_SHARE_NRES];
+    double share_cap[FS_SHARE_NRES];
+    for (int r = 0; r < FS_SHARE_NRES; r++)
+        if (node_sharing(r, node, name, &share_mode[r], &share_cap[r]) < 0)
+            goto done;
     PyObject *idx = PyLong_FromSsize_t(PyList_GET_SIZE(f->nodes));
     if (!idx || PyDict_SetItem(f->node_ids, name, idx) < 0) {
         Py_XDECREF(idx);
@@ -312,6 +410,9 @@ static int add_node(FaasObject *f, PyObject *node)
         }
     }
     rc = PyList_Append(f->nodes, node);
+    for (int r = 0; r < FS_SHARE_NRES && rc == 0; r++)
+        if (share_mode[r] != FS_SHARE_OFF)
+            rc = set_sharing(f, (int64_t)at, r, share_mode[r], share_cap[r]);
 done:
     PyMem_Free(pairs);
     Py_XDECREF(name);
@@ -2015,9 +2116,102 @@ static PyObject *faas_node_allocation(FaasObject *self, PyObject *name)
     return out;
 }
 
+/* The index of a node given by name or as a node object (its name). */
+static int node_arg(FaasObject *self, PyObject *node, int64_t *idx)
+{
+    if (sync_nodes(self) < 0)
+        return -1;
+    PyObject *name = PyUnicode_Check(node) ? Py_NewRef(node) : PyObject_GetAttrString(node, "name");
+    if (!name)
+        return -1;
+    int found = PyUnicode_Check(name) ? faas_node_index(self, name, idx) : 0;
+    if (found == 0)
+        PyErr_Format(PyExc_KeyError, "unknown node %R (not in env.topology)", node);
+    Py_DECREF(name);
+    return found == 1 ? 0 : -1;
+}
+
+/* set_<res>_sharing(node, mode, capacity=1.0) */
+static PyObject *set_res_sharing(FaasObject *self, int res, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"node", "mode", "capacity", NULL};
+    PyObject *node, *mode, *cap = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, res ? "OO|O:set_gpu_sharing" : "OO|O:set_cpu_sharing", kwlist, &node,
+                                     &mode, &cap))
+        return NULL;
+    CHECK_ENV(self)
+    int64_t idx;
+    int m;
+    double c;
+    if (node_arg(self, node, &idx) < 0 ||
+        parse_sharing(res, mode, cap, PyList_GET_ITEM(self->nodes, idx), &m, &c) < 0 ||
+        set_sharing(self, idx, res, m, c) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *faas_set_cpu_sharing(FaasObject *self, PyObject *args, PyObject *kwds)
+{
+    return set_res_sharing(self, FS_SHARE_CPU, args, kwds);
+}
+
+static PyObject *faas_set_gpu_sharing(FaasObject *self, PyObject *args, PyObject *kwds)
+{
+    return set_res_sharing(self, FS_SHARE_GPU, args, kwds);
+}
+
+/* <res>_sharing(node) -> dict, or None when the node's resource is not
+ * shared. */
+static PyObject *res_sharing(FaasObject *self, int res, PyObject *node)
+{
+    CHECK_ENV(self)
+    int64_t idx;
+    if (node_arg(self, node, &idx) < 0)
+        return NULL;
+    struct fs_share_node_info ni;
+    if (!self->share || fs_share_node_info(self->share, (int32_t)idx, res, &ni) != FS_OK || ni.mode == FS_SHARE_OFF)
+        Py_RETURN_NONE;
+    return Py_BuildValue("{s:s,s:d,s:i,s:d,s:d,s:d,s:d,s:d,s:d}", "mode",
+                         ni.mode == FS_SHARE_PROPORTIONAL ? "proportional" : "equal", "capacity", ni.capacity,
+                         "executions", (int)ni.njobs, "demand", ni.demand, "used", ni.used, "excess", ni.excess,
+                         "busy_time", ni.busy, "used_integral", ni.used_int, "excess_integral", ni.excess_int);
+}
+
+static PyObject *faas_cpu_sharing(FaasObject *self, PyObject *node)
+{
+    return res_sharing(self, FS_SHARE_CPU, node);
+}
+
+static PyObject *faas_gpu_sharing(FaasObject *self, PyObject *node)
+{
+    return res_sharing(self, FS_SHARE_GPU, node);
+}
+
 #define METH(name, fn, flags, doc) {name, (PyCFunction)(void (*)(void))fn, flags, doc}
 
 static PyMethodDef Faas_methods[] = {
+    METH("set_cpu_sharing", faas_set_cpu_sharing, METH_VARARGS | METH_KEYWORDS,
+         "set_cpu_sharing(node, mode, capacity=1.0)\n--\n\nProcessor sharing of a node's cpu from now on (node: a name "
+         "or a Node):\n"
+         "mode None (off: executions run at full speed whatever they claim),\n"
+         "'proportional' (when the running executions claim more cpu than\n"
+         "`capacity`, each gets capacity * claim / total claims) or 'equal' (equal\n"
+         "shares, none more than its claim). capacity is in the units of the cpu\n"
+         "claims (1.0: the whole node, as the reference characterizations claim\n"
+         "fractions of it). The executions running on the node change speed now;\n"
+         "turning it off while some run raises RuntimeError."),
+    METH("cpu_sharing", faas_cpu_sharing, METH_O,
+         "cpu_sharing(node)\n--\n\nThe node's processor sharing now, a dict (mode, capacity, executions,\n"
+         "demand, used, excess, busy_time, used_integral, excess_integral), or None\n"
+         "when its cpu is not shared. used = min(demand, capacity); the integrals\n"
+         "and busy_time run from the start of the simulation to env.now."),
+    METH("set_gpu_sharing", faas_set_gpu_sharing, METH_VARARGS | METH_KEYWORDS,
+         "set_gpu_sharing(node, mode, capacity=1.0)\n--\n\nProcessor sharing of a node's gpu from now on, as\n"
+         "set_cpu_sharing for the cpu (capacity in the units of the gpu claims: 1.0,\n"
+         "the node's gpu as the reference characterizations claim fractions of it).\n"
+         "An execution runs at the lowest speed its shared resources allow."),
+    METH("gpu_sharing", faas_gpu_sharing, METH_O,
+         "gpu_sharing(node)\n--\n\nThe node's gpu sharing now, as cpu_sharing, or None."),
     METH("deploy", faas_deploy, METH_O,
          "deploy(fd)\n--\n\nDeploy a FunctionDeployment: register it and start scale_min replicas.\n"
          "Returns an event (usable with yield and yield from) that succeeds at once."),

@@ -77,6 +77,10 @@ const struct fs_sched_node *faas_sched_node(FaasObject *f, int64_t node);
 double faas_node_t0(FaasObject *f, int64_t node);
 /* Bring the platform's node table up to date with env.topology. */
 int faas_sync_nodes(FaasObject *f);
+/* Processor sharing of the nodes' cpu (fs_share), or NULL when no node of
+ * the platform has ever had cpu sharing on (then contention costs nothing). */
+struct fs_share;
+struct fs_share *faas_share(FaasObject *f);
 /* The node table itself, for the placement pipeline (scheduler.c): it
  * reads it and sets only its locality inputs (node images, image and data
  * sizes, bandwidths); the nodes, their capacity and allocation are

@@ -10,6 +10,7 @@
 #include "invocation.h"
 #include "fs_lb.h"
 #include "fs_sched.h"
+#include "fs_share.h"
 
 /* The requests of a function waiting for a RUNNING replica, in arrival
  * order (invocation.c). */
@@ -82,6 +83,10 @@ struct FaasObject {
     uint64_t running_seq;
     struct inv_table invs; /* the invocations (invocation.c) */
     double *node_t0; /* by node index: when the platform took the node from env.topology (its idle energy starts) */
+    /* processor sharing of the nodes' cpu and gpu, by node index (made when the
+     * first node with sharing joins; its jobs are records on the timed list,
+     * invocation.c) */
+    struct fs_share *share;
     PyObject *dict;
     PyObject *weaklist;
 };
@@ -115,5 +120,7 @@ int inv_fail_waiting(FaasObject *f, int32_t slot, PyObject *reason, int count);
 int inv_traverse(FaasObject *f, visitproc visit, void *arg);
 void inv_clear(FaasObject *f);
 void inv_free_pool(FaasObject *f);
+/* fs_share's completion callback of a platform (ctx: the platform). */
+int inv_share_done(void *ctx, struct fs_share *sh, int32_t job, void *data);
 
 #endif

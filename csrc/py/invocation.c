@@ -471,6 +471,40 @@ int inv_timed_push(FaasObject *f, struct fs_inv *inv, double t, inv_fire_fn fire
     return FS_OK;
 }
 
+/* Processor sharing: a job of f->share whose data is the record. The
+ * record is on the timed list as a timer's is (so the platform's traversal
+ * and teardown know it); the share engine reports the job's completion
+ * here. */
+int inv_share_push(FaasObject *f, struct fs_inv *inv, int64_t node, const double *demand, double work, inv_fire_fn fire)
+{
+    int32_t job;
+    if (!f->share || node < 0 || node > INT32_MAX)
+        return FS_SHARE_ENODE;
+    int32_t group = inv->rep && inv->rep->id <= INT32_MAX ? (int32_t)inv->rep->id : -1;
+    int rc = fs_share_start(f->share, (int32_t)node, demand, work, group, inv, &job);
+    if (rc != FS_OK)
+        return rc;
+    inv->on_timer = fire;
+    inv->prev = NULL;
+    inv->next = f->invs.timed;
+    if (f->invs.timed)
+        f->invs.timed->prev = inv;
+    f->invs.timed = inv;
+    inv->tracked = 1;
+    return FS_OK;
+}
+
+int inv_share_done(void *ctx, struct fs_share *sh, int32_t job, void *data)
+{
+    (void)ctx;
+    (void)sh;
+    (void)job;
+    struct fs_inv *inv = (struct fs_inv *)data;
+    inv_fire_fn fire = inv->on_timer;
+    inv_timed_remove(inv);
+    return fire(inv);
+}
+
 /* The default (C) invoke of a request with a recorded execution time: the
  * record waits on a C timer, on the platform's timed list (as a watchdog's
  * execute step does), then completes. */
@@ -703,9 +737,15 @@ static int dispatch_entry_of(const struct fs_entry *e, void *ctx)
 
 void inv_clear(FaasObject *f)
 {
-    /* Records on a C timer: cancel the timers, then drop the records. */
+    /* Records on a C timer or on the processor sharing: cancel the timers
+     * and the sharing (its entries leave the queue), then drop the records. */
     if (f->invs.timed && f->env)
         fs_queue_remove_if(&f->env->sim.queue, timer_of, f);
+    if (f->share) {
+        struct fs_share *sh = f->share;
+        f->share = NULL;
+        fs_share_free(sh);
+    }
     while (f->invs.timed) {
         struct fs_inv *inv = f->invs.timed;
         f->invs.timed = inv->next;

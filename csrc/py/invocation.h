@@ -66,5 +66,14 @@ int inv_complete(FaasObject *f, struct fs_inv *inv, PyObject *exc);
  * the record is taken off the list and fire runs. An fs status; nothing
  * changed on failure. */
 int inv_timed_push(FaasObject *f, struct fs_inv *inv, double t, inv_fire_fn fire);
+/* The same for a work shared with the other executions on a node with cpu
+ * or gpu sharing (faas_share(f), fs_share_node_on): the record runs on the
+ * node's processor sharing with its demands (cpu, gpu: FS_SHARE_NRES
+ * values) and a work (seconds at full speed), and fire runs when the work
+ * is done. The record is on the timed
+ * list meanwhile (owned and traversed by the platform). An fs status;
+ * nothing changed on failure. */
+int inv_share_push(FaasObject *f, struct fs_inv *inv, int64_t node, const double *demand, double work,
+                   inv_fire_fn fire);
 
 #endif

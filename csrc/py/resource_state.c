@@ -61,10 +61,18 @@
  * integral into the loose integrals; a Python remove that needs more than
  * the loose amount folds the standing claims into it (the epoch of the
  * claim changes, so the watchdog releases those as loose amounts). Reads
- * are exact as before: fs_res adds k * v exactly. */
+ * are exact as before: fs_res adds k * v exactly.
+ *
+ * Processor sharing: on a node whose cpu the platform shares (fs_share),
+ * the C readers of "cpu" amounts and integrals (resource_state_get,
+ * resource_state_node_get, resource_state_integral: the monitor, the
+ * energy, get_integral) subtract what the executions claim beyond their
+ * shares (shared_excess), so they read the cpu used; the claims and the
+ * Python views stay what was put. */
 #include "resource_state.h"
 #include "faas.h"
 #include "fs_res.h"
+#include "fs_share.h"
 
 #include <math.h>
 
@@ -1031,11 +1039,49 @@ int resource_state_unclaim(ResourceStateObject *rs, ReplicaObject *rep, const in
     return rc ? fs_raise_status(rc, "resource state: release") : 0;
 }
 
+/* The cpu (or gpu) that the executions of a node with processor sharing
+ * (fs_share) claim beyond their shares (rep NULL: of the node, beyond its capacity;
+ * else of the replica's executions): now, its integral up to now and the
+ * time of its last change. The C readers of amounts (resource_state_get,
+ * resource_state_node_get, resource_state_integral: the monitor's rows, the
+ * energy) subtract it, so that the cpu utilization of a node is what it
+ * uses, at most its capacity, and a replica's what its executions use; the
+ * claims themselves (and the Python views) stay what was put. 0 when slot is
+ * not "cpu" or "gpu" or that resource is not shared. */
+static int shared_excess(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, int slot, double *now,
+                         double *integral, double *last)
+{
+    struct fs_share *sh = rs->faas ? faas_share(rs->faas) : NULL;
+    if (!sh)
+        return 0;
+    if (rep)
+        node = rep->node;
+    if (node < 0 || node > INT32_MAX || !fs_share_node_on(sh, (int32_t)node))
+        return 0;
+    PyObject *name = rs->book.names[slot];
+    int res = !name                                                ? -1
+              : PyUnicode_CompareWithASCIIString(name, "cpu") == 0 ? FS_SHARE_CPU
+              : PyUnicode_CompareWithASCIIString(name, "gpu") == 0 ? FS_SHARE_GPU
+                                                                   : -1;
+    if (res < 0 || fs_share_node_mode(sh, (int32_t)node, res) == FS_SHARE_OFF)
+        return 0;
+    if (rep)
+        fs_share_group_excess(sh, rep->id <= INT32_MAX ? (int32_t)rep->id : -1, res, now, integral, last);
+    else
+        fs_share_excess(sh, (int32_t)node, res, now, integral, last);
+    return 1;
+}
+
 double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot)
 {
     if (check_slot(rs, slot, "resource_state_get") < 0)
         return -1.0;
-    return book_registered(&rs->book, rep->id) && rep->faas == rs->faas ? book_get(&rs->book, rep->id, slot) : 0.0;
+    if (!book_registered(&rs->book, rep->id) || rep->faas != rs->faas)
+        return 0.0;
+    double v = book_get(&rs->book, rep->id, slot), ex, ei, el;
+    if (shared_excess(rs, rep, -1, slot, &ex, &ei, &el) && ex != 0.0)
+        v -= ex;
+    return v;
 }
 
 double resource_state_node_get(ResourceStateObject *rs, int64_t node, int slot)
@@ -1045,6 +1091,9 @@ double resource_state_node_get(ResourceStateObject *rs, int64_t node, int slot)
     double v = 0.0;
     if (node >= 0 && node < FS_RES_MAX_ID)
         fs_res_node_get(&rs->book.res, (uint32_t)node, slot, &v);
+    double ex, ei, el;
+    if (shared_excess(rs, NULL, node, slot, &ex, &ei, &el) && ex != 0.0)
+        v -= ex;
     return v;
 }
 
@@ -1130,12 +1179,19 @@ int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t
                 standing_integral(rs, ids[i], slot, now, &acc, &out->last, &out->first);
     }
     integ_add(&acc, integ_value(g, loose, now));
-    out->integral = acc.sum + acc.comp;
-    out->amount = amount;
     if (g) {
         out->last = fmax(out->last, g->last);
         out->first = fmin(out->first, g->first);
     }
+    double ex, ei, el;
+    if ((!rep || rs_knows(rs, rep)) && shared_excess(rs, rep, node, slot, &ex, &ei, &el)) {
+        if (ei != 0.0)
+            integ_add(&acc, -ei);
+        amount -= ex;
+        out->last = fmax(out->last, el);
+    }
+    out->integral = acc.sum + acc.comp;
+    out->amount = amount;
     return 0;
 }
 

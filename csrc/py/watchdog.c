@@ -27,6 +27,10 @@
  *            it with a C timer (no Python object); a request with a
  *            recorded execution time (inv->exec_time, e.g. a replayed
  *            trace duration) waits that long instead, without sampling;
+ *            on a node with cpu sharing (faas_share, fs_share) the time is
+ *            work instead: the record joins the node's processor sharing
+ *            with its cpu and gpu claims (inv_share_push) and continues when the
+ *            work is done at its share (wd_timer_fire, as a timer would);
  *   release  remove what claim put.
  * Without a characterization the steps do nothing and take no time. Each
  * C step resolves its part of the characterization for the replica (by its
@@ -50,6 +54,7 @@
 #include "metrics.h"
 #include "resource_state.h"
 #include "simulator.h"
+#include "fs_share.h"
 
 #include <math.h>
 
@@ -573,6 +578,32 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv);
 static int wd_fail(WatchdogObject *wd, struct fs_inv *inv, PyObject *exc);
 static int wd_timer_fire(struct fs_inv *inv);
 
+/* Is the replica's node's cpu shared (processor sharing on)? */
+static int wd_shared(ReplicaObject *rep)
+{
+    struct fs_share *sh = rep->faas ? faas_share(rep->faas) : NULL;
+    return sh && rep->node >= 0 && rep->node <= INT32_MAX && fs_share_node_on(sh, (int32_t)rep->node);
+}
+
+/* The cpu and gpu an execution of the record claims on its node
+ * (FS_SHARE_NRES values): what its claim put (claim_resources in C, also
+ * through super()), else the characterized ones of the replica (0 without
+ * a characterization). */
+static int wd_demand(WatchdogObject *wd, struct fs_inv *inv, double *out)
+{
+    _Static_assert(FS_SHARE_CPU == 0 && FS_SHARE_GPU == 1, "res_names starts with cpu, gpu");
+    if (inv->claimed) {
+        out[FS_SHARE_CPU] = inv->claim[0];
+        out[FS_SHARE_GPU] = inv->claim[1];
+        return 0;
+    }
+    if (wd_bind_res(wd, inv->rep) < 0)
+        return -1;
+    out[FS_SHARE_CPU] = wd->has_res ? wd->res[0] : 0.0;
+    out[FS_SHARE_GPU] = wd->has_res ? wd->res[1] : 0.0;
+    return 0;
+}
+
 /* Put the record on a C timer firing at t (it then continues from its step). */
 static int wd_timer(FaasObject *f, struct fs_inv *inv, double t)
 {
@@ -741,11 +772,20 @@ static int wd_run(WatchdogObject *wd, struct fs_inv *inv)
             inv->wstep++;
             continue;
         }
-        /* WD_EXECUTE in C: wait for the recorded or sampled execution time. */
+        /* WD_EXECUTE in C: wait for the recorded or sampled execution time,
+         * or, on a node with cpu sharing, do that much work at the
+         * request's share of the node's cpu. */
         double t = inv->exec_time;
         if (isnan(t) && (wd_bind_fet(wd, inv->rep) < 0 || wd_sample_fet(wd, inv->rep, &t) < 0))
             return wd_fail(wd, inv, NULL);
         inv->wstep++;
+        if (wd_shared(inv->rep)) {
+            double demand[FS_SHARE_NRES];
+            if (wd_demand(wd, inv, demand) < 0)
+                return wd_fail(wd, inv, NULL);
+            int rc = inv_share_push(f, inv, inv->rep->node, demand, t, wd_timer_fire);
+            return rc != FS_OK ? (fs_raise_status(rc, "cpu sharing"), wd_fail(wd, inv, NULL)) : 0;
+        }
         return wd_timer(f, inv, faas_env(f)->sim.now + t) < 0 ? wd_fail(wd, inv, NULL) : 0;
     }
 }
@@ -881,7 +921,48 @@ static PyObject *watchdog_release(WatchdogObject *self, PyObject *const *args, P
     return wd_py_resources(self, args, nargs, 0);
 }
 
-/* execute from Python: a timeout of the recorded or sampled execution time. */
+/* A shared work done from Python: its record (a record of its own, on the
+ * timed list) succeeds its event when the work is done. */
+static int share_event_fire(struct fs_inv *rec)
+{
+    FaasObject *f = rec->faas;
+    Py_INCREF(f);
+    EventObject *done = rec->done;
+    int rc = done && !done->value ? event_succeed(done, Py_None) : 0;
+    inv_free(f, rec);
+    Py_DECREF(f);
+    return rc < 0 ? FS_EPYTHON : FS_OK;
+}
+
+/* An event that succeeds when `work` seconds of full-speed work are done at
+ * the request's share of its node's cpu (a new reference), or NULL. */
+static PyObject *share_event(WatchdogObject *wd, struct fs_inv *inv, const double *demand, double work)
+{
+    FaasObject *f = inv->faas;
+    EventObject *done = event_alloc(wd->sim.st->Event_type, faas_env(f));
+    if (!done)
+        return NULL;
+    struct fs_inv *rec = inv_alloc(f);
+    if (!rec) {
+        Py_DECREF(done);
+        return NULL;
+    }
+    rec->fn = inv->fn;
+    rec->request_id = inv->request_id;
+    rec->rep = (ReplicaObject *)Py_NewRef((PyObject *)inv->rep);
+    rec->done = (EventObject *)Py_NewRef((PyObject *)done);
+    int rc = inv_share_push(f, rec, inv->rep->node, demand, work, share_event_fire);
+    if (rc != FS_OK) {
+        inv_free(f, rec);
+        Py_DECREF(done);
+        fs_raise_status(rc, "cpu sharing");
+        return NULL;
+    }
+    return (PyObject *)done;
+}
+
+/* execute from Python: a timeout of the recorded or sampled execution time;
+ * on a node with cpu sharing, that much work at the request's share. */
 static PyObject *watchdog_execute(WatchdogObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     struct fs_inv *inv;
@@ -890,7 +971,53 @@ static PyObject *watchdog_execute(WatchdogObject *self, PyObject *const *args, P
     double t = inv->exec_time;
     if (isnan(t) && (wd_bind_fet(self, inv->rep) < 0 || wd_sample_fet(self, inv->rep, &t) < 0))
         return NULL;
+    if (wd_shared(inv->rep)) {
+        double demand[FS_SHARE_NRES];
+        if (wd_demand(self, inv, demand) < 0)
+            return NULL;
+        return share_event(self, inv, demand, t);
+    }
     return timeout_new((EnvironmentObject *)args[0], t, Py_None);
+}
+
+static int real_arg(PyObject *v, const char *what, double *out)
+{
+    if (PyBool_Check(v) || !(PyFloat_Check(v) || PyLong_Check(v))) {
+        PyErr_Format(PyExc_TypeError, "execute_work(): %s must be a real number, not %.100s (%R)", what,
+                     Py_TYPE(v)->tp_name, v);
+        return -1;
+    }
+    double d = PyFloat_AsDouble(v);
+    if (d == -1.0 && PyErr_Occurred())
+        return -1;
+    if (!(d >= 0.0) || !isfinite(d)) {
+        PyErr_Format(PyExc_ValueError, "execute_work(): %s must be finite and >= 0, got %R", what, v);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+/* execute_work(env, replica, request, seconds, cpu=None, gpu=None) */
+static PyObject *watchdog_execute_work(WatchdogObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"env", "replica", "request", "seconds", "cpu", "gpu", NULL};
+    PyObject *a[3], *seconds, *cpu = Py_None, *gpu = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO|OO:execute_work", kwlist, &a[0], &a[1], &a[2], &seconds, &cpu,
+                                     &gpu))
+        return NULL;
+    struct fs_inv *inv;
+    double work, demand[FS_SHARE_NRES], given;
+    if (check_call(self, "execute_work", a, 3, &inv) < 0 || real_arg(seconds, "seconds", &work) < 0)
+        return NULL;
+    if ((cpu != Py_None && real_arg(cpu, "cpu", &given) < 0) || (gpu != Py_None && real_arg(gpu, "gpu", &given) < 0))
+        return NULL;
+    if (!wd_shared(inv->rep))
+        return timeout_new((EnvironmentObject *)a[0], work, Py_None);
+    if (wd_demand(self, inv, demand) < 0 || (cpu != Py_None && real_arg(cpu, "cpu", &demand[FS_SHARE_CPU]) < 0) ||
+        (gpu != Py_None && real_arg(gpu, "gpu", &demand[FS_SHARE_GPU]) < 0))
+        return NULL;
+    return share_event(self, inv, demand, work);
 }
 
 /* invoke from Python (a subclass's super().invoke): the whole sequence for
@@ -1060,7 +1187,19 @@ static PyMethodDef Watchdog_methods[] = {
          "a PowerPredictionSimulator also puts the predicted `power`."),
     METH("execute", watchdog_execute,
          "execute(env, replica, request)\n--\n\nA timeout of an execution time drawn from the characterization's\n"
-         "fet_oracle for the replica's node and image (zero without one)."),
+         "fet_oracle for the replica's node and image (zero without one); on a\n"
+         "node with cpu sharing, an event of that much work done at the request's\n"
+         "share of the node's cpu (see execute_work)."),
+    {"execute_work", (PyCFunction)(void (*)(void))watchdog_execute_work, METH_VARARGS | METH_KEYWORDS,
+     "execute_work(env, replica, request, seconds, cpu=None, gpu=None)\n--\n\nAn event that succeeds when "
+     "`seconds` of work (seconds at full speed)\n"
+     "are done for the request: on a node with cpu or gpu sharing\n"
+     "(Node(cpu_sharing=..., gpu_sharing=...), env.faas.set_cpu_sharing) at the\n"
+     "request's share of the node (the lowest its shared resources allow), which\n"
+     "stretches while other executions claim more than the node has; elsewhere\n"
+     "after exactly `seconds`. cpu and gpu are the execution's claims (default:\n"
+     "what the request's claim_resources put, else the characterized ones). For\n"
+     "execute overrides: `yield self.execute_work(env, replica, request, 0.2)`."},
     METH("release_resources", watchdog_release,
          "release_resources(env, replica, request)\n--\n\nRemove exactly what claim_resources put for this request."),
     {"_queue_state", (PyCFunction)watchdog_queue_state, METH_NOARGS,

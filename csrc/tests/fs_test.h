@@ -73,5 +73,6 @@ void fs_test_power_suite(void);
 void fs_test_res_suite(void);
 void fs_test_arrival_suite(void);
 void fs_test_net_suite(void);
+void fs_test_share_suite(void);
 
 #endif

@@ -23,6 +23,7 @@ echo "building with $CC into $BUILD"
     csrc/tests/test_fs_res.c \
     csrc/tests/test_fs_arrival.c \
     csrc/tests/test_fs_net.c \
+    csrc/tests/test_fs_share.c \
     csrc/tests/test_fs_rng.c csrc/tests/test_fs_metrics.c -lm
 
 # Can LeakSanitizer run here? (It cannot under ptrace, e.g. in some

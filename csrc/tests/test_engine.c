@@ -27,6 +27,7 @@ int main(int argc, char **argv)
     fs_test_res_suite();
     fs_test_arrival_suite();
     fs_test_net_suite();
+    fs_test_share_suite();
     printf("%ld checks\n", fs_test_checks);
     fflush(stdout);
     printf("%d passed, %d failed\n", fs_test_passed, fs_test_failed);
