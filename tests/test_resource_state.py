@@ -444,6 +444,16 @@ def test_removing_more_than_held(env):
     rs.remove_resource(r, "cpu", 0.1)
     rs.remove_resource(r, "cpu", 0.2)
     assert rs.get_resource_utilization(r).get_resource("cpu") == 0.0 and rs._valid()
+    # giving back what a read says is held gives back all of it, though the read
+    # (0.30000000000000004, the nearest double) is a little more than 0.1 + 0.2
+    rs.put_resource(r, "cpu", 0.1)
+    rs.put_resource(r, "cpu", 0.2)
+    held = rs.get_resource_utilization(r).get_resource("cpu")
+    assert held == 0.30000000000000004 and exact(held) > exact(0.1) + exact(0.2)
+    rs.remove_resource(r, "cpu", held)
+    assert rs.get_resource_utilization(r).get_resource("cpu") == 0.0
+    assert rs.get_node_resource_utilization(r.node.name).total_utilization.get_resource("cpu") == 0.0
+    assert rs._valid()
 
 
 def test_bad_replicas_and_nodes(env):

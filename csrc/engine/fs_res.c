@@ -600,10 +600,25 @@ int fs_res_remove(struct fs_res *t, uint32_t replica, int slot, double value)
     struct fs_res_acc x;
     fs_res_acc_from_double(&x, value);
     struct fs_res_acc *ra = &r->acc[slot];
-    if (fs_res_acc_cmp(ra, &x) < 0)
-        return FS_ERES_INSUFFICIENT;
     assert((uint32_t)slot < nd->nacc); /* the node holds at least as much */
     struct fs_res_acc *na = &nd->acc[slot];
+    if (fs_res_acc_cmp(ra, &x) < 0) {
+        /* More than held, unless value is what a read of the amount gives
+         * (the held sum rounded to the nearest double, which may lie above
+         * it): a caller giving back what it read gives back all of it. */
+        if (fs_res_acc_to_double(ra) != value)
+            return FS_ERES_INSUFFICIENT;
+        if ((rc = acc_reserve(na, sub_need(na, ra))))
+            return rc;
+        rc = acc_sub(na, ra);
+        assert(rc == FS_OK);
+        ra->n = 0; /* zero, as acc_normalize leaves it */
+        ra->base = 0;
+        r->mask &= ~(UINT64_C(1) << slot);
+        if (!na->n)
+            nd->mask &= ~(UINT64_C(1) << slot);
+        return rc;
+    }
     if ((rc = acc_reserve(ra, sub_need(ra, &x))) || (rc = acc_reserve(na, sub_need(na, &x))))
         return rc;
     rc = acc_sub(ra, &x);

@@ -496,8 +496,19 @@ static void test_res_over_remove(void)
     CHECK_EQ_I(fs_res_put(&t, 0, cpu, 0.1), FS_OK);
     CHECK_EQ_I(fs_res_put(&t, 0, cpu, 0.2), FS_OK);
     take_snap(&t, &sn);
-    CHECK_EQ_I(fs_res_remove(&t, 0, cpu, 0.30000000000000004), FS_ERES_INSUFFICIENT);
+    CHECK_EQ_I(fs_res_remove(&t, 0, cpu, nextafter(0.30000000000000004, 1.0)), FS_ERES_INSUFFICIENT);
     CHECK(same_as_snap(&t, &sn));
+    /* the read of the amount (the nearest double, 0.30000000000000004, above
+     * the exact sum) removes all of it, from the replica and the node */
+    CHECK_EQ_D(get(&t, 0, cpu), 0.30000000000000004);
+    CHECK_EQ_I(fs_res_remove(&t, 0, cpu, 0.30000000000000004), FS_OK);
+    CHECK_EQ_D(get(&t, 0, cpu), 0.0);
+    CHECK_EQ_I(fs_res_valid(&t), 1);
+    double node_cpu;
+    CHECK_EQ_I(fs_res_node_get(&t, 0, cpu, &node_cpu), FS_OK);
+    CHECK_EQ_D(node_cpu, 5.0);
+    CHECK_EQ_I(fs_res_put(&t, 0, cpu, 0.1), FS_OK);
+    CHECK_EQ_I(fs_res_put(&t, 0, cpu, 0.2), FS_OK);
     CHECK_EQ_I(fs_res_remove(&t, 0, cpu, 0.3), FS_OK);
     const double xs[] = {0.1, 0.2, -0.3};
     CHECK_EQ_D(get(&t, 0, cpu), ref_fsum(xs, 3)); /* the exact residue, 2^-54 + ... */
