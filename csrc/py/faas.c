@@ -2294,7 +2294,11 @@ static PyMethodDef Faas_methods[] = {
     METH("get_replicas", faas_get_replicas, METH_VARARGS | METH_KEYWORDS,
          "get_replicas(fn_name, state=None)\n--\n\nThe function's replicas (not SUSPENDED or FAILED) in creation "
          "order,\n"
-         "or those in `state` (FunctionState.FAILED: the replicas that failed)."),
+         "or those in `state`. FunctionState.FAILED: its latest 100 failed replicas, oldest\n"
+         "first (older ones are forgotten; every failure stays in the metrics, with the\n"
+         "error's text; the exception itself is not kept). The platform lets go of a\n"
+         "replica once it is SUSPENDED (torn down), so that replica churn does not grow\n"
+         "memory: a replica object you hold stays valid."),
     METH("discover", faas_discover, METH_O,
          "discover(fn_name)\n--\n\nThe replicas requests can be sent to (RUNNING and not being removed)."),
     METH("suspend", faas_suspend, METH_O,

@@ -1503,7 +1503,8 @@ static PyMethodDef ResourceState_methods[] = {
     {"list_resource_utilization", (PyCFunction)rs_list_resource_utilization, METH_O,
      "list_resource_utilization(node_name)\n--\n\n"
      "[(replica, ResourceUtilization), ...] for the replicas registered on the node,\n"
-     "in registration order."},
+     "in registration order (a replica the platform let go of, SUSPENDED or FAILED,\n"
+     "is left out once it holds nothing)."},
     {"get_integral", (PyCFunction)(void (*)(void))rs_get_integral, METH_FASTCALL | METH_KEYWORDS,
      "get_integral(target, resource)\n--\n\n"
      "The time integral of an amount from the start of the simulation up to\n"
