@@ -105,10 +105,6 @@ static int metrics_fast_path(FaasObject *f, PyObject *m)
     faassim_state *st = f->st;
     Py_XSETREF(f->invs.fast_for, Py_NewRef(m));
     f->invs.fast_inv = f->invs.fast_start = f->invs.fast_stop = 0;
-    /* string ids cached for the previous Metrics (a new one can get its address) */
-    for (uint32_t i = 0; i < f->nreps; i++)
-        if (f->reps[i].rep)
-            f->reps[i].rep->metrics_for_sids = NULL;
     if (!Metrics_Check(st, m) || !st->base_log_invocation)
         return 0;
     PyTypeObject *tp = Py_TYPE(m);
