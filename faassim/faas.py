@@ -32,8 +32,10 @@ Differences from faas-sim, on purpose (see the README):
   environment.
 - Placement failures retry the next image of the ranking (not the same one
   again) and end as a FAILED replica (``get_replicas(name,
-  FunctionState.FAILED)``), logged in ``schedule`` with ``successful=False``
-  and the reason.
+  FunctionState.FAILED)``: the latest 100 of a function), logged in
+  ``schedule`` with ``successful=False`` and the reason.
+- Replica churn keeps O(1) memory: the platform lets go of a replica once it
+  is torn down (its metrics rows, energy and integrals stay).
 - Scheduling latency is ``env.scheduler.latency`` (default 0), never the
   host's clock.
 - Invoking an unknown function raises ``KeyError`` (faas-sim logged a

@@ -559,9 +559,10 @@ static int feature_slot(struct en_ctx *c, const struct en_model *m, Py_ssize_t j
     return slot == -1 ? -1 : slot < 0 ? -2 : slot;
 }
 
-/* Dynamic energy (integral) or power (amount now) of rep, or of node when
- * rep is NULL. */
-static int dynamic(EnergyObject *self, struct en_ctx *c, const struct en_model *m, ReplicaObject *rep, int64_t node,
+/* Dynamic energy (integral) of replica rid (by id; the replica may be gone),
+ * or of node when rid is -1; or the power (amount now) of node (energy 0,
+ * rid -1). */
+static int dynamic(EnergyObject *self, struct en_ctx *c, const struct en_model *m, int64_t rid, int64_t node,
                    int energy, double *out)
 {
     *out = 0.0;
@@ -576,12 +577,12 @@ static int dynamic(EnergyObject *self, struct en_ctx *c, const struct en_model *
                 continue;
             double v;
             if (energy) {
-                if (resource_state_integral(c->rs, rep, node, slot, &ri) < 0)
+                if (resource_state_integral_of(c->rs, c->f, rid, node, slot, &ri) < 0)
                     return -1;
                 v = ri.integral;
             }
             else
-                v = rep ? resource_state_get(c->rs, rep, slot) : resource_state_node_get(c->rs, node, slot);
+                v = resource_state_node_get(c->rs, node, slot);
             ks_add(&k, m->lin.coef[j] * v);
         }
         *out = ks_val(&k);
@@ -590,11 +591,10 @@ static int dynamic(EnergyObject *self, struct en_ctx *c, const struct en_model *
     if (c->slot_power < 0)
         return 0;
     if (!energy) {
-        *out =
-            rep ? resource_state_get(c->rs, rep, c->slot_power) : resource_state_node_get(c->rs, node, c->slot_power);
+        *out = resource_state_node_get(c->rs, node, c->slot_power);
         return 0;
     }
-    if (resource_state_integral(c->rs, rep, node, c->slot_power, &ri) < 0)
+    if (resource_state_integral_of(c->rs, c->f, rid, node, c->slot_power, &ri) < 0)
         return -1;
     *out = ri.integral;
     return 0;
@@ -607,20 +607,21 @@ static int node_energy(EnergyObject *self, struct en_ctx *c, int64_t node, doubl
     if (node_model(self, c, node, &m) < 0)
         return -1;
     *idle = idle_energy(self, c, node, m.idle);
-    int rc = dynamic(self, c, &m, NULL, node, 1, dyn);
+    int rc = dynamic(self, c, &m, -1, node, 1, dyn);
     model_close(&m);
     return rc;
 }
 
-static int replica_dynamic(EnergyObject *self, struct en_ctx *c, ReplicaObject *rep, double *out)
+/* Dynamic energy of replica id of the platform (live or gone) on node. */
+static int replica_dynamic(EnergyObject *self, struct en_ctx *c, uint32_t id, int64_t node, double *out)
 {
     *out = 0.0;
-    if (rep->node < 0)
+    if (node < 0)
         return 0;
     struct en_model m;
-    if (node_model(self, c, rep->node, &m) < 0)
+    if (node_model(self, c, node, &m) < 0)
         return -1;
-    int rc = dynamic(self, c, &m, rep, rep->node, 1, out);
+    int rc = dynamic(self, c, &m, id, node, 1, out);
     model_close(&m);
     return rc;
 }
@@ -677,15 +678,17 @@ static int function_energy(EnergyObject *self, struct en_ctx *c, PyObject *name,
     }
     struct ksum k = {0.0, 0.0};
     for (uint32_t i = 0; i < faas_replica_count(f); i++) {
-        ReplicaObject *rep = faas_replica(f, i);
-        PyObject *fn = faas_fn_name(f, rep->fn);
+        int32_t slot;
+        int64_t node;
+        faas_replica_info(f, i, &slot, &node);
+        PyObject *fn = faas_fn_name(f, slot);
         int eq = fn ? PyObject_RichCompareBool(fn, name, Py_EQ) : 0;
         if (eq < 0)
             return -1;
         if (!eq)
             continue;
         double e;
-        if (replica_dynamic(self, c, rep, &e) < 0)
+        if (replica_dynamic(self, c, i, node, &e) < 0)
             return -1;
         ks_add(&k, e);
     }
@@ -716,7 +719,7 @@ int energy_node_state(EnvironmentObject *env, FaasObject *f, ResourceStateObject
         goto done;
     double idle, dyn, p;
     idle = idle_energy(self, &c, node, m.idle);
-    if (dynamic(self, &c, &m, NULL, node, 1, &dyn) < 0 || dynamic(self, &c, &m, NULL, node, 0, &p) < 0) {
+    if (dynamic(self, &c, &m, -1, node, 1, &dyn) < 0 || dynamic(self, &c, &m, -1, node, 0, &p) < 0) {
         rc = -1;
         goto done;
     }
@@ -826,7 +829,7 @@ static PyObject *en_replica_energy(EnergyObject *self, PyObject *arg)
     PyObject *r = NULL;
     ReplicaObject *rep = replica_arg(self, &c, arg);
     double e;
-    if (rep && replica_dynamic(self, &c, rep, &e) == 0)
+    if (rep && replica_dynamic(self, &c, rep->id, rep->node, &e) == 0)
         r = PyFloat_FromDouble(e);
     ctx_close(&c);
     return r;
@@ -856,7 +859,7 @@ static PyObject *en_power_impl(EnergyObject *self, PyObject *arg, int idle_only)
     struct en_model m = {0};
     double p = 0.0;
     if (node_arg(&c, arg, &node) < 0 || node_model(self, &c, node, &m) < 0 ||
-        (!idle_only && dynamic(self, &c, &m, NULL, node, 0, &p) < 0))
+        (!idle_only && dynamic(self, &c, &m, -1, node, 0, &p) < 0))
         goto done;
     r = PyFloat_FromDouble(idle_power(self, node, m.idle) + p);
 done:
@@ -966,11 +969,13 @@ static PyObject *en_rows(EnergyObject *self, PyObject *Py_UNUSED(ignored))
         Py_DECREF(row);
     }
     for (uint32_t i = 0; i < faas_replica_count(f); i++) {
-        ReplicaObject *rep = faas_replica(f, i);
+        int32_t slot;
+        int64_t at;
+        faas_replica_info(f, i, &slot, &at);
         double dyn;
-        PyObject *node = rep->node >= 0 ? node_name(f, rep->node) : Py_NewRef(Py_None);
-        PyObject *row = node && replica_dynamic(self, &c, rep, &dyn) == 0
-                            ? row_tuple("replica", faas_fn_name(f, rep->fn), rep->id, node, 0.0, dyn)
+        PyObject *node = at >= 0 ? node_name(f, at) : Py_NewRef(Py_None);
+        PyObject *row = node && replica_dynamic(self, &c, i, at, &dyn) == 0
+                            ? row_tuple("replica", faas_fn_name(f, slot), i, node, 0.0, dyn)
                             : NULL;
         Py_XDECREF(node);
         if (!row || PyList_Append(out, row) < 0) {

@@ -3,8 +3,10 @@
  * Design note
  * -----------
  * The platform is faas-sim's DefaultFaasSystem run as a C state machine.
- * It owns the deployed functions (struct fs_fn slots, never reused), every
- * replica ever made (reps[id]: replica ids are dense per environment), the
+ * It owns the deployed functions (struct fs_fn slots, never reused), the
+ * live replicas (reps[id]: replica ids are dense per environment; once a
+ * replica is SUSPENDED or FAILED its slot keeps only its function and node,
+ * 16 bytes, and the platform lets go of the replica), the
  * node table (fs_sched, synchronised from env.topology) and the scheduler
  * queue; the invocations (struct fs_inv) are invocation.c's (f->invs).
  *
@@ -20,8 +22,9 @@
  * log_replica_failed); the exception then reaches the caller of run()
  * (or of the platform call that ran the hook) unless raise_hook_errors is
  * False. Placement failures retry the next container of the deployment's
- * ranking, then mark the replica FAILED (never lost: get_replicas(name,
- * FunctionState.FAILED)).
+ * ranking, then mark the replica FAILED (logged; get_replicas(name,
+ * FunctionState.FAILED) returns the latest FS_KEEP_FAILED of them). The
+ * hook's exception is not kept: the metrics row holds its text.
  *
  * Invocation (invocation.c): invoke(request) takes a record from the
  * pool, routes it to a routable (RUNNING, not being removed) replica with
@@ -39,6 +42,7 @@
 #include "faas_private.h"
 #include "balancer.h"
 #include "metrics.h"
+#include "resource_state.h"
 #include "scheduler.h"
 #include "simulator.h"
 
@@ -104,7 +108,14 @@ uint32_t faas_replica_count(FaasObject *f)
 
 ReplicaObject *faas_replica(FaasObject *f, uint32_t id)
 {
-    return f->reps[id];
+    return f->reps[id].rep;
+}
+
+void faas_replica_info(FaasObject *f, uint32_t id, int32_t *fn, int64_t *node)
+{
+    struct fs_rep_slot *s = &f->reps[id];
+    *fn = s->fn;
+    *node = s->rep ? s->rep->node : s->node;
 }
 
 Py_ssize_t faas_node_count(FaasObject *f)
@@ -718,6 +729,33 @@ static int replica_release(ReplicaObject *rep)
     return log_allocation(f, rep->node);
 }
 
+/* The replica is SUSPENDED or FAILED: the platform lets go of it (its slot
+ * keeps its function and node). The caller holds a reference to rep. */
+static void replica_forget(ReplicaObject *rep)
+{
+    struct fs_rep_slot *s = &rep->faas->reps[rep->id];
+    if (s->rep != rep)
+        return;
+    s->node = (int32_t)rep->node;
+    s->rep = NULL;
+    PyObject *rs = rep->faas->env ? rep->faas->env->comp[FS_COMP_RESOURCE_STATE] : NULL;
+    if (rs && ResourceState_Check(rep->faas->st, rs))
+        resource_state_replica_gone((ResourceStateObject *)rs, rep);
+    Py_DECREF(rep);
+}
+
+/* rep (FAILED) joins its function's failed list; the oldest one beyond
+ * FS_KEEP_FAILED is dropped. A removed function keeps none (nothing can
+ * ask for them). */
+static int keep_failed(struct fs_fn *fn, ReplicaObject *rep)
+{
+    if (!fn->active)
+        return 0;
+    if (PyList_GET_SIZE(fn->failed) >= FS_KEEP_FAILED && PyList_SetSlice(fn->failed, 0, 1, NULL) < 0)
+        return -1;
+    return PyList_Append(fn->failed, (PyObject *)rep);
+}
+
 static int succeed_removed(ReplicaObject *rep)
 {
     if (!rep->removed)
@@ -760,7 +798,8 @@ int faas_replica_fail(ReplicaObject *rep, const char *phase, PyObject *exc)
     rep->phase = FS_PH_FAILED;
     rep->state = FS_ST_FAILED;
     int rc = 0;
-    if (list_remove_item(fn->replicas, (PyObject *)rep) < 0 || PyList_Append(fn->failed, (PyObject *)rep) < 0)
+    replica_forget(rep);
+    if (list_remove_item(fn->replicas, (PyObject *)rep) < 0 || keep_failed(fn, rep) < 0)
         rc = -1;
     if (rc == 0 && replica_release(rep) < 0)
         rc = -1;
@@ -897,6 +936,7 @@ static int replica_after_hook(ReplicaObject *rep)
     case FS_PH_TEARDOWN:
         rep->phase = FS_PH_DONE;
         rep->state = FS_ST_SUSPENDED;
+        replica_forget(rep);
         if (fn->per_rank)
             fn->per_rank[rep->rank]--;
         if (list_remove_item(fn->replicas, (PyObject *)rep) < 0 || replica_release(rep) < 0)
@@ -1321,7 +1361,7 @@ static ReplicaObject *create_replica(FaasObject *f, int32_t slot, int32_t rank)
     fn = &f->fns[slot]; /* the factory (Python) may have grown f->fns */
     if (f->nreps == f->capreps) {
         uint32_t cap = f->capreps ? f->capreps * 2 : 16;
-        ReplicaObject **r = PyMem_Realloc(f->reps, cap * sizeof *r);
+        struct fs_rep_slot *r = PyMem_Realloc(f->reps, cap * sizeof *r);
         if (!r) {
             Py_DECREF(req);
             Py_DECREF(sim);
@@ -1340,7 +1380,7 @@ static ReplicaObject *create_replica(FaasObject *f, int32_t slot, int32_t rank)
     rep->pod_index = fn->pods_made++;
     Py_SETREF(rep->memory, Py_NewRef(memory));
     Py_DECREF(req);
-    f->reps[f->nreps++] = (ReplicaObject *)Py_NewRef(rep);
+    f->reps[f->nreps++] = (struct fs_rep_slot){(ReplicaObject *)Py_NewRef(rep), slot, -1};
     if (PyList_Append(fn->replicas, (PyObject *)rep) < 0 || PyList_Append(f->sched_queue, (PyObject *)rep) < 0) {
         rep->phase = FS_PH_FAILED;
         rep->state = FS_ST_FAILED;
@@ -1673,6 +1713,7 @@ static PyObject *start_removal(FaasObject *f, ReplicaObject *rep)
         fn->unplaced--;
         rep->phase = FS_PH_DONE;
         rep->state = FS_ST_SUSPENDED;
+        replica_forget(rep);
         fn->per_rank[rep->rank]--;
         if (list_remove_item(fn->replicas, (PyObject *)rep) < 0 || succeed_removed(rep) < 0)
             Py_CLEAR(ev);
@@ -1818,6 +1859,9 @@ static PyObject *faas_remove(FaasObject *self, PyObject *fd)
         }
         Py_DECREF(image);
     }
+    /* Its failed replicas can no longer be asked for. */
+    if (PyList_SetSlice(fn->failed, 0, PyList_GET_SIZE(fn->failed), NULL) < 0)
+        return NULL;
     /* Requests still waiting can never be served: fail them. */
     PyObject *reason = PyUnicode_FromString("the function was removed");
     int failed = reason ? inv_fail_waiting(self, slot, reason, 0) : -1;
@@ -1830,6 +1874,18 @@ static PyObject *faas_remove(FaasObject *self, PyObject *fd)
         return NULL;
     PyObject *ev = all_of_removals(self, reps, Py_None);
     Py_DECREF(reps);
+    /* What only a deployed function needs goes (its replicas hold their own
+     * deployment and container while they are torn down): a removed
+     * function's slot keeps its name and counters. */
+    fn = &self->fns[slot];
+    PyObject *none = PyTuple_New(0);
+    if (!none) {
+        Py_XDECREF(ev);
+        return NULL;
+    }
+    Py_SETREF(fn->containers, none);
+    fn = &self->fns[slot];
+    Py_SETREF(fn->deployment, Py_NewRef(Py_None));
     return ev;
 }
 
@@ -1914,7 +1970,7 @@ static PyObject *faas_discover(FaasObject *self, PyObject *name)
     struct fs_lb *lb = &self->fns[slot].lb;
     PyObject *out = PyList_New((Py_ssize_t)fs_lb_count(lb));
     for (size_t i = 0; out && i < fs_lb_count(lb); i++)
-        PyList_SET_ITEM(out, (Py_ssize_t)i, Py_NewRef((PyObject *)self->reps[fs_lb_at(lb, i)->id]));
+        PyList_SET_ITEM(out, (Py_ssize_t)i, Py_NewRef((PyObject *)self->reps[fs_lb_at(lb, i)->id].rep));
     return out;
 }
 
@@ -1990,7 +2046,7 @@ static int Faas_traverse(FaasObject *self, visitproc visit, void *arg)
         Py_VISIT(fn->containers);
     }
     for (uint32_t i = 0; i < self->nreps; i++)
-        Py_VISIT((PyObject *)self->reps[i]);
+        Py_VISIT((PyObject *)self->reps[i].rep);
     Py_VISIT(self->fn_index);
     Py_VISIT(self->function_index);
     Py_VISIT(self->nodes);
@@ -2019,11 +2075,11 @@ static int Faas_clear(FaasObject *self)
         Py_CLEAR(fn->containers);
     }
     uint32_t n = self->nreps;
-    ReplicaObject **reps = self->reps;
+    struct fs_rep_slot *reps = self->reps;
     self->reps = NULL;
     self->nreps = self->capreps = 0;
     for (uint32_t i = 0; i < n; i++)
-        Py_DECREF(reps[i]);
+        Py_XDECREF(reps[i].rep);
     PyMem_Free(reps);
     Py_CLEAR(self->env);
     Py_CLEAR(self->fn_index);
@@ -2238,7 +2294,11 @@ static PyMethodDef Faas_methods[] = {
     METH("get_replicas", faas_get_replicas, METH_VARARGS | METH_KEYWORDS,
          "get_replicas(fn_name, state=None)\n--\n\nThe function's replicas (not SUSPENDED or FAILED) in creation "
          "order,\n"
-         "or those in `state` (FunctionState.FAILED: the replicas that failed)."),
+         "or those in `state`. FunctionState.FAILED: its latest 100 failed replicas, oldest\n"
+         "first (older ones are forgotten; every failure stays in the metrics, with the\n"
+         "error's text; the exception itself is not kept). The platform lets go of a\n"
+         "replica once it is SUSPENDED (torn down), so that replica churn does not grow\n"
+         "memory: a replica object you hold stays valid."),
     METH("discover", faas_discover, METH_O,
          "discover(fn_name)\n--\n\nThe replicas requests can be sent to (RUNNING and not being removed)."),
     METH("suspend", faas_suspend, METH_O,

@@ -56,10 +56,14 @@ struct fs_lb *faas_fn_lb(FaasObject *f, int32_t slot);
 /* Function slot of name, or -1 with KeyError. */
 int32_t faas_function_slot(FaasObject *faas, PyObject *name);
 
-/* Replicas: every replica ever made, by id 0 .. faas_replica_count(f) - 1
- * (borrowed). */
+/* Replicas: ids 0 .. faas_replica_count(f) - 1 were made. The platform
+ * keeps a replica only while it is live (neither SUSPENDED nor FAILED):
+ * faas_replica is it (borrowed), or NULL once it is gone; faas_replica_info
+ * gives, for every id, its function slot and node index (-1: never
+ * placed). */
 uint32_t faas_replica_count(FaasObject *f);
 ReplicaObject *faas_replica(FaasObject *f, uint32_t id);
+void faas_replica_info(FaasObject *f, uint32_t id, int32_t *fn, int64_t *node);
 
 /* Nodes: the node table taken from env.topology, indexes 0 ..
  * faas_node_count(f) - 1. */

@@ -43,7 +43,7 @@ struct fs_fn {
     PyObject *name;          /* str */
     PyObject *deployment;    /* FunctionDeployment */
     PyObject *replicas;      /* list: its replicas that are not SUSPENDED or FAILED, in creation order */
-    PyObject *failed;        /* list: its FAILED replicas */
+    PyObject *failed;        /* list: its latest FAILED replicas, at most FS_KEEP_FAILED (oldest first) */
     PyObject *containers;    /* tuple: its containers in ranking order */
     int64_t *per_rank;       /* placed replicas per ranked container (faas-sim's functions_definitions) */
     struct fs_lb lb;         /* its routable (RUNNING) replicas */
@@ -60,13 +60,28 @@ struct fs_fn {
     uint8_t active; /* deployed and not removed */
 };
 
+/* How many FAILED replicas a function keeps for get_replicas(name,
+ * FunctionState.FAILED): the latest ones; older ones are forgotten (their
+ * rows stay in the metrics), so that a hook failing on every request does
+ * not grow memory. */
+#define FS_KEEP_FAILED 100
+
+/* What the platform keeps of a replica by id: the replica while it is live
+ * (not SUSPENDED, not FAILED), and for ever (16 bytes, for the energy
+ * accounting by replica) its function slot and node. */
+struct fs_rep_slot {
+    ReplicaObject *rep; /* strong ref while live, else NULL */
+    int32_t fn;
+    int32_t node; /* node index, -1 if never placed */
+};
+
 struct FaasObject {
     FAAS_HEAD; /* st, env, raise_hook_errors: see faas.h */
     struct fs_fn *fns;
     int32_t nfns, capfns;
     PyObject *fn_index;       /* dict: name -> slot (int), active functions */
     PyObject *function_index; /* dict: image -> FunctionContainer (faas-sim's get_function_index()) */
-    ReplicaObject **reps;     /* every replica by id (strong refs) */
+    struct fs_rep_slot *reps; /* every replica by id: the live ones, what is left of the others */
     uint32_t nreps, capreps;
     struct fs_sched sched;    /* node table: capacity and allocation */
     PyObject *nodes;          /* list of Node by index */

@@ -105,9 +105,6 @@ static int metrics_fast_path(FaasObject *f, PyObject *m)
     faassim_state *st = f->st;
     Py_XSETREF(f->invs.fast_for, Py_NewRef(m));
     f->invs.fast_inv = f->invs.fast_start = f->invs.fast_stop = 0;
-    /* string ids cached for the previous Metrics (a new one can get its address) */
-    for (uint32_t i = 0; i < f->nreps; i++)
-        f->reps[i]->metrics_for_sids = NULL;
     if (!Metrics_Check(st, m) || !st->base_log_invocation)
         return 0;
     PyTypeObject *tp = Py_TYPE(m);
@@ -205,7 +202,7 @@ static ReplicaObject *route(FaasObject *f, struct fs_inv *inv)
             fs_raise_status(rc, "load balancer");
             return NULL;
         }
-        return f->reps[id];
+        return f->reps[id].rep;
     }
     RequestObject *req = inv_request(f, inv);
     if (!req)
@@ -227,7 +224,7 @@ static ReplicaObject *route(FaasObject *f, struct fs_inv *inv)
         return NULL;
     }
     Py_DECREF(lb);
-    Py_DECREF(r); /* f->reps keeps it alive */
+    Py_DECREF(r); /* f->reps keeps it alive (routable) */
     return rep;
 }
 

@@ -45,6 +45,7 @@
 
 struct MetricsObject {
     PyObject_HEAD faassim_state *st;
+    uint64_t serial;        /* 1, 2, ... per module: what string ids cached elsewhere belong to */
     EnvironmentObject *env; /* strong ref; NULL until __init__ */
     struct fs_metrics reg;
     PyObject *tables;    /* dict: name (exact str) -> table id (int) */
@@ -1262,6 +1263,11 @@ static void metrics_abort_row(MetricsObject *m, int table)
 /* ------------------------------------------------------------------ */
 /* Type                                                                 */
 
+uint64_t metrics_serial(MetricsObject *m)
+{
+    return m->serial;
+}
+
 static PyObject *Metrics_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     (void)args;
@@ -1273,6 +1279,7 @@ static PyObject *Metrics_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (!self)
         return NULL;
     self->st = st;
+    self->serial = ++st->metrics_made;
     fs_metrics_init(&self->reg, 1);
     self->tables = PyDict_New();
     self->objects = PyList_New(0);

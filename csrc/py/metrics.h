@@ -28,6 +28,9 @@ int metrics_table(MetricsObject *m, const char *name);
 int metrics_column(MetricsObject *m, int table, const char *name, int type, int is_tag);
 /* Id of a string in the registry's pool (for metrics_set_str). */
 int metrics_intern(MetricsObject *m, const char *s, Py_ssize_t len);
+/* The object's serial number (1, 2, ... in creation order, never reused):
+ * string ids cached outside it are keyed by it, not by its address. */
+uint64_t metrics_serial(MetricsObject *m);
 /* Open a row at env.now. */
 int metrics_begin_row(MetricsObject *m, int table);
 int metrics_set_f64(MetricsObject *m, int table, int col, double v);

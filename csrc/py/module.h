@@ -169,6 +169,7 @@ typedef struct {
     Py_ssize_t live_resources;
     Py_ssize_t live_replicas;
     Py_ssize_t live_requests;
+    uint64_t metrics_made; /* Metrics objects made so far (their serial numbers: 1, 2, ...) */
     /* memory of dead Timeouts kept for reuse (see Event_dealloc_base) */
     struct EventObject *free_timeouts;
     int n_free_timeouts;

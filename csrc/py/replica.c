@@ -151,7 +151,7 @@ int replica_intern_sids(ReplicaObject *rep, MetricsObject *m)
     Py_DECREF(node);
     if (rep->node_sid < 0)
         return -1;
-    rep->metrics_for_sids = (PyObject *)m;
+    rep->metrics_for_sids = metrics_serial(m);
     return 0;
 }
 

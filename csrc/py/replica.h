@@ -4,6 +4,7 @@
 
 #include "module.h"
 #include "fs_sched.h"
+#include "metrics.h"
 
 struct FaasObject;
 typedef struct MetricsObject MetricsObject;
@@ -48,7 +49,7 @@ typedef struct ReplicaObject {
     PyObject *removed;               /* event succeeded when its teardown ends (created on removal), or NULL */
     PyObject *fail_reason;           /* why its placement failed (str), or NULL */
     int image_sid, node_sid, fn_sid; /* metrics string ids (-1: not interned yet) */
-    PyObject *metrics_for_sids;      /* the Metrics the ids belong to (borrowed identity only) */
+    uint64_t metrics_for_sids;       /* serial number of the Metrics the ids belong to (0: none) */
     PyObject *dict;
     PyObject *weaklist;
 } ReplicaObject;
@@ -67,7 +68,7 @@ PyObject *replica_node_name(ReplicaObject *rep);
 int replica_intern_sids(ReplicaObject *rep, MetricsObject *m);
 static inline int replica_metrics_sids(ReplicaObject *rep, MetricsObject *m)
 {
-    return rep->metrics_for_sids == (PyObject *)m ? 0 : replica_intern_sids(rep, m);
+    return rep->metrics_for_sids == metrics_serial(m) ? 0 : replica_intern_sids(rep, m);
 }
 
 #endif

@@ -19,7 +19,10 @@
  * platform's node table). A replica is registered on first use (a
  * successful put or remove, or get_resource_utilization, as faas-sim made
  * its entry then) on the node it was placed on; registrations are kept (a
- * torn-down replica keeps what it still holds, as in faas-sim). The state
+ * torn-down replica keeps what it still holds, as in faas-sim; its
+ * integrals stay readable by id), but once a replica the platform let go of
+ * (SUSPENDED or FAILED) holds nothing, its node stops listing it, so that
+ * replica churn does not grow the state by a replica object each. The state
  * binds to the platform of the first replica registered and refuses
  * replicas of any other (their ids would collide). Per node, the state keeps
  * the list of its registered replica objects (in registration order) for
@@ -428,6 +431,35 @@ static void rs_unregister_last(ResourceStateObject *rs, ReplicaObject *rep)
         PyList_SetSlice(list, n - 1, n, NULL);
     if (exc)
         fs_err_restore(exc);
+}
+
+void resource_state_replica_gone(ResourceStateObject *rs, ReplicaObject *rep)
+{
+    if (rep->faas != rs->faas || rep->node < 0 || (uint64_t)rep->node >= rs->nnode_reps || !rs->node_reps[rep->node] ||
+        !book_registered(&rs->book, rep->id))
+        return;
+    uint64_t held = 0;
+    const struct fs_res_claim *c = fs_res_claim_of(&rs->book.res, rep->id);
+    if (fs_res_replica_mask(&rs->book.res, rep->id, &held) != FS_OK || held || (c && c->k))
+        return;
+    PyObject *list = rs->node_reps[rep->node];
+    for (Py_ssize_t i = PyList_GET_SIZE(list); i-- > 0;)
+        if (PyList_GET_ITEM(list, i) == (PyObject *)rep) {
+            PyObject *exc = fs_err_take();
+            if (PyList_SetSlice(list, i, i + 1, NULL) < 0) /* out of memory: it stays listed */
+                PyErr_Clear();
+            if (exc)
+                fs_err_restore(exc);
+            return;
+        }
+}
+
+/* rep gave back what it held: a replica the platform let go of goes from
+ * its node's list once it holds nothing. */
+static void rs_released(ResourceStateObject *rs, ReplicaObject *rep)
+{
+    if (rep->phase == FS_PH_DONE || rep->phase == FS_PH_FAILED)
+        resource_state_replica_gone(rs, rep);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1032,30 +1064,35 @@ int resource_state_unclaim(ResourceStateObject *rs, ReplicaObject *rep, const in
 {
     struct rs_book *b = &rs->book;
     const struct fs_res_claim *c = token && rep->faas == rs->faas && rs->env ? fs_res_claim_of(&b->res, rep->id) : NULL;
-    if (!c || c->epoch + 1 != token || !c->k || rep->id >= rs->nkint) /* held as loose amounts */
-        return resource_state_apply(rs, rep, slots, values, n, 1);
+    if (!c || c->epoch + 1 != token || !c->k || rep->id >= rs->nkint) { /* held as loose amounts */
+        int r = resource_state_apply(rs, rep, slots, values, n, 1);
+        if (r == 0)
+            rs_released(rs, rep);
+        return r;
+    }
     kint_advance(&rs->kint[rep->id], c->k, rs->env->sim.now);
     int rc = fs_res_claim_add(&b->res, rep->id, -1);
-    return rc ? fs_raise_status(rc, "resource state: release") : 0;
+    if (rc)
+        return fs_raise_status(rc, "resource state: release");
+    rs_released(rs, rep);
+    return 0;
 }
 
 /* The cpu (or gpu) that the executions of a node with processor sharing
- * (fs_share) claim beyond their shares (rep NULL: of the node, beyond its capacity;
- * else of the replica's executions): now, its integral up to now and the
+ * (fs_share) claim beyond their shares (rid -1: of the node, beyond its capacity;
+ * else of the executions of replica rid, on node): now, its integral up to now and the
  * time of its last change. The C readers of amounts (resource_state_get,
  * resource_state_node_get, resource_state_integral: the monitor's rows, the
  * energy) subtract it, so that the cpu utilization of a node is what it
  * uses, at most its capacity, and a replica's what its executions use; the
  * claims themselves (and the Python views) stay what was put. 0 when slot is
  * not "cpu" or "gpu" or that resource is not shared. */
-static int shared_excess(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, int slot, double *now,
-                         double *integral, double *last)
+static int shared_excess(ResourceStateObject *rs, int64_t rid, int64_t node, int slot, double *now, double *integral,
+                         double *last)
 {
     struct fs_share *sh = rs->faas ? faas_share(rs->faas) : NULL;
     if (!sh)
         return 0;
-    if (rep)
-        node = rep->node;
     if (node < 0 || node > INT32_MAX || !fs_share_node_on(sh, (int32_t)node))
         return 0;
     PyObject *name = rs->book.names[slot];
@@ -1065,8 +1102,8 @@ static int shared_excess(ResourceStateObject *rs, ReplicaObject *rep, int64_t no
                                                                    : -1;
     if (res < 0 || fs_share_node_mode(sh, (int32_t)node, res) == FS_SHARE_OFF)
         return 0;
-    if (rep)
-        fs_share_group_excess(sh, rep->id <= INT32_MAX ? (int32_t)rep->id : -1, res, now, integral, last);
+    if (rid >= 0)
+        fs_share_group_excess(sh, rid <= INT32_MAX ? (int32_t)rid : -1, res, now, integral, last);
     else
         fs_share_excess(sh, (int32_t)node, res, now, integral, last);
     return 1;
@@ -1079,7 +1116,7 @@ double resource_state_get(ResourceStateObject *rs, ReplicaObject *rep, int slot)
     if (!book_registered(&rs->book, rep->id) || rep->faas != rs->faas)
         return 0.0;
     double v = book_get(&rs->book, rep->id, slot), ex, ei, el;
-    if (shared_excess(rs, rep, -1, slot, &ex, &ei, &el) && ex != 0.0)
+    if (shared_excess(rs, rep->id, rep->node, slot, &ex, &ei, &el) && ex != 0.0)
         v -= ex;
     return v;
 }
@@ -1092,7 +1129,7 @@ double resource_state_node_get(ResourceStateObject *rs, int64_t node, int slot)
     if (node >= 0 && node < FS_RES_MAX_ID)
         fs_res_node_get(&rs->book.res, (uint32_t)node, slot, &v);
     double ex, ei, el;
-    if (shared_excess(rs, NULL, node, slot, &ex, &ei, &el) && ex != 0.0)
+    if (shared_excess(rs, -1, node, slot, &ex, &ei, &el) && ex != 0.0)
         v -= ex;
     return v;
 }
@@ -1149,6 +1186,13 @@ int resource_state_node_used(ResourceStateObject *rs, uint32_t node)
 int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, int slot,
                             struct resource_state_integral *out)
 {
+    return resource_state_integral_of(rs, rep ? rep->faas : NULL, rep ? (int64_t)rep->id : -1, rep ? rep->node : node,
+                                      slot, out);
+}
+
+int resource_state_integral_of(ResourceStateObject *rs, struct FaasObject *faas, int64_t rid, int64_t node, int slot,
+                               struct resource_state_integral *out)
+{
     struct rs_book *b = &rs->book;
     const struct rs_integ *g = NULL;
     double amount = 0.0;
@@ -1160,12 +1204,13 @@ int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t
     struct rs_integ acc = {0.0, 0.0, 0.0, 0.0};
     out->last = -INFINITY;
     out->first = INFINITY;
-    if (rep) {
-        if (rs_knows(rs, rep)) {
-            g = integ_find(rs->rep_int, rs->nrep_int, rep->id, slot);
-            amount = book_get(b, rep->id, slot);
-            fs_res_get_loose(&b->res, rep->id, slot, &loose);
-            standing_integral(rs, rep->id, slot, now, &acc, &out->last, &out->first);
+    if (rid >= 0) {
+        uint32_t id = (uint32_t)rid;
+        if (faas == rs->faas && book_registered(b, id)) {
+            g = integ_find(rs->rep_int, rs->nrep_int, id, slot);
+            amount = book_get(b, id, slot);
+            fs_res_get_loose(&b->res, id, slot, &loose);
+            standing_integral(rs, id, slot, now, &acc, &out->last, &out->first);
         }
     }
     else if (node >= 0 && node < FS_RES_MAX_ID) {
@@ -1184,7 +1229,8 @@ int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t
         out->first = fmin(out->first, g->first);
     }
     double ex, ei, el;
-    if ((!rep || rs_knows(rs, rep)) && shared_excess(rs, rep, node, slot, &ex, &ei, &el)) {
+    if ((rid < 0 || (faas == rs->faas && book_registered(b, (uint32_t)rid))) &&
+        shared_excess(rs, rid, node, slot, &ex, &ei, &el)) {
         if (ei != 0.0)
             integ_add(&acc, -ei);
         amount -= ex;
@@ -1258,6 +1304,7 @@ static PyObject *rs_remove_resource(ResourceStateObject *self, PyObject *const *
         !(rep = check_replica(self, a[0], "remove_resource")) ||
         rs_apply_obj(self, rep, a[1], a[2], 1, "remove_resource"))
         return NULL;
+    rs_released(self, rep);
     Py_RETURN_NONE;
 }
 
@@ -1456,7 +1503,8 @@ static PyMethodDef ResourceState_methods[] = {
     {"list_resource_utilization", (PyCFunction)rs_list_resource_utilization, METH_O,
      "list_resource_utilization(node_name)\n--\n\n"
      "[(replica, ResourceUtilization), ...] for the replicas registered on the node,\n"
-     "in registration order."},
+     "in registration order (a replica the platform let go of, SUSPENDED or FAILED,\n"
+     "is left out once it holds nothing)."},
     {"get_integral", (PyCFunction)(void (*)(void))rs_get_integral, METH_FASTCALL | METH_KEYWORDS,
      "get_integral(target, resource)\n--\n\n"
      "The time integral of an amount from the start of the simulation up to\n"

@@ -62,5 +62,13 @@ struct resource_state_integral {
 };
 int resource_state_integral(ResourceStateObject *rs, ReplicaObject *rep, int64_t node, int slot,
                             struct resource_state_integral *out);
+/* The platform let go of rep (SUSPENDED or FAILED; faas.c): if it holds
+ * nothing, its node stops listing it (list_resource_utilization); its
+ * registration and integrals stay. Never fails. */
+void resource_state_replica_gone(ResourceStateObject *rs, ReplicaObject *rep);
+/* The same for the replica of platform faas with id rid (which the platform
+ * may no longer keep) placed on node, or for node when rid is -1. */
+int resource_state_integral_of(ResourceStateObject *rs, struct FaasObject *faas, int64_t rid, int64_t node, int slot,
+                               struct resource_state_integral *out);
 
 #endif
