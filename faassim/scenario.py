@@ -1230,13 +1230,14 @@ def _summarize(config: ScenarioConfig, env: Any, wall: float) -> ScenarioResult:
     functions = []
     for name in names:
         stats = faas.function_stats(name)
-        in_flight = stats["invoked"] - stats["completed"] - stats["failed"]
+        unserved = stats.get("unserved", 0)  # failed without reaching a replica
+        in_flight = stats["invoked"] - stats["completed"] - (stats["failed"] - unserved)
         wait, execution = times.get(name, (np.empty(0), np.empty(0)))
         functions.append(
             FunctionSummary(
                 name=name,
                 replicas=stats["replicas"],
-                arrived=stats["invoked"] + stats["waiting"],
+                arrived=stats["invoked"] + stats["waiting"] + unserved,
                 completed=stats["completed"],
                 failed=stats["failed"],
                 in_flight=in_flight,

@@ -820,7 +820,7 @@ def test_waiting_requests_fail_when_the_last_replica_fails():
     reason = "no replica of 'f' is left to serve the request: its last replica failed (startup)"
     assert [(p.ok, str(p.value)) for p in sent] == [(False, reason)] * 3
     stats = env.faas.function_stats("f")
-    assert (stats["failed"], stats["waiting"], stats["replicas"]) == (3, 0, 0)
+    assert (stats["invoked"], stats["failed"], stats["unserved"], stats["waiting"], stats["replicas"]) == (0, 3, 3, 0, 0)
     # a later request deploys the function again (replica 1 starts)
     later = env.process(env.faas.invoke(FunctionRequest("f")))
     env.run(until=10)
@@ -1306,6 +1306,7 @@ def test_get_replicas_by_state_and_stats():
         "invoked": 0,
         "completed": 0,
         "failed": 0,
+        "unserved": 0,
         "waiting": 0,
         "replicas": 3,
         "unplaced": 0,

@@ -1983,10 +1983,11 @@ static PyObject *faas_stats(FaasObject *self, PyObject *name)
     int64_t inflight = 0;
     for (size_t i = 0; i < fs_lb_count(&fn->lb); i++)
         inflight += fs_lb_at(&fn->lb, i)->inflight;
-    return Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:L,s:d}", "invoked", (long long)fn->ninvoked, "completed",
-                         (long long)fn->ncompleted, "failed", (long long)fn->nfailed, "waiting",
-                         (long long)fn->waiting.n, "replicas", (long long)fn->replica_count, "unplaced",
-                         (long long)fn->unplaced, "last_invocation", fn->last_invocation);
+    return Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:d}", "invoked", (long long)fn->ninvoked, "completed",
+                         (long long)fn->ncompleted, "failed", (long long)fn->nfailed, "unserved",
+                         (long long)fn->nunserved, "waiting", (long long)fn->waiting.n, "replicas",
+                         (long long)fn->replica_count, "unplaced", (long long)fn->unplaced, "last_invocation",
+                         fn->last_invocation);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2304,8 +2305,9 @@ static PyMethodDef Faas_methods[] = {
     METH("suspend", faas_suspend, METH_O,
          "suspend(fn_name)\n--\n\nScale the function down to scale_min. Returns an event."),
     METH("function_stats", faas_stats, METH_O,
-         "function_stats(fn_name)\n--\n\nCounters of a function: invoked, completed, failed, waiting, replicas,\n"
-         "unplaced, last_invocation."),
+         "function_stats(fn_name)\n--\n\nCounters of a function: invoked (sent to a replica), completed, failed,\n"
+         "unserved (of failed: failed before reaching a replica, when its last replica failed), waiting,\n"
+         "replicas, unplaced, last_invocation."),
     METH("node_allocation", faas_node_allocation, METH_O,
          "node_allocation(node_name)\n--\n\nAllocated cpu (millicores), memory (bytes) and accelerators of a node,\n"
          "with its capacity."),

@@ -55,6 +55,7 @@ struct fs_fn {
     uint8_t dispatch_pending;
     int32_t dispatch_next;
     int64_t ninvoked, ncompleted, nfailed;
+    int64_t nunserved;  /* of nfailed: failed before reaching a replica (its last replica failed) */
     uint32_t pods_made; /* replicas made for it so far (numbers their pods) */
     double last_invocation;
     uint8_t active; /* deployed and not removed */

@@ -681,8 +681,10 @@ int inv_fail_waiting(FaasObject *f, int32_t slot, PyObject *reason, int count)
         fn->waiting.n--;
         if (!fn->waiting.head)
             fn->waiting.tail = NULL;
-        if (count)
+        if (count) {
             fn->nfailed++;
+            fn->nunserved++;
+        }
         EventObject *done = inv->done;
         if (done && !done->value) {
             PyObject *exc = PyObject_CallOneArg(PyExc_LookupError, reason);
