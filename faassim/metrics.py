@@ -62,11 +62,19 @@ __all__ = ["Metrics", "Record", "SimulatedClock", "RuntimeLogger"]
 _I64_NULL = np.iinfo(np.int64).min
 
 #: The measurements faassim's platform, monitor, autoscalers and network log
-#: (some only in some runs): asking for one that has no rows yet gives an
-#: empty table without a warning; any other name never logged warns
+#: (some only in some runs), and those faas-sim's analysis code reads that
+#: faassim does not log (``functions``, ``cpu_load``, ``utilization``,
+#: ``simulation_duration``, ``prediction_time``: empty in faas-sim too, so
+#: ported scripts behave the same): asking for one that has no rows gives
+#: an empty table without a warning; any other name never logged warns
 #: (:class:`~faassim.FaassimWarning`).
 PLATFORM_MEASUREMENTS = frozenset(
     {
+        "cpu_load",
+        "functions",
+        "prediction_time",
+        "simulation_duration",
+        "utilization",
         "allocation",
         "autoscaler",
         "energy",
