@@ -166,6 +166,7 @@ from faassim.characterization import (
 )
 
 from faassim.simulation import Benchmark, Simulation, SimulationTimeoutError
+from faassim._warn import FaassimWarning
 
 _core._register_platform(FunctionState, FunctionResponse, Metrics, _components.create)
 _core._register_network(_network._default_deploy, _network._sync_locality)
@@ -339,4 +340,6 @@ __all__ = [
     "Benchmark",
     "Simulation",
     "SimulationTimeoutError",
+    # runs and queries that silently go nowhere
+    "FaassimWarning",
 ]

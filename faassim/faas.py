@@ -47,6 +47,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Union
 
 from faassim import _core
+from faassim._warn import warn
 from faassim.model import FunctionState
 
 __all__ = [
@@ -219,13 +220,22 @@ class FaasSystem(_core.FaasSystem):
         same as ``invoke(FunctionRequest(fn_name))``'s but no Python object
         is made for them unless Python code needs one. Time patterns of the
         sources count from the time the source is attached.
+
+        A source that will send nothing warns
+        (:class:`~faassim.FaassimWarning`): *until* is already past, or its
+        arrival times are fixed (:class:`Replay`, :class:`Constant`,
+        :class:`PerMinute` with ``spread='uniform'``) and none falls before
+        *until*. (``max_requests=0`` asks for nothing and does not warn.)
         """
         if not isinstance(source, _core.RequestSource):
             raise TypeError(
                 "add_source(): source must be a RequestSource (Poisson, Constant, Replay, Sine, RandomWalk, "
                 f"Bursts, OnOff, PerMinute), not {source!r}"
             )
-        return source._attach(self, fn_name, max_requests=max_requests, until=until)
+        attached = source._attach(self, fn_name, max_requests=max_requests, until=until)
+        if not source.active and max_requests != 0:
+            _warn_idle_source(self.env.now, fn_name, source, until)
+        return attached
 
     @property
     def replica_count(self) -> dict:
@@ -238,6 +248,20 @@ class FaasSystem(_core.FaasSystem):
 
 
 DefaultFaasSystem = FaasSystem
+
+
+def _warn_idle_source(now: float, fn_name: str, source: Any, until: Optional[float]) -> None:
+    """Warn that *source*, just attached to *fn_name* at *now*, sends no
+    request, when that follows from its configuration (not from a random
+    draw: a Poisson source whose first arrival happens to fall after
+    *until* is left alone)."""
+    where = f"add_source({fn_name!r}, {source!r}, until={until!r}) at env.now = {now!r}"
+    if until is not None and (until < now or (until == now and source.kind != "replay")):
+        warn(f"{where}: the source's window is already past, it sends no requests", 2)
+    elif source.kind in ("replay", "constant") or (
+        source.kind == "per_minute" and source.params.get("spread") == "uniform"
+    ):
+        warn(f"{where}: none of the source's arrivals falls in its window, it sends no requests", 2)
 
 
 class LoadBalancer(_core.LoadBalancer):

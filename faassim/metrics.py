@@ -47,17 +47,53 @@ Differences from faas-sim, on purpose:
 
 from __future__ import annotations
 
+import difflib
 import functools
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional
 
 import numpy as np
 
 from faassim import _core
+from faassim._warn import warn
 from faassim.cluster import SchedulingResult
 
 __all__ = ["Metrics", "Record", "SimulatedClock", "RuntimeLogger"]
 
 _I64_NULL = np.iinfo(np.int64).min
+
+#: The measurements faassim's platform, monitor, autoscalers and network log
+#: (some only in some runs), and those faas-sim's analysis code reads that
+#: faassim does not log (``functions``, ``cpu_load``, ``utilization``,
+#: ``simulation_duration``, ``prediction_time``: empty in faas-sim too, so
+#: ported scripts behave the same): asking for one that has no rows gives
+#: an empty table without a warning; any other name never logged warns
+#: (:class:`~faassim.FaassimWarning`).
+PLATFORM_MEASUREMENTS = frozenset(
+    {
+        "cpu_load",
+        "functions",
+        "prediction_time",
+        "simulation_duration",
+        "utilization",
+        "allocation",
+        "autoscaler",
+        "energy",
+        "fets",
+        "flow",
+        "function_deployment",
+        "function_deployment_lifecycle",
+        "function_deployments",
+        "function_replicas",
+        "function_utilization",
+        "invocations",
+        "network",
+        "node_utilization",
+        "power",
+        "replica_deployment",
+        "scale",
+        "schedule",
+    }
+)
 
 
 class Record(NamedTuple):
@@ -194,6 +230,53 @@ class Metrics(_core.Metrics):
         path: builds Python objects for every value; prefer ``to_numpy``)."""
         return [Record._make(r) for r in self._records()]
 
+    def _check_known(self, name: Any, stacklevel: int) -> None:
+        """Warn (:class:`~faassim.FaassimWarning`) when *name* was never
+        logged and is not one of :data:`PLATFORM_MEASUREMENTS`: a query
+        for it silently gives nothing, which is nearly always a misspelt
+        name."""
+        if not isinstance(name, str) or name in PLATFORM_MEASUREMENTS:
+            return
+        known = self.measurements()
+        if name in known:
+            return
+        close = difflib.get_close_matches(name, sorted(set(known) | PLATFORM_MEASUREMENTS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        listed = ", ".join(repr(k) for k in known) if known else "none yet"
+        warn(
+            f"Metrics: measurement {name!r} was never logged{hint}; the result is empty. "
+            f"Measurements logged: {listed}",
+            stacklevel,
+        )
+
+    def to_numpy(self, name: str) -> Dict[str, np.ndarray]:
+        """to_numpy(name) -> {column: ndarray}
+
+        The stored rows of measurement *name* as NumPy arrays: ``'time'``
+        first, then one array per field and tag (see the module doc). An
+        unknown measurement gives ``{'time': <empty array>}`` and, unless
+        it is one the platform logs (:data:`PLATFORM_MEASUREMENTS`), a
+        :class:`~faassim.FaassimWarning` naming the measurements logged.
+        """
+        arrays = super().to_numpy(name)
+        if len(arrays) == 1:  # only 'time': possibly a table never logged
+            self._check_known(name, 2)
+        return arrays
+
+    def summary(self, name: str) -> Dict[str, Dict[str, float]]:
+        """summary(name) -> {column: {statistic: value}}
+
+        Aggregates of measurement *name*: column -> {'count', 'sum', 'min',
+        'max', 'mean', 'std'} for ``'time'`` and every bool, int and float
+        column (kept in aggregates-only mode too). An unknown
+        measurement gives ``{}`` and, as for :meth:`to_numpy`, a
+        :class:`~faassim.FaassimWarning` unless the platform logs it.
+        """
+        result = super().summary(name)
+        if not result:
+            self._check_known(name, 2)
+        return result
+
     def extract_dataframe(self, measurement: str):
         """extract_dataframe(measurement) -> pandas.DataFrame
 
@@ -202,11 +285,14 @@ class Metrics(_core.Metrics):
         ``'time'`` in simulated seconds (faas-sim used a wall-clock
         ``DatetimeIndex``). Missing values are NaN (int columns with missing
         values become float64, as pandas does) or None. An unknown or empty
-        measurement gives an empty DataFrame. Needs pandas (an optional
-        dependency: ``pip install 'faassim[pandas]'``).
+        measurement gives an empty DataFrame (an unknown one also a
+        :class:`~faassim.FaassimWarning`, see :meth:`to_numpy`). Needs
+        pandas (an optional dependency: ``pip install 'faassim[pandas]'``).
         """
         pd = _import_pandas("Metrics.extract_dataframe()")
-        arrays = self.to_numpy(measurement)
+        arrays = super().to_numpy(measurement)
+        if len(arrays) == 1:
+            self._check_known(measurement, 2)
         time = arrays.pop("time")
         data = {}
         for name, arr in arrays.items():

@@ -65,6 +65,7 @@ import tomllib
 import numpy as np
 
 from faassim._core import Environment
+from faassim._warn import warn
 from faassim.characterization import load_reference_characterizations
 from faassim.faas import LeastOutstandingLoadBalancer, PerMinute, Poisson, RandomLoadBalancer, RoundRobinLoadBalancer
 from faassim.metrics import Metrics
@@ -1037,13 +1038,55 @@ def run_scenario(
     Build the scenario (:func:`build_scenario`), run it for
     ``config.duration`` simulated seconds (*progress* is called as
     ``progress(now, end)`` on the way, see :meth:`Simulation.run`) and
-    summarize it."""
+    summarize it.
+
+    When requests failed (their function's last replica could not be placed
+    or deployed), replicas could not be placed, or a function with a rate
+    got no request at all, one :class:`~faassim.FaassimWarning` at the end
+    says so, per function."""
     config = ScenarioConfig() if config is None else config
     sim = build_scenario(config)
     started = time.perf_counter()
     sim.run(progress=progress)
     wall = time.perf_counter() - started
-    return _summarize(config, sim.env, wall)
+    result = _summarize(config, sim.env, wall)
+    message = _losses(result)
+    if message:
+        warn(message)
+    return result
+
+
+def _losses(result: "ScenarioResult") -> Optional[str]:
+    """One line on what went nowhere in *result*: failed requests, replicas
+    that could not be placed and functions with a rate that got no request
+    (None when nothing did)."""
+    from faassim.model import FunctionState
+
+    config = result.config
+    faas = result.env.faas
+    parts = []
+    failed = {f.name: f.failed for f in result.functions if f.failed}
+    if failed:
+        per = ", ".join(f"{name}: {n:,}" for name, n in failed.items())
+        parts.append(f"{sum(failed.values()):,} requests failed ({per}; see function_stats(name)['failed'])")
+    unplaced = {f.name: len(faas.get_replicas(f.name, FunctionState.FAILED)) for f in result.functions}
+    unplaced = {name: n for name, n in unplaced.items() if n}
+    if unplaced:
+        per = ", ".join(f"{name}: {n:,}" for name, n in unplaced.items())
+        parts.append(
+            f"{sum(unplaced.values()):,} replicas could not be placed or deployed ({per}; see "
+            "get_replicas(name, FunctionState.FAILED) and the 'failed' rows of 'replica_deployment')"
+        )
+    idle = [
+        f.name
+        for f in result.functions
+        if f.arrived == 0 and f.failed == 0 and config.functions[f.name].rate * config.load_scale > 0
+    ]
+    if idle:
+        parts.append(f"no request arrived for {', '.join(idle)}")
+    if not parts:
+        return None
+    return f"scenario run (seed {config.seed}, {result.duration:g} s): " + "; ".join(parts)
 
 
 # ---------------------------------------------------------------------------

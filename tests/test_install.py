@@ -165,3 +165,21 @@ def test_mypy_from_the_clones_parent_folder_sees_the_packages_types(notebook_fol
             'type "str")  [assignment]'
         )
     ]
+
+
+def test_pytest_loads_the_plugin_by_its_entry_point(notebook_folder):
+    top, python, _, env = notebook_folder
+    (top / "test_probe.py").write_text(
+        "def test_seed(faassim_seed, faassim_env, request):\n"
+        "    assert faassim_seed == 5 and faassim_env.now == 0\n"
+        "    assert request.config.pluginmanager.get_plugin('faassim.pytest_plugin') is not None\n"
+    )
+    # by the entry point alone, and with -p too (registered once either way)
+    for extra in ([], ["-p", "faassim.pytest_plugin"]):
+        proc = _run(
+            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, "--faassim-seed", "5", "test_probe.py"],
+            top,
+            env,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "1 passed" in proc.stdout

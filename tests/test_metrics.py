@@ -286,7 +286,8 @@ def test_aggregates_only_memory_is_flat_and_summary_matches_numpy():
             assert s[col]["mean"] == pytest.approx(np.mean(data), rel=1e-12)
             assert s[col]["std"] == pytest.approx(np.std(data), rel=1e-9)
     assert agg.summary("fet") == full.summary("fet")
-    assert full.summary("nothing") == {}
+    with pytest.warns(faassim.FaassimWarning, match="'nothing' was never logged"):
+        assert full.summary("nothing") == {}
 
 
 def test_set_keep_records_per_measurement_and_globally():
@@ -397,7 +398,8 @@ def test_subclass_without_init_and_overrides():
     m = Forgetful(faassim.Environment())
     with pytest.raises(RuntimeError, match="not initialised"):
         m.log("x", 1)
-    assert len(m.to_numpy("x")["time"]) == 0
+    with pytest.warns(faassim.FaassimWarning, match="'x' was never logged"):
+        assert len(m.to_numpy("x")["time"]) == 0
     assert m.count("x") == 0 and m.env is None
 
     seen = []
@@ -535,7 +537,8 @@ def test_extract_dataframe():
     m.log("gaps", {"j": 2.0})
     gaps = m.extract_dataframe("gaps")
     assert gaps["i"].dtype == np.float64 and gaps["i"].isna().tolist() == [False, True]
-    empty = m.extract_dataframe("unknown")
+    with pytest.warns(faassim.FaassimWarning, match="'unknown' was never logged"):
+        empty = m.extract_dataframe("unknown")
     assert isinstance(empty, pd.DataFrame) and empty.empty
 
 
@@ -565,7 +568,8 @@ def test_extract_dataframe_hands_pandas_the_columns(monkeypatch):
     assert gaps.data["i"].dtype == np.float64  # an int column with missing values: NaN
     assert gaps.data["i"][0] == 1.0 and np.isnan(gaps.data["i"][1])
     assert gaps.data["s"].tolist() == ["a", None] and np.isnan(gaps.data["j"][0])
-    empty = m.extract_dataframe("unknown")
+    with pytest.warns(faassim.FaassimWarning, match="'unknown' was never logged"):
+        empty = m.extract_dataframe("unknown")
     assert empty.data == {} and len(empty.index.data) == 0 and empty.index.name == "time"
 
 
@@ -579,10 +583,57 @@ def test_extract_dataframe_without_pandas(monkeypatch):
 
 def test_unknown_measurement_is_empty():
     m = Metrics(faassim.Environment())
-    c = m.to_numpy("nope")
+    with pytest.warns(faassim.FaassimWarning):
+        c = m.to_numpy("nope")
     assert list(c) == ["time"] and c["time"].dtype == np.float64 and c["time"].size == 0
-    assert m.summary("nope") == {} and m.count("nope") == 0 and m._columns("nope") == []
+    with pytest.warns(faassim.FaassimWarning):
+        assert m.summary("nope") == {}
+    assert m.count("nope") == 0 and m._columns("nope") == []
     assert m.measurements() == []
+
+
+def _warnings_of(call):
+    """The FaassimWarnings *call()* emits (each, however often it repeats)."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    return result, [w for w in caught if issubclass(w.category, faassim.FaassimWarning)]
+
+
+def test_unknown_measurement_warns_naming_the_logged_ones():
+    m = Metrics(faassim.Environment())
+    m.log("latency", 0.5)
+    m.log("cpu", 0.25, node="n0")
+    _, caught = _warnings_of(lambda: m.to_numpy("latncy"))
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message == (
+        "Metrics: measurement 'latncy' was never logged (did you mean 'latency'?); the result is empty. "
+        "Measurements logged: 'latency', 'cpu'"
+    )
+    assert caught[0].filename == __file__  # attributed to the caller, not to faassim
+    # nothing close: no suggestion; the platform's names are suggested too
+    _, caught = _warnings_of(lambda: m.summary("zzz"))
+    assert str(caught[0].message).startswith("Metrics: measurement 'zzz' was never logged; the result is empty.")
+    _, caught = _warnings_of(lambda: m.to_numpy("invocation"))
+    assert "(did you mean 'invocations'?)" in str(caught[0].message)
+    assert caught[0].filename == __file__
+
+
+def test_known_or_platform_measurements_do_not_warn():
+    m = Metrics(faassim.Environment(), keep_records=False)
+    m.log("latency", 0.5)
+    # logged (aggregates only: no rows), and the platform's names before anything logged them
+    names = ["latency"] + sorted(faassim.metrics.PLATFORM_MEASUREMENTS)
+    for name in names:
+        cols, caught = _warnings_of(lambda: m.to_numpy(name))
+        assert caught == [], name
+        assert cols["time"].size == 0
+    assert _warnings_of(lambda: m.summary("latency"))[1] == []
+    assert m.summary("latency")["value"]["max"] == 0.5
+    assert _warnings_of(lambda: m.summary("invocations")) == ({}, [])
 
 
 def test_module_doctests():

@@ -944,7 +944,8 @@ def test_replay_until_and_times_at_now():
     env.run()
     assert src.count == 4
     assert rows(env)["t_start"] == [2.0, 2.0, 3.0, 4.0]
-    empty = env.faas.add_source("f", Replay([]))
+    with pytest.warns(faassim.FaassimWarning, match="sends no requests"):
+        empty = env.faas.add_source("f", Replay([]))
     assert not empty.active and empty.count == 0
     gen_src = env.faas.add_source("f", Replay(t for t in (10.0, 11.0)))  # any iterable
     env.run()
@@ -1136,7 +1137,8 @@ def test_source_until_in_the_past_sends_nothing():
     env = make_env()
     env.faas.deploy(make_fd())
     env.run(until=10)
-    src = env.faas.add_source("f", Constant(1), until=5)
+    with pytest.warns(faassim.FaassimWarning, match="window is already past"):
+        src = env.faas.add_source("f", Constant(1), until=5)
     env.run(until=20)
     assert src.count == 0 and not src.active
 

@@ -189,7 +189,8 @@ def test_per_minute_interval_until_and_max_requests():
     src = PerMinute([0, 0, 0])
     env = make_env()
     env.faas.deploy(make_fd())
-    env.faas.add_source("f", src)
+    with pytest.warns(faassim.FaassimWarning, match="none of the source's arrivals falls in its window"):
+        env.faas.add_source("f", src)
     env.run()
     assert src.count == 0 and not src.active and env.now == 0.0
     assert src.params == {"interval": 60.0, "start": 0.0, "spread": "uniform", "intervals": 3, "total": 0}
