@@ -122,6 +122,11 @@ def test_scenario_run_warns_about_failed_requests_and_unplaced_replicas(monkeypa
     # every python-pi request failed (no replica could be placed), nothing else did
     assert stats["failed"] > 0 and stats["completed"] == 0 and unplaced > 0
     assert [f.failed for f in result.functions] == [0, 0, 0, stats["failed"]]
+    # they never reached a replica: counted as arrived and failed, none in flight
+    pi = result.functions[-1]
+    assert stats["unserved"] == stats["failed"] and stats["invoked"] == 0
+    assert (pi.arrived, pi.in_flight) == (stats["failed"] + stats["waiting"], 0)
+    assert pi.arrived == pi.completed + pi.failed + pi.in_flight + pi.waiting
     assert [str(w.message) for w in caught] == [
         f"scenario run (seed 1, 5 s): {stats['failed']:,} requests failed (python-pi: {stats['failed']:,}; "
         "see function_stats(name)['failed']); "
