@@ -1,5 +1,6 @@
 /* fs_power: linear power models and exact energy integration (see fs_power.h). */
 #include "fs_power.h"
+#include "fs_sum.h"
 
 #include <float.h>
 #include <math.h>
@@ -391,18 +392,6 @@ int fs_linmodel_score(const struct fs_linmodel *m, const double *X, const double
     return FS_OK;
 }
 
-/* Neumaier's variant of Kahan summation: the compensation also captures the
- * low part of the running sum when the addend is the larger one. */
-static void neumaier_add(double *sum, double *comp, double x)
-{
-    double s = *sum, t = s + x;
-    if (fabs(s) >= fabs(x))
-        *comp += (s - t) + x;
-    else
-        *comp += (x - t) + s;
-    *sum = t;
-}
-
 int fs_energy_init(struct fs_energy *e, double now, double watts)
 {
     if (!e || !isfinite(now) || !(watts >= 0.0) || !isfinite(watts))
@@ -430,7 +419,7 @@ int fs_energy_set_power(struct fs_energy *e, double now, double watts)
     int rc = check_time(e, now);
     if (rc != FS_OK)
         return rc;
-    neumaier_add(&e->sum, &e->comp, e->power * (now - e->last));
+    fs_sum_add(&e->sum, &e->comp, e->power * (now - e->last));
     e->power = watts;
     e->last = now;
     return FS_OK;
@@ -444,7 +433,7 @@ int fs_energy_read(const struct fs_energy *e, double now, double *out)
     if (rc != FS_OK)
         return rc;
     double s = e->sum, c = e->comp;
-    neumaier_add(&s, &c, e->power * (now - e->last));
+    fs_sum_add(&s, &c, e->power * (now - e->last));
     *out = s + c;
     return FS_OK;
 }

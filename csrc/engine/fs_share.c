@@ -1,5 +1,6 @@
 /* fs_share: processor sharing of a node's CPU; see fs_share.h. */
 #include "fs_share.h"
+#include "fs_sum.h"
 
 #include <assert.h>
 #include <math.h>
@@ -12,26 +13,6 @@
 #define FS_SHARE_HEAVY(cond) ((void)0)
 #endif
 
-/* A Neumaier-compensated sum. */
-struct ksum {
-    double s, c;
-};
-
-static inline void ks_add(struct ksum *k, double x)
-{
-    double t = k->s + x;
-    if (fabs(k->s) >= fabs(x))
-        k->c += (k->s - t) + x;
-    else
-        k->c += (x - t) + k->s;
-    k->s = t;
-}
-
-static inline double ks_val(const struct ksum *k)
-{
-    return k->s + k->c;
-}
-
 /* One shared resource of a node. */
 struct sh_res {
     int mode;
@@ -39,7 +20,7 @@ struct sh_res {
     double demand, used, excess; /* now */
     double last_change;          /* -inf if never */
     double busy;
-    struct ksum used_int, excess_int;
+    struct fs_ksum used_int, excess_int;
 };
 
 struct sh_node {
@@ -53,7 +34,7 @@ struct sh_node {
 struct sh_group {
     double excess[FS_SHARE_NRES]; /* sum over its active jobs of c * (1 - r) */
     double t_last, last_change[FS_SHARE_NRES];
-    struct ksum integ[FS_SHARE_NRES];
+    struct fs_ksum integ[FS_SHARE_NRES];
     int32_t n; /* active jobs */
 };
 
@@ -280,7 +261,7 @@ static void group_move(struct fs_share *sh, const struct sh_job *j, double old, 
     double dt = now - g->t_last;
     for (int k = 0; k < FS_SHARE_NRES; k++)
         if (dt > 0.0 && g->excess[k] != 0.0)
-            ks_add(&g->integ[k], g->excess[k] * dt);
+            fs_ksum_add(&g->integ[k], g->excess[k] * dt);
     g->t_last = now;
     if (old < 0.0)
         g->n++;
@@ -382,9 +363,9 @@ static void res_settle(struct sh_res *R, double dt)
         if (R->demand > 0.0)
             R->busy += dt;
         if (R->used != 0.0)
-            ks_add(&R->used_int, R->used * dt);
+            fs_ksum_add(&R->used_int, R->used * dt);
         if (R->excess != 0.0)
-            ks_add(&R->excess_int, R->excess * dt);
+            fs_ksum_add(&R->excess_int, R->excess * dt);
     }
 }
 
@@ -900,8 +881,8 @@ int fs_share_node_info(const struct fs_share *sh, int32_t node, int res, struct 
     o->used = R.used;
     o->excess = R.excess;
     o->busy = R.busy;
-    o->used_int = ks_val(&R.used_int);
-    o->excess_int = ks_val(&R.excess_int);
+    o->used_int = fs_ksum_val(&R.used_int);
+    o->excess_int = fs_ksum_val(&R.excess_int);
     o->last = R.last_change;
     return FS_OK;
 }
@@ -916,11 +897,11 @@ void fs_share_excess(const struct fs_share *sh, int32_t node, int res, double *n
     const struct sh_node *nd = &sh->nodes[node];
     const struct sh_res *R = &nd->r[res];
     double dt = sh_now(sh) - nd->t_last;
-    struct ksum k = R->excess_int;
+    struct fs_ksum k = R->excess_int;
     if (dt > 0.0 && R->excess != 0.0)
-        ks_add(&k, R->excess * dt);
+        fs_ksum_add(&k, R->excess * dt);
     *now_excess = R->excess;
-    *integral = ks_val(&k);
+    *integral = fs_ksum_val(&k);
     *last = R->last_change;
 }
 
@@ -933,11 +914,11 @@ void fs_share_group_excess(const struct fs_share *sh, int32_t group, int res, do
         return;
     const struct sh_group *g = &sh->groups[group];
     double dt = sh_now(sh) - g->t_last;
-    struct ksum k = g->integ[res];
+    struct fs_ksum k = g->integ[res];
     if (dt > 0.0 && g->excess[res] != 0.0)
-        ks_add(&k, g->excess[res] * dt);
+        fs_ksum_add(&k, g->excess[res] * dt);
     *now_excess = g->excess[res];
-    *integral = ks_val(&k);
+    *integral = fs_ksum_val(&k);
     *last = g->last_change[res];
 }
 

@@ -51,30 +51,12 @@
 #include "faas.h"
 #include "power.h"
 #include "resource_state.h"
+#include "fs_sum.h"
 
 #include <math.h>
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
-
-struct ksum {
-    double s, c;
-};
-
-static inline void ks_add(struct ksum *k, double x)
-{
-    double t = k->s + x;
-    if (fabs(k->s) >= fabs(x))
-        k->c += (k->s - t) + x;
-    else
-        k->c += (x - t) + k->s;
-    k->s = t;
-}
-
-static inline double ks_val(const struct ksum *k)
-{
-    return k->s + k->c;
-}
 
 static const char *const res5[5] = {"cpu", "gpu", "blkio", "net", "ram"};
 
@@ -347,11 +329,11 @@ done:
 
 /* A node's idle power set through set_idle_power. */
 struct en_node {
-    uint8_t set;       /* set at least once (else the model's idle power throughout) */
-    double cur;        /* the idle power now (W); NaN: the model's */
-    double since;      /* when cur was set */
-    struct ksum acc;   /* J of the closed segments with a set idle power */
-    struct ksum mtime; /* s of the closed segments on the model's idle power */
+    uint8_t set;          /* set at least once (else the model's idle power throughout) */
+    double cur;           /* the idle power now (W); NaN: the model's */
+    double since;         /* when cur was set */
+    struct fs_ksum acc;   /* J of the closed segments with a set idle power */
+    struct fs_ksum mtime; /* s of the closed segments on the model's idle power */
 };
 
 typedef struct {
@@ -535,10 +517,10 @@ static double idle_energy(EnergyObject *self, struct en_ctx *c, int64_t node, do
     struct en_node *e = en_node_get(self, node);
     if (!e)
         return midle * (c->now - t0);
-    struct ksum k = e->acc;
-    ks_add(&k, midle * ks_val(&e->mtime));
-    ks_add(&k, (isnan(e->cur) ? midle : e->cur) * (c->now - e->since));
-    return ks_val(&k);
+    struct fs_ksum k = e->acc;
+    fs_ksum_add(&k, midle * fs_ksum_val(&e->mtime));
+    fs_ksum_add(&k, (isnan(e->cur) ? midle : e->cur) * (c->now - e->since));
+    return fs_ksum_val(&k);
 }
 
 static double idle_power(EnergyObject *self, int64_t node, double midle)
@@ -568,7 +550,7 @@ static int dynamic(EnergyObject *self, struct en_ctx *c, const struct en_model *
     *out = 0.0;
     struct resource_state_integral ri;
     if (self->util && m->kind == 1) {
-        struct ksum k = {0.0, 0.0};
+        struct fs_ksum k = {0.0, 0.0};
         for (Py_ssize_t j = 0; j < (Py_ssize_t)m->lin.nfeat && j < PyTuple_GET_SIZE(m->features); j++) {
             int slot = feature_slot(c, m, j);
             if (slot == -1)
@@ -583,9 +565,9 @@ static int dynamic(EnergyObject *self, struct en_ctx *c, const struct en_model *
             }
             else
                 v = resource_state_node_get(c->rs, node, slot);
-            ks_add(&k, m->lin.coef[j] * v);
+            fs_ksum_add(&k, m->lin.coef[j] * v);
         }
-        *out = ks_val(&k);
+        *out = fs_ksum_val(&k);
         return 0;
     }
     if (c->slot_power < 0)
@@ -676,7 +658,7 @@ static int function_energy(EnergyObject *self, struct en_ctx *c, PyObject *name,
         PyErr_Format(PyExc_KeyError, "unknown function %R (never deployed on this platform)", name);
         return -1;
     }
-    struct ksum k = {0.0, 0.0};
+    struct fs_ksum k = {0.0, 0.0};
     for (uint32_t i = 0; i < faas_replica_count(f); i++) {
         int32_t slot;
         int64_t node;
@@ -690,9 +672,9 @@ static int function_energy(EnergyObject *self, struct en_ctx *c, PyObject *name,
         double e;
         if (replica_dynamic(self, c, i, node, &e) < 0)
             return -1;
-        ks_add(&k, e);
+        fs_ksum_add(&k, e);
     }
-    *out = ks_val(&k);
+    *out = fs_ksum_val(&k);
     return 0;
 }
 
@@ -805,17 +787,17 @@ static PyObject *en_total(EnergyObject *self, PyObject *Py_UNUSED(ignored))
     struct en_ctx c;
     if (ctx_open(self, &c, NULL, NULL) < 0)
         return NULL;
-    struct ksum k = {0.0, 0.0};
+    struct fs_ksum k = {0.0, 0.0};
     PyObject *r = NULL;
     Py_ssize_t n = faas_node_count(c.f);
     for (Py_ssize_t i = 0; i < n; i++) {
         double idle, dyn;
         if (node_energy(self, &c, i, &idle, &dyn) < 0)
             goto done;
-        ks_add(&k, idle);
-        ks_add(&k, dyn);
+        fs_ksum_add(&k, idle);
+        fs_ksum_add(&k, dyn);
     }
-    r = PyFloat_FromDouble(ks_val(&k));
+    r = PyFloat_FromDouble(fs_ksum_val(&k));
 done:
     ctx_close(&c);
     return r;
@@ -927,13 +909,13 @@ static PyObject *en_set_idle_power(EnergyObject *self, PyObject *const *args, Py
     if (!e->set) {
         double t0 = faas_node_t0(c.f, node);
         e->set = 1;
-        e->acc = (struct ksum){0.0, 0.0};
-        e->mtime = (struct ksum){now - t0, 0.0};
+        e->acc = (struct fs_ksum){0.0, 0.0};
+        e->mtime = (struct fs_ksum){now - t0, 0.0};
     }
     else if (isnan(e->cur))
-        ks_add(&e->mtime, now - e->since);
+        fs_ksum_add(&e->mtime, now - e->since);
     else
-        ks_add(&e->acc, e->cur * (now - e->since));
+        fs_ksum_add(&e->acc, e->cur * (now - e->since));
     e->cur = w;
     e->since = now;
     ctx_close(&c);

@@ -74,6 +74,7 @@
  * Python views stay what was put. */
 #include "resource_state.h"
 #include "faas.h"
+#include "fs_sum.h"
 #include "fs_res.h"
 #include "fs_share.h"
 
@@ -468,12 +469,7 @@ static void rs_released(ResourceStateObject *rs, ReplicaObject *rep)
 /* sum + comp += x (Neumaier). */
 static inline void integ_add(struct rs_integ *g, double x)
 {
-    double t = g->sum + x;
-    if (fabs(g->sum) >= fabs(x))
-        g->comp += (g->sum - t) + x;
-    else
-        g->comp += (x - t) + g->sum;
-    g->sum = t;
+    fs_sum_add(&g->sum, &g->comp, x);
 }
 
 /* The integrals of entity id's slot (created, zero, if missing), or NULL
