@@ -181,6 +181,8 @@ def parse_memory(value: Quantity) -> int:
     ...
     ValueError: invalid memory quantity '500m': unknown unit 'm', use bytes or a unit of Ki Mi Gi Ti Pi Ei k K M G T P E (did you mean 'M'?)
     """
+    if type(value) is int and 0 <= value <= _MAX_QUANTITY:
+        return value  # bytes already (the common case: no Decimal)
     hint = "use bytes or a unit of " + " ".join(s for s in _MEMORY_SUFFIXES if s)
     if isinstance(value, str):
         stripped = value.strip()
@@ -199,6 +201,8 @@ def parse_memory(value: Quantity) -> int:
 
 def _millicores(value: Any, what: str) -> int:
     """A cpu amount given as millicores (number) or as a quantity (string)."""
+    if type(value) is int and 0 <= value <= _MAX_QUANTITY:
+        return value  # millicores already (the common case: no Decimal)
     if isinstance(value, str):
         return parse_cpu(value)
     d = _real_to_decimal(value, what)

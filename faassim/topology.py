@@ -319,7 +319,7 @@ class Node:
         if device_type is None:
             device_type = node_type_of(_check_name(name, "node name"))
         if isinstance(device_type, str):
-            types = load_device_types()
+            types = _packaged_device_types()  # read once; only read here (labels are copied below)
             if device_type not in types:
                 raise KeyError(f"unknown device type {device_type!r}; known types: {sorted(types)}")
             device_type = types[device_type]
@@ -1395,6 +1395,13 @@ def _read_device_types(text: str) -> Dict[str, DeviceType]:
 @functools.lru_cache(maxsize=1)
 def _packaged_devices_csv() -> str:
     return _resources.files("faassim").joinpath("data", "devices.csv").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_device_types() -> Dict[str, DeviceType]:
+    """The packaged device types, parsed once, for readers that never modify
+    them (:meth:`Node.from_device`); :func:`load_device_types` gives copies."""
+    return _read_device_types(_packaged_devices_csv())
 
 
 def load_device_types(path: Optional[str] = None) -> Dict[str, DeviceType]:

@@ -438,3 +438,14 @@ def test_everything_is_exported():
     for name in faassim.topology.__all__:
         assert name in faassim.__all__
         assert getattr(faassim, name) is getattr(faassim.topology, name)
+
+
+def test_from_device_reads_the_packaged_types_once_and_copies_what_it_takes():
+    types = faassim.topology.load_device_types()
+    types["nano"].labels["changed"] = "by the caller"  # load_device_types gives copies
+    a = Node.from_device("nano_0")
+    a.labels["mine"] = "x"
+    b = Node.from_device("nano_1")
+    assert "changed" not in b.labels and "mine" not in b.labels
+    assert (b.cpu_millis, b.memory, b.arch) == (a.cpu_millis, a.memory, a.arch)
+    assert faassim.topology.load_device_types()["nano"].labels == b.labels
