@@ -321,7 +321,7 @@ static int env_take_interrupt(EnvironmentObject *env)
 /* Defer Ctrl-C for this run if this is the main thread and SIGINT's
  * Python-level handler is Python's default one; 1 if deferred, 0 if not.
  * Never fails: where it cannot, Ctrl-C works as before. */
-static int sigint_defer(faassim_state *st)
+static int sigint_defer(void)
 {
     if (!_PyOS_IsMainThread())
         return 0;
@@ -333,27 +333,15 @@ static int sigint_defer(faassim_state *st)
     }
     if (now == SIG_ERR || now == SIG_DFL || now == SIG_IGN)
         return 0;
-    if (!st->signal_getsignal) {
-        PyObject *mod = PyImport_ImportModule("signal");
-        if (!mod) {
-            PyErr_Clear();
-            return 0;
-        }
-        st->signal_getsignal = PyObject_GetAttrString(mod, "getsignal");
-        st->default_int_handler = PyObject_GetAttrString(mod, "default_int_handler");
-        Py_DECREF(mod);
-        if (!st->signal_getsignal || !st->default_int_handler) {
-            PyErr_Clear();
-            Py_CLEAR(st->signal_getsignal);
-            Py_CLEAR(st->default_int_handler);
-            return 0;
-        }
-    }
-    PyObject *signum = PyLong_FromLong(SIGINT);
-    PyObject *cur = signum ? PyObject_CallOneArg(st->signal_getsignal, signum) : NULL;
-    Py_XDECREF(signum);
-    int dflt = cur == st->default_int_handler;
+    /* Reached only when the handler is not ours (the first run, or after
+     * signal.signal): is Python's SIGINT handler the default one? */
+    PyObject *mod = PyImport_ImportModule("signal");
+    PyObject *cur = mod ? PyObject_CallMethod(mod, "getsignal", "i", SIGINT) : NULL;
+    PyObject *dfl = mod ? PyObject_GetAttrString(mod, "default_int_handler") : NULL;
+    int dflt = cur && cur == dfl;
     Py_XDECREF(cur);
+    Py_XDECREF(dfl);
+    Py_XDECREF(mod);
     PyErr_Clear();
     if (!dflt)
         return 0;
@@ -553,7 +541,7 @@ start:;
     int rc;
     Py_INCREF(self); /* keep the environment alive while it runs */
     self->stop = 0;
-    int deferred = self->running || self->run_steps ? 0 : sigint_defer(self->st);
+    int deferred = self->running || self->run_steps ? 0 : sigint_defer();
     if (step) {
         /* step() enters and leaves the environment for each event; run_steps
          * refuses a nested run() and keeps the stop request step() sees. */

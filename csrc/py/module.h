@@ -150,9 +150,7 @@
     X(component_factory)         \
     X(default_deploy)            \
     X(locality_sync)             \
-    X(pod_factory)               \
-    X(signal_getsignal)          \
-    X(default_int_handler)
+    X(pod_factory)
 // clang-format on
 
 #define FAASSIM_DECLARE_TYPE(name) PyTypeObject *name;
